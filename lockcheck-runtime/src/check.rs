@@ -1,0 +1,335 @@
+//! The acquire/release protocol: held stack + order graph + rank table → violations.
+//!
+//! Every checked lock calls, in this order: [`before_acquire`] (all checks, *before* the thread
+//! can block, so a potential deadlock is reported on a run that never deadlocks), the real
+//! acquisition, [`after_acquire`] (push on the held stack), and on guard drop, after the real
+//! release, [`release`]. `try_*` acquisitions skip `before_acquire`: they cannot block, so they
+//! add no edge into the lock they take, but the lock is held, and orders from it are learned.
+//!
+//! The common case — every edge from the held locks already known to this thread — touches only
+//! the thread-local state: no global lock, no allocation.
+
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::class::{self, LazyClass, LockKey, MAX_SUBCLASSES};
+use crate::graph::{self, EdgeInfo, Insert};
+use crate::held::{self, HeldLock, Mode};
+use crate::rank::RankTable;
+use crate::violation::{raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
+
+/// One acquisition, as the protocol sees it.
+#[derive(Clone, Copy)]
+pub(crate) struct Acquire {
+    pub(crate) instance: usize,
+    pub(crate) key: LockKey,
+    pub(crate) mode: Mode,
+    pub(crate) site: &'static Location<'static>,
+}
+
+impl Acquire {
+    #[inline]
+    #[track_caller]
+    pub(crate) fn new(
+        class: &LazyClass,
+        instance: usize,
+        mode: Mode,
+        subclass: u8,
+        site: &'static Location<'static>,
+    ) -> Self {
+        assert!(
+            subclass < MAX_SUBCLASSES,
+            "lockcheck: nesting level {subclass} is out of range (0..{MAX_SUBCLASSES})"
+        );
+        let class = class.id(site);
+        Acquire {
+            instance,
+            key: LockKey::new(class, subclass),
+            mode,
+            site,
+        }
+    }
+
+    fn lock_use(&self) -> LockUse {
+        LockUse {
+            class: class::key_name(self.key),
+            mode: self.mode,
+            site: Site::from(self.site),
+        }
+    }
+}
+
+/// What the lock should do after the checks.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Verdict {
+    /// Acquire as usual.
+    Go,
+    /// A recursive read: acquire only if it does not block (a writer may be queued).
+    TryOnly,
+    /// Acquiring would self-deadlock: never attempt it.
+    Refuse,
+}
+
+/// Bumped when a new rank table is installed, so every thread re-checks its known edges.
+static EPOCH: AtomicU64 = AtomicU64::new(0);
+static RANKS: RwLock<Option<Arc<RankTable>>> = RwLock::new(None);
+
+/// Installs the declared rank order for every thread. Install it early: edges learned before
+/// are re-checked the next time each thread takes them, and the report lists them either way.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{set_rank_table, RankTable};
+///
+/// set_rank_table(RankTable::parse("doc-outer < doc-inner;").unwrap());
+/// ```
+pub fn set_rank_table(table: RankTable) {
+    *RANKS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(table));
+    EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The rank table in force, if any.
+pub fn rank_table() -> Option<Arc<RankTable>> {
+    RANKS.read().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+pub(crate) fn thread_name() -> String {
+    let t = std::thread::current();
+    match t.name() {
+        Some(n) => n.to_owned(),
+        None => format!("{:?}", t.id()),
+    }
+}
+
+fn held_use(h: &HeldLock) -> LockUse {
+    LockUse {
+        class: class::key_name(h.key),
+        mode: h.mode,
+        site: Site::from(h.site),
+    }
+}
+
+fn violation(kind: ViolationKind, acquiring: LockUse, held: &[HeldLock]) -> Violation {
+    Violation {
+        kind,
+        thread: thread_name(),
+        acquiring,
+        held: held.iter().map(held_use).collect(),
+    }
+}
+
+/// What the thread-local pass found; everything else happens with no thread state borrowed.
+struct Findings {
+    recursive: Option<HeldLock>,
+    same_class: Option<HeldLock>,
+    /// Held locks whose edge into the new lock this thread has not seen accepted yet.
+    unknown: Vec<HeldLock>,
+}
+
+/// Checks an acquisition that may block. Reports every violation it finds, then says whether
+/// the lock may be taken.
+#[inline]
+pub(crate) fn before_acquire(a: &Acquire) -> Verdict {
+    let epoch = EPOCH.load(Ordering::Relaxed);
+    let Some(found) = held::with_state(|s| {
+        if s.known_epoch != epoch {
+            s.known_edges.clear();
+            s.known_epoch = epoch;
+        }
+        let mut f = Findings {
+            recursive: None,
+            same_class: None,
+            unknown: Vec::new(),
+        };
+        for h in &s.held {
+            if h.instance == a.instance {
+                f.recursive = Some(*h);
+            } else if h.key == a.key {
+                f.same_class = Some(*h);
+            } else if !s.known_edges.contains(&h.key.edge_bits(a.key)) {
+                f.unknown.push(*h);
+            }
+        }
+        f
+    }) else {
+        return Verdict::Go; // re-entered from a violation handler: degrade quietly
+    };
+    if found.recursive.is_none() && found.same_class.is_none() && found.unknown.is_empty() {
+        return Verdict::Go;
+    }
+    slow_checks(a, found)
+}
+
+#[cold]
+fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
+    let held = held::snapshot();
+    if let Some(h) = found.recursive {
+        raise(violation(
+            ViolationKind::RecursiveLock { held: held_use(&h) },
+            a.lock_use(),
+            &held,
+        ));
+        return if h.mode == Mode::Shared && a.mode == Mode::Shared {
+            Verdict::TryOnly
+        } else {
+            Verdict::Refuse
+        };
+    }
+    if let Some(h) = found.same_class {
+        raise(violation(
+            ViolationKind::SameClass { held: held_use(&h) },
+            a.lock_use(),
+            &held,
+        ));
+    }
+    let ranks = rank_table();
+    let mut accepted = Vec::with_capacity(found.unknown.len());
+    for h in &found.unknown {
+        if let Some(table) = &ranks {
+            check_rank(table, a, h, &held);
+        }
+        let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
+            from_site: h.site,
+            to_site: a.site,
+            thread: thread_name(),
+            count: 1,
+        });
+        match outcome {
+            Insert::Known | Insert::Added => accepted.push(h.key.edge_bits(a.key)),
+            Insert::Cycle(path) => {
+                let mut cycle = vec![OrderEdge {
+                    from: class::key_name(h.key),
+                    to: class::key_name(a.key),
+                    site: Site::from(a.site),
+                    from_site: Site::from(h.site),
+                    thread: thread_name(),
+                }];
+                cycle.extend(path.into_iter().map(|(from, to, info)| OrderEdge {
+                    from: class::key_name(from),
+                    to: class::key_name(to),
+                    site: Site::from(info.to_site),
+                    from_site: Site::from(info.from_site),
+                    thread: info.thread,
+                }));
+                raise(violation(
+                    ViolationKind::OrderCycle { cycle },
+                    a.lock_use(),
+                    &held,
+                ));
+            }
+        }
+    }
+    held::with_state(|s| s.known_edges.extend(accepted));
+    Verdict::Go
+}
+
+fn rank_name(key: LockKey) -> Option<String> {
+    let info = class::class_info(key.class());
+    info.named.then_some(info.name)
+}
+
+fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock, held: &[HeldLock]) {
+    let (Some(new_rank), Some(held_rank)) = (rank_name(a.key), rank_name(h.key)) else {
+        return;
+    };
+    if table.orders(&new_rank, &held_rank) {
+        raise(violation(
+            ViolationKind::RankOrder {
+                held: held_use(h),
+                declared: table.why(&new_rank, &held_rank),
+            },
+            a.lock_use(),
+            held,
+        ));
+    }
+}
+
+/// Records that the lock is now held.
+#[inline]
+pub(crate) fn after_acquire(a: &Acquire) {
+    held::with_state(|s| {
+        s.held.push(HeldLock {
+            instance: a.instance,
+            key: a.key,
+            mode: a.mode,
+            site: a.site,
+        })
+    });
+    held::arm_reaper();
+}
+
+/// Records that this thread released the lock at `instance`; returns its entry.
+#[inline]
+pub(crate) fn release(instance: usize) -> Option<HeldLock> {
+    held::with_state(|s| held::remove(s, instance)).flatten()
+}
+
+/// Called instead of acquiring when the acquisition would self-deadlock.
+#[cold]
+#[track_caller]
+pub(crate) fn refuse(a: &Acquire) -> ! {
+    panic!(
+        "lockcheck: refusing to {} `{}` at {}: this thread already holds it, so the \
+         acquisition would never return",
+        a.mode.verb(),
+        class::key_name(a.key),
+        Site::from(a.site)
+    )
+}
+
+/// A thread ended while still holding `held` (called from the thread's last destructor).
+pub(crate) fn thread_exit_holding(held: Vec<HeldLock>) {
+    let last = held[held.len() - 1];
+    raise(violation(
+        ViolationKind::ExitWhileHolding,
+        held_use(&last),
+        &held,
+    ));
+}
+
+/// The whole protocol for a blocking acquisition.
+#[inline]
+pub(crate) fn acquire<G>(
+    a: Acquire,
+    try_acquire: impl FnOnce() -> Option<G>,
+    acquire: impl FnOnce() -> G,
+) -> G {
+    match before_acquire(&a) {
+        Verdict::Go => {}
+        Verdict::TryOnly => match try_acquire() {
+            Some(g) => {
+                after_acquire(&a);
+                return g;
+            }
+            None => refuse(&a),
+        },
+        Verdict::Refuse => refuse(&a),
+    }
+    let g = acquire();
+    after_acquire(&a);
+    g
+}
+
+/// The protocol for a `try_*` acquisition: no checks (it cannot block), held if it succeeds.
+#[inline]
+pub(crate) fn try_acquire<G>(a: Acquire, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
+    let g = try_acquire()?;
+    after_acquire(&a);
+    Some(g)
+}
+
+/// A lock taken again after a `Condvar` wait: checked against what is held now (the real
+/// acquisition already happened inside the wait, so a finding is reported, not prevented),
+/// then pushed again with the wait's site.
+pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
+    let a = Acquire {
+        instance: h.instance,
+        key: h.key,
+        mode: h.mode,
+        site,
+    };
+    let _ = before_acquire(&a);
+    after_acquire(&a);
+}

@@ -1,0 +1,257 @@
+//! Lock classes: what the order graph is learned over.
+//!
+//! As in Linux lockdep, order is learned per *class*, not per lock instance, so one observed
+//! order covers every lock of the class. A lock's class is its construction site (the caller of
+//! `Mutex::new`, through `#[track_caller]`), or its name when it was built with `named`: every
+//! lock named alike shares one class. Class ids are handed out once and never recycled, so a
+//! lock that is created and dropped a million times costs one class, not a million.
+//!
+//! Lock constructors are `const fn`, so they cannot register anything; the lock stores where its
+//! class comes from ([`ClassSource`]) and resolves it to a [`ClassId`] on first use, caching the id
+//! in the lock itself ([`LazyClass`]). Later acquisitions pay one atomic load.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError, RwLock};
+
+/// The identity of a lock class: small, `Copy`, never recycled.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub(crate) struct ClassId(u32);
+
+/// How many nesting levels (lockdep's subclasses) one class may be taken at.
+pub const MAX_SUBCLASSES: u8 = 8;
+
+/// The largest class id that still fits a [`LockKey`] beside its subclass.
+const MAX_CLASS_ID: u32 = (u32::MAX >> 3) - 1;
+
+impl ClassId {
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize - 1
+    }
+}
+
+/// A class at one nesting level: the node of the order graph.
+///
+/// `lock_nested(1)` on a lock of class `C` acquires key `(C, 1)`, which is ordered separately from
+/// `(C, 0)`, exactly as lockdep's subclasses are.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
+pub(crate) struct LockKey(u32);
+
+impl LockKey {
+    pub(crate) fn new(class: ClassId, subclass: u8) -> Self {
+        debug_assert!(subclass < MAX_SUBCLASSES);
+        LockKey((class.0 << 3) | u32::from(subclass))
+    }
+    pub(crate) fn class(self) -> ClassId {
+        ClassId(self.0 >> 3)
+    }
+    pub(crate) fn subclass(self) -> u8 {
+        (self.0 & 7) as u8
+    }
+    /// The pair `self -> to` as one word, for the per-thread cache of known edges.
+    pub(crate) fn edge_bits(self, to: LockKey) -> u64 {
+        (u64::from(self.0) << 32) | u64::from(to.0)
+    }
+}
+
+/// Where a class comes from, before it has an id.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ClassSource {
+    Site(&'static Location<'static>),
+    Name(&'static str),
+}
+
+/// A lock's class, stored in the lock in 16 bytes and resolved on first use.
+///
+/// Layout: `ptr` points at the name's bytes or at the `Location`; the low half of `meta` is the
+/// name's length, or `SITE_TAG` for a location; the high half caches the resolved class id (0 while
+/// unresolved). Keeping the cache beside the source keeps `Mutex<u64>` at 32 bytes.
+pub(crate) struct LazyClass {
+    ptr: *const u8,
+    meta: AtomicU64,
+}
+
+const SITE_TAG: u64 = u32::MAX as u64;
+
+// SAFETY: `ptr` only ever points at `'static`, immutable data (a `&'static str` or a
+// `&'static Location<'static>`), which is `Sync`; `meta` is atomic.
+unsafe impl Send for LazyClass {}
+// SAFETY: as above, shared access only reads the `'static` data and the atomic.
+unsafe impl Sync for LazyClass {}
+
+impl LazyClass {
+    pub(crate) const fn site(site: &'static Location<'static>) -> Self {
+        LazyClass {
+            ptr: site as *const Location<'static> as *const u8,
+            meta: AtomicU64::new(SITE_TAG),
+        }
+    }
+
+    pub(crate) const fn name(name: &'static str) -> Self {
+        assert!(
+            (name.len() as u64) < SITE_TAG,
+            "lockcheck: lock class name too long"
+        );
+        LazyClass {
+            ptr: name.as_ptr(),
+            meta: AtomicU64::new(name.len() as u64),
+        }
+    }
+
+    pub(crate) fn source(&self) -> ClassSource {
+        let tag = self.meta.load(Ordering::Relaxed) & SITE_TAG;
+        if tag == SITE_TAG {
+            // SAFETY: the tag says `ptr` came from a `&'static Location<'static>` in `site`.
+            ClassSource::Site(unsafe { &*(self.ptr as *const Location<'static>) })
+        } else {
+            // SAFETY: the tag is the length of the `&'static str` whose pointer `name` stored;
+            // the bytes are valid UTF-8 for `'static`.
+            ClassSource::Name(unsafe {
+                std::str::from_utf8_unchecked(std::slice::from_raw_parts(self.ptr, tag as usize))
+            })
+        }
+    }
+
+    /// The class id, registering the class the first time. Hot path: one relaxed load.
+    #[inline]
+    pub(crate) fn id(&self, site: &'static Location<'static>) -> ClassId {
+        let cached = (self.meta.load(Ordering::Relaxed) >> 32) as u32;
+        if cached != 0 {
+            return ClassId(cached);
+        }
+        self.resolve_slow(site)
+    }
+
+    /// `site` is where the lock is being used; a named class remembers its first one.
+    #[cold]
+    fn resolve_slow(&self, site: &'static Location<'static>) -> ClassId {
+        let id = registry_intern(self.source());
+        note_first_use(id, site);
+        // Every thread that races here gets the same id from the registry, so a lost update
+        // only means one more trip to the registry.
+        self.meta.fetch_or(u64::from(id.0) << 32, Ordering::Relaxed);
+        id
+    }
+}
+
+/// What is known of one class, for reports.
+#[derive(Clone, Debug)]
+pub(crate) struct ClassInfo {
+    /// The name in reports: the given name, or `file:line:col` of the construction site.
+    pub(crate) name: String,
+    /// Whether the class was given a name (only named classes can have a declared rank).
+    pub(crate) named: bool,
+    /// Where the class comes from: a site class's construction site; for a named class, the
+    /// first place a lock of it was used (a `const fn` constructor cannot record anything).
+    pub(crate) site: Option<&'static Location<'static>>,
+}
+
+#[derive(Default)]
+struct Registry {
+    by_name: HashMap<&'static str, ClassId>,
+    by_site: HashMap<(&'static str, u32, u32), ClassId>,
+}
+
+static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
+/// Class infos by `ClassId::index`, append-only. Read by reports, written when a class is new.
+static CLASSES: RwLock<Vec<ClassInfo>> = RwLock::new(Vec::new());
+
+fn registry_intern(source: ClassSource) -> ClassId {
+    let mut reg = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    let existing = match source {
+        ClassSource::Name(name) => reg.by_name.get(name).copied(),
+        ClassSource::Site(site) => reg
+            .by_site
+            .get(&(site.file(), site.line(), site.column()))
+            .copied(),
+    };
+    if let Some(id) = existing {
+        return id;
+    }
+    let mut classes = CLASSES.write().unwrap_or_else(PoisonError::into_inner);
+    let next = classes.len() as u32 + 1;
+    // A panic, not a silent stop: lockdep's "MAX_LOCKDEP_KEYS too low" turns the checker off.
+    assert!(
+        next <= MAX_CLASS_ID,
+        "lockcheck: more than {MAX_CLASS_ID} lock classes"
+    );
+    let id = ClassId(next);
+    let info = match source {
+        ClassSource::Name(name) => {
+            reg.by_name.insert(name, id);
+            ClassInfo {
+                name: name.to_owned(),
+                named: true,
+                site: None,
+            }
+        }
+        ClassSource::Site(site) => {
+            reg.by_site
+                .insert((site.file(), site.line(), site.column()), id);
+            ClassInfo {
+                name: format!("{}:{}:{}", site.file(), site.line(), site.column()),
+                named: false,
+                site: Some(site),
+            }
+        }
+    };
+    classes.push(info);
+    id
+}
+
+/// Records the first acquisition site of a named class, which has no construction site.
+fn note_first_use(class: ClassId, site: &'static Location<'static>) {
+    let needs = CLASSES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(class.index())
+        .is_some_and(|c| c.site.is_none());
+    if needs {
+        let mut classes = CLASSES.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = classes.get_mut(class.index()) {
+            c.site.get_or_insert(site);
+        }
+    }
+}
+
+/// A copy of one class's info. Slow path only (reports).
+pub(crate) fn class_info(class: ClassId) -> ClassInfo {
+    CLASSES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(class.index())
+        .cloned()
+        .unwrap_or_else(|| ClassInfo {
+            name: format!("<class {}>", class.0),
+            named: false,
+            site: None,
+        })
+}
+
+/// Every class known so far, in id order.
+pub(crate) fn all_classes() -> Vec<(ClassId, ClassInfo)> {
+    CLASSES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (ClassId(i as u32 + 1), c.clone()))
+        .collect()
+}
+
+/// A key's name in reports: the class name, with `/n` for a nesting level above 0.
+pub(crate) fn key_name(key: LockKey) -> String {
+    let base = class_info(key.class()).name;
+    match key.subclass() {
+        0 => base,
+        n => format!("{base}/{n}"),
+    }
+}
+
+impl fmt::Display for ClassId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&class_info(*self).name)
+    }
+}

@@ -1,0 +1,168 @@
+//! The per-thread held stack: which locks this thread holds, and how it took them.
+//!
+//! Why a stack: locks are usually released in the reverse order they were taken, so the entry to
+//! remove is almost always the top one, and the order of the entries is the order of acquisition,
+//! which is what a report shows. Guards may still be dropped in any order; removal searches from
+//! the top.
+//!
+//! Why not a plain `thread_local!` of a `Vec`: a thread-local with a destructor is gone during
+//! thread teardown, and teardown is exactly where Go's `dropm` runs. The state here has no
+//! destructor (`ManuallyDrop`), so it stays usable until the thread is gone; a separate
+//! [`Reaper`] with a destructor reports locks still held at thread exit and frees the buffers.
+//! A lock used after the reaper ran (a later thread-local destructor) allocates again and that
+//! small buffer is leaked with the thread: never a panic, never a silent skip.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::mem::ManuallyDrop;
+use std::panic::Location;
+
+use crate::class::LockKey;
+
+/// How a lock is held.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Mode {
+    /// A `Mutex`, or an `RwLock` taken for writing.
+    Exclusive,
+    /// An `RwLock` taken for reading.
+    Shared,
+}
+
+impl Mode {
+    pub(crate) fn verb(self) -> &'static str {
+        match self {
+            Mode::Exclusive => "lock",
+            Mode::Shared => "read",
+        }
+    }
+}
+
+/// One entry of the held stack.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeldLock {
+    /// The lock instance's address (stable while it is held: a guard borrows it).
+    pub(crate) instance: usize,
+    pub(crate) key: LockKey,
+    pub(crate) mode: Mode,
+    /// Where it was taken.
+    pub(crate) site: &'static Location<'static>,
+}
+
+/// A multiply-xorshift hasher for the edge cache: keys are already well-spread `u64`s, and this
+/// is on the nested-acquisition path, where SipHash would cost more than the lock itself.
+#[derive(Default)]
+pub(crate) struct EdgeHasher(u64);
+
+impl Hasher for EdgeHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 29);
+    }
+}
+
+pub(crate) type EdgeSet = HashSet<u64, BuildHasherDefault<EdgeHasher>>;
+
+/// Everything lockcheck keeps per thread.
+pub(crate) struct ThreadState {
+    pub(crate) held: Vec<HeldLock>,
+    /// Order edges this thread has already seen accepted into the global graph (lockdep's chain
+    /// cache, per edge). Edges are never removed from the graph, so an entry never goes stale;
+    /// the epoch drops the whole cache when a new rank table must re-check every edge.
+    pub(crate) known_edges: EdgeSet,
+    pub(crate) known_epoch: u64,
+}
+
+impl ThreadState {
+    const fn new() -> Self {
+        ThreadState {
+            held: Vec::new(),
+            known_edges: HashSet::with_hasher(BuildHasherDefault::new()),
+            known_epoch: 0,
+        }
+    }
+}
+
+thread_local! {
+    static STATE: RefCell<ManuallyDrop<ThreadState>> =
+        const { RefCell::new(ManuallyDrop::new(ThreadState::new())) };
+    static REAPER_ARMED: Cell<bool> = const { Cell::new(false) };
+    static REAPER: Reaper = const { Reaper };
+}
+
+/// Runs `f` on this thread's state. `None` when the state is already borrowed further up this
+/// thread's stack (lockcheck re-entered from a violation handler): the caller degrades quietly.
+#[inline]
+pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
+    STATE
+        .try_with(|s| s.try_borrow_mut().ok().map(|mut s| f(&mut s)))
+        .ok()
+        .flatten()
+}
+
+/// Makes sure the reaper's destructor is registered for this thread. Cheap after the first time.
+#[inline]
+pub(crate) fn arm_reaper() {
+    let armed = REAPER_ARMED.try_with(|a| a.replace(true)).unwrap_or(true);
+    if !armed {
+        // Touching a thread-local with a destructor registers that destructor. During teardown
+        // this may fail: then nothing is reported for this thread's exit, which is all we can do.
+        let _ = REAPER.try_with(|_| ());
+    }
+}
+
+/// Removes the entry of `instance`, searching from the top; returns it.
+pub(crate) fn remove(state: &mut ThreadState, instance: usize) -> Option<HeldLock> {
+    let at = state.held.iter().rposition(|h| h.instance == instance)?;
+    Some(state.held.remove(at))
+}
+
+/// Whether this thread holds the lock at `instance` (in any mode).
+pub(crate) fn holds_instance(instance: usize) -> bool {
+    with_state(|s| s.held.iter().any(|h| h.instance == instance)).unwrap_or(false)
+}
+
+/// The mode this thread holds `instance` in, if it holds it.
+pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
+    with_state(|s| {
+        s.held
+            .iter()
+            .rev()
+            .find(|h| h.instance == instance)
+            .map(|h| h.mode)
+    })
+    .flatten()
+}
+
+/// A copy of this thread's held stack, bottom first.
+pub(crate) fn snapshot() -> Vec<HeldLock> {
+    with_state(|s| s.held.clone()).unwrap_or_default()
+}
+
+/// Reports locks a thread still holds when it exits, and frees the thread's buffers.
+struct Reaper;
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let leftover = with_state(|s| {
+            let held = std::mem::take(&mut s.held);
+            s.known_edges = EdgeSet::default();
+            held
+        })
+        .unwrap_or_default();
+        let _ = REAPER_ARMED.try_with(|a| a.set(false));
+        if !leftover.is_empty() {
+            crate::check::thread_exit_holding(leftover);
+        }
+    }
+}

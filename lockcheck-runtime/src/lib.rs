@@ -1,0 +1,75 @@
+//! The dynamic checker behind [`lockcheck`](https://docs.rs/lockcheck): checked locks, per-thread
+//! held stacks, a learned lock-order graph and a declared rank order.
+//!
+//! Users depend on the `lockcheck` facade crate, which re-exports this one.
+//!
+//! # How it works
+//!
+//! The design is Linux lockdep's, with Go's runtime lock ranking and Rust's RAII guards:
+//!
+//! - every lock belongs to a **lock class** (its construction site, or its name), and order is
+//!   learned per class, so one observed order covers every instance ([`class`](crate) module);
+//! - each thread keeps a **held stack** of the locks it holds and where it took them;
+//! - acquiring `B` while holding `A` teaches the global **order graph** the edge `A -> B`; an
+//!   acquisition whose edge would close a cycle is a **violation**, reported *before* the thread
+//!   blocks, so a possible deadlock is found on a run that never deadlocks;
+//! - a declared **rank** table ([`RankTable`]) is checked at every new order, even the first;
+//! - a violation goes to the configured [`Action`]: a panic (default), a log line, a callback.
+//!
+//! Data flows one way: lock types → `check` → `graph` / `rank` → `violation` → `report`.
+//!
+//! # When it is on
+//!
+//! The checker is compiled in when `debug_assertions` is on, or with the `release-checks`
+//! feature. Otherwise the lock types are the std locks and nothing else: same size, same speed.
+//! [`ENABLED`] says which.
+//!
+//! # Examples
+//!
+//! ```
+//! use lockcheck_runtime::{capture_violations, Mutex};
+//!
+//! static SCHED: Mutex<u32> = Mutex::named("example-sched", 0);
+//! static TRACE: Mutex<u32> = Mutex::named("example-trace", 0);
+//!
+//! let ((), found) = capture_violations(|| {
+//!     {
+//!         let _s = SCHED.lock();
+//!         let _t = TRACE.lock(); // learns sched -> trace
+//!     }
+//!     let _t = TRACE.lock();
+//!     let _s = SCHED.lock(); // trace -> sched: never deadlocks here, but could
+//! });
+//! if lockcheck_runtime::ENABLED {
+//!     assert_eq!(found[0].kind_name(), "order-cycle");
+//!     assert!(found[0].to_string().contains("lock order inversion"));
+//! }
+//! ```
+
+#![warn(missing_docs, unreachable_pub)]
+// With the checker compiled out, the lock types never call into it; the API stays (queries
+// answer "nothing held", reports are empty) and the unused machinery is left to the linker.
+#![cfg_attr(not(lockcheck_checks), allow(dead_code))]
+
+mod check;
+mod class;
+mod graph;
+mod held;
+mod rank;
+mod report;
+mod sync;
+mod violation;
+
+pub use check::{rank_table, set_rank_table};
+pub use class::MAX_SUBCLASSES;
+pub use held::Mode;
+pub use rank::{DeclaredOrder, RankError, RankTable, RankTableBuilder};
+pub use report::{report, ClassReport, EdgeReport, Report};
+pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use violation::{
+    action, capture_violations, reported, set_action, Action, Callback, LockUse, OrderEdge, Site,
+    Violation, ViolationKind,
+};
+
+/// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
+pub const ENABLED: bool = cfg!(lockcheck_checks);

@@ -1,0 +1,445 @@
+//! Reports: the text a person reads for one violation, and the snapshot of everything learned.
+//!
+//! Violation reports follow Linux lockdep's "possible circular locking dependency detected"
+//! (every lock in the cycle with the place each order was first seen, and a scenario showing
+//! how the threads deadlock) and Go's "lock ordering problem" (what is held, with ranks), made
+//! shorter: lock names, not addresses; one place per line.
+
+use std::fmt::{self, Write as _};
+
+use crate::class;
+use crate::graph;
+use crate::held::Mode;
+use crate::violation::{LockUse, OrderEdge, Site, Violation, ViolationKind};
+
+/// Past this many edges, a cycle's middle is elided in text (the full chain stays in the value).
+const MAX_CYCLE_LINES: usize = 10;
+/// Up to this many threads, a cycle gets a scenario table.
+const MAX_SCENARIO_THREADS: usize = 4;
+
+fn what(u: &LockUse) -> String {
+    match u.mode {
+        Mode::Exclusive => format!("`{}`", u.class),
+        Mode::Shared => format!("`{}` (read)", u.class),
+    }
+}
+
+fn held_list(f: &mut fmt::Formatter<'_>, held: &[LockUse], skip: &[&Site]) -> fmt::Result {
+    let rest: Vec<&LockUse> = held.iter().filter(|h| !skip.contains(&&h.site)).collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    writeln!(f)?;
+    writeln!(
+        f,
+        "  this thread {}holds:",
+        if skip.is_empty() { "" } else { "also " }
+    )?;
+    for h in rest {
+        writeln!(f, "    {:<24} taken at {}", what(h), h.site)?;
+    }
+    Ok(())
+}
+
+fn acquiring_lines(f: &mut fmt::Formatter<'_>, v: &Violation, held: Option<&LockUse>) -> fmt::Result {
+    let verb = match v.acquiring.mode {
+        Mode::Exclusive => "acquiring",
+        Mode::Shared => "acquiring for reading",
+    };
+    let head = format!("  thread `{}` is {verb} `{}`", v.thread, v.acquiring.class);
+    let width = head.chars().count().max(40);
+    writeln!(f, "{head:<width$}   at {}", v.acquiring.site)?;
+    if let Some(h) = held {
+        let line = format!("  while holding {}", what(h));
+        writeln!(f, "{line:<width$}   taken at {}", h.site)?;
+    }
+    Ok(())
+}
+
+fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
+    let arrow = format!("`{}` -> `{}`", e.from, e.to);
+    writeln!(
+        f,
+        "    {arrow:<28} first seen at {} (thread `{}`)",
+        e.site, e.thread
+    )?;
+    writeln!(
+        f,
+        "    {:<28} while `{}` was taken at {}",
+        "", e.from, e.from_site
+    )
+}
+
+fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
+    // One thread per edge: it holds the edge's source and waits for its target. The learned
+    // edges come first (they happened first), the current acquisition last.
+    let mut cols: Vec<&OrderEdge> = cycle.iter().skip(1).collect();
+    cols.push(&cycle[0]);
+    let n = cols.len();
+    let mut names: Vec<String> = cols.iter().map(|e| e.thread.clone()).collect();
+    let unique = {
+        let mut s = names.clone();
+        s.sort();
+        s.dedup();
+        s.len() == n
+    };
+    if !unique {
+        names = names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("T{} ({t})", i + 1))
+            .collect();
+    }
+    let width = cols
+        .iter()
+        .map(|e| e.from.len().max(e.to.len()) + 16)
+        .chain(names.iter().map(String::len))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let word = ["no", "one", "two", "three", "four"].get(n).copied().unwrap_or("several");
+    writeln!(f)?;
+    writeln!(f, "  how {word} threads deadlock:")?;
+    let row = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
+        let mut line = String::from("      ");
+        for c in cells {
+            let _ = write!(line, "{c:<width$}");
+        }
+        writeln!(f, "{}", line.trim_end())
+    };
+    row(f, &names)?;
+    row(
+        f,
+        &names
+            .iter()
+            .map(|s| "-".repeat(s.len()))
+            .collect::<Vec<_>>(),
+    )?;
+    for (i, e) in cols.iter().enumerate() {
+        let mut cells = vec![String::new(); n];
+        cells[i] = format!("lock({})", e.from);
+        row(f, &cells)?;
+    }
+    for (i, e) in cols.iter().enumerate() {
+        let mut cells = vec![String::new(); n];
+        cells[i] = format!("lock({})  <- waits", e.to);
+        if i == n - 1 {
+            cells[i].push_str("   *** DEADLOCK ***");
+        }
+        row(f, &cells)?;
+    }
+    Ok(())
+}
+
+fn order_cycle(f: &mut fmt::Formatter<'_>, v: &Violation, cycle: &[OrderEdge]) -> fmt::Result {
+    let Some(first) = cycle.first() else {
+        return writeln!(f, "lockcheck: possible deadlock (empty cycle)");
+    };
+    if cycle.len() == 2 {
+        writeln!(
+            f,
+            "lockcheck: possible deadlock: lock order inversion between `{}` and `{}`",
+            first.from, first.to
+        )?;
+    } else {
+        let names: Vec<String> = cycle.iter().map(|e| format!("`{}`", e.from)).collect();
+        writeln!(
+            f,
+            "lockcheck: possible deadlock: lock order cycle through {}",
+            names.join(", ")
+        )?;
+    }
+    writeln!(f)?;
+    let held = v.held.iter().find(|h| h.site == first.from_site);
+    acquiring_lines(f, v, held)?;
+    writeln!(f)?;
+    if cycle.len() == 2 {
+        writeln!(f, "  but the reverse order was learned earlier:")?;
+    } else {
+        writeln!(
+            f,
+            "  but an order from `{}` back to `{}` was learned earlier:",
+            first.to, first.from
+        )?;
+    }
+    let learned = &cycle[1..];
+    if learned.len() > MAX_CYCLE_LINES {
+        let head = MAX_CYCLE_LINES / 2;
+        let tail = MAX_CYCLE_LINES - head - 1;
+        for e in &learned[..head] {
+            edge_lines(f, e)?;
+        }
+        writeln!(
+            f,
+            "    ... {} more edges (the whole chain is in the JSON report) ...",
+            learned.len() - head - tail
+        )?;
+        for e in &learned[learned.len() - tail..] {
+            edge_lines(f, e)?;
+        }
+    } else {
+        for e in learned {
+            edge_lines(f, e)?;
+        }
+    }
+    if cycle.len() <= MAX_SCENARIO_THREADS {
+        scenario(f, cycle)?;
+    } else {
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  how it deadlocks: {} threads, each holding one lock of the cycle and waiting for the next",
+            cycle.len()
+        )?;
+    }
+    let skip: Vec<&Site> = held.map(|h| vec![&h.site]).unwrap_or_default();
+    held_list(f, &v.held, &skip)
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ViolationKind::OrderCycle { cycle } => order_cycle(f, self, cycle),
+            ViolationKind::RecursiveLock { held } => {
+                writeln!(
+                    f,
+                    "lockcheck: recursive locking: thread `{}` is acquiring `{}`, which it already holds",
+                    self.thread, self.acquiring.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                if held.mode == Mode::Shared && self.acquiring.mode == Mode::Shared {
+                    writeln!(f, "  a second read of a lock this thread reads deadlocks as soon as a writer")?;
+                    writeln!(f, "  queues between the two (std's RwLock does not promise recursive reads)")?;
+                } else {
+                    writeln!(f, "  the thread would wait for itself forever; the acquisition is refused")?;
+                }
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::SameClass { held } => {
+                writeln!(
+                    f,
+                    "lockcheck: possible recursive locking: two locks of class `{}` held at once",
+                    self.acquiring.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                writeln!(f, "  locks of one class share one place in the lock order, so the order between")?;
+                writeln!(f, "  these two is not checked and another thread may take them the other way;")?;
+                writeln!(f, "  if the nesting is intended, take the inner one with `lock_nested(1)`")?;
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::RankOrder { held, declared } => {
+                writeln!(
+                    f,
+                    "lockcheck: lock rank violation: acquiring `{}` while holding `{}`",
+                    self.acquiring.class, held.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  the declared rank order puts `{}` before `{}`:",
+                    self.acquiring.class, held.class
+                )?;
+                for d in declared {
+                    let step = format!("{} < {}", d.before, d.after);
+                    writeln!(f, "    {step:<28} declared at {}", d.declared_at)?;
+                }
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::ExitWhileHolding => {
+                writeln!(
+                    f,
+                    "lockcheck: thread `{}` exited while holding {} lock{}; no other thread can take {} now",
+                    self.thread,
+                    self.held.len(),
+                    if self.held.len() == 1 { "" } else { "s" },
+                    if self.held.len() == 1 { "it" } else { "them" },
+                )?;
+                held_list(f, &self.held, &[])
+            }
+            ViolationKind::Contract {
+                function,
+                lock,
+                must_hold,
+                mode,
+                contract_site,
+            } => {
+                let how = match mode {
+                    Some(Mode::Shared) => " (for reading at least)",
+                    Some(Mode::Exclusive) => " for writing",
+                    None => "",
+                };
+                if *must_hold {
+                    writeln!(
+                        f,
+                        "lockcheck: `{function}` requires `{lock}` to be held{how}, but this thread does not hold it"
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "lockcheck: `{function}` must not run while `{lock}` is held, but this thread holds it"
+                    )?;
+                }
+                writeln!(f, "  called at {} (thread `{}`)", self.acquiring.site, self.thread)?;
+                writeln!(f, "  contract  stated at {contract_site}")?;
+                if self.held.is_empty() {
+                    writeln!(f, "  this thread holds no checked lock")
+                } else {
+                    held_list(f, &self.held, &[])
+                }
+            }
+        }
+    }
+}
+
+/// One lock class in a [`Report`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClassReport {
+    /// The class's name.
+    pub name: String,
+    /// Where it comes from: the construction site, or a named class's first use.
+    pub site: Option<Site>,
+    /// Its declared rank, when the rank table has one of its name.
+    pub rank: Option<String>,
+}
+
+/// One learned order edge in a [`Report`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EdgeReport {
+    /// The edge as first seen.
+    pub edge: OrderEdge,
+    /// How many times a thread learned it (once per thread that took this order).
+    pub count: u64,
+    /// Whether the declared rank table implies this order (`None`: one end has no rank).
+    pub declared: Option<bool>,
+}
+
+/// A snapshot of everything the checker learned: classes, order edges, violations, and the
+/// learned orders the rank table does not imply.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// Every class used so far.
+    pub classes: Vec<ClassReport>,
+    /// Every learned order edge, first learned first.
+    pub edges: Vec<EdgeReport>,
+    /// Every distinct violation reported so far.
+    pub violations: Vec<Violation>,
+}
+
+impl Report {
+    /// Learned orders between two ranked classes that the rank table does not imply: the table
+    /// is out of date, or the code takes an order nobody declared.
+    pub fn undeclared_edges(&self) -> impl Iterator<Item = &EdgeReport> {
+        self.edges.iter().filter(|e| e.declared == Some(false))
+    }
+}
+
+/// Takes a snapshot of what the checker has learned so far.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{report, Mutex};
+///
+/// static OUTER: Mutex<()> = Mutex::named("doc-report-outer", ());
+/// static INNER: Mutex<()> = Mutex::named("doc-report-inner", ());
+/// drop((OUTER.lock(), INNER.lock()));
+/// let r = report();
+/// if cfg!(debug_assertions) {
+///     assert!(r.edges.iter().any(|e| e.edge.from == "doc-report-outer"
+///         && e.edge.to == "doc-report-inner"));
+/// }
+/// ```
+pub fn report() -> Report {
+    let table = crate::check::rank_table();
+    let rank_of = |name: &str, named: bool| {
+        table
+            .as_ref()
+            .filter(|t| named && t.contains(name))
+            .map(|_| name.to_owned())
+    };
+    let classes: Vec<ClassReport> = class::all_classes()
+        .into_iter()
+        .map(|(_, c)| ClassReport {
+            rank: rank_of(&c.name, c.named),
+            site: c.site.map(Site::from),
+            name: c.name,
+        })
+        .collect();
+    let edges = graph::global()
+        .edges()
+        .into_iter()
+        .map(|(from, to, info)| {
+            let (fc, tc) = (class::class_info(from.class()), class::class_info(to.class()));
+            let declared = match (&table, fc.named, tc.named) {
+                (Some(t), true, true) if t.contains(&fc.name) && t.contains(&tc.name) => {
+                    Some(t.orders(&fc.name, &tc.name))
+                }
+                _ => None,
+            };
+            EdgeReport {
+                edge: OrderEdge {
+                    from: class::key_name(from),
+                    to: class::key_name(to),
+                    site: Site::from(info.to_site),
+                    from_site: Site::from(info.from_site),
+                    thread: info.thread,
+                },
+                count: info.count,
+                declared,
+            }
+        })
+        .collect();
+    Report {
+        classes,
+        edges,
+        violations: crate::violation::reported(),
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "lockcheck: lock-order report: {} classes, {} order edges, {} violations",
+            self.classes.len(),
+            self.edges.len(),
+            self.violations.len()
+        )?;
+        writeln!(f)?;
+        writeln!(f, "  classes:")?;
+        for c in &self.classes {
+            let rank = c.rank.as_deref().map(|r| format!(" (rank {r})")).unwrap_or_default();
+            let site = c.site.as_ref().map(|s| format!(" at {s}")).unwrap_or_default();
+            writeln!(f, "    `{}`{rank}{site}", c.name)?;
+        }
+        writeln!(f)?;
+        writeln!(f, "  learned order:")?;
+        for e in &self.edges {
+            let arrow = format!("`{}` -> `{}`", e.edge.from, e.edge.to);
+            writeln!(
+                f,
+                "    {arrow:<28} first seen at {} (thread `{}`), learned {}x",
+                e.edge.site, e.edge.thread, e.count
+            )?;
+        }
+        let undeclared: Vec<&EdgeReport> = self.undeclared_edges().collect();
+        if !undeclared.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "  learned orders the rank table does not declare (add them, or fix the code):")?;
+            for e in undeclared {
+                writeln!(f, "    {} < {}    seen at {}", e.edge.from, e.edge.to, e.edge.site)?;
+            }
+        }
+        for v in &self.violations {
+            writeln!(f)?;
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,72 @@
+//! The checked lock types. They are thin: each wraps the std lock of the same name and calls
+//! the protocol in `check.rs` around it. With the checker compiled out (release builds without
+//! the `release-checks` feature) they hold nothing but the std lock and cost nothing more.
+//!
+//! Poisoning is not surfaced: `lock()` returns the guard, as in parking_lot. A panic while a
+//! lock was held leaves the data as the panicking code left it.
+
+/// Drop (real release first, then the held-stack entry), `Deref` (and `DerefMut` when asked),
+/// `Debug` and `Display` for a guard with fields `inner: ManuallyDrop<std guard>` and, with the
+/// checker compiled in, `instance`.
+macro_rules! guard_impls {
+    ($guard:ident $(, $mutable:ident)?) => {
+        impl<T: ?Sized> Drop for $guard<'_, T> {
+            #[inline]
+            fn drop(&mut self) {
+                // Release the real lock first, then the tracking entry: the entry never claims
+                // less than the truth.
+                // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
+                unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
+                #[cfg(lockcheck_checks)]
+                $crate::check::release(self.instance);
+            }
+        }
+
+        impl<T: ?Sized> ::std::ops::Deref for $guard<'_, T> {
+            type Target = T;
+            #[inline]
+            fn deref(&self) -> &T {
+                &self.inner
+            }
+        }
+
+        $(
+            impl<T: ?Sized> ::std::ops::$mutable for $guard<'_, T> {
+                #[inline]
+                fn deref_mut(&mut self) -> &mut T {
+                    &mut self.inner
+                }
+            }
+        )?
+
+        impl<T: ?Sized + ::std::fmt::Debug> ::std::fmt::Debug for $guard<'_, T> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<T: ?Sized + ::std::fmt::Display> ::std::fmt::Display for $guard<'_, T> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+}
+pub(crate) use guard_impls;
+
+mod condvar;
+mod mutex;
+mod rwlock;
+
+pub use condvar::Condvar;
+pub use mutex::{Mutex, MutexGuard};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// A lock's identity while it is held: its address. A guard borrows the lock, so the address
+/// cannot change while it is held.
+#[cfg(lockcheck_checks)]
+#[inline]
+fn instance_of<T: ?Sized>(lock: &T) -> usize {
+    lock as *const T as *const () as usize
+}
+
