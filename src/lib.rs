@@ -23,7 +23,7 @@
 #![warn(missing_docs, unreachable_pub)]
 
 pub use lockcheck_runtime::{
-    action, capture_violations, lock_ranks, rank_table, report, reported, set_action,
+    action, capture_violations, held_locks, lock_ranks, rank_table, report, reported, set_action,
     set_rank_table, Action, Callback, ClassReport, Condvar, DeclaredOrder, EdgeReport, LockUse,
     Mode, Mutex, MutexGuard, OrderEdge, RankError, RankTable, RankTableBuilder, Report, RwLock,
     RwLockReadGuard, RwLockWriteGuard, Site, Violation, ViolationKind, ENABLED, MAX_SUBCLASSES,

@@ -103,6 +103,23 @@ pub(crate) fn thread_name() -> String {
     }
 }
 
+/// The locks the current thread holds, first taken first (empty with the checker compiled out).
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{held_locks, Mutex};
+///
+/// let m = Mutex::named("doc-held", ());
+/// let _g = m.lock();
+/// if lockcheck_runtime::ENABLED {
+///     assert_eq!(held_locks()[0].class, "doc-held");
+/// }
+/// ```
+pub fn held_locks() -> Vec<LockUse> {
+    held::snapshot().iter().map(held_use).collect()
+}
+
 fn held_use(h: &HeldLock) -> LockUse {
     LockUse {
         class: class::key_name(h.key),

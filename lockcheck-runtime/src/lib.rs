@@ -60,7 +60,7 @@ mod report;
 mod sync;
 mod violation;
 
-pub use check::{rank_table, set_rank_table};
+pub use check::{held_locks, rank_table, set_rank_table};
 pub use class::MAX_SUBCLASSES;
 pub use held::Mode;
 pub use rank::{DeclaredOrder, RankError, RankTable, RankTableBuilder};

@@ -11,7 +11,7 @@
 //!
 //! A statement is lists of rank names joined by `<` and ended by `;`: `a, b < c < d;` says that
 //! `a` and `b` come before `c`, which comes before `d`. The order is transitive. Names are
-//! identifiers, possibly with `.` or `::` (`sched.lock`). This is the syntax of
+//! identifiers, possibly with `.`, `-` or `::` inside (`sched.lock`, `m-list`). This is the syntax of
 //! `mklockrank.go`, so Go's own table (`go-lockrank.dag`) parses as it is; Go's `NONE` and its
 //! ALL-CAPS pseudo-ranks are ordinary names that simply never match a lock.
 //!
@@ -147,7 +147,7 @@ fn lex(origin: &str, text: &str) -> Result<Vec<(Tok, u32, u32)>, RankError> {
                 c if c.is_alphanumeric() || c == '_' => {
                     let start = i;
                     while i < chars.len()
-                        && (chars[i].1.is_alphanumeric() || matches!(chars[i].1, '_' | '.' | ':'))
+                        && (chars[i].1.is_alphanumeric() || matches!(chars[i].1, '_' | '.' | ':' | '-'))
                     {
                         i += 1;
                     }
@@ -359,7 +359,10 @@ impl RankTable {
         let path = self.declared_path(start, start).unwrap_or_default();
         RankError::Cycle {
             origin: self.origin.clone(),
-            ranks: path.iter().map(|&(a, _, _)| self.names[a].clone()).collect(),
+            ranks: path
+                .iter()
+                .map(|&(a, _, _)| self.names[a].clone())
+                .collect(),
             lines: path.iter().map(|&(_, _, l)| l).collect(),
         }
     }
@@ -519,10 +522,7 @@ mod tests {
     #[test]
     fn syntax_errors_say_where() {
         let e = RankTable::parse_from("f", "a < b\nc;").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "f:2:1: expected `,`, `<` or `;`, found `c`"
-        );
+        assert_eq!(e.to_string(), "f:2:1: expected `,`, `<` or `;`, found `c`");
         let e = RankTable::parse_from("f", "a < b").unwrap_err();
         assert_eq!(
             e.to_string(),

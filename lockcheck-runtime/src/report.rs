@@ -41,7 +41,11 @@ fn held_list(f: &mut fmt::Formatter<'_>, held: &[LockUse], skip: &[&Site]) -> fm
     Ok(())
 }
 
-fn acquiring_lines(f: &mut fmt::Formatter<'_>, v: &Violation, held: Option<&LockUse>) -> fmt::Result {
+fn acquiring_lines(
+    f: &mut fmt::Formatter<'_>,
+    v: &Violation,
+    held: Option<&LockUse>,
+) -> fmt::Result {
     let verb = match v.acquiring.mode {
         Mode::Exclusive => "acquiring",
         Mode::Shared => "acquiring for reading",
@@ -97,7 +101,10 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
         .max()
         .unwrap_or(0)
         + 2;
-    let word = ["no", "one", "two", "three", "four"].get(n).copied().unwrap_or("several");
+    let word = ["no", "one", "two", "three", "four"]
+        .get(n)
+        .copied()
+        .unwrap_or("several");
     writeln!(f)?;
     writeln!(f, "  how {word} threads deadlock:")?;
     let row = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
@@ -210,10 +217,19 @@ impl fmt::Display for Violation {
                 acquiring_lines(f, self, Some(held))?;
                 writeln!(f)?;
                 if held.mode == Mode::Shared && self.acquiring.mode == Mode::Shared {
-                    writeln!(f, "  a second read of a lock this thread reads deadlocks as soon as a writer")?;
-                    writeln!(f, "  queues between the two (std's RwLock does not promise recursive reads)")?;
+                    writeln!(
+                        f,
+                        "  a second read of a lock this thread reads deadlocks as soon as a writer"
+                    )?;
+                    writeln!(
+                        f,
+                        "  queues between the two (std's RwLock does not promise recursive reads)"
+                    )?;
                 } else {
-                    writeln!(f, "  the thread would wait for itself forever; the acquisition is refused")?;
+                    writeln!(
+                        f,
+                        "  the thread would wait for itself forever; the acquisition is refused"
+                    )?;
                 }
                 held_list(f, &self.held, &[&held.site])
             }
@@ -226,9 +242,18 @@ impl fmt::Display for Violation {
                 writeln!(f)?;
                 acquiring_lines(f, self, Some(held))?;
                 writeln!(f)?;
-                writeln!(f, "  locks of one class share one place in the lock order, so the order between")?;
-                writeln!(f, "  these two is not checked and another thread may take them the other way;")?;
-                writeln!(f, "  if the nesting is intended, take the inner one with `lock_nested(1)`")?;
+                writeln!(
+                    f,
+                    "  locks of one class share one place in the lock order, so the order between"
+                )?;
+                writeln!(
+                    f,
+                    "  these two is not checked and another thread may take them the other way;"
+                )?;
+                writeln!(
+                    f,
+                    "  if the nesting is intended, take the inner one with `lock_nested(1)`"
+                )?;
                 held_list(f, &self.held, &[&held.site])
             }
             ViolationKind::RankOrder { held, declared } => {
@@ -285,7 +310,11 @@ impl fmt::Display for Violation {
                         "lockcheck: `{function}` must not run while `{lock}` is held, but this thread holds it"
                     )?;
                 }
-                writeln!(f, "  called at {} (thread `{}`)", self.acquiring.site, self.thread)?;
+                writeln!(
+                    f,
+                    "  called at {} (thread `{}`)",
+                    self.acquiring.site, self.thread
+                )?;
                 writeln!(f, "  contract  stated at {contract_site}")?;
                 if self.held.is_empty() {
                     writeln!(f, "  this thread holds no checked lock")
@@ -375,7 +404,10 @@ pub fn report() -> Report {
         .edges()
         .into_iter()
         .map(|(from, to, info)| {
-            let (fc, tc) = (class::class_info(from.class()), class::class_info(to.class()));
+            let (fc, tc) = (
+                class::class_info(from.class()),
+                class::class_info(to.class()),
+            );
             let declared = match (&table, fc.named, tc.named) {
                 (Some(t), true, true) if t.contains(&fc.name) && t.contains(&tc.name) => {
                     Some(t.orders(&fc.name, &tc.name))
@@ -414,8 +446,16 @@ impl fmt::Display for Report {
         writeln!(f)?;
         writeln!(f, "  classes:")?;
         for c in &self.classes {
-            let rank = c.rank.as_deref().map(|r| format!(" (rank {r})")).unwrap_or_default();
-            let site = c.site.as_ref().map(|s| format!(" at {s}")).unwrap_or_default();
+            let rank = c
+                .rank
+                .as_deref()
+                .map(|r| format!(" (rank {r})"))
+                .unwrap_or_default();
+            let site = c
+                .site
+                .as_ref()
+                .map(|s| format!(" at {s}"))
+                .unwrap_or_default();
             writeln!(f, "    `{}`{rank}{site}", c.name)?;
         }
         writeln!(f)?;
@@ -431,9 +471,16 @@ impl fmt::Display for Report {
         let undeclared: Vec<&EdgeReport> = self.undeclared_edges().collect();
         if !undeclared.is_empty() {
             writeln!(f)?;
-            writeln!(f, "  learned orders the rank table does not declare (add them, or fix the code):")?;
+            writeln!(
+                f,
+                "  learned orders the rank table does not declare (add them, or fix the code):"
+            )?;
             for e in undeclared {
-                writeln!(f, "    {} < {}    seen at {}", e.edge.from, e.edge.to, e.edge.site)?;
+                writeln!(
+                    f,
+                    "    {} < {}    seen at {}",
+                    e.edge.from, e.edge.to, e.edge.site
+                )?;
             }
         }
         for v in &self.violations {

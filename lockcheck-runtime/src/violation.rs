@@ -147,8 +147,10 @@ impl Violation {
     fn dedup_key(&self) -> String {
         match &self.kind {
             ViolationKind::OrderCycle { cycle } => {
-                let mut edges: Vec<String> =
-                    cycle.iter().map(|e| format!("{}>{}", e.from, e.to)).collect();
+                let mut edges: Vec<String> = cycle
+                    .iter()
+                    .map(|e| format!("{}>{}", e.from, e.to))
+                    .collect();
                 edges.sort();
                 format!("cycle {}", edges.join(" "))
             }
@@ -333,8 +335,10 @@ pub(crate) fn raise(v: Violation) {
         }
     }
     let _leave = Leave;
+    // A panic in a thread-exit destructor would abort the process: report those on stderr.
+    let can_panic = !std::thread::panicking() && v.kind != ViolationKind::ExitWhileHolding;
     match action() {
-        Action::Panic if !std::thread::panicking() => panic!("{v}"),
+        Action::Panic if can_panic => panic!("{v}"),
         Action::Panic | Action::Log => eprintln!("{v}"),
         Action::Callback(f) => f(&v),
     }

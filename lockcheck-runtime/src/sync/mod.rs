@@ -69,4 +69,3 @@ pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 fn instance_of<T: ?Sized>(lock: &T) -> usize {
     lock as *const T as *const () as usize
 }
-

@@ -270,7 +270,9 @@ impl<T: ?Sized> Mutex<T> {
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Takes the guard apart without unlocking: the std guard, and the held-stack entry
     /// (removed), for `Condvar::wait`.
-    pub(crate) fn into_std(guard: Self) -> (stdsync::MutexGuard<'a, T>, Option<crate::held::HeldLock>) {
+    pub(crate) fn into_std(
+        guard: Self,
+    ) -> (stdsync::MutexGuard<'a, T>, Option<crate::held::HeldLock>) {
         let mut guard = ManuallyDrop::new(guard);
         // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };

@@ -2,13 +2,13 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::sync::{self as stdsync, PoisonError, TryLockError};
 
+use crate::held::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{
     check::{self, Acquire},
     class::LazyClass,
     held,
 };
-use crate::held::Mode;
 
 /// A reader-writer lock whose acquisitions are checked.
 ///

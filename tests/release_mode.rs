@@ -1,0 +1,40 @@
+//! What is left of the checker when it is compiled out (release builds without the
+//! `release-checks` feature): nothing. Run in CI with `cargo test --release --test release_mode`;
+//! in a debug run it checks the other side.
+
+use lockcheck::{capture_violations, Mutex, RwLock};
+use std::mem::size_of;
+
+#[test]
+fn checked_locks_are_the_size_of_std_locks_when_off_and_small_when_on() {
+    if lockcheck::ENABLED {
+        assert!(size_of::<Mutex<u64>>() <= 32, "{}", size_of::<Mutex<u64>>());
+    } else {
+        assert_eq!(size_of::<Mutex<u64>>(), size_of::<std::sync::Mutex<u64>>());
+        assert_eq!(
+            size_of::<RwLock<u64>>(),
+            size_of::<std::sync::RwLock<u64>>()
+        );
+        assert_eq!(
+            size_of::<lockcheck::MutexGuard<'static, u64>>(),
+            size_of::<std::sync::MutexGuard<'static, u64>>()
+        );
+    }
+}
+
+#[test]
+fn checks_are_on_exactly_when_configured() {
+    let expected = cfg!(debug_assertions) || cfg!(feature = "release-checks");
+    assert_eq!(lockcheck::ENABLED, expected);
+    let a = Mutex::named("release.a", ());
+    let b = Mutex::named("release.b", ());
+    let ((), found) = capture_violations(|| {
+        drop((a.lock(), b.lock()));
+        let _b = b.lock();
+        let _a = a.lock();
+    });
+    assert_eq!(found.len(), usize::from(expected));
+    let g = a.lock();
+    assert_eq!(a.is_held(), expected);
+    drop(g);
+}
