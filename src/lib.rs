@@ -15,6 +15,33 @@
 //! SCHED.lock().push(1);
 //! ```
 //!
+//! # Lock contracts
+//!
+//! `#[requires_lock(x)]` states that a function runs only while the current thread holds `x`,
+//! and checks it at entry (Go's `assertLockHeld(&sched.lock)`, made part of the signature);
+//! `#[excludes_lock(x)]` that it never runs while `x` is held. `assert_held!` and
+//! `assert_not_held!` do the same inside a body.
+//!
+//! ```
+//! use lockcheck::{requires_lock, Mutex};
+//!
+//! static SCHED: Mutex<Vec<u64>> = Mutex::named("sched", Vec::new());
+//!
+//! #[requires_lock(SCHED)]
+//! fn trace_thread_destroy(id: u64) {
+//!     // ... only ever runs with SCHED held
+//! }
+//!
+//! let sched = SCHED.lock();
+//! trace_thread_destroy(1); // met
+//! drop(sched);
+//!
+//! let ((), found) = lockcheck::capture_violations(|| trace_thread_destroy(2)); // broken
+//! if lockcheck::ENABLED {
+//!     assert_eq!(found[0].kind_name(), "contract");
+//! }
+//! ```
+//!
 //! # Cargo features
 //!
 //! - `release-checks`: keep the checker on in release builds (it is always on with
@@ -22,9 +49,14 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+pub use lockcheck_macros::{excludes_lock, requires_lock};
 pub use lockcheck_runtime::{
-    action, capture_violations, held_locks, lock_ranks, rank_table, report, reported, set_action,
-    set_rank_table, Action, Callback, ClassReport, Condvar, DeclaredOrder, EdgeReport, LockUse,
-    Mode, Mutex, MutexGuard, OrderEdge, RankError, RankTable, RankTableBuilder, Report, RwLock,
-    RwLockReadGuard, RwLockWriteGuard, Site, Violation, ViolationKind, ENABLED, MAX_SUBCLASSES,
+    action, assert_held, assert_not_held, capture_violations, held_locks, lock_ranks, rank_table,
+    report, reported, set_action, set_rank_table, Action, Callback, ClassReport, Condvar,
+    DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge, RankError,
+    RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard, Site,
+    Violation, ViolationKind, ENABLED, MAX_SUBCLASSES,
 };
+
+#[doc(hidden)]
+pub use lockcheck_runtime::__private;

@@ -114,6 +114,14 @@ impl LazyClass {
         }
     }
 
+    /// The class's name in reports, without registering it.
+    pub(crate) fn name_for_report(&self) -> String {
+        match self.source() {
+            ClassSource::Name(n) => n.to_owned(),
+            ClassSource::Site(s) => format!("{}:{}:{}", s.file(), s.line(), s.column()),
+        }
+    }
+
     /// The class id, registering the class the first time. Hot path: one relaxed load.
     #[inline]
     pub(crate) fn id(&self, site: &'static Location<'static>) -> ClassId {
@@ -239,6 +247,16 @@ pub(crate) fn all_classes() -> Vec<(ClassId, ClassInfo)> {
         .enumerate()
         .map(|(i, c)| (ClassId(i as u32 + 1), c.clone()))
         .collect()
+}
+
+/// The id of a named class, if a lock of that name has been used.
+pub(crate) fn named_class(name: &str) -> Option<ClassId> {
+    REGISTRY
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .by_name
+        .get(name)
+        .copied()
 }
 
 /// A key's name in reports: the class name, with `/n` for a nesting level above 0.

@@ -53,6 +53,7 @@
 
 mod check;
 mod class;
+mod contract;
 mod graph;
 mod held;
 mod rank;
@@ -62,6 +63,7 @@ mod violation;
 
 pub use check::{held_locks, rank_table, set_rank_table};
 pub use class::MAX_SUBCLASSES;
+pub use contract::Lockable;
 pub use held::Mode;
 pub use rank::{DeclaredOrder, RankError, RankTable, RankTableBuilder};
 pub use report::{report, ClassReport, EdgeReport, Report};
@@ -73,3 +75,9 @@ pub use violation::{
 
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
 pub const ENABLED: bool = cfg!(lockcheck_checks);
+
+/// What the `lockcheck` macros expand to. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::contract::{assert_held, assert_not_held, excludes, requires, Contract};
+}

@@ -290,9 +290,11 @@ impl fmt::Display for Violation {
             ViolationKind::Contract {
                 function,
                 lock,
+                class,
                 must_hold,
                 mode,
                 contract_site,
+                caller,
             } => {
                 let how = match mode {
                     Some(Mode::Shared) => " (for reading at least)",
@@ -310,12 +312,29 @@ impl fmt::Display for Violation {
                         "lockcheck: `{function}` must not run while `{lock}` is held, but this thread holds it"
                     )?;
                 }
-                writeln!(
-                    f,
-                    "  called at {} (thread `{}`)",
-                    self.acquiring.site, self.thread
-                )?;
-                writeln!(f, "  contract  stated at {contract_site}")?;
+                let named = if class == lock.trim_matches('"') {
+                    String::new()
+                } else {
+                    format!(" (class `{class}`)")
+                };
+                if self.acquiring.site == *contract_site {
+                    writeln!(
+                        f,
+                        "  in `{function}`, thread `{}`; the call site is unknown (no debug info)",
+                        self.thread
+                    )?;
+                } else {
+                    let caller = caller
+                        .as_ref()
+                        .map(|c| format!(" (in `{c}`)"))
+                        .unwrap_or_default();
+                    writeln!(
+                        f,
+                        "  called at {}{caller}, thread `{}`",
+                        self.acquiring.site, self.thread
+                    )?;
+                }
+                writeln!(f, "  contract  on `{lock}`{named} at {contract_site}")?;
                 if self.held.is_empty() {
                     writeln!(f, "  this thread holds no checked lock")
                 } else {

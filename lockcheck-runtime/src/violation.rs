@@ -107,12 +107,17 @@ pub enum ViolationKind {
         function: String,
         /// The lock expression as written in the contract.
         lock: String,
+        /// The class of the lock the expression named.
+        class: String,
         /// `true` when the lock must be held, `false` when it must not be.
         must_hold: bool,
         /// The mode required, for `RwLock` requirements (`None`: either).
         mode: Option<Mode>,
         /// Where the contract is stated.
         contract_site: Site,
+        /// The function that made the call, when it could be found (the call site itself is
+        /// the violation's `acquiring.site`).
+        caller: Option<String>,
     },
 }
 

@@ -351,6 +351,18 @@ impl<T: ?Sized> RwLock<T> {
         }
     }
 
+    /// The class name, for contract reports.
+    pub(crate) fn class_name_for_report(&self) -> String {
+        #[cfg(lockcheck_checks)]
+        {
+            self.class.name_for_report()
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            String::from("<unchecked>")
+        }
+    }
+
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]

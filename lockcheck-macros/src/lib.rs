@@ -1,0 +1,59 @@
+//! The attributes of [`lockcheck`](https://docs.rs/lockcheck): `#[requires_lock]` and
+//! `#[excludes_lock]`. Use them through the facade (`use lockcheck::requires_lock;`): the code
+//! they generate calls into `lockcheck`.
+//!
+//! Each attribute parses its arguments ([`args`]), parses the function, validates the pair
+//! ([`validate`]) and generates the check ([`expand`]). On any error it emits the error *and the
+//! untouched item*, so one mistake gives one error, not a cascade.
+
+use proc_macro::TokenStream;
+
+mod args;
+mod expand;
+mod validate;
+
+use args::{Contract, LockArgs};
+
+/// The function may only run while the current thread holds each named lock.
+///
+/// Arguments, comma-separated: a lock expression evaluated at function entry in the function's
+/// scope (a parameter, `self.field`, a `static`: that exact lock instance must be held), a
+/// string literal (a lock class by name: some lock of that class must be held), or either
+/// wrapped in `read(..)` / `write(..)` for an `RwLock` (a read requirement is met by a write
+/// hold).
+///
+/// The check runs at entry in debug builds (or with the `release-checks` feature); otherwise no
+/// code is generated at all. In an `async fn` it runs when the body starts, at the first poll.
+/// A `const fn` cannot be checked and is refused.
+///
+/// See the `lockcheck` crate for examples.
+#[proc_macro_attribute]
+pub fn requires_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
+    contract(Contract::Requires, attr, item)
+}
+
+/// The function must not run while the current thread holds any named lock (it takes it
+/// itself; calling it with the lock held would self-deadlock). Like lockdep's
+/// `lockdep_assert_not_held`. Arguments as for `requires_lock`, without `read`/`write`.
+#[proc_macro_attribute]
+pub fn excludes_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
+    contract(Contract::Excludes, attr, item)
+}
+
+fn contract(kind: Contract, attr: TokenStream, item: TokenStream) -> TokenStream {
+    let attr = proc_macro2::TokenStream::from(attr);
+    let item = proc_macro2::TokenStream::from(item);
+    let result = args::parse(kind, attr).and_then(|args: LockArgs| {
+        let func = validate::function(kind, &args, item.clone())?;
+        validate::contract(&args, &func)?;
+        Ok(expand::expand(&args, func))
+    });
+    match result {
+        Ok(tokens) => tokens.into(),
+        Err(err) => {
+            let mut out = err.to_compile_error();
+            out.extend(item);
+            out.into()
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The checks the macro can make on its own, each pointing at the offending tokens.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::visit::Visit;
+use syn::{Attribute, ExprMethodCall, ItemFn, TraitItemFn};
+
+use crate::args::{self, normalize, Contract, LockArgs};
+
+/// Lock methods that block until the lock is free (`try_*` cannot self-deadlock).
+const BLOCKING_ACQUIRES: &[&str] = &[
+    "lock",
+    "lock_nested",
+    "read",
+    "read_nested",
+    "write",
+    "write_nested",
+    "upgradable_read",
+];
+
+/// Parses the item as a function with a body that can be checked at run time.
+pub(crate) fn function(kind: Contract, args: &LockArgs, item: TokenStream) -> syn::Result<ItemFn> {
+    let name = kind.attr_name();
+    let func: ItemFn = match syn::parse2::<ItemFn>(item.clone()) {
+        Ok(f) => f,
+        Err(_) => {
+            if let Ok(decl) = syn::parse2::<TraitItemFn>(item.clone()) {
+                return Err(syn::Error::new_spanned(
+                    &decl.sig,
+                    format!(
+                        "#[{name}] needs a function body to check: put it on the implementations, \
+                         or give this trait method a default body"
+                    ),
+                ));
+            }
+            let first = item.into_iter().take(2).collect::<TokenStream>();
+            return Err(syn::Error::new_spanned(
+                first,
+                format!("#[{name}] applies only to functions and methods"),
+            ));
+        }
+    };
+    if let Some(c) = &func.sig.constness {
+        return Err(syn::Error::new_spanned(
+            c,
+            format!(
+                "#[{name}] cannot check a `const fn`: which locks a thread holds is known only at \
+                 run time; remove `const` or the attribute"
+            ),
+        ));
+    }
+    let _ = args;
+    Ok(func)
+}
+
+/// Checks the contract against the function: no lock both required and excluded, and no
+/// acquisition in the body of a lock the function requires its caller to hold.
+pub(crate) fn contract(args: &LockArgs, func: &ItemFn) -> syn::Result<()> {
+    let other_kind = match args.kind {
+        Contract::Requires => Contract::Excludes,
+        Contract::Excludes => Contract::Requires,
+    };
+    for attr in func.attrs.iter().filter(|a| names(a, other_kind)) {
+        let tokens = match &attr.meta {
+            syn::Meta::List(l) => l.tokens.clone(),
+            _ => continue,
+        };
+        // The other attribute reports its own syntax errors when it expands.
+        let Ok(other) = args::parse(other_kind, tokens) else {
+            continue;
+        };
+        for lock in &args.locks {
+            if let Some(clash) = other.locks.iter().find(|o| o.text() == lock.text()) {
+                let mut err = syn::Error::new_spanned(
+                    &lock.tokens,
+                    format!(
+                        "`{}` is both required and excluded: a function cannot need a lock held and not held",
+                        lock.text()
+                    ),
+                );
+                err.combine(syn::Error::new_spanned(
+                    &clash.tokens,
+                    format!("also named by #[{}] here", other_kind.attr_name()),
+                ));
+                return Err(err);
+            }
+        }
+    }
+    if args.kind == Contract::Requires {
+        let mut finder = Acquisitions {
+            locks: args
+                .locks
+                .iter()
+                .filter(|l| !l.is_class())
+                .map(|l| l.text())
+                .collect(),
+            found: None,
+        };
+        finder.visit_block(&func.block);
+        if let Some((call, lock)) = finder.found {
+            return Err(syn::Error::new_spanned(
+                &call,
+                format!(
+                    "`{lock}` is acquired here, but #[requires_lock({lock})] says the caller already \
+                     holds it: this would deadlock (take it in the caller, or use #[excludes_lock({lock})])"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `attr` is `#[requires_lock]` / `#[excludes_lock]` (by any path ending so).
+fn names(attr: &Attribute, kind: Contract) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|s| s.ident == kind.attr_name())
+}
+
+struct Acquisitions {
+    locks: Vec<String>,
+    found: Option<(TokenStream, String)>,
+}
+
+impl<'ast> Visit<'ast> for Acquisitions {
+    fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
+        if self.found.is_none() && BLOCKING_ACQUIRES.iter().any(|m| call.method == m) {
+            let receiver = normalize(&call.receiver.to_token_stream());
+            if let Some(lock) = self.locks.iter().find(|l| **l == receiver) {
+                let mut span_tokens = call.receiver.to_token_stream();
+                call.dot_token.to_tokens(&mut span_tokens);
+                call.method.to_tokens(&mut span_tokens);
+                call.paren_token
+                    .surround(&mut span_tokens, |t| call.args.to_tokens(t));
+                self.found = Some((span_tokens, lock.clone()));
+                return;
+            }
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+}
