@@ -38,3 +38,20 @@ fn checks_are_on_exactly_when_configured() {
     assert_eq!(a.is_held(), expected);
     drop(g);
 }
+
+static SCHED: Mutex<()> = Mutex::named("release.sched", ());
+
+#[lockcheck::requires_lock(SCHED)]
+fn needs_sched() -> u32 {
+    1
+}
+
+#[test]
+fn contracts_are_checked_exactly_when_configured() {
+    let expected = lockcheck::ENABLED;
+    let (r, found) = capture_violations(needs_sched);
+    assert_eq!(r, 1);
+    assert_eq!(found.len(), usize::from(expected));
+    let (_, found) = capture_violations(|| lockcheck::assert_held!(SCHED));
+    assert_eq!(found.len(), usize::from(expected));
+}

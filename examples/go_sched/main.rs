@@ -20,7 +20,19 @@ fn main() {
     set_action(Action::Log);
 
     step(
-        "1. the fixed dropm, under load",
+        "1. dropm before the fix",
+        "A foreign thread gives its M back; dropm calls trace_thread_destroy, which is\n\
+         #[requires_lock(SCHED)], without holding sched.lock. The contract catches it:",
+    );
+    std::thread::Builder::new()
+        .name("cgo-callback".into())
+        .spawn(|| proc::dropm_before_fix(proc::needm()))
+        .expect("spawn")
+        .join()
+        .expect("thread");
+
+    step(
+        "2. the fixed dropm, under load",
         "Several foreign threads borrow an extra M (needm) and give it back (dropm) while\n\
          others allocate Ms (allocm, which destroys freed Ms' trace state under sched.lock).",
     );
@@ -28,12 +40,12 @@ fn main() {
     println!("done: {} Ms allocated, no violation", proc::allm_len());
 
     step(
-        "2. a lock-order inversion that does not deadlock on this run",
+        "3. a lock-order inversion that does not deadlock on this run",
         "A trace flusher takes trace.lock and then sched.lock, the reverse of allocm's\n\
          sched -> trace. The two never overlap here, but the learned order catches it.",
     );
     trace::flush_all();
 
-    step("3. the lock-order report of the whole run", "");
+    step("4. the lock-order report of the whole run", "");
     println!("{}", lockcheck::report());
 }

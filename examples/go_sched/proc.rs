@@ -49,6 +49,12 @@ pub(crate) fn needm() -> Arc<M> {
     extra.unwrap_or_else(allocm)
 }
 
+/// Go's `dropm` before the fix: `trace_thread_destroy` without `sched.lock`.
+pub(crate) fn dropm_before_fix(mp: Arc<M>) {
+    trace_thread_destroy(&mp);
+    EXTRA_M.lock().push(mp);
+}
+
 /// Go's `dropm` after the fix: `sched.lock` is held across `trace_thread_destroy`.
 pub(crate) fn dropm(mp: Arc<M>) {
     {

@@ -1,6 +1,6 @@
 //! The execution tracer's view of threads: one buffer per M, gathered under `trace.lock`.
 
-use lockcheck::Mutex;
+use lockcheck::{requires_lock, Mutex};
 
 use crate::proc::{M, SCHED};
 
@@ -9,11 +9,8 @@ pub(crate) static TRACE: Mutex<Vec<u64>> = Mutex::named("trace", Vec::new());
 
 /// Go's `traceThreadDestroy`: flushes `mp`'s trace buffer. Requires `sched.lock`: a thread
 /// must not leave the tracer's view (allm or freem) without the tracer noticing.
+#[requires_lock(SCHED)]
 pub(crate) fn trace_thread_destroy(mp: &M) {
-    assert!(
-        SCHED.is_held() || !lockcheck::ENABLED,
-        "trace_thread_destroy: not holding sched.lock"
-    );
     let mut t = TRACE.lock(); // sched -> trace, as in Go
     t.push(mp.id);
 }

@@ -5,6 +5,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{AttrStyle, ItemFn};
 
 use crate::args::{Contract, LockArgs, Need};
@@ -14,6 +15,8 @@ pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
     let name = func.sig.ident.to_string();
     let checks = args.locks.iter().map(|lock| {
         let expr = &lock.expr;
+        // Spanned at the expression, so a type that is not a lock is reported there.
+        let lock_ref = quote_spanned!(expr.span()=> &(#expr));
         let text = lock.text();
         let check = match args.kind {
             Contract::Requires => quote_spanned!(attr_span=> requires),
@@ -30,7 +33,7 @@ pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
         };
         quote_spanned! {attr_span=>
             ::lockcheck::__private::#check(
-                &(#expr),
+                #lock_ref,
                 &::lockcheck::__private::Contract {
                     function: #name,
                     lock: #text,

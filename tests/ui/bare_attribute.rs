@@ -1,0 +1,6 @@
+use lockcheck::excludes_lock;
+
+#[excludes_lock]
+fn f() {}
+
+fn main() {}
