@@ -1,0 +1,6 @@
+use lockcheck::requires_lock;
+
+#[requires_lock(read())]
+fn f() {}
+
+fn main() {}
