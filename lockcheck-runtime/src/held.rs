@@ -21,6 +21,17 @@ use std::panic::Location;
 use crate::class::LockKey;
 
 /// How a lock is held.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{Mode, RwLock};
+///
+/// let l = RwLock::new(());
+/// let _r = l.read();
+/// let expected = if lockcheck_runtime::ENABLED { Some(Mode::Shared) } else { None };
+/// assert_eq!(l.held_mode(), expected);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 pub enum Mode {
     /// A `Mutex`, or an `RwLock` taken for writing.

@@ -16,6 +16,13 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
 use crate::held::Mode;
 
 /// A place in the source: `file:line:column`.
+///
+/// # Examples
+///
+/// ```
+/// let site = lockcheck_runtime::Site { file: "src/proc.rs".into(), line: 305, column: 9 };
+/// assert_eq!(site.to_string(), "src/proc.rs:305:9");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Site {
     /// The file, as the compiler named it.
@@ -122,6 +129,25 @@ pub enum ViolationKind {
 }
 
 /// A violation of lock discipline found by the checker. `Display` is the full report.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{capture_violations, Mutex, ViolationKind};
+///
+/// let a = Mutex::named("doc-violation", ());
+/// let b = Mutex::named("doc-violation", ());
+/// let ((), found) = capture_violations(|| {
+///     let _a = a.lock();
+///     let _b = b.lock(); // two locks of one class, no declared nesting
+/// });
+/// if lockcheck_runtime::ENABLED {
+///     let v = &found[0];
+///     assert!(matches!(v.kind, ViolationKind::SameClass { .. }));
+///     assert_eq!(v.held[0].class, "doc-violation");
+///     assert!(v.to_string().starts_with("lockcheck: possible recursive locking"));
+/// }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// What went wrong.
@@ -190,6 +216,16 @@ impl Violation {
 pub type Callback = Arc<dyn Fn(&Violation) + Send + Sync>;
 
 /// What the checker does with a violation.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use lockcheck_runtime::{set_action, Action};
+///
+/// set_action(Action::Callback(Arc::new(|v| eprintln!("{}", v.kind_name()))));
+/// set_action(Action::default()); // Panic
+/// ```
 #[derive(Clone, Default)]
 pub enum Action {
     /// Panic with the full report as the message (the default). While the thread is already
