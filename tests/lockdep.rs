@@ -407,3 +407,22 @@ fn long_cycles_are_shortened_in_text_but_whole_in_the_value() {
     );
     assert!(text.lines().count() < 40, "{text}");
 }
+
+#[test]
+fn nested_captures_collect_into_the_innermost() {
+    locks!("nested-cap": a, b, c);
+    let (inner, outer) = capture_violations(|| {
+        pair(&a, &b);
+        pair(&b, &a); // outer
+        let ((), inner) = capture_violations(|| {
+            pair(&a, &c);
+            pair(&c, &a); // inner
+        });
+        inner
+    });
+    assert_eq!(inner.len(), 1);
+    assert_eq!(inner[0].acquiring.class, "nested-cap.a");
+    assert_eq!(cycle_classes(&inner[0]), ["nested-cap.c", "nested-cap.a"]);
+    assert_eq!(outer.len(), 1);
+    assert_eq!(cycle_classes(&outer[0]), ["nested-cap.b", "nested-cap.a"]);
+}

@@ -304,24 +304,18 @@ pub fn action() -> Action {
 /// }
 /// ```
 pub fn capture_violations<R>(f: impl FnOnce() -> R) -> (R, Vec<Violation>) {
-    let outer = COLLECTOR.with(|c| c.borrow_mut().replace(Vec::new()));
-    struct Restore(Option<Option<Vec<Violation>>>);
+    /// Puts the enclosing capture's list back, on return and on unwind alike.
+    struct Restore(Option<Vec<Violation>>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            if let Some(outer) = self.0.take() {
-                let _ = COLLECTOR.try_with(|c| *c.borrow_mut() = outer);
-            }
+            let outer = self.0.take();
+            let _ = COLLECTOR.try_with(|c| *c.borrow_mut() = outer);
         }
     }
-    let mut restore = Restore(Some(outer));
+    let _restore = Restore(COLLECTOR.with(|c| c.borrow_mut().replace(Vec::new())));
     let r = f();
     let found = COLLECTOR
-        .with(|c| {
-            let mut c = c.borrow_mut();
-            let found = c.take();
-            *c = restore.0.take().flatten();
-            found
-        })
+        .with(|c| c.borrow_mut().take())
         .unwrap_or_default();
     (r, found)
 }
