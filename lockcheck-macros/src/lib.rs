@@ -44,7 +44,7 @@ fn contract(kind: Contract, attr: TokenStream, item: TokenStream) -> TokenStream
     let attr = proc_macro2::TokenStream::from(attr);
     let item = proc_macro2::TokenStream::from(item);
     let result = args::parse(kind, attr).and_then(|args: LockArgs| {
-        let func = validate::function(kind, &args, item.clone())?;
+        let func = validate::function(kind, item.clone())?;
         validate::contract(&args, &func)?;
         Ok(expand::expand(&args, func))
     });

@@ -19,7 +19,7 @@ const BLOCKING_ACQUIRES: &[&str] = &[
 ];
 
 /// Parses the item as a function with a body that can be checked at run time.
-pub(crate) fn function(kind: Contract, args: &LockArgs, item: TokenStream) -> syn::Result<ItemFn> {
+pub(crate) fn function(kind: Contract, item: TokenStream) -> syn::Result<ItemFn> {
     let name = kind.attr_name();
     let func: ItemFn = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(f) => f,
@@ -49,7 +49,6 @@ pub(crate) fn function(kind: Contract, args: &LockArgs, item: TokenStream) -> sy
             ),
         ));
     }
-    let _ = args;
     Ok(func)
 }
 
