@@ -206,6 +206,7 @@ fn registry_intern(source: ClassSource) -> ClassId {
         }
     };
     classes.push(info);
+    crate::report::dump::arm();
     id
 }
 

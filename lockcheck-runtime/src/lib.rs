@@ -66,7 +66,7 @@ pub use class::MAX_SUBCLASSES;
 pub use contract::Lockable;
 pub use held::Mode;
 pub use rank::{DeclaredOrder, RankError, RankTable, RankTableBuilder};
-pub use report::{report, ClassReport, EdgeReport, Report};
+pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
 pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use violation::{
     action, capture_violations, reported, set_action, Action, Callback, LockUse, OrderEdge, Site,

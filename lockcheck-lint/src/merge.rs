@@ -1,0 +1,404 @@
+//! Merging lock-order reports from many processes into one graph, and finding its cycles.
+//!
+//! Each report file is one process's learned order graph (acyclic: the runtime never adds an
+//! edge that closes a cycle, it reports it). The union of several can still have cycles: test 1
+//! takes `A -> B`, test 2 takes `B -> A`, and no single process ever saw both. Cycles are found
+//! per strongly connected component (Tarjan's algorithm, petgraph's `tarjan_scc`); for each, one
+//! shortest cycle through its first class is reported, with the process, thread and site that
+//! established each edge.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::{Deserialize, Serialize};
+
+/// The report schema version this tool reads.
+pub const SCHEMA_VERSION: u32 = 1;
+const SCHEMA: &str = "lockcheck-report";
+
+/// A place in the source.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Site {
+    /// The file.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+#[derive(Deserialize)]
+struct FileClass {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct FileEdge {
+    from: String,
+    to: String,
+    site: Site,
+    from_site: Site,
+    thread: String,
+    count: u64,
+}
+
+#[derive(Deserialize)]
+struct FileViolation {
+    kind: String,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct FileReport {
+    pid: u32,
+    program: String,
+    classes: Vec<FileClass>,
+    edges: Vec<FileEdge>,
+    violations: Vec<FileViolation>,
+}
+
+/// The process a report came from.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Process {
+    /// The program name.
+    pub program: String,
+    /// Its process id.
+    pub pid: u32,
+    /// The report file.
+    pub file: PathBuf,
+}
+
+impl fmt::Display for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` pid {}", self.program, self.pid)
+    }
+}
+
+/// One process's sighting of an order edge.
+#[derive(Clone, Debug, Serialize)]
+pub struct Origin {
+    /// Which process.
+    pub process: Process,
+    /// Where the edge's target was acquired when first seen in that process.
+    pub site: Site,
+    /// Where the edge's source had been taken.
+    pub from_site: Site,
+    /// The thread.
+    pub thread: String,
+    /// How many threads of that process learned it.
+    pub count: u64,
+}
+
+/// One order edge of the merged graph, with every process that learned it.
+#[derive(Clone, Debug, Serialize)]
+pub struct MergedEdge {
+    /// The lock class held.
+    pub from: String,
+    /// The lock class acquired while `from` was held.
+    pub to: String,
+    /// Each process's first sighting, in file order.
+    pub origins: Vec<Origin>,
+}
+
+/// A cycle of the merged graph: a possible deadlock.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cycle {
+    /// The edges in order; the last ends where the first starts.
+    pub edges: Vec<MergedEdge>,
+    /// Every class of its strongly connected component (the cycle shown may not pass them all).
+    pub component: Vec<String>,
+    /// No single process learned every edge of the cycle: only the merge can see it.
+    pub cross_process: bool,
+}
+
+impl Cycle {
+    /// The classes of the cycle, in order.
+    pub fn classes(&self) -> Vec<&str> {
+        self.edges.iter().map(|e| e.from.as_str()).collect()
+    }
+}
+
+/// A file that could not be merged, and why. The other files are merged regardless.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileError {
+    /// The file.
+    pub file: PathBuf,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.message)
+    }
+}
+
+/// A violation one process reported on its own.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProcessViolation {
+    /// Which process.
+    pub process: Process,
+    /// Its kind (`order-cycle`, `contract`, ...).
+    pub kind: String,
+    /// The full report text.
+    pub message: String,
+}
+
+/// The result of a merge.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Merged {
+    /// The processes whose reports were merged.
+    pub processes: Vec<Process>,
+    /// Files that could not be merged.
+    pub errors: Vec<FileError>,
+    /// Every class seen.
+    pub classes: BTreeSet<String>,
+    /// Every order edge, merged.
+    pub edges: Vec<MergedEdge>,
+    /// Cycles of the merged graph.
+    pub cycles: Vec<Cycle>,
+    /// Violations the processes reported themselves.
+    pub violations: Vec<ProcessViolation>,
+}
+
+/// Reads one report file.
+///
+/// # Errors
+///
+/// A message saying what is wrong: unreadable, not JSON (with line and column), not a lockcheck
+/// report, a schema version this tool does not read, or a malformed field.
+fn read_report(path: &Path) -> Result<FileReport, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read: {e}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let schema = value.get("schema").and_then(|s| s.as_str());
+    if schema != Some(SCHEMA) {
+        return Err(format!(
+            "not a lockcheck report (its \"schema\" is {}, expected \"{SCHEMA}\")",
+            schema.map_or_else(|| "missing".to_owned(), |s| format!("\"{s}\""))
+        ));
+    }
+    let version = value.get("version").and_then(|v| v.as_u64());
+    if version != Some(u64::from(SCHEMA_VERSION)) {
+        return Err(format!(
+            "report schema version {} is not the version this cargo-lockcheck reads ({SCHEMA_VERSION}); \
+             use the cargo-lockcheck of the same lockcheck release",
+            version.map_or_else(|| "missing".to_owned(), |v| v.to_string())
+        ));
+    }
+    serde_json::from_value(value).map_err(|e| format!("malformed report: {e}"))
+}
+
+/// Merges every `*.json` report in `dir`.
+///
+/// # Errors
+///
+/// Only when the directory itself cannot be read; a bad file is a [`FileError`] in the result.
+pub fn merge_dir(dir: &Path) -> std::io::Result<Merged> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "json")
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    files.sort();
+    Ok(merge_files(&files))
+}
+
+/// Merges the given report files.
+pub fn merge_files(files: &[PathBuf]) -> Merged {
+    let mut merged = Merged::default();
+    let mut edges: BTreeMap<(String, String), Vec<Origin>> = BTreeMap::new();
+    for file in files {
+        let report = match read_report(file) {
+            Ok(r) => r,
+            Err(message) => {
+                merged.errors.push(FileError {
+                    file: file.clone(),
+                    message,
+                });
+                continue;
+            }
+        };
+        let process = Process {
+            program: report.program,
+            pid: report.pid,
+            file: file.clone(),
+        };
+        merged
+            .classes
+            .extend(report.classes.into_iter().map(|c| c.name));
+        for e in report.edges {
+            merged.classes.insert(e.from.clone());
+            merged.classes.insert(e.to.clone());
+            edges.entry((e.from, e.to)).or_default().push(Origin {
+                process: process.clone(),
+                site: e.site,
+                from_site: e.from_site,
+                thread: e.thread,
+                count: e.count,
+            });
+        }
+        merged
+            .violations
+            .extend(report.violations.into_iter().map(|v| ProcessViolation {
+                process: process.clone(),
+                kind: v.kind,
+                message: v.message,
+            }));
+        merged.processes.push(process);
+    }
+    merged.edges = edges
+        .into_iter()
+        .map(|((from, to), origins)| MergedEdge { from, to, origins })
+        .collect();
+    merged.cycles = find_cycles(&merged.edges);
+    merged
+}
+
+/// One shortest cycle per strongly connected component. O(V + E) for the components, plus a
+/// breadth-first search inside each cyclic one.
+fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
+    let mut g: DiGraph<&str, usize> = DiGraph::new();
+    let mut index: HashMap<String, NodeIndex> = HashMap::new();
+    for (i, e) in edges.iter().enumerate() {
+        let a = *index
+            .entry(e.from.clone())
+            .or_insert_with(|| g.add_node(e.from.as_str()));
+        let b = *index
+            .entry(e.to.clone())
+            .or_insert_with(|| g.add_node(e.to.as_str()));
+        g.add_edge(a, b, i);
+    }
+    let mut cycles = Vec::new();
+    for mut scc in petgraph::algo::tarjan_scc(&g) {
+        if scc.len() < 2 {
+            continue;
+        }
+        scc.sort_by_key(|n| g[*n]);
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let start = scc[0];
+        // Shortest path start ⇝ start inside the component.
+        let mut parent: HashMap<NodeIndex, petgraph::graph::EdgeIndex> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        let mut closing = None;
+        'bfs: while let Some(n) = queue.pop_front() {
+            for e in g.edges(n) {
+                let t = e.target();
+                if !members.contains(&t) {
+                    continue;
+                }
+                if t == start {
+                    closing = Some(e.id());
+                    break 'bfs;
+                }
+                if let std::collections::hash_map::Entry::Vacant(v) = parent.entry(t) {
+                    v.insert(e.id());
+                    queue.push_back(t);
+                }
+            }
+        }
+        let Some(mut e) = closing else { continue };
+        let mut path = Vec::new();
+        loop {
+            path.push(edges[g[e]].clone());
+            let (s, _) = g.edge_endpoints(e).expect("edge exists");
+            if s == start {
+                break;
+            }
+            e = parent[&s];
+        }
+        path.reverse();
+        let shared: Option<BTreeSet<&Process>> = path
+            .iter()
+            .map(|e| e.origins.iter().map(|o| &o.process).collect::<BTreeSet<_>>())
+            .reduce(|a, b| a.intersection(&b).copied().collect());
+        let cross_process = shared.is_none_or(|s| s.is_empty());
+        cycles.push(Cycle {
+            component: scc.iter().map(|n| g[*n].to_owned()).collect(),
+            edges: path,
+            cross_process,
+        });
+    }
+    cycles
+}
+
+impl fmt::Display for Cycle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.classes().iter().map(|c| format!("`{c}`")).collect();
+        let scope = if self.cross_process {
+            "across processes"
+        } else {
+            "in one process"
+        };
+        writeln!(
+            f,
+            "lockcheck: possible deadlock {scope}: lock order cycle through {}",
+            names.join(", ")
+        )?;
+        writeln!(f)?;
+        for e in &self.edges {
+            let arrow = format!("`{}` -> `{}`", e.from, e.to);
+            for (i, o) in e.origins.iter().enumerate() {
+                let lead = if i == 0 { arrow.as_str() } else { "" };
+                writeln!(
+                    f,
+                    "    {lead:<28} first seen at {} (thread `{}`, {})",
+                    o.site, o.thread, o.process
+                )?;
+                writeln!(
+                    f,
+                    "    {:<28} while `{}` was taken at {}",
+                    "", e.from, o.from_site
+                )?;
+            }
+        }
+        if self.component.len() > self.edges.len() {
+            writeln!(
+                f,
+                "\n  these classes all reach each other: {}",
+                self.component.join(", ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Merged {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.cycles {
+            write!(f, "{c}")?;
+            writeln!(f)?;
+        }
+        for e in &self.errors {
+            writeln!(f, "error: {e}")?;
+        }
+        let across = self.cycles.iter().filter(|c| c.cross_process).count();
+        writeln!(
+            f,
+            "lockcheck merge: {} report{} merged ({} unreadable): {} classes, {} order edges, \
+             {} cycle{} ({across} across processes), {} violation{} reported by the processes themselves",
+            self.processes.len(),
+            if self.processes.len() == 1 { "" } else { "s" },
+            self.errors.len(),
+            self.classes.len(),
+            self.edges.len(),
+            self.cycles.len(),
+            if self.cycles.len() == 1 { "" } else { "s" },
+            self.violations.len(),
+            if self.violations.len() == 1 { "" } else { "s" },
+        )
+    }
+}

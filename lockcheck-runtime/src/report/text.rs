@@ -1,0 +1,345 @@
+//! The text of one violation report.
+//!
+//! Modelled on Linux lockdep's "possible circular locking dependency detected" (every lock in the
+//! cycle with the place each order was first seen, and a scenario showing how the threads
+//! deadlock) and Go's "lock ordering problem" / "caller requires lock", made shorter: lock names,
+//! not addresses; one place per line.
+
+use std::fmt::{self, Write as _};
+
+use crate::held::Mode;
+use crate::violation::{LockUse, OrderEdge, Site, Violation, ViolationKind};
+
+/// Past this many edges, a cycle's middle is elided in text (the full chain stays in the value).
+const MAX_CYCLE_LINES: usize = 10;
+/// Up to this many threads, a cycle gets a scenario table.
+const MAX_SCENARIO_THREADS: usize = 4;
+
+fn what(u: &LockUse) -> String {
+    match u.mode {
+        Mode::Exclusive => format!("`{}`", u.class),
+        Mode::Shared => format!("`{}` (read)", u.class),
+    }
+}
+
+fn held_list(f: &mut fmt::Formatter<'_>, held: &[LockUse], skip: &[&Site]) -> fmt::Result {
+    let rest: Vec<&LockUse> = held.iter().filter(|h| !skip.contains(&&h.site)).collect();
+    if rest.is_empty() {
+        return Ok(());
+    }
+    writeln!(f)?;
+    writeln!(
+        f,
+        "  this thread {}holds:",
+        if skip.is_empty() { "" } else { "also " }
+    )?;
+    for h in rest {
+        writeln!(f, "    {:<24} taken at {}", what(h), h.site)?;
+    }
+    Ok(())
+}
+
+fn acquiring_lines(
+    f: &mut fmt::Formatter<'_>,
+    v: &Violation,
+    held: Option<&LockUse>,
+) -> fmt::Result {
+    let verb = match v.acquiring.mode {
+        Mode::Exclusive => "acquiring",
+        Mode::Shared => "acquiring for reading",
+    };
+    let head = format!("  thread `{}` is {verb} `{}`", v.thread, v.acquiring.class);
+    let width = head.chars().count().max(40);
+    writeln!(f, "{head:<width$}   at {}", v.acquiring.site)?;
+    if let Some(h) = held {
+        let line = format!("  while holding {}", what(h));
+        writeln!(f, "{line:<width$}   taken at {}", h.site)?;
+    }
+    Ok(())
+}
+
+fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
+    let arrow = format!("`{}` -> `{}`", e.from, e.to);
+    writeln!(
+        f,
+        "    {arrow:<28} first seen at {} (thread `{}`)",
+        e.site, e.thread
+    )?;
+    writeln!(
+        f,
+        "    {:<28} while `{}` was taken at {}",
+        "", e.from, e.from_site
+    )
+}
+
+fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
+    // One thread per edge: it holds the edge's source and waits for its target. The learned
+    // edges come first (they happened first), the current acquisition last.
+    let mut cols: Vec<&OrderEdge> = cycle.iter().skip(1).collect();
+    cols.push(&cycle[0]);
+    let n = cols.len();
+    let mut names: Vec<String> = cols.iter().map(|e| e.thread.clone()).collect();
+    let unique = {
+        let mut s = names.clone();
+        s.sort();
+        s.dedup();
+        s.len() == n
+    };
+    if !unique {
+        names = names
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!("T{} ({t})", i + 1))
+            .collect();
+    }
+    let width = cols
+        .iter()
+        .map(|e| e.from.len().max(e.to.len()) + 16)
+        .chain(names.iter().map(String::len))
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let word = ["no", "one", "two", "three", "four"]
+        .get(n)
+        .copied()
+        .unwrap_or("several");
+    writeln!(f)?;
+    writeln!(f, "  how {word} threads deadlock:")?;
+    let row = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
+        let mut line = String::from("      ");
+        for c in cells {
+            let _ = write!(line, "{c:<width$}");
+        }
+        writeln!(f, "{}", line.trim_end())
+    };
+    row(f, &names)?;
+    row(
+        f,
+        &names
+            .iter()
+            .map(|s| "-".repeat(s.len()))
+            .collect::<Vec<_>>(),
+    )?;
+    for (i, e) in cols.iter().enumerate() {
+        let mut cells = vec![String::new(); n];
+        cells[i] = format!("lock({})", e.from);
+        row(f, &cells)?;
+    }
+    for (i, e) in cols.iter().enumerate() {
+        let mut cells = vec![String::new(); n];
+        cells[i] = format!("lock({})  <- waits", e.to);
+        if i == n - 1 {
+            cells[i].push_str("   *** DEADLOCK ***");
+        }
+        row(f, &cells)?;
+    }
+    Ok(())
+}
+
+fn order_cycle(f: &mut fmt::Formatter<'_>, v: &Violation, cycle: &[OrderEdge]) -> fmt::Result {
+    let Some(first) = cycle.first() else {
+        return writeln!(f, "lockcheck: possible deadlock (empty cycle)");
+    };
+    if cycle.len() == 2 {
+        writeln!(
+            f,
+            "lockcheck: possible deadlock: lock order inversion between `{}` and `{}`",
+            first.from, first.to
+        )?;
+    } else {
+        let names: Vec<String> = cycle.iter().map(|e| format!("`{}`", e.from)).collect();
+        writeln!(
+            f,
+            "lockcheck: possible deadlock: lock order cycle through {}",
+            names.join(", ")
+        )?;
+    }
+    writeln!(f)?;
+    let held = v.held.iter().find(|h| h.site == first.from_site);
+    acquiring_lines(f, v, held)?;
+    writeln!(f)?;
+    if cycle.len() == 2 {
+        writeln!(f, "  but the reverse order was learned earlier:")?;
+    } else {
+        writeln!(
+            f,
+            "  but an order from `{}` back to `{}` was learned earlier:",
+            first.to, first.from
+        )?;
+    }
+    let learned = &cycle[1..];
+    if learned.len() > MAX_CYCLE_LINES {
+        let head = MAX_CYCLE_LINES / 2;
+        let tail = MAX_CYCLE_LINES - head - 1;
+        for e in &learned[..head] {
+            edge_lines(f, e)?;
+        }
+        writeln!(
+            f,
+            "    ... {} more edges (the whole chain is in the JSON report) ...",
+            learned.len() - head - tail
+        )?;
+        for e in &learned[learned.len() - tail..] {
+            edge_lines(f, e)?;
+        }
+    } else {
+        for e in learned {
+            edge_lines(f, e)?;
+        }
+    }
+    if cycle.len() <= MAX_SCENARIO_THREADS {
+        scenario(f, cycle)?;
+    } else {
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  how it deadlocks: {} threads, each holding one lock of the cycle and waiting for the next",
+            cycle.len()
+        )?;
+    }
+    let skip: Vec<&Site> = held.map(|h| vec![&h.site]).unwrap_or_default();
+    held_list(f, &v.held, &skip)
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ViolationKind::OrderCycle { cycle } => order_cycle(f, self, cycle),
+            ViolationKind::RecursiveLock { held } => {
+                writeln!(
+                    f,
+                    "lockcheck: recursive locking: thread `{}` is acquiring `{}`, which it already holds",
+                    self.thread, self.acquiring.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                if held.mode == Mode::Shared && self.acquiring.mode == Mode::Shared {
+                    writeln!(
+                        f,
+                        "  a second read of a lock this thread reads deadlocks as soon as a writer"
+                    )?;
+                    writeln!(
+                        f,
+                        "  queues between the two (std's RwLock does not promise recursive reads)"
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "  the thread would wait for itself forever; the acquisition is refused"
+                    )?;
+                }
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::SameClass { held } => {
+                writeln!(
+                    f,
+                    "lockcheck: possible recursive locking: two locks of class `{}` held at once",
+                    self.acquiring.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  locks of one class share one place in the lock order, so the order between"
+                )?;
+                writeln!(
+                    f,
+                    "  these two is not checked and another thread may take them the other way;"
+                )?;
+                writeln!(
+                    f,
+                    "  if the nesting is intended, take the inner one with `lock_nested(1)`"
+                )?;
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::RankOrder { held, declared } => {
+                writeln!(
+                    f,
+                    "lockcheck: lock rank violation: acquiring `{}` while holding `{}`",
+                    self.acquiring.class, held.class
+                )?;
+                writeln!(f)?;
+                acquiring_lines(f, self, Some(held))?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  the declared rank order puts `{}` before `{}`:",
+                    self.acquiring.class, held.class
+                )?;
+                for d in declared {
+                    let step = format!("{} < {}", d.before, d.after);
+                    writeln!(f, "    {step:<28} declared at {}", d.declared_at)?;
+                }
+                held_list(f, &self.held, &[&held.site])
+            }
+            ViolationKind::ExitWhileHolding => {
+                writeln!(
+                    f,
+                    "lockcheck: thread `{}` exited while holding {} lock{}; no other thread can take {} now",
+                    self.thread,
+                    self.held.len(),
+                    if self.held.len() == 1 { "" } else { "s" },
+                    if self.held.len() == 1 { "it" } else { "them" },
+                )?;
+                held_list(f, &self.held, &[])
+            }
+            ViolationKind::Contract {
+                function,
+                lock,
+                class,
+                must_hold,
+                mode,
+                contract_site,
+                caller,
+            } => {
+                let how = match mode {
+                    Some(Mode::Shared) => " (for reading at least)",
+                    Some(Mode::Exclusive) => " for writing",
+                    None => "",
+                };
+                if *must_hold {
+                    writeln!(
+                        f,
+                        "lockcheck: `{function}` requires `{lock}` to be held{how}, but this thread does not hold it"
+                    )?;
+                } else {
+                    writeln!(
+                        f,
+                        "lockcheck: `{function}` must not run while `{lock}` is held, but this thread holds it"
+                    )?;
+                }
+                let named = if class == lock.trim_matches('"') {
+                    String::new()
+                } else {
+                    format!(" (class `{class}`)")
+                };
+                if self.acquiring.site == *contract_site {
+                    writeln!(
+                        f,
+                        "  in `{function}`, thread `{}`; the call site is unknown (no debug info)",
+                        self.thread
+                    )?;
+                } else {
+                    let caller = caller
+                        .as_ref()
+                        .map(|c| format!(" (in `{c}`)"))
+                        .unwrap_or_default();
+                    writeln!(
+                        f,
+                        "  called at {}{caller}, thread `{}`",
+                        self.acquiring.site, self.thread
+                    )?;
+                }
+                writeln!(f, "  contract  on `{lock}`{named} at {contract_site}")?;
+                if self.held.is_empty() {
+                    writeln!(f, "  this thread holds no checked lock")
+                } else {
+                    held_list(f, &self.held, &[])
+                }
+            }
+        }
+    }
+}
+
