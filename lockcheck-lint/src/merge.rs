@@ -323,7 +323,12 @@ fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
         path.reverse();
         let shared: Option<BTreeSet<&Process>> = path
             .iter()
-            .map(|e| e.origins.iter().map(|o| &o.process).collect::<BTreeSet<_>>())
+            .map(|e| {
+                e.origins
+                    .iter()
+                    .map(|o| &o.process)
+                    .collect::<BTreeSet<_>>()
+            })
             .reduce(|a, b| a.intersection(&b).copied().collect());
         let cross_process = shared.is_none_or(|s| s.is_empty());
         cycles.push(Cycle {

@@ -45,23 +45,41 @@ fn merge(dir: &Path, extra: &[&str]) -> (i32, String, String) {
 #[test]
 fn a_cycle_split_over_two_processes_is_found() {
     let dir = fresh_dir("cycle");
-    std::fs::write(dir.join("one.json"), report("test_one", 10, &[("a", "b", 5)])).unwrap();
-    std::fs::write(dir.join("two.json"), report("test_two", 20, &[("b", "a", 7)])).unwrap();
+    std::fs::write(
+        dir.join("one.json"),
+        report("test_one", 10, &[("a", "b", 5)]),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("two.json"),
+        report("test_two", 20, &[("b", "a", 7)]),
+    )
+    .unwrap();
     let (code, out, _) = merge(&dir, &[]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("possible deadlock across processes: lock order cycle through `a`, `b`"),
         "{out}"
     );
-    assert!(out.contains("first seen at src/test_one.rs:5:9 (thread `main`, `test_one` pid 10)"), "{out}");
-    assert!(out.contains("first seen at src/test_two.rs:7:9 (thread `main`, `test_two` pid 20)"), "{out}");
+    assert!(
+        out.contains("first seen at src/test_one.rs:5:9 (thread `main`, `test_one` pid 10)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("first seen at src/test_two.rs:7:9 (thread `main`, `test_two` pid 20)"),
+        "{out}"
+    );
     assert!(out.contains("2 reports merged (0 unreadable)"), "{out}");
 }
 
 #[test]
 fn consistent_processes_merge_clean() {
     let dir = fresh_dir("clean");
-    std::fs::write(dir.join("one.json"), report("p", 1, &[("a", "b", 5), ("b", "c", 6)])).unwrap();
+    std::fs::write(
+        dir.join("one.json"),
+        report("p", 1, &[("a", "b", 5), ("b", "c", 6)]),
+    )
+    .unwrap();
     std::fs::write(dir.join("two.json"), report("p", 2, &[("a", "c", 5)])).unwrap();
     let (code, out, _) = merge(&dir, &[]);
     assert_eq!(code, 0, "{out}");
@@ -73,7 +91,11 @@ fn bad_files_are_named_and_the_others_still_merged() {
     let dir = fresh_dir("bad");
     std::fs::write(dir.join("one.json"), report("p", 1, &[("a", "b", 5)])).unwrap();
     std::fs::write(dir.join("two.json"), report("p", 2, &[("b", "a", 5)])).unwrap();
-    std::fs::write(dir.join("corrupt.json"), "{\"schema\":\"lockcheck-report\",").unwrap();
+    std::fs::write(
+        dir.join("corrupt.json"),
+        "{\"schema\":\"lockcheck-report\",",
+    )
+    .unwrap();
     std::fs::write(
         dir.join("future.json"),
         report("p", 3, &[]).replace("\"version\":1", "\"version\":7"),
@@ -88,10 +110,19 @@ fn bad_files_are_named_and_the_others_still_merged() {
     let (code, out, _) = merge(&dir, &[]);
     assert_eq!(code, 1, "the cycle is still found: {out}");
     assert!(out.contains("lock order cycle through `a`, `b`"), "{out}");
-    assert!(out.contains("corrupt.json: not valid JSON: EOF while parsing a value at line 1 column 29"), "{out}");
+    assert!(
+        out.contains("corrupt.json: not valid JSON: EOF while parsing a value at line 1 column 29"),
+        "{out}"
+    );
     assert!(out.contains("future.json: report schema version 7 is not the version this cargo-lockcheck reads (1)"), "{out}");
-    assert!(out.contains("other.json: not a lockcheck report (its \"schema\" is missing"), "{out}");
-    assert!(out.contains("partial.json: malformed report: missing field `count`"), "{out}");
+    assert!(
+        out.contains("other.json: not a lockcheck report (its \"schema\" is missing"),
+        "{out}"
+    );
+    assert!(
+        out.contains("partial.json: malformed report: missing field `count`"),
+        "{out}"
+    );
     assert!(out.contains("2 reports merged (4 unreadable)"), "{out}");
 }
 

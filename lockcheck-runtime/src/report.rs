@@ -250,9 +250,17 @@ impl fmt::Display for Report {
                 )?;
             }
         }
-        for v in &self.violations {
+        if !self.violations.is_empty() {
+            // The full text of each was shown when it happened; it is also in the JSON form.
             writeln!(f)?;
-            write!(f, "{v}")?;
+            writeln!(f, "  violations:")?;
+            for v in &self.violations {
+                let headline = v.to_string();
+                let headline = headline.lines().next().unwrap_or_default();
+                let headline = headline.strip_prefix("lockcheck: ").unwrap_or(headline);
+                writeln!(f, "    {headline}")?;
+                writeln!(f, "      at {} (thread `{}`)", v.acquiring.site, v.thread)?;
+            }
         }
         Ok(())
     }

@@ -64,14 +64,23 @@ pub(super) fn to_dot(r: &Report) -> String {
         } else {
             ""
         };
-        let _ = writeln!(out, "  {} [label={}{fill}];", quoted(&c.name), quoted(&label));
+        let _ = writeln!(
+            out,
+            "  {} [label={}{fill}];",
+            quoted(&c.name),
+            quoted(&label)
+        );
     }
-    for n in names.iter().filter(|n| !r.classes.iter().any(|c| c.name == **n)) {
+    for n in names
+        .iter()
+        .filter(|n| !r.classes.iter().any(|c| c.name == **n))
+    {
         let _ = writeln!(out, "  {};", quoted(n));
     }
     for e in &r.edges {
         let (from, to) = (e.edge.from.as_str(), e.edge.to.as_str());
-        let label = format!("{}\n{}x", e.edge.site, e.count);
+        let threads = if e.count == 1 { "thread" } else { "threads" };
+        let label = format!("first seen {}\nby {} {threads}", e.edge.site, e.count);
         let style = if on_cycle.contains(&(from, to)) {
             ", color=red, penwidth=2.5, fontcolor=red"
         } else if e.declared == Some(false) {

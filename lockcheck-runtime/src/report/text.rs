@@ -342,4 +342,3 @@ impl fmt::Display for Violation {
         }
     }
 }
-
