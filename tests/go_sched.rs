@@ -50,8 +50,11 @@ fn the_demo_scenarios() {
         (function.as_str(), lock.as_str(), class.as_str(), *must_hold),
         ("trace_thread_destroy", "SCHED", "sched", true)
     );
-    assert_eq!(caller.as_deref(), Some("dropm_before_fix"));
-    assert!(v.acquiring.site.file.ends_with("go_sched/proc.rs"), "{v}");
+    // The call site comes from a backtrace: present with debug info (not in release builds).
+    if cfg!(debug_assertions) {
+        assert_eq!(caller.as_deref(), Some("dropm_before_fix"));
+        assert!(v.acquiring.site.file.ends_with("go_sched/proc.rs"), "{v}");
+    }
     assert!(contract_site.file.ends_with("go_sched/trace.rs"), "{v}");
     assert_eq!(v.thread, "cgo-callback");
 
