@@ -1,6 +1,6 @@
 //! The acquire/release protocol: held stack + order graph + rank table → violations.
 //!
-//! Every checked lock calls, in this order: [`before_acquire`] (all checks, *before* the thread
+//! Every checked lock calls, in this order: [`acquire`] (all checks, *before* the thread
 //! can block, so a potential deadlock is reported on a run that never deadlocks), the real
 //! acquisition, [`after_acquire`] (push on the held stack), and on guard drop, after the real
 //! release, [`release`]. `try_*` acquisitions skip `before_acquire`: they cannot block, so they
@@ -48,6 +48,15 @@ impl Acquire {
             key: LockKey::new(class, subclass),
             mode,
             site,
+        }
+    }
+
+    fn entry(&self) -> HeldLock {
+        HeldLock {
+            instance: self.instance,
+            key: self.key,
+            mode: self.mode,
+            site: self.site,
         }
     }
 
@@ -145,38 +154,72 @@ struct Findings {
     unknown: Vec<HeldLock>,
 }
 
-/// Checks an acquisition that may block. Reports every violation it finds, then says whether
-/// the lock may be taken.
+/// What the thread-local pass decided.
+enum Fast {
+    /// Every check passed on thread-local state alone; the entry is already pushed.
+    Pushed,
+    /// Something needs the slow path; nothing was pushed.
+    Slow(Findings),
+    /// The state is borrowed further up this thread's stack (lockcheck re-entered from a
+    /// violation handler): the acquisition goes untracked, quietly.
+    Untracked,
+}
+
+/// The hot path of a blocking acquisition: one thread-local borrow that checks the held stack
+/// against the edge cache and, when everything is known, pushes the new entry right away (before
+/// the real acquisition: nothing else runs on this thread until it returns). No global lock, no
+/// allocation once the held stack has grown to its working size.
 #[inline]
-pub(crate) fn before_acquire(a: &Acquire) -> Verdict {
+fn check_and_push(a: &Acquire) -> Fast {
     let epoch = EPOCH.load(Ordering::Relaxed);
-    let Some(found) = held::with_state(|s| {
+    let outcome = held::with_state(|s| {
         if s.known_epoch != epoch {
-            s.known_edges.clear();
+            s.forget_edges();
             s.known_epoch = epoch;
         }
-        let mut f = Findings {
-            recursive: None,
-            same_class: None,
-            unknown: Vec::new(),
-        };
-        for h in &s.held {
-            if h.instance == a.instance {
-                f.recursive = Some(*h);
-            } else if h.key == a.key {
-                f.same_class = Some(*h);
-            } else if !s.known_edges.contains(&h.key.edge_bits(a.key)) {
-                f.unknown.push(*h);
+        let mut all_known = true;
+        for i in 0..s.held.len() {
+            let h = s.held[i];
+            if h.instance == a.instance || h.key == a.key || !s.knows(h.key.edge_bits(a.key)) {
+                all_known = false;
+                break;
             }
         }
-        f
-    }) else {
-        return Verdict::Go; // re-entered from a violation handler: degrade quietly
-    };
-    if found.recursive.is_none() && found.same_class.is_none() && found.unknown.is_empty() {
-        return Verdict::Go;
+        if all_known {
+            Ok(held::push(s, a.entry()))
+        } else {
+            Err(findings(s, a))
+        }
+    });
+    match outcome {
+        Some(Ok(arm)) => {
+            if arm {
+                held::arm_reaper();
+            }
+            Fast::Pushed
+        }
+        Some(Err(f)) => Fast::Slow(f),
+        None => Fast::Untracked,
     }
-    slow_checks(a, found)
+}
+
+#[cold]
+fn findings(s: &held::ThreadState, a: &Acquire) -> Findings {
+    let mut f = Findings {
+        recursive: None,
+        same_class: None,
+        unknown: Vec::new(),
+    };
+    for h in &s.held {
+        if h.instance == a.instance {
+            f.recursive = Some(*h);
+        } else if h.key == a.key {
+            f.same_class = Some(*h);
+        } else if !s.known_edges.contains(&h.key.edge_bits(a.key)) {
+            f.unknown.push(*h);
+        }
+    }
+    f
 }
 
 #[cold]
@@ -266,20 +309,20 @@ fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock, held: &[HeldLock]) {
 /// Records that the lock is now held.
 #[inline]
 pub(crate) fn after_acquire(a: &Acquire) {
-    held::with_state(|s| {
-        s.held.push(HeldLock {
-            instance: a.instance,
-            key: a.key,
-            mode: a.mode,
-            site: a.site,
-        })
-    });
-    held::arm_reaper();
+    if let Some(true) = held::with_state(|s| held::push(s, a.entry())) {
+        held::arm_reaper();
+    }
 }
 
-/// Records that this thread released the lock at `instance`; returns its entry.
+/// Records that this thread released the lock at `instance`. Hot path: the entry is almost
+/// always the top one.
 #[inline]
-pub(crate) fn release(instance: usize) -> Option<HeldLock> {
+pub(crate) fn release(instance: usize) {
+    held::with_state(|s| held::remove(s, instance));
+}
+
+/// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
+pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
     held::with_state(|s| held::remove(s, instance)).flatten()
 }
 
@@ -313,7 +356,11 @@ pub(crate) fn acquire<G>(
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    match before_acquire(&a) {
+    let found = match check_and_push(&a) {
+        Fast::Pushed | Fast::Untracked => return acquire(),
+        Fast::Slow(found) => found,
+    };
+    match slow_checks(&a, found) {
         Verdict::Go => {}
         Verdict::TryOnly => match try_acquire() {
             Some(g) => {
@@ -347,6 +394,8 @@ pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
         mode: h.mode,
         site,
     };
-    let _ = before_acquire(&a);
-    after_acquire(&a);
+    if let Fast::Slow(found) = check_and_push(&a) {
+        let _ = slow_checks(&a, found);
+        after_acquire(&a);
+    }
 }

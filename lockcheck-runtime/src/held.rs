@@ -12,7 +12,7 @@
 //! A lock used after the reaper ran (a later thread-local destructor) allocates again and that
 //! small buffer is leaked with the thread: never a panic, never a silent skip.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::ManuallyDrop;
@@ -84,6 +84,32 @@ impl Hasher for EdgeHasher {
 
 pub(crate) type EdgeSet = HashSet<u64, BuildHasherDefault<EdgeHasher>>;
 
+/// Slots of the per-thread direct-mapped edge cache (a power of two).
+pub(crate) const RECENT_EDGES: usize = 256;
+
+impl ThreadState {
+    /// Whether this thread has seen `edge` accepted: the direct-mapped cache first, then the set
+    /// (promoting a hit into the cache).
+    #[inline]
+    pub(crate) fn knows(&mut self, edge: u64) -> bool {
+        let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
+        if self.recent_edges[slot] == edge {
+            return true;
+        }
+        if self.known_edges.contains(&edge) {
+            self.recent_edges[slot] = edge;
+            return true;
+        }
+        false
+    }
+
+    /// Forgets every known edge (a new rank table must re-check them).
+    pub(crate) fn forget_edges(&mut self) {
+        self.known_edges.clear();
+        self.recent_edges = [0; RECENT_EDGES];
+    }
+}
+
 /// Everything lockcheck keeps per thread.
 pub(crate) struct ThreadState {
     pub(crate) held: Vec<HeldLock>,
@@ -91,7 +117,12 @@ pub(crate) struct ThreadState {
     /// cache, per edge). Edges are never removed from the graph, so an entry never goes stale;
     /// the epoch drops the whole cache when a new rank table must re-check every edge.
     pub(crate) known_edges: EdgeSet,
+    /// A direct-mapped front for `known_edges`: one multiply, one load, one compare per held
+    /// lock on the nested-acquisition path. 0 is never an edge (class ids start at 1).
+    pub(crate) recent_edges: [u64; RECENT_EDGES],
     pub(crate) known_epoch: u64,
+    /// Whether this thread's reaper is registered.
+    reaper_armed: bool,
 }
 
 impl ThreadState {
@@ -99,7 +130,9 @@ impl ThreadState {
         ThreadState {
             held: Vec::new(),
             known_edges: HashSet::with_hasher(BuildHasherDefault::new()),
+            recent_edges: [0; RECENT_EDGES],
             known_epoch: 0,
+            reaper_armed: false,
         }
     }
 }
@@ -107,13 +140,12 @@ impl ThreadState {
 thread_local! {
     static STATE: RefCell<ManuallyDrop<ThreadState>> =
         const { RefCell::new(ManuallyDrop::new(ThreadState::new())) };
-    static REAPER_ARMED: Cell<bool> = const { Cell::new(false) };
     static REAPER: Reaper = const { Reaper };
 }
 
 /// Runs `f` on this thread's state. `None` when the state is already borrowed further up this
 /// thread's stack (lockcheck re-entered from a violation handler): the caller degrades quietly.
-#[inline]
+#[inline(always)]
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
     STATE
         .try_with(|s| s.try_borrow_mut().ok().map(|mut s| f(&mut s)))
@@ -121,19 +153,28 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> 
         .flatten()
 }
 
-/// Makes sure the reaper's destructor is registered for this thread. Cheap after the first time.
-#[inline]
+/// Pushes an entry; `true` when this thread's reaper still has to be registered (with
+/// [`arm_reaper`], outside the borrow).
+#[inline(always)]
+pub(crate) fn push(state: &mut ThreadState, entry: HeldLock) -> bool {
+    state.held.push(entry);
+    !std::mem::replace(&mut state.reaper_armed, true)
+}
+
+/// Registers the reaper's destructor for this thread.
+#[cold]
 pub(crate) fn arm_reaper() {
-    let armed = REAPER_ARMED.try_with(|a| a.replace(true)).unwrap_or(true);
-    if !armed {
-        // Touching a thread-local with a destructor registers that destructor. During teardown
-        // this may fail: then nothing is reported for this thread's exit, which is all we can do.
-        let _ = REAPER.try_with(|_| ());
-    }
+    // Touching a thread-local with a destructor registers that destructor. During teardown
+    // this may fail: then nothing is reported for this thread's exit, which is all we can do.
+    let _ = REAPER.try_with(|_| ());
 }
 
 /// Removes the entry of `instance`, searching from the top; returns it.
+#[inline(always)]
 pub(crate) fn remove(state: &mut ThreadState, instance: usize) -> Option<HeldLock> {
+    if state.held.last().is_some_and(|h| h.instance == instance) {
+        return state.held.pop();
+    }
     let at = state.held.iter().rposition(|h| h.instance == instance)?;
     Some(state.held.remove(at))
 }
@@ -168,10 +209,10 @@ impl Drop for Reaper {
         let leftover = with_state(|s| {
             let held = std::mem::take(&mut s.held);
             s.known_edges = EdgeSet::default();
+            s.reaper_armed = false;
             held
         })
         .unwrap_or_default();
-        let _ = REAPER_ARMED.try_with(|a| a.set(false));
         if !leftover.is_empty() {
             crate::check::thread_exit_holding(leftover);
         }

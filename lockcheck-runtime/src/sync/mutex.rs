@@ -289,7 +289,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
         #[cfg(lockcheck_checks)]
-        let held = check::release(guard.instance);
+        let held = check::release_entry(guard.instance);
         #[cfg(not(lockcheck_checks))]
         let held = None;
         (inner, held)
