@@ -105,11 +105,19 @@ pub fn rank_table() -> Option<Arc<RankTable>> {
 }
 
 pub(crate) fn thread_name() -> String {
-    let t = std::thread::current();
-    match t.name() {
-        Some(n) => n.to_owned(),
-        None => format!("{:?}", t.id()),
+    thread_name_shared().to_string()
+}
+
+/// This thread's name, computed once per thread.
+fn thread_name_shared() -> Arc<str> {
+    fn compute() -> Arc<str> {
+        let t = std::thread::current();
+        match t.name() {
+            Some(n) => n.into(),
+            None => format!("{:?}", t.id()).into(),
+        }
     }
+    held::with_state(|s| s.thread_name.get_or_insert_with(compute).clone()).unwrap_or_else(compute)
 }
 
 /// The locks the current thread holds, first taken first (empty with the checker compiled out).
@@ -137,7 +145,12 @@ fn held_use(h: &HeldLock) -> LockUse {
     }
 }
 
-fn violation(kind: ViolationKind, acquiring: LockUse, held: &[HeldLock]) -> Violation {
+/// A violation on this thread, with its held stack as it is now.
+fn violation(kind: ViolationKind, acquiring: LockUse) -> Violation {
+    violation_holding(kind, acquiring, &held::snapshot())
+}
+
+fn violation_holding(kind: ViolationKind, acquiring: LockUse, held: &[HeldLock]) -> Violation {
     Violation {
         kind,
         thread: thread_name(),
@@ -224,12 +237,10 @@ fn findings(s: &held::ThreadState, a: &Acquire) -> Findings {
 
 #[cold]
 fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
-    let held = held::snapshot();
     if let Some(h) = found.recursive {
         raise(violation(
             ViolationKind::RecursiveLock { held: held_use(&h) },
             a.lock_use(),
-            &held,
         ));
         return if h.mode == Mode::Shared && a.mode == Mode::Shared {
             Verdict::TryOnly
@@ -241,19 +252,18 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
         raise(violation(
             ViolationKind::SameClass { held: held_use(&h) },
             a.lock_use(),
-            &held,
         ));
     }
     let ranks = rank_table();
     let mut accepted = Vec::with_capacity(found.unknown.len());
     for h in &found.unknown {
         if let Some(table) = &ranks {
-            check_rank(table, a, h, &held);
+            check_rank(table, a, h);
         }
         let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
-            thread: thread_name(),
+            thread: thread_name_shared(),
             count: 1,
         });
         match outcome {
@@ -271,13 +281,9 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     to: class::key_name(to),
                     site: Site::from(info.to_site),
                     from_site: Site::from(info.from_site),
-                    thread: info.thread,
+                    thread: info.thread.to_string(),
                 }));
-                raise(violation(
-                    ViolationKind::OrderCycle { cycle },
-                    a.lock_use(),
-                    &held,
-                ));
+                raise(violation(ViolationKind::OrderCycle { cycle }, a.lock_use()));
             }
         }
     }
@@ -290,7 +296,7 @@ fn rank_name(key: LockKey) -> Option<String> {
     info.named.then_some(info.name)
 }
 
-fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock, held: &[HeldLock]) {
+fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock) {
     let (Some(new_rank), Some(held_rank)) = (rank_name(a.key), rank_name(h.key)) else {
         return;
     };
@@ -301,7 +307,6 @@ fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock, held: &[HeldLock]) {
                 declared: table.why(&new_rank, &held_rank),
             },
             a.lock_use(),
-            held,
         ));
     }
 }
@@ -342,7 +347,7 @@ pub(crate) fn refuse(a: &Acquire) -> ! {
 /// A thread ended while still holding `held` (called from the thread's last destructor).
 pub(crate) fn thread_exit_holding(held: Vec<HeldLock>) {
     let last = held[held.len() - 1];
-    raise(violation(
+    raise(violation_holding(
         ViolationKind::ExitWhileHolding,
         held_use(&last),
         &held,

@@ -17,7 +17,7 @@ use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use petgraph::acyclic::{Acyclic, AcyclicEdgeError};
 use petgraph::data::Build;
-use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
@@ -31,7 +31,7 @@ pub(crate) struct EdgeInfo {
     /// Where the edge's target lock was being acquired when the edge was first seen.
     pub(crate) to_site: &'static Location<'static>,
     /// The thread that first took this order.
-    pub(crate) thread: String,
+    pub(crate) thread: std::sync::Arc<str>,
     /// How many times a thread learned the edge (each thread learns an edge once; later
     /// acquisitions in that thread are served from its own cache and not counted).
     pub(crate) count: u64,
@@ -53,6 +53,8 @@ pub(crate) enum Insert {
 pub(crate) struct OrderGraph {
     dag: Acyclic<DiGraph<LockKey, EdgeInfo>>,
     nodes: HashMap<LockKey, NodeIndex>,
+    /// Edge lookup by its ends in O(1); petgraph's `find_edge` walks the source's out-list.
+    edges: HashMap<u64, EdgeIndex>,
 }
 
 impl OrderGraph {
@@ -74,16 +76,19 @@ impl OrderGraph {
         to: LockKey,
         info: impl FnOnce() -> EdgeInfo,
     ) -> Insert {
-        let (a, b) = (self.node(from), self.node(to));
-        if let Some(e) = self.dag.inner().find_edge(a, b) {
+        if let Some(&e) = self.edges.get(&from.edge_bits(to)) {
             // Only the weight changes, never the structure, so the invariant is untouched.
             if let Some(w) = self.edge_weight_mut(e) {
                 w.count += 1;
             }
             return Insert::Known;
         }
+        let (a, b) = (self.node(from), self.node(to));
         match self.dag.try_add_edge(a, b, info()) {
-            Ok(_) => Insert::Added,
+            Ok(e) => {
+                self.edges.insert(from.edge_bits(to), e);
+                Insert::Added
+            }
             Err(AcyclicEdgeError::Cycle(_)) | Err(AcyclicEdgeError::SelfLoop) => {
                 Insert::Cycle(self.path(to, from).unwrap_or_default())
             }
@@ -91,7 +96,7 @@ impl OrderGraph {
         }
     }
 
-    fn edge_weight_mut(&mut self, e: petgraph::graph::EdgeIndex) -> Option<&mut EdgeInfo> {
+    fn edge_weight_mut(&mut self, e: EdgeIndex) -> Option<&mut EdgeInfo> {
         use petgraph::data::DataMapMut;
         self.dag.edge_weight_mut(e)
     }
@@ -104,7 +109,7 @@ impl OrderGraph {
     ) -> Option<Vec<(LockKey, LockKey, EdgeInfo)>> {
         let g = self.dag.inner();
         let (&start, &goal) = (self.nodes.get(&from)?, self.nodes.get(&to)?);
-        let mut parent: HashMap<NodeIndex, petgraph::graph::EdgeIndex> = HashMap::new();
+        let mut parent: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
             if n == goal {

@@ -123,6 +123,8 @@ pub(crate) struct ThreadState {
     pub(crate) known_epoch: u64,
     /// Whether this thread's reaper is registered.
     reaper_armed: bool,
+    /// The thread's name for reports, computed on first need.
+    pub(crate) thread_name: Option<std::sync::Arc<str>>,
 }
 
 impl ThreadState {
@@ -133,6 +135,7 @@ impl ThreadState {
             recent_edges: [0; RECENT_EDGES],
             known_epoch: 0,
             reaper_armed: false,
+            thread_name: None,
         }
     }
 }
@@ -216,5 +219,6 @@ impl Drop for Reaper {
         if !leftover.is_empty() {
             crate::check::thread_exit_holding(leftover);
         }
+        with_state(|s| s.thread_name = None);
     }
 }

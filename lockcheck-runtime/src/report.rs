@@ -149,7 +149,7 @@ pub fn report() -> Report {
                     to: class::key_name(to),
                     site: Site::from(info.to_site),
                     from_site: Site::from(info.from_site),
-                    thread: info.thread,
+                    thread: info.thread.to_string(),
                 },
                 count: info.count,
                 declared,
