@@ -83,6 +83,9 @@ pub(crate) enum Verdict {
 /// Bumped when a new rank table is installed, so every thread re-checks its known edges.
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 static RANKS: RwLock<Option<Arc<RankTable>>> = RwLock::new(None);
+/// Cycles found so far, as sorted edge sets.
+static SEEN_CYCLES: std::sync::Mutex<std::collections::BTreeSet<Vec<u64>>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 /// Installs the declared rank order for every thread. Install it early: edges learned before
 /// are re-checked the next time each thread takes them, and the report lists them either way.
@@ -269,6 +272,18 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
         match outcome {
             Insert::Known | Insert::Added => accepted.push(h.key.edge_bits(a.key)),
             Insert::Cycle(path) => {
+                // A cycle already reported costs its detection only, not a second report of
+                // thousands of edges (unless a capture on this thread wants every occurrence).
+                let mut edges: Vec<u64> = path.iter().map(|(f, t, _)| f.edge_bits(*t)).collect();
+                edges.push(h.key.edge_bits(a.key));
+                edges.sort_unstable();
+                let first = SEEN_CYCLES
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(edges);
+                if !first && !crate::violation::capturing() {
+                    continue;
+                }
                 let mut cycle = vec![OrderEdge {
                     from: class::key_name(h.key),
                     to: class::key_name(a.key),

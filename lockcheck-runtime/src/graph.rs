@@ -109,7 +109,8 @@ impl OrderGraph {
     ) -> Option<Vec<(LockKey, LockKey, EdgeInfo)>> {
         let g = self.dag.inner();
         let (&start, &goal) = (self.nodes.get(&from)?, self.nodes.get(&to)?);
-        let mut parent: HashMap<NodeIndex, EdgeIndex> = HashMap::new();
+        // Parent edges by node index: a flat vector, no hashing on a 10,000-node search.
+        let mut parent: Vec<Option<EdgeIndex>> = vec![None; g.node_count()];
         let mut queue = VecDeque::from([start]);
         while let Some(n) = queue.pop_front() {
             if n == goal {
@@ -117,8 +118,8 @@ impl OrderGraph {
             }
             for e in g.edges_directed(n, Direction::Outgoing) {
                 let t = e.target();
-                if t != start && !parent.contains_key(&t) {
-                    parent.insert(t, e.id());
+                if t != start && parent[t.index()].is_none() {
+                    parent[t.index()] = Some(e.id());
                     queue.push_back(t);
                 }
             }
@@ -126,7 +127,7 @@ impl OrderGraph {
         let mut path = Vec::new();
         let mut at = goal;
         while at != start {
-            let e = *parent.get(&at)?;
+            let e = parent[at.index()]?;
             let (s, t) = g.edge_endpoints(e)?;
             path.push((g[s], g[t], g[e].clone()));
             at = s;

@@ -328,6 +328,13 @@ pub fn reported() -> Vec<Violation> {
         .clone()
 }
 
+/// Whether a capture is collecting on this thread.
+pub(crate) fn capturing() -> bool {
+    COLLECTOR
+        .try_with(|c| c.try_borrow().is_ok_and(|c| c.is_some()))
+        .unwrap_or(false)
+}
+
 /// Hands a violation to whoever should have it. Called with no checker state borrowed.
 pub(crate) fn raise(v: Violation) {
     // A capture on this thread takes everything, duplicates included: a test asserts on what
