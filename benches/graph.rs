@@ -71,11 +71,18 @@ impl Generation {
             return None;
         }
         for _ in 0..64 {
-            let (a, b) = ((rng.next() % n as u64) as usize, (rng.next() % n as u64) as usize);
+            let (a, b) = (
+                (rng.next() % n as u64) as usize,
+                (rng.next() % n as u64) as usize,
+            );
             if a == b {
                 continue;
             }
-            let (a, b) = if self.order[a] < self.order[b] { (a, b) } else { (b, a) };
+            let (a, b) = if self.order[a] < self.order[b] {
+                (a, b)
+            } else {
+                (b, a)
+            };
             if self.order[b] == self.order[a] + 1 || !self.seen.insert((a, b)) {
                 continue; // a chain edge, or already learned
             }
@@ -101,7 +108,11 @@ fn new_edge(c: &mut Criterion) {
                             Some(p) => break p,
                             None => {
                                 generation_no += 1;
-                                gen = Generation::new(&format!("edge{n}.g{generation_no}"), n, &mut rng);
+                                gen = Generation::new(
+                                    &format!("edge{n}.g{generation_no}"),
+                                    n,
+                                    &mut rng,
+                                );
                             }
                         }
                     };
@@ -130,7 +141,10 @@ fn new_edge(c: &mut Criterion) {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
                 let (a, t) = loop {
-                    let p = ((rng.next() % 10_000) as usize, (rng.next() % 10_000) as usize);
+                    let p = (
+                        (rng.next() % 10_000) as usize,
+                        (rng.next() % 10_000) as usize,
+                    );
                     if seen.insert(p) {
                         break p;
                     }
@@ -198,7 +212,10 @@ fn cycle(c: &mut Criterion) {
     });
     lockcheck::set_action(lockcheck::Action::Panic);
     // Once per process, however often it is found (0 when this benchmark was filtered out).
-    assert!(found.load(std::sync::atomic::Ordering::Relaxed) <= 1, "reported once");
+    assert!(
+        found.load(std::sync::atomic::Ordering::Relaxed) <= 1,
+        "reported once"
+    );
     g.finish();
 }
 

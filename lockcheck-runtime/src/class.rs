@@ -27,6 +27,11 @@ pub const MAX_SUBCLASSES: u8 = 8;
 const MAX_CLASS_ID: u32 = (u32::MAX >> 3) - 1;
 
 impl ClassId {
+    #[cfg(test)]
+    pub(crate) fn for_test(id: u32) -> Self {
+        ClassId(id)
+    }
+
     pub(crate) fn index(self) -> usize {
         self.0 as usize - 1
     }

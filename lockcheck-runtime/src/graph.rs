@@ -3,25 +3,29 @@
 //!
 //! The graph is kept acyclic: an edge that would close a cycle is the violation, and is reported
 //! instead of added. That lets it maintain a topological order incrementally, with the dynamic
-//! topological sort of Pearce and Kelly ("A Dynamic Topological Sort Algorithm for Directed
-//! Acyclic Graphs", JEA 2004) as implemented by petgraph's `acyclic::Acyclic`: an edge that
-//! agrees with the current order costs O(1); one that does not searches only the region of the
-//! order between its two ends. Nothing here runs per acquisition: each thread caches the edges
-//! it has seen accepted (see `held.rs`), so only a thread's first sight of an order comes here.
+//! topological sort of Pearce and Kelly (D. J. Pearce, P. H. J. Kelly, "A Dynamic Topological
+//! Sort Algorithm for Directed Acyclic Graphs", ACM JEA 11, 2006). Names follow the paper:
+//! `ord` is the position of each node, an edge `x -> y` with `ord[x] < ord[y]` agrees with the
+//! order and costs O(1); otherwise the forward search from `y` (`delta_f`, bounded above by
+//! `ub = ord[x]`) and the backward search from `x` (`delta_b`, bounded below by `lb = ord[y]`)
+//! visit only the affected region, and their positions are reassigned so that `delta_b` comes
+//! first. Reaching `x` in the forward search *is* the cycle: the search is breadth-first, so the
+//! witness is a shortest path `y ⇝ x`, found by the same search that maintains the order.
 //!
-//! petgraph stays inside this module; the rest of the crate sees [`OrderGraph`] and [`EdgeInfo`].
+//! Storage is a petgraph `DiGraph` (node indices are never removed, like class ids); petgraph
+//! stays inside this module. Nothing here runs per acquisition: each thread caches the edges it
+//! has seen accepted (`held.rs`), so only a thread's first sight of an order comes here.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
-use petgraph::acyclic::{Acyclic, AcyclicEdgeError};
-use petgraph::data::Build;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::class::LockKey;
+use crate::held::KeyMap;
 
 /// What is remembered of an order edge: where it was first seen, and how often it was learned.
 #[derive(Clone, Debug)]
@@ -44,32 +48,54 @@ pub(crate) enum Insert {
     /// The edge is new and was added.
     Added,
     /// The edge would close a cycle; the existing path from its target back to its source,
-    /// one `(from, to, info)` per edge, in order.
-    Cycle(Vec<(LockKey, LockKey, EdgeInfo)>),
+    /// one `(from, to, info)` per edge, in order (a shortest one).
+    Cycle(Path),
 }
 
-/// The learned lock-order graph.
+/// The learned lock-order graph, with its topological order.
 #[derive(Default)]
 pub(crate) struct OrderGraph {
-    dag: Acyclic<DiGraph<LockKey, EdgeInfo>>,
-    nodes: HashMap<LockKey, NodeIndex>,
+    g: DiGraph<LockKey, EdgeInfo>,
+    nodes: KeyMap<LockKey, NodeIndex>,
     /// Edge lookup by its ends in O(1); petgraph's `find_edge` walks the source's out-list.
-    edges: HashMap<u64, EdgeIndex>,
+    edges: KeyMap<u64, EdgeIndex>,
+    /// Pearce–Kelly's `ord`: each node's position in the topological order (a permutation).
+    ord: Vec<u32>,
+    /// Search scratch, reused so a search allocates nothing per node: `mark[n] == stamp` means
+    /// visited in the current search, `parent[n]` the edge it was reached by.
+    mark: Vec<u32>,
+    stamp: u32,
+    parent: Vec<Option<EdgeIndex>>,
 }
+
+/// An existing path, one `(from, to, info)` per edge.
+pub(crate) type Path = Vec<(LockKey, LockKey, EdgeInfo)>;
 
 impl OrderGraph {
     fn node(&mut self, key: LockKey) -> NodeIndex {
         if let Some(&n) = self.nodes.get(&key) {
             return n;
         }
-        let n = self.dag.add_node(key);
+        let n = self.g.add_node(key);
         self.nodes.insert(key, n);
+        // A new node has no edges: the end of the order is as good as anywhere.
+        self.ord.push(n.index() as u32);
+        self.mark.push(0);
+        self.parent.push(None);
         n
     }
 
-    /// Offers `from -> to`. Amortised O(1) when the edge agrees with the current topological
-    /// order; otherwise proportional to the part of the order between the two ends. On a cycle
-    /// the witness path is found by a breadth-first search, which keeps it shortest.
+    fn next_stamp(&mut self) -> u32 {
+        self.stamp = self.stamp.wrapping_add(1);
+        if self.stamp == 0 {
+            self.mark.iter_mut().for_each(|m| *m = 0);
+            self.stamp = 1;
+        }
+        self.stamp
+    }
+
+    /// Offers `from -> to`: O(1) when known or when it agrees with the current order;
+    /// otherwise proportional to the region of the order between its two ends.
     pub(crate) fn insert(
         &mut self,
         from: LockKey,
@@ -77,71 +103,121 @@ impl OrderGraph {
         info: impl FnOnce() -> EdgeInfo,
     ) -> Insert {
         if let Some(&e) = self.edges.get(&from.edge_bits(to)) {
-            // Only the weight changes, never the structure, so the invariant is untouched.
-            if let Some(w) = self.edge_weight_mut(e) {
+            if let Some(w) = self.g.edge_weight_mut(e) {
                 w.count += 1;
             }
             return Insert::Known;
         }
-        let (a, b) = (self.node(from), self.node(to));
-        match self.dag.try_add_edge(a, b, info()) {
-            Ok(e) => {
-                self.edges.insert(from.edge_bits(to), e);
-                Insert::Added
-            }
-            Err(AcyclicEdgeError::Cycle(_)) | Err(AcyclicEdgeError::SelfLoop) => {
-                Insert::Cycle(self.path(to, from).unwrap_or_default())
-            }
-            Err(AcyclicEdgeError::InvalidEdge) => Insert::Known,
+        let (x, y) = (self.node(from), self.node(to));
+        if x == y {
+            return Insert::Cycle(Vec::new());
         }
+        let (lb, ub) = (self.ord[y.index()], self.ord[x.index()]);
+        if lb < ub {
+            let delta_f = match self.forward(y, x, ub) {
+                Ok(delta_f) => delta_f,
+                Err(path) => return Insert::Cycle(path),
+            };
+            let delta_b = self.backward(x, lb);
+            self.reorder(delta_b, delta_f);
+        }
+        let e = self.g.add_edge(x, y, info());
+        self.edges.insert(from.edge_bits(to), e);
+        Insert::Added
     }
 
-    fn edge_weight_mut(&mut self, e: EdgeIndex) -> Option<&mut EdgeInfo> {
-        use petgraph::data::DataMapMut;
-        self.dag.edge_weight_mut(e)
-    }
-
-    /// The shortest path of learned edges `from ⇝ to`, if there is one. O(V + E).
-    pub(crate) fn path(
-        &self,
-        from: LockKey,
-        to: LockKey,
-    ) -> Option<Vec<(LockKey, LockKey, EdgeInfo)>> {
-        let g = self.dag.inner();
-        let (&start, &goal) = (self.nodes.get(&from)?, self.nodes.get(&to)?);
-        // Parent edges by node index: a flat vector, no hashing on a 10,000-node search.
-        let mut parent: Vec<Option<EdgeIndex>> = vec![None; g.node_count()];
-        let mut queue = VecDeque::from([start]);
+    /// Breadth-first from `y` over nodes placed before `ub`: the nodes to move after `x`, or,
+    /// when `x` is reached, the shortest path `y ⇝ x` (the cycle the new edge would close).
+    fn forward(&mut self, y: NodeIndex, x: NodeIndex, ub: u32) -> Result<Vec<NodeIndex>, Path> {
+        let stamp = self.next_stamp();
+        self.mark[y.index()] = stamp;
+        let mut delta_f = vec![y];
+        let mut queue = VecDeque::from([y]);
         while let Some(n) = queue.pop_front() {
-            if n == goal {
-                break;
-            }
-            for e in g.edges_directed(n, Direction::Outgoing) {
-                let t = e.target();
-                if t != start && parent[t.index()].is_none() {
-                    parent[t.index()] = Some(e.id());
-                    queue.push_back(t);
+            for e in self.g.edges_directed(n, Direction::Outgoing) {
+                let w = e.target();
+                if w == x {
+                    self.parent[x.index()] = Some(e.id());
+                    return Err(self.path_to(y, x));
+                }
+                if self.mark[w.index()] != stamp && self.ord[w.index()] < ub {
+                    self.mark[w.index()] = stamp;
+                    self.parent[w.index()] = Some(e.id());
+                    delta_f.push(w);
+                    queue.push_back(w);
                 }
             }
         }
+        Ok(delta_f)
+    }
+
+    /// Breadth-first backwards from `x` over nodes placed after `lb`: the nodes to move first.
+    fn backward(&mut self, x: NodeIndex, lb: u32) -> Vec<NodeIndex> {
+        let stamp = self.next_stamp();
+        self.mark[x.index()] = stamp;
+        let mut delta_b = vec![x];
+        let mut queue = VecDeque::from([x]);
+        while let Some(n) = queue.pop_front() {
+            for e in self.g.edges_directed(n, Direction::Incoming) {
+                let w = e.source();
+                if self.mark[w.index()] != stamp && self.ord[w.index()] > lb {
+                    self.mark[w.index()] = stamp;
+                    delta_b.push(w);
+                    queue.push_back(w);
+                }
+            }
+        }
+        delta_b
+    }
+
+    /// Gives `delta_b` then `delta_f`, each in its current relative order, the positions they
+    /// held between them.
+    fn reorder(&mut self, mut delta_b: Vec<NodeIndex>, mut delta_f: Vec<NodeIndex>) {
+        delta_b.sort_unstable_by_key(|n| self.ord[n.index()]);
+        delta_f.sort_unstable_by_key(|n| self.ord[n.index()]);
+        let mut pool: Vec<u32> = delta_b
+            .iter()
+            .chain(&delta_f)
+            .map(|n| self.ord[n.index()])
+            .collect();
+        pool.sort_unstable();
+        for (n, pos) in delta_b.iter().chain(&delta_f).zip(pool) {
+            self.ord[n.index()] = pos;
+        }
+    }
+
+    /// The path `y ⇝ x` the last forward search recorded in `parent`.
+    fn path_to(&self, y: NodeIndex, x: NodeIndex) -> Path {
         let mut path = Vec::new();
-        let mut at = goal;
-        while at != start {
-            let e = parent[at.index()]?;
-            let (s, t) = g.edge_endpoints(e)?;
-            path.push((g[s], g[t], g[e].clone()));
+        let mut at = x;
+        while at != y {
+            let Some(e) = self.parent[at.index()] else {
+                break;
+            };
+            let Some((s, t)) = self.g.edge_endpoints(e) else {
+                break;
+            };
+            path.push((self.g[s], self.g[t], self.g[e].clone()));
             at = s;
         }
         path.reverse();
-        Some(path)
+        path
     }
 
     /// Every learned edge, in insertion order.
-    pub(crate) fn edges(&self) -> Vec<(LockKey, LockKey, EdgeInfo)> {
-        let g = self.dag.inner();
-        g.edge_references()
-            .map(|e| (g[e.source()], g[e.target()], e.weight().clone()))
+    pub(crate) fn edges(&self) -> Path {
+        self.g
+            .edge_references()
+            .map(|e| (self.g[e.source()], self.g[e.target()], e.weight().clone()))
             .collect()
+    }
+
+    /// Whether the positions form a topological order of the edges (for tests).
+    #[cfg(test)]
+    fn order_is_topological(&self) -> bool {
+        self.g
+            .edge_references()
+            .all(|e| self.ord[e.source().index()] < self.ord[e.target().index()])
     }
 }
 
@@ -150,4 +226,73 @@ static GRAPH: LazyLock<Mutex<OrderGraph>> = LazyLock::new(Default::default);
 /// The global graph. Taken only on a thread's first sight of an order, and by reports.
 pub(crate) fn global() -> MutexGuard<'static, OrderGraph> {
     GRAPH.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::class::{ClassId, LockKey};
+
+    fn key(i: u32) -> LockKey {
+        LockKey::new(ClassId::for_test(i + 1), 0)
+    }
+
+    fn info() -> EdgeInfo {
+        EdgeInfo {
+            from_site: Location::caller(),
+            to_site: Location::caller(),
+            thread: "t".into(),
+            count: 1,
+        }
+    }
+
+    /// Random edges against a brute-force reachability check: an edge is refused exactly when
+    /// its target already reaches its source, the witness is a real path, and the order stays
+    /// topological.
+    #[test]
+    fn pearce_kelly_agrees_with_brute_force() {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        for round in 0..40 {
+            let n = 3 + round % 17;
+            let mut g = OrderGraph::default();
+            let mut adj = vec![vec![false; n as usize]; n as usize];
+            for _ in 0..(n * 4) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let (a, b) = (
+                    (seed % n as u64) as usize,
+                    ((seed >> 20) % n as u64) as usize,
+                );
+                if a == b {
+                    continue;
+                }
+                // Does b reach a already?
+                let mut seen = vec![false; n as usize];
+                let mut stack = vec![b];
+                while let Some(v) = stack.pop() {
+                    if !seen[v] {
+                        seen[v] = true;
+                        stack.extend((0..n as usize).filter(|&w| adj[v][w]));
+                    }
+                }
+                match g.insert(key(a as u32), key(b as u32), info) {
+                    Insert::Cycle(path) => {
+                        assert!(seen[a], "refused {a}->{b} without a cycle");
+                        assert_eq!(path.first().map(|p| p.0), Some(key(b as u32)));
+                        assert_eq!(path.last().map(|p| p.1), Some(key(a as u32)));
+                        for w in path.windows(2) {
+                            assert_eq!(w[0].1, w[1].0, "the witness is a path");
+                        }
+                    }
+                    Insert::Added => {
+                        assert!(!seen[a], "accepted {a}->{b}, which closes a cycle");
+                        adj[a][b] = true;
+                    }
+                    Insert::Known => assert!(adj[a][b]),
+                }
+                assert!(g.order_is_topological());
+            }
+        }
+    }
 }

@@ -76,6 +76,10 @@ impl Hasher for EdgeHasher {
         }
     }
     #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    #[inline]
     fn write_u64(&mut self, n: u64) {
         let x = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         self.0 = x ^ (x >> 29);
@@ -83,6 +87,8 @@ impl Hasher for EdgeHasher {
 }
 
 pub(crate) type EdgeSet = HashSet<u64, BuildHasherDefault<EdgeHasher>>;
+/// A map keyed by lock keys or edge words, hashed like [`EdgeSet`].
+pub(crate) type KeyMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<EdgeHasher>>;
 
 /// Slots of the per-thread direct-mapped edge cache (a power of two).
 pub(crate) const RECENT_EDGES: usize = 256;
