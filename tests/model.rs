@@ -1,0 +1,393 @@
+//! The checker against a reference model.
+//!
+//! proptest drives random programs — several threads, a dozen locks in a few classes, lock /
+//! try_lock / read / write / out-of-order release, declared ranks on some classes — through the
+//! real runtime (each simulated thread is a real thread, driven one operation at a time) and
+//! through a small brute-force reference: explicit reachability over the set of edges learned so
+//! far. Every acquisition must be reported exactly when the reference says so, with a cycle that
+//! is a real shortest path of the reference graph, and at the end the learned graph must hold
+//! exactly the reference's edges. Shrunk failures are kept in `tests/model.proptest-regressions`.
+//!
+//! This binary holds one test: it installs rank tables, which are process-wide.
+#![cfg(any(debug_assertions, feature = "release-checks"))]
+
+use std::collections::{BTreeSet, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use lockcheck::{capture_violations, Mutex, RankTable, RwLock, Violation, ViolationKind};
+use proptest::prelude::*;
+
+const THREADS: usize = 3;
+const LOCKS: usize = 8;
+
+/// One lock of the program: its class (several locks may share one), and its kind.
+#[derive(Clone, Copy, Debug)]
+struct LockSpec {
+    class: usize,
+    rw: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum How {
+    Lock,
+    TryLock,
+    Read,
+    TryRead,
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Acquire {
+        thread: usize,
+        lock: usize,
+        how: How,
+    },
+    /// Release the `nth` held guard of the thread (modulo how many it holds): any order.
+    Release { thread: usize, nth: usize },
+}
+
+fn program() -> impl Strategy<Value = (Vec<LockSpec>, Vec<(usize, usize)>, Vec<Op>)> {
+    let locks = prop::collection::vec((0..5usize, any::<bool>()), LOCKS).prop_map(|v| {
+        v.into_iter()
+            .map(|(class, rw)| LockSpec { class, rw })
+            .collect()
+    });
+    // Declared ranks: pairs of classes (a < b), kept only when a < b numerically, so the
+    // table is always consistent.
+    let ranks = prop::collection::vec((0..5usize, 0..5usize), 0..3)
+        .prop_map(|v| v.into_iter().filter(|(a, b)| a < b).collect());
+    let op = prop_oneof![
+        3 => (0..THREADS, 0..LOCKS, prop_oneof![Just(How::Lock), Just(How::TryLock), Just(How::Read), Just(How::TryRead)])
+            .prop_map(|(thread, lock, how)| Op::Acquire { thread, lock, how }),
+        2 => (0..THREADS, 0..4usize).prop_map(|(thread, nth)| Op::Release { thread, nth }),
+    ];
+    (locks, ranks, prop::collection::vec(op, 1..40))
+}
+
+// ---------------------------------------------------------------- the reference model
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Held {
+    lock: usize,
+    shared: bool,
+}
+
+#[derive(Default)]
+struct Reference {
+    /// Learned edges between classes.
+    edges: BTreeSet<(usize, usize)>,
+    held: [Vec<Held>; THREADS],
+    /// The edges each thread has seen accepted (the runtime's per-thread cache).
+    known: [BTreeSet<(usize, usize)>; THREADS],
+}
+
+/// What the reference expects of one acquisition.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Expect {
+    recursive: bool,
+    same_class: bool,
+    /// (held class, acquired class) pairs against the declared ranks.
+    rank: BTreeSet<(usize, usize)>,
+    /// For each held class whose edge closes a cycle: the length of the shortest path from
+    /// the acquired class back to it.
+    cycles: BTreeSet<(usize, usize)>,
+}
+
+impl Reference {
+    /// Shortest path length `from ⇝ to` over the learned edges.
+    fn distance(&self, from: usize, to: usize) -> Option<usize> {
+        let mut seen = BTreeSet::from([from]);
+        let mut queue = VecDeque::from([(from, 0)]);
+        while let Some((n, d)) = queue.pop_front() {
+            if n == to && d > 0 {
+                return Some(d);
+            }
+            for &(a, b) in &self.edges {
+                if a == n && (b == to || seen.insert(b)) {
+                    queue.push_back((b, d + 1));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether another thread holds `lock` in a mode that makes this acquisition block or fail.
+    fn blocked(&self, thread: usize, lock: usize, shared: bool) -> bool {
+        self.held.iter().enumerate().any(|(t, hs)| {
+            t != thread && hs.iter().any(|h| h.lock == lock && !(h.shared && shared))
+        })
+    }
+}
+
+// ---------------------------------------------------------------- the real threads
+
+enum Guard {
+    M(#[allow(dead_code)] lockcheck::MutexGuard<'static, ()>),
+    R(#[allow(dead_code)] lockcheck::RwLockReadGuard<'static, ()>),
+    W(#[allow(dead_code)] lockcheck::RwLockWriteGuard<'static, ()>),
+}
+
+enum Real {
+    M(&'static Mutex<()>),
+    R(&'static RwLock<()>),
+}
+
+enum Command {
+    Acquire(usize, How),
+    Release(usize),
+    Stop,
+}
+
+/// What a worker did: the violations it saw, whether it now holds the lock, whether it panicked.
+struct Outcome {
+    found: Vec<Violation>,
+    acquired: bool,
+    panicked: bool,
+}
+
+fn worker(locks: &'static [Real], rx: mpsc::Receiver<Command>, tx: mpsc::Sender<Outcome>) {
+    let mut guards: Vec<Guard> = Vec::new();
+    while let Ok(cmd) = rx.recv() {
+        match cmd {
+            Command::Stop => break,
+            Command::Release(pos) => {
+                guards.remove(pos);
+                let _ = tx.send(Outcome {
+                    found: Vec::new(),
+                    acquired: false,
+                    panicked: false,
+                });
+            }
+            Command::Acquire(lock, how) => {
+                let (result, found) = capture_violations(|| {
+                    catch_unwind(AssertUnwindSafe(|| match (&locks[lock], how) {
+                        (Real::M(m), How::Lock | How::Read) => Some(Guard::M(m.lock())),
+                        (Real::M(m), How::TryLock | How::TryRead) => m.try_lock().map(Guard::M),
+                        (Real::R(r), How::Lock) => Some(Guard::W(r.write())),
+                        (Real::R(r), How::Read) => Some(Guard::R(r.read())),
+                        (Real::R(r), How::TryLock) => r.try_write().map(Guard::W),
+                        (Real::R(r), How::TryRead) => r.try_read().map(Guard::R),
+                    }))
+                });
+                let panicked = result.is_err();
+                let guard = result.ok().flatten();
+                let acquired = guard.is_some();
+                guards.extend(guard);
+                let _ = tx.send(Outcome {
+                    found,
+                    acquired,
+                    panicked,
+                });
+            }
+        }
+    }
+}
+
+static CASE: AtomicUsize = AtomicUsize::new(0);
+
+fn class_name(case: usize, class: usize) -> String {
+    format!("model{case}.c{class}")
+}
+
+fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<(), TestCaseError> {
+    let case = CASE.fetch_add(1, Ordering::Relaxed);
+    let mut table = String::new();
+    for (a, b) in ranks {
+        table.push_str(&format!(
+            "{} < {};\n",
+            class_name(case, *a),
+            class_name(case, *b)
+        ));
+    }
+    lockcheck::set_rank_table(RankTable::parse(&table).expect("a < b only: consistent"));
+    let rank_table = RankTable::parse(&table).unwrap();
+
+    let locks: &'static [Real] = Box::leak(
+        specs
+            .iter()
+            .map(|s| {
+                let name: &'static str = Box::leak(class_name(case, s.class).into_boxed_str());
+                if s.rw {
+                    Real::R(Box::leak(Box::new(RwLock::named(name, ()))))
+                } else {
+                    Real::M(Box::leak(Box::new(Mutex::named(name, ()))))
+                }
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice(),
+    );
+    let mut txs = Vec::new();
+    let mut rxs = Vec::new();
+    let mut handles = Vec::new();
+    for _ in 0..THREADS {
+        let (ctx, crx) = mpsc::channel();
+        let (otx, orx) = mpsc::channel();
+        handles.push(std::thread::spawn(move || worker(locks, crx, otx)));
+        txs.push(ctx);
+        rxs.push(orx);
+    }
+
+    let mut model = Reference::default();
+    let mut result = Ok(());
+    for op in ops {
+        match *op {
+            Op::Release { thread, nth } => {
+                let n = model.held[thread].len();
+                if n == 0 {
+                    continue;
+                }
+                let pos = nth % n;
+                model.held[thread].remove(pos);
+                txs[thread].send(Command::Release(pos)).unwrap();
+                rxs[thread].recv().unwrap();
+            }
+            Op::Acquire { thread, lock, how } => {
+                let spec = specs[lock];
+                let shared = spec.rw && matches!(how, How::Read | How::TryRead);
+                let trying = matches!(how, How::TryLock | How::TryRead);
+                let mine = model.held[thread].iter().find(|h| h.lock == lock).copied();
+                // A blocking acquisition that another thread would make wait forever is not a
+                // program we can run one step at a time: skip it.
+                if !trying && model.blocked(thread, lock, shared) {
+                    continue;
+                }
+                // The reference's verdict.
+                let mut expect = Expect::default();
+                let acquires;
+                if trying {
+                    let recursive_ok = shared && mine.is_some_and(|h| h.shared);
+                    acquires =
+                        !model.blocked(thread, lock, shared) && (mine.is_none() || recursive_ok);
+                } else if let Some(h) = mine {
+                    expect.recursive = true;
+                    // Reads taken again go on (only if no writer: none here); all else is refused.
+                    acquires = h.shared && shared;
+                } else {
+                    acquires = true;
+                    let class = spec.class;
+                    // Held lock by held lock, in stack order, as the runtime offers the edges.
+                    // A thread checks ranks and the graph only for an edge it has not seen
+                    // accepted before (its cache); an edge that closes a cycle is never accepted.
+                    for h in model.held[thread].clone() {
+                        let hc = specs[h.lock].class;
+                        if hc == class {
+                            expect.same_class = true;
+                            continue;
+                        }
+                        if model.known[thread].contains(&(hc, class)) {
+                            continue;
+                        }
+                        if rank_table.orders(&class_name(case, class), &class_name(case, hc)) {
+                            expect.rank.insert((hc, class));
+                        }
+                        if model.edges.contains(&(hc, class)) {
+                            model.known[thread].insert((hc, class));
+                            continue;
+                        }
+                        match model.distance(class, hc) {
+                            Some(d) => {
+                                expect.cycles.insert((hc, d));
+                            }
+                            None => {
+                                model.edges.insert((hc, class));
+                                model.known[thread].insert((hc, class));
+                            }
+                        }
+                    }
+                }
+                txs[thread].send(Command::Acquire(lock, how)).unwrap();
+                let out = rxs[thread].recv().unwrap();
+                if expect.recursive && !acquires {
+                    prop_assert!(
+                        out.panicked,
+                        "a refused acquisition panics instead of blocking"
+                    );
+                } else {
+                    prop_assert!(!out.panicked, "unexpected panic at {op:?}");
+                }
+                prop_assert_eq!(out.acquired, acquires, "acquired? at {:?}", op);
+                // Compare the violations.
+                let mut got = Expect::default();
+                for v in &out.found {
+                    match &v.kind {
+                        ViolationKind::RecursiveLock { .. } => got.recursive = true,
+                        ViolationKind::SameClass { .. } => got.same_class = true,
+                        ViolationKind::RankOrder { held, .. } => {
+                            got.rank.insert((
+                                class_of(case, &held.class),
+                                class_of(case, &v.acquiring.class),
+                            ));
+                        }
+                        ViolationKind::OrderCycle { cycle } => {
+                            // cycle[0] is held -> acquired; the rest is a learned path back.
+                            let hc = class_of(case, &cycle[0].from);
+                            for e in &cycle[1..] {
+                                prop_assert!(
+                                    model.edges.contains(&(
+                                        class_of(case, &e.from),
+                                        class_of(case, &e.to)
+                                    )),
+                                    "cycle edge {} -> {} was never learned",
+                                    e.from,
+                                    e.to
+                                );
+                            }
+                            got.cycles.insert((hc, cycle.len() - 1));
+                        }
+                        other => prop_assert!(false, "unexpected violation {other:?}"),
+                    }
+                }
+                if let Err(e) = (|| {
+                    prop_assert_eq!(&got, &expect, "violations at {:?}: {:#?}", op, out.found);
+                    Ok(())
+                })() {
+                    result = Err(e);
+                    break;
+                }
+                if acquires {
+                    model.held[thread].push(Held { lock, shared });
+                }
+            }
+        }
+    }
+    for tx in &txs {
+        let _ = tx.send(Command::Stop);
+    }
+    for h in handles {
+        let _ = h.join();
+    }
+    result?;
+    // The learned graph holds exactly the reference's edges.
+    let prefix = format!("model{case}.");
+    let learned: BTreeSet<(usize, usize)> = lockcheck::report()
+        .edges
+        .iter()
+        .filter(|e| e.edge.from.starts_with(&prefix))
+        .map(|e| (class_of(case, &e.edge.from), class_of(case, &e.edge.to)))
+        .collect();
+    prop_assert_eq!(learned, model.edges.clone());
+    Ok(())
+}
+
+fn class_of(case: usize, name: &str) -> usize {
+    name.strip_prefix(&format!("model{case}.c"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn runtime_agrees_with_the_reference_model((specs, ranks, ops) in program()) {
+        run_case(&specs, &ranks, &ops)?;
+    }
+}
