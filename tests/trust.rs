@@ -176,7 +176,7 @@ proptest! {
         content.extend(&bytes);
         let file = dir.join("fuzz.json");
         std::fs::write(&file, &content).unwrap();
-        let merged = lockcheck_lint::merge::merge_files(&[file.clone()]);
+        let merged = lockcheck_lint::merge::merge_files(std::slice::from_ref(&file));
         prop_assert!(merged.processes.len() + merged.errors.len() == 1);
         for e in &merged.errors {
             prop_assert_eq!(&e.file, &file);
