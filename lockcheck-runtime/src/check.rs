@@ -16,8 +16,8 @@ use std::sync::{Arc, PoisonError, RwLock};
 use crate::class::{self, LazyClass, LockKey, MAX_SUBCLASSES};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
-use crate::rank::RankTable;
 use crate::violation::{raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
+use lockcheck_ranks::RankTable;
 
 /// One acquisition, as the protocol sees it.
 #[derive(Clone, Copy)]

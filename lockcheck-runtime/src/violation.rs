@@ -104,7 +104,7 @@ pub enum ViolationKind {
         /// The held lock whose rank the table places after the acquired one.
         held: LockUse,
         /// The declarations that order the acquired rank before the held one.
-        declared: Vec<crate::rank::DeclaredOrder>,
+        declared: Vec<lockcheck_ranks::DeclaredOrder>,
     },
     /// A thread ended while holding locks (they stay locked for every other thread).
     ExitWhileHolding,

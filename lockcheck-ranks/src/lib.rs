@@ -1,4 +1,5 @@
-//! The declared rank order: Go's `lockrank.go`, for Rust.
+//! The declared rank order: Go's `lockrank.go`, for Rust. Shared by the runtime (which checks
+//! acquisitions against it) and the static lint (which checks the source against it).
 //!
 //! The order among named lock classes is written once, in one readable table:
 //!
@@ -21,6 +22,8 @@
 //! learned edges between them are listed in the report as "not implied by the table", so the
 //! table cannot drift from the code silently.
 
+#![warn(missing_docs, unreachable_pub)]
+
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 
@@ -40,7 +43,7 @@ pub struct DeclaredOrder {
 /// # Examples
 ///
 /// ```
-/// use lockcheck_runtime::RankTable;
+/// use lockcheck_ranks::RankTable;
 ///
 /// let table = RankTable::parse("sched < allm, freem; allm < trace;").unwrap();
 /// assert!(table.orders("sched", "trace")); // transitively
@@ -181,7 +184,7 @@ impl RankTable {
     /// # Examples
     ///
     /// ```
-    /// use lockcheck_runtime::RankTable;
+    /// use lockcheck_ranks::RankTable;
     ///
     /// let err = RankTable::parse("a < b;\nb < a;").unwrap_err();
     /// assert_eq!(
@@ -203,7 +206,7 @@ impl RankTable {
     /// # Examples
     ///
     /// ```
-    /// use lockcheck_runtime::RankTable;
+    /// use lockcheck_ranks::RankTable;
     ///
     /// let err = RankTable::parse_from("ranks.dag", "a < ;").unwrap_err();
     /// assert_eq!(err.to_string(), "ranks.dag:1:5: expected a rank name after `<`, found `;`");
@@ -305,7 +308,7 @@ impl RankTable {
     /// # Examples
     ///
     /// ```
-    /// use lockcheck_runtime::RankTable;
+    /// use lockcheck_ranks::RankTable;
     ///
     /// let table = RankTable::builder()
     ///     .order(&["sched"], &["allm", "freem"])
@@ -423,7 +426,7 @@ impl RankTable {
     /// # Examples
     ///
     /// ```
-    /// use lockcheck_runtime::RankTable;
+    /// use lockcheck_ranks::RankTable;
     ///
     /// let t = RankTable::parse_from("r.dag", "a < b;\nb < c;").unwrap();
     /// let why = t.why("a", "c");
@@ -487,7 +490,7 @@ impl RankTableBuilder {
 /// # Examples
 ///
 /// ```
-/// let table = lockcheck_runtime::lock_ranks! {
+/// let table = lockcheck_ranks::lock_ranks! {
 ///     sched < allm, freem;
 ///     allm < trace;
 /// }
