@@ -7,4 +7,6 @@
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
 
+mod guards;
 pub mod merge;
+pub mod model;

@@ -1,0 +1,872 @@
+//! Guard lifetimes: walks a function body in evaluation order and records, at each acquisition
+//! and each call, which guards are live. This is where such tools are wrong most, so it follows
+//! the Rust reference (edition 2021 temporary scopes) rule by rule:
+//!
+//! - `let g = x.lock();` lives to the end of its block or to `drop(g)`; shadowing does not drop
+//!   it; `let h = g;` moves it and the lock stays held; `let _ = x.lock();` drops it at once;
+//!   `let r = &x.lock();` extends the temporary to the block.
+//! - A temporary guard lives to the end of the enclosing statement (so both operands of `+`,
+//!   `==`, `&&`, every field of a struct literal, every argument of a macro such as `assert!`
+//!   are alive together); a block's tail expression's temporaries live to the end of the
+//!   statement that encloses the block.
+//! - The scrutinee of `match`, `if let`, `while let` and the iterator of `for` live for the
+//!   whole construct; a plain `if`/`while` condition's temporaries are dropped before the body.
+//! - The right-hand side of `=` (and of compound assignment on primitives) is evaluated before
+//!   its left; a method's receiver before (and, if a temporary, during) its arguments.
+//! - `try_*` acquisitions add no order edge, but the lock is held afterwards.
+//! - Branches are walked one after the other from the same state; a guard released in any
+//!   branch counts as released after the construct (silence rather than a guess). A closure or
+//!   `async` block is walked on its own, from an empty held set: it runs later.
+//!
+//! A guard passed by value to a function (other than `drop`) or stored into another value is
+//! treated as released: the lint cannot follow it, and prefers silence.
+
+use quote::ToTokens;
+use syn::{Block, Expr, Pat, Stmt};
+
+use crate::model::{Callee, Event, Held, LockPath, Span};
+
+/// Lock methods that return a guard, and how many arguments they take.
+const ACQUIRE: &[(&str, usize)] = &[
+    ("lock", 0),
+    ("read", 0),
+    ("write", 0),
+    ("upgradable_read", 0),
+    ("blocking_lock", 0),
+    ("blocking_read", 0),
+    ("blocking_write", 0),
+    ("lock_nested", 1),
+    ("read_nested", 1),
+    ("write_nested", 1),
+    ("try_lock", 0),
+    ("try_read", 0),
+    ("try_write", 0),
+    ("try_upgradable_read", 0),
+    ("try_lock_for", 1),
+    ("try_read_for", 1),
+    ("try_write_for", 1),
+];
+
+/// Methods that pass a guard through (`x.lock().unwrap()` is still the guard).
+const PASS_THROUGH: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or_else",
+    "unwrap_unchecked",
+    "into_ok",
+];
+
+/// What a body is walked in: the function's identity, `Self` type and parameters.
+pub(crate) struct FnScope {
+    pub(crate) id: usize,
+    pub(crate) file: usize,
+    pub(crate) self_ty: Option<String>,
+    pub(crate) params: Vec<String>,
+}
+
+impl FnScope {
+    /// The lock path of a contract argument (evaluated at function entry: no locals yet).
+    pub(crate) fn contract_path(&self, e: &Expr) -> Option<LockPath> {
+        if let Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) = e
+        {
+            return Some(LockPath::Class(s.value()));
+        }
+        let w = Walker::new(self);
+        w.lock_path(e).map(|(p, _)| p)
+    }
+}
+
+/// The expression's text with `quote`'s spacing taken out: `self . sched` → `self.sched`.
+pub(crate) fn text_of(tokens: &impl ToTokens) -> String {
+    let s = tokens.to_token_stream().to_string();
+    let chars: Vec<char> = s.chars().collect();
+    let tight = |c: Option<&char>| matches!(c, Some('.' | '(' | ')' | '[' | ']' | ':' | '&' | '*' | '!'));
+    let mut out = String::with_capacity(s.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' && (tight(i.checked_sub(1).and_then(|j| chars.get(j))) || tight(chars.get(i + 1))) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Walks `body` and returns its events.
+pub(crate) fn walk(scope: &FnScope, body: &Block) -> Vec<Event> {
+    let mut w = Walker::new(scope);
+    w.temps.push(Vec::new());
+    let v = w.block(body);
+    w.release_val(v);
+    let top = w.temps.pop().unwrap_or_default();
+    w.release_all(top);
+    w.events
+}
+
+#[derive(Clone)]
+struct Guard {
+    id: usize,
+    held: Held,
+}
+
+#[derive(Clone)]
+struct Binding {
+    name: String,
+    guard: Option<usize>,
+    alias: Option<(LockPath, String)>,
+}
+
+/// The value of an expression, as far as guards go.
+enum Val {
+    None,
+    Guard(usize),
+    Guards(Vec<usize>),
+}
+
+struct Walker<'s> {
+    scope: &'s FnScope,
+    live: Vec<Guard>,
+    next: usize,
+    bindings: Vec<Vec<Binding>>,
+    temps: Vec<Vec<usize>>,
+    events: Vec<Event>,
+}
+
+impl<'s> Walker<'s> {
+    fn new(scope: &'s FnScope) -> Self {
+        Walker {
+            scope,
+            live: Vec::new(),
+            next: 0,
+            bindings: vec![Vec::new()],
+            temps: Vec::new(),
+            events: Vec::new(),
+        }
+    }
+
+    fn span(&self, t: &impl ToTokens) -> Span {
+        Span::of_tokens(self.scope.file, t)
+    }
+
+    fn held(&self) -> Vec<Held> {
+        self.live.iter().map(|g| g.held.clone()).collect()
+    }
+
+    fn is_live(&self, id: usize) -> bool {
+        self.live.iter().any(|g| g.id == id)
+    }
+
+    fn release(&mut self, id: usize) {
+        self.live.retain(|g| g.id != id);
+    }
+
+    fn release_all(&mut self, ids: Vec<usize>) {
+        for id in ids.into_iter().rev() {
+            self.release(id);
+        }
+    }
+
+    fn release_val(&mut self, v: Val) {
+        match v {
+            Val::None => {}
+            Val::Guard(id) => self.release(id),
+            Val::Guards(ids) => self.release_all(ids),
+        }
+    }
+
+    /// A value nobody binds: its guards are temporaries of the current temporary scope.
+    fn temp(&mut self, v: Val) {
+        let ids = match v {
+            Val::None => return,
+            Val::Guard(id) => vec![id],
+            Val::Guards(ids) => ids,
+        };
+        match self.temps.last_mut() {
+            Some(t) => t.extend(ids),
+            None => self.release_all(ids),
+        }
+    }
+
+    fn with_temps<R>(&mut self, f: impl FnOnce(&mut Self) -> R) -> R {
+        self.temps.push(Vec::new());
+        let r = f(self);
+        let ids = self.temps.pop().unwrap_or_default();
+        self.release_all(ids);
+        r
+    }
+
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.bindings.iter().rev().flat_map(|s| s.iter().rev()).find(|b| b.name == name)
+    }
+
+    fn bind(&mut self, name: String, guard: Option<usize>, alias: Option<(LockPath, String)>) {
+        if let Some(s) = self.bindings.last_mut() {
+            s.push(Binding { name, guard, alias });
+        }
+    }
+
+    /// The live guard a name owns, if any.
+    fn bound_guard(&self, e: &Expr) -> Option<usize> {
+        let Expr::Path(p) = strip(e) else { return None };
+        let id = p.path.get_ident()?;
+        let g = self.lookup(&id.to_string())?.guard?;
+        self.is_live(g).then_some(g)
+    }
+
+    /// The lock a (field) path expression names, normalised; `None` for anything else.
+    fn lock_path(&self, e: &Expr) -> Option<(LockPath, String)> {
+        let e = strip(e);
+        let text = text_of(e);
+        let mut fields = Vec::new();
+        let mut base = e;
+        while let Expr::Field(f) = base {
+            fields.push(match &f.member {
+                syn::Member::Named(n) => n.to_string(),
+                syn::Member::Unnamed(i) => i.index.to_string(),
+            });
+            base = strip(&f.base);
+        }
+        fields.reverse();
+        let fields = fields.join(".");
+        let Expr::Path(p) = base else { return None };
+        if p.qself.is_some() {
+            return None;
+        }
+        let path = if let Some(id) = p.path.get_ident() {
+            let name = id.to_string();
+            if name == "self" {
+                LockPath::SelfField {
+                    ty: self.scope.self_ty.clone()?,
+                    fields,
+                }
+            } else if let Some(b) = self.lookup(&name) {
+                match &b.alias {
+                    Some((alias, _)) => alias.with_fields(&fields),
+                    None => LockPath::Local {
+                        function: self.scope.id,
+                        path: if fields.is_empty() { name } else { format!("{name}.{fields}") },
+                    },
+                }
+            } else if let Some(index) = self.scope.params.iter().position(|p| *p == name) {
+                LockPath::Param { index, fields }
+            } else {
+                LockPath::Static(name).with_fields(&fields)
+            }
+        } else {
+            let last = p.path.segments.last()?.ident.to_string();
+            LockPath::Static(last).with_fields(&fields)
+        };
+        Some((path, text))
+    }
+
+    fn snapshot(&self) -> Vec<Guard> {
+        self.live.clone()
+    }
+
+    /// After walking alternatives from `before`: what is live is what every alternative kept.
+    fn join(&mut self, before: &[Guard], released: &[usize]) {
+        self.live = before
+            .iter()
+            .filter(|g| !released.contains(&g.id))
+            .cloned()
+            .collect();
+    }
+
+    fn released_since(&self, before: &[Guard]) -> Vec<usize> {
+        before
+            .iter()
+            .filter(|g| !self.is_live(g.id))
+            .map(|g| g.id)
+            .collect()
+    }
+
+    // ------------------------------------------------------------------ blocks and statements
+
+    fn block(&mut self, b: &Block) -> Val {
+        self.bindings.push(Vec::new());
+        let mut value = Val::None;
+        let n = b.stmts.len();
+        for (i, stmt) in b.stmts.iter().enumerate() {
+            match stmt {
+                Stmt::Local(l) => self.local(l),
+                Stmt::Expr(e, semi) => {
+                    if semi.is_none() && i + 1 == n {
+                        // The tail: its temporaries belong to the enclosing statement.
+                        value = self.expr(e);
+                    } else {
+                        self.with_temps(|w| {
+                            let v = w.expr(e);
+                            w.temp(v);
+                        });
+                    }
+                }
+                Stmt::Macro(m) => self.with_temps(|w| w.mac(&m.mac)),
+                Stmt::Item(_) => {}
+            }
+        }
+        let scope = self.bindings.pop().unwrap_or_default();
+        for b in scope.into_iter().rev() {
+            if let Some(g) = b.guard {
+                self.release(g);
+            }
+        }
+        value
+    }
+
+    fn local(&mut self, l: &syn::Local) {
+        let Some(init) = &l.init else {
+            self.bind_pattern(&l.pat, Val::None, None);
+            return;
+        };
+        self.temps.push(Vec::new());
+        // `let h = g;` moves the guard: the lock stays held, now through `h`.
+        let v = if let Some(g) = self.bound_guard(&init.expr) {
+            Val::Guard(g)
+        } else if let Expr::Reference(r) = strip(&init.expr) {
+            // `let r = &x.lock();`: the temporary lives as long as `r`.
+            self.expr(&r.expr)
+        } else {
+            self.expr(&init.expr)
+        };
+        let alias = match v {
+            Val::None => self.lock_path(&init.expr),
+            _ => None,
+        };
+        if let Some((_, diverge)) = &init.diverge {
+            let before = self.snapshot();
+            let dv = self.expr(diverge);
+            self.release_val(dv);
+            self.live = before;
+        }
+        self.bind_pattern(&l.pat, v, alias);
+        let ids = self.temps.pop().unwrap_or_default();
+        self.release_all(ids);
+    }
+
+    /// Binds a pattern to a value: guards to the names that own them; what no name owns is a
+    /// temporary of the statement.
+    fn bind_pattern(&mut self, pat: &Pat, v: Val, alias: Option<(LockPath, String)>) {
+        let names = pattern_idents(pat);
+        match (pat, v) {
+            (Pat::Wild(_), v) => self.temp(v),
+            (Pat::Tuple(t), Val::Guards(ids)) if t.elems.len() == ids.len() => {
+                for (p, id) in t.elems.iter().zip(ids) {
+                    self.bind_pattern(p, Val::Guard(id), None);
+                }
+            }
+            (_, Val::Guard(id)) if names.len() == 1 => {
+                self.bind(names[0].clone(), Some(id), None);
+            }
+            (_, v) => {
+                self.temp(v);
+                let single = names.len() == 1 && matches!(pat, Pat::Ident(_) | Pat::Type(_));
+                for n in names {
+                    self.bind(n, None, if single { alias.clone() } else { None });
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ expressions
+
+    fn exprs<'a>(&mut self, es: impl IntoIterator<Item = &'a Expr>) {
+        for e in es {
+            let v = self.expr(e);
+            self.temp(v);
+        }
+    }
+
+    fn expr(&mut self, e: &Expr) -> Val {
+        match e {
+            Expr::MethodCall(mc) => self.method_call(mc),
+            Expr::Call(c) => self.call(c),
+            Expr::Macro(m) => {
+                self.mac(&m.mac);
+                Val::None
+            }
+            Expr::Binary(b) => {
+                if is_assign_op(&b.op) {
+                    let v = self.expr(&b.right);
+                    self.temp(v);
+                    let v = self.expr(&b.left);
+                    self.temp(v);
+                } else {
+                    let v = self.expr(&b.left);
+                    self.temp(v);
+                    let v = self.expr(&b.right);
+                    self.temp(v);
+                }
+                Val::None
+            }
+            Expr::Assign(a) => {
+                let v = self.expr(&a.right);
+                self.temp(v);
+                let v = self.expr(&a.left);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Paren(p) => self.expr(&p.expr),
+            Expr::Group(g) => self.expr(&g.expr),
+            Expr::Try(t) => self.expr(&t.expr),
+            Expr::Await(a) => self.expr(&a.base),
+            Expr::Unary(u) => {
+                let v = self.expr(&u.expr);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Reference(r) => {
+                let v = self.expr(&r.expr);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Field(f) => {
+                let v = self.expr(&f.base);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Index(i) => {
+                let v = self.expr(&i.expr);
+                self.temp(v);
+                let v = self.expr(&i.index);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Cast(c) => {
+                let v = self.expr(&c.expr);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Tuple(t) => {
+                let mut ids = Vec::new();
+                for el in &t.elems {
+                    match self.expr(el) {
+                        Val::Guard(id) => ids.push(id),
+                        v => self.temp(v),
+                    }
+                }
+                if ids.is_empty() {
+                    Val::None
+                } else {
+                    Val::Guards(ids)
+                }
+            }
+            Expr::Array(a) => {
+                self.exprs(&a.elems);
+                Val::None
+            }
+            Expr::Repeat(r) => {
+                let v = self.expr(&r.expr);
+                self.temp(v);
+                Val::None
+            }
+            Expr::Struct(s) => {
+                self.exprs(s.fields.iter().map(|f| &f.expr));
+                if let Some(rest) = &s.rest {
+                    let v = self.expr(rest);
+                    self.temp(v);
+                }
+                Val::None
+            }
+            Expr::Range(r) => {
+                self.exprs(r.start.iter().chain(r.end.iter()).map(|b| &**b));
+                Val::None
+            }
+            Expr::Block(b) => self.block(&b.block),
+            Expr::Unsafe(u) => self.block(&u.block),
+            Expr::Const(c) => self.block(&c.block),
+            Expr::If(i) => self.if_expr(i),
+            Expr::Match(m) => self.match_expr(m),
+            Expr::While(w) => {
+                self.with_temps(|s| {
+                    if let Expr::Let(l) = &*w.cond {
+                        s.let_cond(l, &w.body);
+                    } else {
+                        let v = s.with_temps(|s| s.expr(&w.cond));
+                        s.release_val(v);
+                        let v = s.block(&w.body);
+                        s.temp(v);
+                    }
+                });
+                Val::None
+            }
+            Expr::Loop(l) => {
+                let v = self.block(&l.body);
+                self.temp(v);
+                Val::None
+            }
+            Expr::ForLoop(f) => {
+                self.with_temps(|s| {
+                    let v = s.expr(&f.expr);
+                    s.temp(v);
+                    s.bindings.push(Vec::new());
+                    for n in pattern_idents(&f.pat) {
+                        s.bind(n, None, None);
+                    }
+                    let v = s.block(&f.body);
+                    s.temp(v);
+                    s.bindings.pop();
+                });
+                Val::None
+            }
+            Expr::Let(l) => {
+                // A `let` inside a condition chain: its scrutinee lives for the construct.
+                let v = self.expr(&l.expr);
+                self.temp(v);
+                for n in pattern_idents(&l.pat) {
+                    self.bind(n, None, None);
+                }
+                Val::None
+            }
+            Expr::Closure(c) => {
+                self.detached(|s| {
+                    for input in &c.inputs {
+                        for n in pattern_idents(input) {
+                            s.bind(n, None, None);
+                        }
+                    }
+                    let v = s.expr(&c.body);
+                    s.temp(v);
+                });
+                Val::None
+            }
+            Expr::Async(a) => {
+                self.detached(|s| {
+                    let v = s.block(&a.block);
+                    s.temp(v);
+                });
+                Val::None
+            }
+            Expr::Return(r) => {
+                if let Some(e) = &r.expr {
+                    let v = self.expr(e);
+                    self.release_val(v);
+                }
+                Val::None
+            }
+            Expr::Break(b) => {
+                if let Some(e) = &b.expr {
+                    let v = self.expr(e);
+                    self.release_val(v);
+                }
+                Val::None
+            }
+            Expr::Yield(y) => {
+                if let Some(e) = &y.expr {
+                    let v = self.expr(e);
+                    self.temp(v);
+                }
+                Val::None
+            }
+            _ => Val::None,
+        }
+    }
+
+    /// Walks code that runs later (a closure, an `async` block) from an empty held set.
+    fn detached(&mut self, f: impl FnOnce(&mut Self)) {
+        let live = std::mem::take(&mut self.live);
+        let temps = std::mem::take(&mut self.temps);
+        self.bindings.push(Vec::new());
+        self.temps.push(Vec::new());
+        f(self);
+        self.temps = temps;
+        self.bindings.pop();
+        self.live = live;
+    }
+
+    fn if_expr(&mut self, i: &syn::ExprIf) -> Val {
+        self.with_temps(|s| {
+            // The state the branches start from: after the condition.
+            let start;
+            if let Expr::Let(l) = &*i.cond {
+                // `if let`: the scrutinee's temporaries live for the whole construct, else
+                // branch included (edition 2021).
+                let v = s.expr(&l.expr);
+                s.bindings.push(Vec::new());
+                s.bind_scrutinee(&l.pat, v);
+                start = s.snapshot();
+                let v = s.block(&i.then_branch);
+                s.release_val(v);
+                s.bindings.pop();
+            } else {
+                let v = s.with_temps(|s| s.expr(&i.cond));
+                s.release_val(v);
+                start = s.snapshot();
+                let v = s.block(&i.then_branch);
+                s.release_val(v);
+            }
+            let mut released = s.released_since(&start);
+            s.live = start.clone();
+            if let Some((_, e)) = &i.else_branch {
+                let v = s.expr(e);
+                s.release_val(v);
+                released.extend(s.released_since(&start));
+            }
+            s.join(&start, &released);
+        });
+        Val::None
+    }
+
+    /// A name the pattern binds owns the scrutinee's guard in the body; the guard is also a
+    /// temporary of the construct, so it ends with it either way.
+    fn bind_scrutinee(&mut self, pat: &Pat, v: Val) {
+        let names = pattern_idents(pat);
+        match v {
+            Val::Guard(id) if names.len() == 1 => {
+                self.bind(names[0].clone(), Some(id), None);
+                if let Some(t) = self.temps.last_mut() {
+                    t.push(id);
+                }
+            }
+            v => {
+                self.temp(v);
+                for n in names {
+                    self.bind(n, None, None);
+                }
+            }
+        }
+    }
+
+    /// `while let`: as `if let`, with the body walked once.
+    fn let_cond(&mut self, l: &syn::ExprLet, body: &Block) {
+        let v = self.expr(&l.expr);
+        self.bindings.push(Vec::new());
+        self.bind_scrutinee(&l.pat, v);
+        let before = self.snapshot();
+        let v = self.block(body);
+        self.release_val(v);
+        self.bindings.pop();
+        let r = self.released_since(&before);
+        self.join(&before, &r);
+    }
+
+    fn match_expr(&mut self, m: &syn::ExprMatch) -> Val {
+        self.with_temps(|s| {
+            let v = s.expr(&m.expr);
+            s.temp(v);
+            let before = s.snapshot();
+            let mut released = Vec::new();
+            for arm in &m.arms {
+                s.live = before.clone();
+                s.bindings.push(Vec::new());
+                for n in pattern_idents(&arm.pat) {
+                    s.bind(n, None, None);
+                }
+                if let Some((_, g)) = &arm.guard {
+                    let v = s.expr(g);
+                    s.temp(v);
+                }
+                let v = s.with_temps(|s| s.expr(&arm.body));
+                s.release_val(v);
+                s.bindings.pop();
+                released.extend(s.released_since(&before));
+            }
+            s.join(&before, &released);
+        });
+        Val::None
+    }
+
+    fn method_call(&mut self, mc: &syn::ExprMethodCall) -> Val {
+        let name = mc.method.to_string();
+        if let Some(&(_, nargs)) = ACQUIRE.iter().find(|(m, _)| *m == name) {
+            if mc.args.len() == nargs {
+                if let Some((lock, text)) = self.lock_path(&mc.receiver) {
+                    self.exprs(&mc.args);
+                    return self.acquire(lock, text, mc, &name);
+                }
+            }
+        }
+        if PASS_THROUGH.contains(&name.as_str()) {
+            let v = self.expr(&mc.receiver);
+            self.exprs(&mc.args);
+            return v;
+        }
+        if is_self(&mc.receiver) {
+            let args = self.call_args(&mc.args);
+            self.events.push(Event::Call {
+                callee: Callee::SelfMethod(name.clone()),
+                args,
+                span: self.span(mc),
+                text: format!("self.{name}"),
+                held: self.held(),
+            });
+            return Val::None;
+        }
+        // Any other method: the receiver (a temporary guard among them) lives during the
+        // arguments; a guard passed as an argument is moved away.
+        let v = self.expr(&mc.receiver);
+        self.temp(v);
+        for a in &mc.args {
+            let v = self.expr(a);
+            self.release_val(v);
+        }
+        Val::None
+    }
+
+    fn acquire(&mut self, lock: LockPath, text: String, mc: &syn::ExprMethodCall, method: &str) -> Val {
+        let try_ = method.starts_with("try_");
+        let read = method.contains("read");
+        let span = self.span(mc);
+        if !try_ {
+            self.events.push(Event::Acquire {
+                lock: lock.clone(),
+                text: text.clone(),
+                span,
+                held: self.held(),
+                try_,
+                read,
+            });
+        }
+        let id = self.next;
+        self.next += 1;
+        self.live.push(Guard {
+            id,
+            held: Held {
+                lock,
+                text,
+                span,
+                read,
+                try_,
+            },
+        });
+        Val::Guard(id)
+    }
+
+    fn call_args(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Vec<Option<LockPath>> {
+        let mut out = Vec::new();
+        for a in args {
+            out.push(self.lock_path(a).map(|(p, _)| p));
+            if let Some(g) = self.bound_guard(a) {
+                // Moved into the callee.
+                self.release(g);
+                continue;
+            }
+            let v = self.expr(a);
+            self.release_val(v);
+        }
+        out
+    }
+
+    fn call(&mut self, c: &syn::ExprCall) -> Val {
+        let Expr::Path(p) = strip(&c.func) else {
+            let v = self.expr(&c.func);
+            self.temp(v);
+            self.exprs(&c.args);
+            return Val::None;
+        };
+        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let last = segs.last().cloned().unwrap_or_default();
+        if last == "drop" && c.args.len() == 1 {
+            if let Some(g) = self.bound_guard(&c.args[0]) {
+                self.release(g);
+            } else {
+                let v = self.expr(&c.args[0]);
+                self.release_val(v);
+            }
+            return Val::None;
+        }
+        // `Some(x.lock())` is still the guard, wrapped.
+        if matches!(last.as_str(), "Some" | "Ok" | "Err") && c.args.len() == 1 {
+            return self.expr(&c.args[0]);
+        }
+        let args = self.call_args(&c.args);
+        let callee = if segs.len() >= 2 {
+            let ty = &segs[segs.len() - 2];
+            if ty.chars().next().is_some_and(char::is_uppercase) {
+                let ty = if ty == "Self" {
+                    self.scope.self_ty.clone().unwrap_or_else(|| ty.clone())
+                } else {
+                    ty.clone()
+                };
+                Callee::Assoc(ty, last.clone())
+            } else {
+                Callee::Free(last.clone())
+            }
+        } else {
+            Callee::Free(last.clone())
+        };
+        self.events.push(Event::Call {
+            callee,
+            args,
+            span: self.span(c),
+            text: text_of(&c.func),
+            held: self.held(),
+        });
+        Val::None
+    }
+
+    fn mac(&mut self, m: &syn::Macro) {
+        let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+        let args = m.parse_body_with(
+            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
+        );
+        if name == "assert_held" {
+            let Ok(args) = args else { return };
+            if let Some(first) = args.first() {
+                let inner = match first {
+                    Expr::Call(c) if c.args.len() == 1 && matches!(&*c.func, Expr::Path(p) if p.path.is_ident("read") || p.path.is_ident("write")) => &c.args[0],
+                    e => e,
+                };
+                let lock = if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = inner {
+                    Some(LockPath::Class(s.value()))
+                } else {
+                    self.lock_path(inner).map(|(p, _)| p)
+                };
+                self.events.push(Event::AssertHeld {
+                    lock,
+                    text: text_of(inner),
+                    span: Span::of_tokens(self.scope.file, m),
+                });
+            }
+            return;
+        }
+        if name == "assert_not_held" {
+            return;
+        }
+        // Any other macro whose body is a list of expressions (assert!, println!, vec!, ...):
+        // every argument is evaluated within the statement, so their temporaries coexist.
+        if let Ok(args) = args {
+            for a in &args {
+                let v = self.expr(a);
+                self.temp(v);
+            }
+        }
+    }
+}
+
+fn strip(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip(&p.expr),
+        Expr::Group(g) => strip(&g.expr),
+        Expr::Reference(r) if matches!(strip(&r.expr), Expr::Path(_) | Expr::Field(_)) => strip(&r.expr),
+        _ => e,
+    }
+}
+
+fn is_self(e: &Expr) -> bool {
+    matches!(strip(e), Expr::Path(p) if p.path.is_ident("self"))
+}
+
+fn is_assign_op(op: &syn::BinOp) -> bool {
+    use syn::BinOp::*;
+    matches!(
+        op,
+        AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_) | BitXorAssign(_)
+            | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_)
+    )
+}
+
+/// The names a pattern binds.
+fn pattern_idents(p: &Pat) -> Vec<String> {
+    struct Names(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Names {
+        fn visit_pat_ident(&mut self, i: &'ast syn::PatIdent) {
+            self.0.push(i.ident.to_string());
+            syn::visit::visit_pat_ident(self, i);
+        }
+    }
+    let mut n = Names(Vec::new());
+    syn::visit::Visit::visit_pat(&mut n, p);
+    n.0
+}
