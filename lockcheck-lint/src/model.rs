@@ -120,15 +120,6 @@ impl LockPath {
             LockPath::Class(c) => LockPath::Class(c.clone()),
         }
     }
-
-    /// Whether the path names the same lock from every function (so it can join the crate-wide
-    /// order graph and be compared across calls).
-    pub(crate) fn is_global(&self) -> bool {
-        matches!(
-            self,
-            LockPath::SelfField { .. } | LockPath::Static(_) | LockPath::Class(_)
-        )
-    }
 }
 
 impl fmt::Display for LockPath {

@@ -1,0 +1,198 @@
+//! The driver: which files make a crate, running the rules, suppressions and baselines.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Crate, SourceFile};
+use crate::rules::{self, Finding};
+
+/// One analysed unit (a crate target, or the files given on the command line) and its findings.
+pub struct Unit {
+    /// The crate as modelled.
+    pub krate: Crate,
+    /// Findings that were not suppressed.
+    pub findings: Vec<Finding>,
+    /// How many were suppressed by a marker in the source.
+    pub suppressed: usize,
+    /// How many were suppressed by the baseline.
+    pub baselined: usize,
+}
+
+/// Every `.rs` file under `path` (or `path` itself), sorted.
+pub fn rust_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    if path.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(out);
+    }
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let p = entry?.path();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if p.is_dir() {
+                if name != "target" && !name.starts_with('.') {
+                    stack.push(p);
+                }
+            } else if name.ends_with(".rs") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads files into a crate. An unreadable file is an error for the caller.
+pub fn load(files: &[PathBuf]) -> std::io::Result<Crate> {
+    let mut sources = Vec::new();
+    for f in files {
+        sources.push(SourceFile {
+            path: f.clone(),
+            text: std::fs::read_to_string(f)?,
+        });
+    }
+    Ok(Crate::build(sources))
+}
+
+/// The units of a Cargo workspace: one per distinct source directory of each member's lib, bin
+/// and example targets.
+///
+/// # Errors
+///
+/// When `cargo metadata` fails (no manifest, not a workspace, cargo missing).
+pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, String> {
+    let meta = cargo_metadata::MetadataCommand::new()
+        .manifest_path(manifest)
+        .no_deps()
+        .exec()
+        .map_err(|e| format!("cargo metadata failed for {}: {e}", manifest.display()))?;
+    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    for pkg in meta.workspace_packages() {
+        for t in &pkg.targets {
+            let wanted = t.kind.iter().any(|k| {
+                matches!(
+                    k,
+                    cargo_metadata::TargetKind::Lib
+                        | cargo_metadata::TargetKind::Bin
+                        | cargo_metadata::TargetKind::Example
+                        | cargo_metadata::TargetKind::ProcMacro
+                )
+            });
+            if wanted {
+                if let Some(dir) = t.src_path.parent() {
+                    dirs.insert(dir.as_std_path().to_path_buf());
+                }
+            }
+        }
+    }
+    // A directory inside another one is part of it (src/bin inside src).
+    let roots: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
+        .cloned()
+        .collect();
+    let mut units = Vec::new();
+    for r in roots {
+        units.push(rust_files(&r).map_err(|e| format!("{}: {e}", r.display()))?);
+    }
+    Ok(units)
+}
+
+/// A finding as a baseline remembers it: without line numbers, so that edits elsewhere in a
+/// file do not bring it back.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// Rule id.
+    pub rule: String,
+    /// File.
+    pub file: String,
+    /// Function.
+    pub function: String,
+    /// Message.
+    pub message: String,
+}
+
+/// A baseline file: known findings a codebase has accepted for now.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Format version (1).
+    pub version: u32,
+    /// The accepted findings.
+    pub findings: BTreeSet<BaselineEntry>,
+}
+
+impl Baseline {
+    /// Reads a baseline.
+    ///
+    /// # Errors
+    ///
+    /// Unreadable, or not a baseline.
+    pub fn read(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        serde_json::from_str(&text).map_err(|e| format!("{}: not a baseline: {e}", path.display()))
+    }
+
+    fn entry(krate: &Crate, f: &Finding) -> BaselineEntry {
+        BaselineEntry {
+            rule: f.rule.id.into(),
+            file: krate.files[f.span.file].path.display().to_string(),
+            function: f.function.clone(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// Whether a marker `// lockcheck: allow(LC003)` (id or name; several separated by commas) on
+/// the finding's line or the line above suppresses it.
+pub fn suppressed(krate: &Crate, f: &Finding) -> bool {
+    let text = &krate.files[f.span.file].text;
+    let lines: Vec<&str> = text.lines().collect();
+    [f.span.line, f.span.line.saturating_sub(1)]
+        .iter()
+        .filter_map(|&l| l.checked_sub(1).and_then(|i| lines.get(i)))
+        .any(|line| {
+            let Some(at) = line.find("lockcheck: allow(") else {
+                return false;
+            };
+            let rest = &line[at + "lockcheck: allow(".len()..];
+            let list = rest.split(')').next().unwrap_or("");
+            list.split(',')
+                .map(str::trim)
+                .any(|r| r == f.rule.id || r == f.rule.name)
+        })
+}
+
+/// Runs the rules on a crate, applying suppressions and an optional baseline.
+pub fn run(krate: Crate, baseline: Option<&Baseline>) -> Unit {
+    let all = rules::check(&krate);
+    let mut unit = Unit {
+        findings: Vec::new(),
+        suppressed: 0,
+        baselined: 0,
+        krate,
+    };
+    for f in all {
+        if suppressed(&unit.krate, &f) {
+            unit.suppressed += 1;
+        } else if baseline.is_some_and(|b| b.findings.contains(&Baseline::entry(&unit.krate, &f))) {
+            unit.baselined += 1;
+        } else {
+            unit.findings.push(f);
+        }
+    }
+    unit
+}
+
+/// The baseline that accepts every finding of `units`.
+pub fn baseline_of(units: &[Unit]) -> Baseline {
+    Baseline {
+        version: 1,
+        findings: units
+            .iter()
+            .flat_map(|u| u.findings.iter().map(|f| Baseline::entry(&u.krate, f)))
+            .collect(),
+    }
+}

@@ -1,0 +1,106 @@
+//! rustc's look, rendered by annotate-snippets (the renderer rustc itself uses): `file:line:col`,
+//! the source line, a caret under the place, a note per related site.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+
+use super::{byte_range, path_of};
+use crate::lint::Unit;
+
+/// Every finding and parse error of `units`, then a summary line.
+pub fn human(units: &[Unit], color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    let mut findings = 0;
+    let mut hidden = 0;
+    let mut unparsed = 0;
+    for u in units {
+        let k = &u.krate;
+        for e in &k.parse_errors {
+            unparsed += 1;
+            let path = path_of(k, &e.span);
+            let report = [Level::ERROR
+                .primary_title(format!("could not parse this file: {}", e.message))
+                .id("LC000")
+                .element(
+                    Snippet::source(k.files[e.span.file].text.as_str())
+                        .path(path)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(byte_range(k, &e.span))
+                                .label("the lint stops reading this file here; the others are checked"),
+                        ),
+                )];
+            out.push_str(&renderer.render(&report));
+            out.push_str("\n\n");
+        }
+        for (span, message) in &k.rank_errors {
+            let report = [Level::ERROR
+                .primary_title(format!("declared rank order is not usable: {message}"))
+                .id("LC005")
+                .element(
+                    Snippet::source(k.files[span.file].text.as_str())
+                        .path(path_of(k, span))
+                        .annotation(AnnotationKind::Primary.span(byte_range(k, span))),
+                )];
+            out.push_str(&renderer.render(&report));
+            out.push_str("\n\n");
+        }
+        for f in &u.findings {
+            findings += 1;
+            let text = k.files[f.span.file].text.as_str();
+            let mut first = Level::ERROR
+                .primary_title(f.message.as_str())
+                .id(f.rule.id)
+                .element(
+                    Snippet::source(text)
+                        .path(path_of(k, &f.span))
+                        .fold(true)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(byte_range(k, &f.span))
+                                .label(f.label.as_str()),
+                        ),
+                );
+            let mut groups: Vec<Group<'_>> = Vec::new();
+            for n in &f.notes {
+                match &n.span {
+                    Some(s) => groups.push(
+                        Level::NOTE.secondary_title(n.message.as_str()).element(
+                            Snippet::source(k.files[s.file].text.as_str())
+                                .path(path_of(k, s))
+                                .fold(true)
+                                .annotation(AnnotationKind::Context.span(byte_range(k, s))),
+                        ),
+                    ),
+                    None => first = first.element(Level::NOTE.message(n.message.as_str())),
+                }
+            }
+            if let Some(h) = &f.help {
+                match groups.last_mut() {
+                    Some(_) => {
+                        let g = groups.pop().expect("non-empty");
+                        groups.push(g.element(Level::HELP.message(h.as_str())));
+                    }
+                    None => first = first.element(Level::HELP.message(h.as_str())),
+                }
+            }
+            let mut report = vec![first];
+            report.extend(groups);
+            out.push_str(&renderer.render(&report));
+            out.push_str("\n\n");
+        }
+        hidden += u.suppressed + u.baselined;
+    }
+    let files: usize = units.iter().map(|u| u.krate.files.len()).sum();
+    out.push_str(&format!(
+        "lockcheck: {findings} finding{} in {files} file{} ({hidden} suppressed or in the baseline, {unparsed} file{} not parsed)\n",
+        if findings == 1 { "" } else { "s" },
+        if files == 1 { "" } else { "s" },
+        if unparsed == 1 { "" } else { "s" },
+    ));
+    out
+}

@@ -1,0 +1,77 @@
+//! LC002 `excluded-lock-held`: a call to an `#[excludes_lock(x)]` function while `x` is held
+//! (the callee takes `x` itself: the thread would wait for itself).
+//!
+//! ```text
+//! #[excludes_lock(EXTRA)]
+//! fn lockextra() { let _e = EXTRA.lock(); }
+//!
+//! fn f() {
+//!     let _e = EXTRA.lock();
+//!     lockextra(); // LC002
+//! }
+//! ```
+
+use super::{Analysis, Finding, Note, Rule};
+use crate::model::Event;
+
+pub(super) const RULE: Rule = Rule {
+    id: "LC002",
+    name: "excluded-lock-held",
+    summary: "a call to an #[excludes_lock] function with the lock held",
+};
+
+pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for f in &a.krate.functions {
+        for e in &f.events {
+            let Event::Call {
+                callee,
+                args,
+                span,
+                held,
+                ..
+            } = e
+            else {
+                continue;
+            };
+            let Some(g) = a.resolve(f, callee) else {
+                continue;
+            };
+            let gf = &a.krate.functions[g];
+            for c in &gf.excludes {
+                let Some(lock) = &c.lock else { continue };
+                let Some(excluded) = a.translate(lock, f, gf, callee, args) else {
+                    continue;
+                };
+                let Some(h) = a.holds(held, &excluded, false) else {
+                    continue;
+                };
+                out.push(Finding {
+                    rule: &RULE,
+                    message: format!(
+                        "call to `{}` while `{}` is held, which it excludes",
+                        gf.name, c.text
+                    ),
+                    span: *span,
+                    label: format!("`{}` is held here", a.show(&excluded, f)),
+                    notes: vec![
+                        Note {
+                            message: format!("`{}` was taken here", h.text),
+                            span: Some(h.span),
+                        },
+                        Note {
+                            message: "excluded by this contract".into(),
+                            span: Some(c.span),
+                        },
+                    ],
+                    help: Some(format!(
+                        "release `{}` before calling `{}`",
+                        h.text, gf.ident
+                    )),
+                    function: f.name.clone(),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,262 @@
+//! The rules, one file each, and what they share: call resolution, the translation of a
+//! callee's locks into its caller's terms, and per-function summaries of what a function may
+//! acquire (directly or through the calls it makes, to a fixpoint).
+
+use std::collections::HashMap;
+
+use crate::model::{Callee, Crate, Event, Function, Held, LockPath, Span};
+
+mod asserted_not_annotated;
+mod double_lock;
+mod excluded_lock_held;
+mod order_cycle;
+mod rank_order;
+mod requires_lock;
+
+/// A rule: its stable id, its name (usable in suppressions), and what it finds.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable id, `LC001`...
+    pub id: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+}
+
+/// Every rule, in id order.
+pub const RULES: &[&Rule] = &[
+    &requires_lock::RULE,
+    &excluded_lock_held::RULE,
+    &double_lock::RULE,
+    &order_cycle::RULE,
+    &rank_order::RULE,
+    &asserted_not_annotated::RULE,
+];
+
+/// A secondary place or remark of a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Note {
+    /// What it says.
+    pub message: String,
+    /// Where, when it points somewhere.
+    pub span: Option<Span>,
+}
+
+/// One finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The rule.
+    pub rule: &'static Rule,
+    /// The headline.
+    pub message: String,
+    /// The primary place.
+    pub span: Span,
+    /// The label under the primary place.
+    pub label: String,
+    /// Related places.
+    pub notes: Vec<Note>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The function it is in (for baselines, which must survive line moves).
+    pub function: String,
+}
+
+/// One thing a function may acquire, in its own terms.
+#[derive(Clone, Debug)]
+pub(crate) struct Acq {
+    pub(crate) lock: LockPath,
+    /// Where the acquisition itself is.
+    pub(crate) site: Span,
+    /// The functions it goes through, outermost first (empty: in the function itself).
+    pub(crate) via: Vec<String>,
+}
+
+/// Shared analysis state.
+pub(crate) struct Analysis<'k> {
+    pub(crate) krate: &'k Crate,
+    free: HashMap<&'k str, Vec<usize>>,
+    methods: HashMap<(&'k str, &'k str), Vec<usize>>,
+    /// `acquires[f]`: what `f` may acquire, directly or through calls.
+    pub(crate) acquires: Vec<Vec<Acq>>,
+}
+
+impl<'k> Analysis<'k> {
+    pub(crate) fn new(krate: &'k Crate) -> Self {
+        let mut free: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut methods: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, f) in krate.functions.iter().enumerate() {
+            match &f.self_ty {
+                None => free.entry(&f.ident).or_default().push(i),
+                Some(t) => methods.entry((t, &f.ident)).or_default().push(i),
+            }
+        }
+        let mut a = Analysis {
+            krate,
+            free,
+            methods,
+            acquires: Vec::new(),
+        };
+        a.summarise();
+        a
+    }
+
+    /// The one function a call goes to; `None` when there is none or more than one.
+    pub(crate) fn resolve(&self, caller: &Function, callee: &Callee) -> Option<usize> {
+        let candidates = match callee {
+            Callee::Free(name) => self.free.get(name.as_str()),
+            Callee::SelfMethod(m) => self.methods.get(&(caller.self_ty.as_deref()?, m.as_str())),
+            Callee::Assoc(ty, m) => self.methods.get(&(ty.as_str(), m.as_str())),
+        }?;
+        match candidates.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// A lock of `callee`, said in `caller`'s terms at a call with `args`.
+    pub(crate) fn translate(
+        &self,
+        lock: &LockPath,
+        caller: &Function,
+        callee: &Function,
+        how: &Callee,
+        args: &[Option<LockPath>],
+    ) -> Option<LockPath> {
+        // `Type::method(receiver, ..)` passes the receiver first.
+        let (receiver, args) = match how {
+            Callee::Assoc(..) if callee.has_self => (args.first().cloned().flatten(), args.get(1..).unwrap_or(&[])),
+            _ => (None, args),
+        };
+        match lock {
+            LockPath::Static(_) | LockPath::Class(_) => Some(lock.clone()),
+            LockPath::SelfField { fields, .. } => match how {
+                Callee::SelfMethod(_) => Some(LockPath::SelfField {
+                    ty: caller.self_ty.clone()?,
+                    fields: fields.clone(),
+                }),
+                Callee::Assoc(..) => receiver.map(|r| r.with_fields(fields)),
+                Callee::Free(_) => None,
+            },
+            LockPath::Param { index, fields } => {
+                args.get(*index).cloned().flatten().map(|p| p.with_fields(fields))
+            }
+            LockPath::Local { .. } => None,
+        }
+    }
+
+    /// Computes `acquires` to a fixpoint (bounded by the number of functions).
+    fn summarise(&mut self) {
+        let fns = &self.krate.functions;
+        self.acquires = fns
+            .iter()
+            .map(|f| {
+                let mut direct: Vec<Acq> = Vec::new();
+                for e in &f.events {
+                    if let Event::Acquire {
+                        lock, span, try_: false, ..
+                    } = e
+                    {
+                        if !direct.iter().any(|a| a.lock == *lock) {
+                            direct.push(Acq {
+                                lock: lock.clone(),
+                                site: *span,
+                                via: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                direct
+            })
+            .collect();
+        for _ in 0..fns.len().min(32) {
+            let mut changed = false;
+            for (fi, f) in fns.iter().enumerate() {
+                for e in &f.events {
+                    let Event::Call { callee, args, .. } = e else {
+                        continue;
+                    };
+                    let Some(gi) = self.resolve(f, callee) else {
+                        continue;
+                    };
+                    if gi == fi {
+                        continue;
+                    }
+                    let g = &fns[gi];
+                    let inherited: Vec<Acq> = self.acquires[gi]
+                        .iter()
+                        .filter_map(|a| {
+                            let lock = self.translate(&a.lock, f, g, callee, args)?;
+                            let mut via = vec![g.name.clone()];
+                            via.extend(a.via.iter().cloned());
+                            Some(Acq {
+                                lock,
+                                site: a.site,
+                                via,
+                            })
+                        })
+                        .collect();
+                    for a in inherited {
+                        if !self.acquires[fi].iter().any(|x| x.lock == a.lock) {
+                            self.acquires[fi].push(a);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The class name of a lock, if it was built with `named("...")` (or is a class).
+    pub(crate) fn class_of<'a>(&'a self, lock: &'a LockPath) -> Option<&'a str> {
+        match lock {
+            LockPath::Class(c) => Some(c),
+            other => self.krate.class_names.get(other).map(String::as_str),
+        }
+    }
+
+    /// Whether `held` holds `lock` (a class: any lock of it), in a mode that meets `write`.
+    pub(crate) fn holds(&self, held: &[Held], lock: &LockPath, write: bool) -> Option<Held> {
+        held.iter()
+            .find(|h| {
+                let same = h.lock == *lock
+                    || matches!(lock, LockPath::Class(c) if self.class_of(&h.lock) == Some(c));
+                same && !(write && h.read)
+            })
+            .cloned()
+    }
+
+    /// How to show a lock of `f` to a person: parameters by name.
+    pub(crate) fn show(&self, lock: &LockPath, f: &Function) -> String {
+        match lock {
+            LockPath::Param { index, fields } => {
+                let name = f.params.get(*index).cloned().unwrap_or_else(|| format!("<param {index}>"));
+                if fields.is_empty() {
+                    name
+                } else {
+                    format!("{name}.{fields}")
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Runs every rule over the crate; findings sorted by place.
+pub fn check(krate: &Crate) -> Vec<Finding> {
+    let a = Analysis::new(krate);
+    let mut findings = Vec::new();
+    findings.extend(requires_lock::check(&a));
+    findings.extend(excluded_lock_held::check(&a));
+    findings.extend(double_lock::check(&a));
+    let edges = order_cycle::edges(&a);
+    findings.extend(order_cycle::check(&a, &edges));
+    findings.extend(rank_order::check(&a, &edges));
+    findings.extend(asserted_not_annotated::check(&a));
+    findings.sort_by(|x, y| (x.span, x.rule.id).cmp(&(y.span, y.rule.id)));
+    findings.dedup_by(|x, y| x.span == y.span && x.rule == y.rule && x.message == y.message);
+    findings
+}

@@ -1,0 +1,55 @@
+//! LC005 `rank-order`: a nested acquisition against the rank order declared in the source
+//! (`lock_ranks! { .. }` or `RankTable::parse("..")`), for locks built with `named("...")`.
+//!
+//! ```text
+//! lock_ranks! { sched < trace; }
+//! let _t = TRACE.lock();
+//! let _s = SCHED.lock(); // LC005: sched is declared before trace
+//! ```
+
+use super::order_cycle::OrderEdge;
+use super::{Analysis, Finding, Note, Rule};
+
+pub(super) const RULE: Rule = Rule {
+    id: "LC005",
+    name: "rank-order",
+    summary: "a nested acquisition against the declared rank order",
+};
+
+pub(super) fn check(a: &Analysis<'_>, edges: &[OrderEdge]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for decl in &a.krate.ranks {
+        for e in edges {
+            let (Some(from), Some(to)) = (a.class_of(&e.from), a.class_of(&e.to)) else {
+                continue;
+            };
+            if !decl.table.orders(to, from) {
+                continue;
+            }
+            let mut notes = vec![Note {
+                message: format!("`{}` was taken here", e.from_text),
+                span: Some(e.from_site),
+            }];
+            let why = decl.table.why(to, from);
+            let mut chain: Vec<&str> = why.iter().map(|d| d.before.as_str()).collect();
+            chain.extend(why.last().map(|d| d.after.as_str()));
+            notes.push(Note {
+                message: format!("the rank order declared here says `{}`", chain.join(" < ")),
+                span: Some(decl.span),
+            });
+            out.push(Finding {
+                rule: &RULE,
+                message: format!(
+                    "`{}` (rank `{to}`) is taken while `{}` (rank `{from}`) is held, against the declared order",
+                    e.to_text, e.from_text
+                ),
+                span: e.site,
+                label: format!("the declared order puts `{to}` before `{from}`"),
+                notes,
+                help: Some(format!("take `{}` first, or change the declared order", e.to_text)),
+                function: e.function.clone(),
+            });
+        }
+    }
+    out
+}
