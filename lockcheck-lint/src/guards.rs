@@ -83,10 +83,13 @@ impl FnScope {
 pub(crate) fn text_of(tokens: &impl ToTokens) -> String {
     let s = tokens.to_token_stream().to_string();
     let chars: Vec<char> = s.chars().collect();
-    let tight = |c: Option<&char>| matches!(c, Some('.' | '(' | ')' | '[' | ']' | ':' | '&' | '*' | '!'));
+    let tight =
+        |c: Option<&char>| matches!(c, Some('.' | '(' | ')' | '[' | ']' | ':' | '&' | '*' | '!'));
     let mut out = String::with_capacity(s.len());
     for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' && (tight(i.checked_sub(1).and_then(|j| chars.get(j))) || tight(chars.get(i + 1))) {
+        if c == ' '
+            && (tight(i.checked_sub(1).and_then(|j| chars.get(j))) || tight(chars.get(i + 1)))
+        {
             continue;
         }
         out.push(c);
@@ -198,7 +201,11 @@ impl<'s> Walker<'s> {
     }
 
     fn lookup(&self, name: &str) -> Option<&Binding> {
-        self.bindings.iter().rev().flat_map(|s| s.iter().rev()).find(|b| b.name == name)
+        self.bindings
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|b| b.name == name)
     }
 
     fn bind(&mut self, name: String, guard: Option<usize>, alias: Option<(LockPath, String)>) {
@@ -246,7 +253,11 @@ impl<'s> Walker<'s> {
                     Some((alias, _)) => alias.with_fields(&fields),
                     None => LockPath::Local {
                         function: self.scope.id,
-                        path: if fields.is_empty() { name } else { format!("{name}.{fields}") },
+                        path: if fields.is_empty() {
+                            name
+                        } else {
+                            format!("{name}.{fields}")
+                        },
                     },
                 }
             } else if let Some(index) = self.scope.params.iter().position(|p| *p == name) {
@@ -704,7 +715,13 @@ impl<'s> Walker<'s> {
         Val::None
     }
 
-    fn acquire(&mut self, lock: LockPath, text: String, mc: &syn::ExprMethodCall, method: &str) -> Val {
+    fn acquire(
+        &mut self,
+        lock: LockPath,
+        text: String,
+        mc: &syn::ExprMethodCall,
+        method: &str,
+    ) -> Val {
         let try_ = method.starts_with("try_");
         let read = method.contains("read");
         let span = self.span(mc);
@@ -733,7 +750,10 @@ impl<'s> Walker<'s> {
         Val::Guard(id)
     }
 
-    fn call_args(&mut self, args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>) -> Vec<Option<LockPath>> {
+    fn call_args(
+        &mut self,
+        args: &syn::punctuated::Punctuated<Expr, syn::Token![,]>,
+    ) -> Vec<Option<LockPath>> {
         let mut out = Vec::new();
         for a in args {
             out.push(self.lock_path(a).map(|(p, _)| p));
@@ -755,7 +775,12 @@ impl<'s> Walker<'s> {
             self.exprs(&c.args);
             return Val::None;
         };
-        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let last = segs.last().cloned().unwrap_or_default();
         if last == "drop" && c.args.len() == 1 {
             if let Some(g) = self.bound_guard(&c.args[0]) {
@@ -797,18 +822,31 @@ impl<'s> Walker<'s> {
     }
 
     fn mac(&mut self, m: &syn::Macro) {
-        let name = m.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
-        let args = m.parse_body_with(
-            syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated,
-        );
+        let name = m
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default();
+        let args = m
+            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated);
         if name == "assert_held" {
             let Ok(args) = args else { return };
             if let Some(first) = args.first() {
                 let inner = match first {
-                    Expr::Call(c) if c.args.len() == 1 && matches!(&*c.func, Expr::Path(p) if p.path.is_ident("read") || p.path.is_ident("write")) => &c.args[0],
+                    Expr::Call(c)
+                        if c.args.len() == 1
+                            && matches!(&*c.func, Expr::Path(p) if p.path.is_ident("read") || p.path.is_ident("write")) =>
+                    {
+                        &c.args[0]
+                    }
                     e => e,
                 };
-                let lock = if let Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = inner {
+                let lock = if let Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = inner
+                {
                     Some(LockPath::Class(s.value()))
                 } else {
                     self.lock_path(inner).map(|(p, _)| p)
@@ -839,7 +877,9 @@ fn strip(e: &Expr) -> &Expr {
     match e {
         Expr::Paren(p) => strip(&p.expr),
         Expr::Group(g) => strip(&g.expr),
-        Expr::Reference(r) if matches!(strip(&r.expr), Expr::Path(_) | Expr::Field(_)) => strip(&r.expr),
+        Expr::Reference(r) if matches!(strip(&r.expr), Expr::Path(_) | Expr::Field(_)) => {
+            strip(&r.expr)
+        }
         _ => e,
     }
 }
@@ -852,8 +892,16 @@ fn is_assign_op(op: &syn::BinOp) -> bool {
     use syn::BinOp::*;
     matches!(
         op,
-        AddAssign(_) | SubAssign(_) | MulAssign(_) | DivAssign(_) | RemAssign(_) | BitXorAssign(_)
-            | BitAndAssign(_) | BitOrAssign(_) | ShlAssign(_) | ShrAssign(_)
+        AddAssign(_)
+            | SubAssign(_)
+            | MulAssign(_)
+            | DivAssign(_)
+            | RemAssign(_)
+            | BitXorAssign(_)
+            | BitAndAssign(_)
+            | BitOrAssign(_)
+            | ShlAssign(_)
+            | ShrAssign(_)
     )
 }
 

@@ -11,8 +11,8 @@
 //! (`docs/report-schema.md`).
 
 mod guards;
-pub mod merge;
 pub mod lint;
+pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;

@@ -122,7 +122,11 @@ fn lint_command(args: &[String]) -> Result<ExitCode, String> {
         let b = lint::baseline_of(&units);
         let text = serde_json::to_string_pretty(&b).map_err(|e| e.to_string())?;
         std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
-        eprintln!("lockcheck: wrote {} findings to the baseline {}", b.findings.len(), path.display());
+        eprintln!(
+            "lockcheck: wrote {} findings to the baseline {}",
+            b.findings.len(),
+            path.display()
+        );
     }
     match format.as_str() {
         "json" => println!("{}", output::json(&units)),

@@ -438,7 +438,12 @@ impl Collector<'_> {
     }
 
     fn rank_macro(&mut self, mac: &syn::Macro) {
-        if mac.path.segments.last().is_some_and(|s| s.ident == "lock_ranks") {
+        if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "lock_ranks")
+        {
             let span = Span::of_tokens(self.file, mac);
             let origin = format!(
                 "{}:{}",
@@ -525,12 +530,28 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         // `RankTable::parse("a < b;")` / `parse_from(origin, "...")` with a literal table.
         if let syn::Expr::Call(call) = e {
             if let syn::Expr::Path(p) = &*call.func {
-                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 let n = segs.len();
-                if n >= 2 && segs[n - 2] == "RankTable" && (segs[n - 1] == "parse" || segs[n - 1] == "parse_from") {
-                    if let Some(syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. })) = call.args.last() {
+                if n >= 2
+                    && segs[n - 2] == "RankTable"
+                    && (segs[n - 1] == "parse" || segs[n - 1] == "parse_from")
+                {
+                    if let Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    })) = call.args.last()
+                    {
                         let span = Span::of_tokens(self.file, call);
-                        let origin = format!("{}:{}", self.krate.files[self.file].path.display(), span.line);
+                        let origin = format!(
+                            "{}:{}",
+                            self.krate.files[self.file].path.display(),
+                            span.line
+                        );
                         match lockcheck_ranks::RankTable::parse_from(&origin, &s.value()) {
                             Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
                             Err(err) => self.krate.rank_errors.push((span, err.to_string())),
@@ -547,5 +568,4 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_item_mod(self, m);
         self.self_ty.pop();
     }
-
 }

@@ -28,11 +28,9 @@ pub fn human(units: &[Unit], color: bool) -> String {
                 .element(
                     Snippet::source(k.files[e.span.file].text.as_str())
                         .path(path)
-                        .annotation(
-                            AnnotationKind::Primary
-                                .span(byte_range(k, &e.span))
-                                .label("the lint stops reading this file here; the others are checked"),
-                        ),
+                        .annotation(AnnotationKind::Primary.span(byte_range(k, &e.span)).label(
+                            "the lint stops reading this file here; the others are checked",
+                        )),
                 )];
             out.push_str(&renderer.render(&report));
             out.push_str("\n\n");

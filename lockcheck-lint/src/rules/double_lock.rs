@@ -32,14 +32,21 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
                     let Some(h) = held.iter().find(|h| h.lock == *lock) else {
                         continue;
                     };
-                    let how = if *read && h.read { "read-locked" } else { "locked" };
+                    let how = if *read && h.read {
+                        "read-locked"
+                    } else {
+                        "locked"
+                    };
                     out.push(Finding {
                         rule: &RULE,
                         message: format!("`{text}` is {how} again while a guard of it is live"),
                         span: *span,
                         label: "this waits for the guard taken above: a self-deadlock".into(),
                         notes: vec![Note {
-                            message: format!("`{}` was first locked here, and is still held", h.text),
+                            message: format!(
+                                "`{}` was first locked here, and is still held",
+                                h.text
+                            ),
                             span: Some(h.span),
                         }],
                         help: Some(format!(

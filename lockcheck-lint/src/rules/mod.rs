@@ -125,7 +125,10 @@ impl<'k> Analysis<'k> {
     ) -> Option<LockPath> {
         // `Type::method(receiver, ..)` passes the receiver first.
         let (receiver, args) = match how {
-            Callee::Assoc(..) if callee.has_self => (args.first().cloned().flatten(), args.get(1..).unwrap_or(&[])),
+            Callee::Assoc(..) if callee.has_self => (
+                args.first().cloned().flatten(),
+                args.get(1..).unwrap_or(&[]),
+            ),
             _ => (None, args),
         };
         match lock {
@@ -138,9 +141,11 @@ impl<'k> Analysis<'k> {
                 Callee::Assoc(..) => receiver.map(|r| r.with_fields(fields)),
                 Callee::Free(_) => None,
             },
-            LockPath::Param { index, fields } => {
-                args.get(*index).cloned().flatten().map(|p| p.with_fields(fields))
-            }
+            LockPath::Param { index, fields } => args
+                .get(*index)
+                .cloned()
+                .flatten()
+                .map(|p| p.with_fields(fields)),
             LockPath::Local { .. } => None,
         }
     }
@@ -154,7 +159,10 @@ impl<'k> Analysis<'k> {
                 let mut direct: Vec<Acq> = Vec::new();
                 for e in &f.events {
                     if let Event::Acquire {
-                        lock, span, try_: false, ..
+                        lock,
+                        span,
+                        try_: false,
+                        ..
                     } = e
                     {
                         if !direct.iter().any(|a| a.lock == *lock) {
@@ -233,7 +241,11 @@ impl<'k> Analysis<'k> {
     pub(crate) fn show(&self, lock: &LockPath, f: &Function) -> String {
         match lock {
             LockPath::Param { index, fields } => {
-                let name = f.params.get(*index).cloned().unwrap_or_else(|| format!("<param {index}>"));
+                let name = f
+                    .params
+                    .get(*index)
+                    .cloned()
+                    .unwrap_or_else(|| format!("<param {index}>"));
                 if fields.is_empty() {
                     name
                 } else {

@@ -64,6 +64,10 @@ pub(super) fn edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                     try_: false,
                     ..
                 } => {
+                    // Taking a lock already held is a double lock (LC003), not an order.
+                    if held.iter().any(|h| h.lock == *lock) {
+                        continue;
+                    }
                     for h in held {
                         if h.lock != *lock && in_graph(&h.lock) && in_graph(lock) {
                             add(OrderEdge {
@@ -154,7 +158,9 @@ pub(super) fn check(_a: &Analysis<'_>, edges: &[OrderEdge]) -> Vec<Finding> {
                 }
             }
         }
-        let Some((mut at, last)) = closing else { continue };
+        let Some((mut at, last)) = closing else {
+            continue;
+        };
         let mut cycle = vec![&edges[last]];
         while at != start {
             let i = parent[&at];

@@ -104,10 +104,7 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
                 let mode = if *write { " for writing" } else { "" };
                 out.push(Finding {
                     rule: &RULE,
-                    message: format!(
-                        "call to `{}` requires `{text}` to be held{mode}",
-                        gf.name
-                    ),
+                    message: format!("call to `{}` requires `{text}` to be held{mode}", gf.name),
                     span: *span,
                     label: format!("`{shown}` is not held here"),
                     notes,

@@ -1,0 +1,136 @@
+//! Golden tests: each fixture under `tests/fixtures/` marks the lines where findings are
+//! expected (`//~ LC003`, several ids if several), and its `.expected` file holds the exact
+//! findings (rule, line, column, message). Regenerate the `.expected` files with
+//! `BLESS=1 cargo test -p lockcheck-lint --test golden`, then read the diff.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use lockcheck_lint::lint;
+
+fn fixtures() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `(rule, line)` pairs the fixture marks with `//~`.
+fn marked(text: &str) -> BTreeSet<(String, usize)> {
+    let mut out = BTreeSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if let Some(at) = line.find("//~") {
+            for word in line[at + 3..].split_whitespace() {
+                if word.starts_with("LC") && word.len() == 5 {
+                    out.insert((word.to_owned(), i + 1));
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_fixture_gives_exactly_its_findings() {
+    let mut failures = Vec::new();
+    for path in fixtures() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let unit = lint::run(lint::load(std::slice::from_ref(&path)).unwrap(), None);
+        assert!(
+            unit.krate.parse_errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            unit.krate.parse_errors
+        );
+        let got: BTreeSet<(String, usize)> = unit
+            .findings
+            .iter()
+            .map(|f| (f.rule.id.to_owned(), f.span.line))
+            .collect();
+        let want = marked(&text);
+        if got != want {
+            failures.push(format!(
+                "{}:\n  marked:   {want:?}\n  reported: {got:?}\n  messages: {:#?}",
+                path.display(),
+                unit.findings
+                    .iter()
+                    .map(|f| format!(
+                        "{} {}:{} {}",
+                        f.rule.id, f.span.line, f.span.column, f.message
+                    ))
+                    .collect::<Vec<_>>()
+            ));
+            continue;
+        }
+        let exact: String = unit
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}:{} {}\n",
+                    f.rule.id, f.span.line, f.span.column, f.message
+                )
+            })
+            .collect();
+        let expected_path = path.with_extension("expected");
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&expected_path, &exact).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+            if expected != exact {
+                failures.push(format!(
+                    "{}: findings differ from {}:\n--- expected\n{expected}--- got\n{exact}",
+                    path.display(),
+                    expected_path.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
+    let dir = std::env::temp_dir().join(format!("lockcheck-golden-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.rs");
+    std::fs::write(&broken, "fn ok() {}\n\nfn broken( {\n").unwrap();
+    let good = fixtures()
+        .into_iter()
+        .find(|p| p.ends_with("lc003_double_lock.rs"))
+        .unwrap();
+    let unit = lint::run(lint::load(&[broken.clone(), good]).unwrap(), None);
+    assert_eq!(unit.krate.parse_errors.len(), 1);
+    let e = &unit.krate.parse_errors[0];
+    assert_eq!(unit.krate.files[e.span.file].path, broken);
+    assert_eq!(e.span.line, 3, "{e:?}");
+    assert!(!unit.findings.is_empty(), "the other file is still checked");
+}
+
+#[test]
+fn the_go_sched_example_prefix_dropm_is_found_and_the_fix_is_not() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/go_sched");
+    let files = lint::rust_files(&dir).unwrap();
+    let unit = lint::run(lint::load(&files).unwrap(), None);
+    let lc001: Vec<_> = unit
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "LC001")
+        .collect();
+    assert_eq!(lc001.len(), 1, "{:?}", unit.findings);
+    assert_eq!(lc001[0].function, "dropm_before_fix");
+    assert!(lc001[0].message.contains("trace_thread_destroy"));
+    assert!(
+        unit.findings.iter().all(|f| f.function != "dropm"),
+        "the fixed dropm is clean"
+    );
+    // The trace flusher's inversion, against the learned order and the declared ranks.
+    assert!(unit.findings.iter().any(|f| f.rule.id == "LC004"));
+    assert!(unit.findings.iter().any(|f| f.rule.id == "LC005"));
+}
