@@ -152,3 +152,154 @@ fn json_output_and_usage_errors() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown format `xml`"), "{err}");
 }
+
+fn lint(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cargo-lockcheck"))
+        .arg("lockcheck")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn lint_human_output_looks_like_rustc() {
+    let (code, out, _) = lint(&[&fixture("lc001_requires_lock.rs")]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[LC001]: call to `trace_thread_destroy` requires `SCHED` to be held"),
+        "{out}"
+    );
+    assert!(out.contains("lc001_requires_lock.rs:17:5"), "{out}");
+    assert!(
+        out.contains("^^^^^^^^^^^^^^^^^^^^^^^ `SCHED` is not held here"),
+        "{out}"
+    );
+    assert!(out.contains("note: required by this contract"), "{out}");
+    assert!(out.contains("help: take `SCHED` before the call, or add #[requires_lock(SCHED)] to `dropm_before_fix`"), "{out}");
+    assert!(out.contains("lockcheck: 4 findings in 1 file"), "{out}");
+}
+
+#[test]
+fn lint_exit_codes() {
+    let dir = fresh_dir("lint-exit");
+    let clean = dir.join("clean.rs");
+    std::fs::write(
+        &clean,
+        "fn f(m: &std::sync::Mutex<u8>) { *m.lock().unwrap() += 1; }\n",
+    )
+    .unwrap();
+    assert_eq!(lint(&[clean.to_str().unwrap()]).0, 0);
+    let broken = dir.join("broken.rs");
+    std::fs::write(&broken, "fn f( {\n").unwrap();
+    let (code, out, _) = lint(&[broken.to_str().unwrap()]);
+    assert_eq!(code, 2, "a file that does not parse: {out}");
+    assert!(
+        out.contains("error[LC000]: could not parse this file"),
+        "{out}"
+    );
+    assert!(out.contains("broken.rs:1:"), "{out}");
+    assert_eq!(lint(&["--format", "yaml", clean.to_str().unwrap()]).0, 2);
+    assert_eq!(lint(&[dir.join("missing.rs").to_str().unwrap()]).0, 2);
+}
+
+#[test]
+fn lint_json_and_sarif() {
+    let (code, out, _) = lint(&["--format", "json", &fixture("lc004_order_cycle.rs")]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 2);
+    assert_eq!(findings[0]["rule"], "LC004");
+    assert_eq!(findings[0]["location"]["line"], 27);
+    assert_eq!(findings[0]["location"]["column"], 18);
+    assert!(findings[0]["notes"].as_array().unwrap().len() >= 3);
+
+    let (code, out, _) = lint(&["--format", "sarif", &fixture("lc004_order_cycle.rs")]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "cargo-lockcheck");
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 6);
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "LC004");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        27
+    );
+    assert!(!result["relatedLocations"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_baseline_adopts_existing_findings_and_new_ones_still_fail() {
+    let dir = fresh_dir("baseline");
+    let src = dir.join("lib.rs");
+    let body = "static A: std::sync::Mutex<u8> = std::sync::Mutex::new(0);\n\
+                fn old() { let _a = A.lock().unwrap(); let _b = A.lock().unwrap(); }\n";
+    std::fs::write(&src, body).unwrap();
+    let baseline = dir.join("lockcheck-baseline.json");
+    let (code, _, err) = lint(&[
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("wrote 1 findings to the baseline"), "{err}");
+    let (code, out, _) = lint(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 suppressed or in the baseline"), "{out}");
+    // Lines move: still baselined. A new finding: reported.
+    std::fs::write(
+        &src,
+        format!("// a new first line\n{body}fn new() {{ let _a = A.lock().unwrap(); let _b = A.lock().unwrap(); }}\n"),
+    )
+    .unwrap();
+    let (code, out, _) = lint(&[
+        "--baseline",
+        baseline.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("lockcheck: 1 finding in 1 file (1 suppressed"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_a_workspace_by_manifest() {
+    let dir = fresh_dir("workspace");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "pub static A: std::sync::Mutex<u8> = std::sync::Mutex::new(0);\n\
+         pub fn f() { let _a = A.lock().unwrap(); g(); }\n\
+         pub fn g() { let _a = A.lock().unwrap(); }\n",
+    )
+    .unwrap();
+    let manifest = dir.join("Cargo.toml");
+    let (code, out, err) = lint(&["--manifest-path", manifest.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("error[LC003]: call to `g` locks `A`, which is already held here"),
+        "{out}"
+    );
+}
