@@ -97,9 +97,22 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, String> {
         .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
         .cloned()
         .collect();
+    // Shown relative to the current directory, as cargo and rustc show paths.
+    let cwd = std::env::current_dir().ok();
     let mut units = Vec::new();
     for r in roots {
-        units.push(rust_files(&r).map_err(|e| format!("{}: {e}", r.display()))?);
+        let files = rust_files(&r).map_err(|e| format!("{}: {e}", r.display()))?;
+        units.push(
+            files
+                .into_iter()
+                .map(
+                    |f| match cwd.as_ref().and_then(|c| f.strip_prefix(c).ok()) {
+                        Some(rel) => rel.to_path_buf(),
+                        None => f,
+                    },
+                )
+                .collect(),
+        );
     }
     Ok(units)
 }

@@ -458,7 +458,27 @@ impl Collector<'_> {
     }
 }
 
+/// `#[cfg(test)]`: test code deliberately misuses locks and rank tables; the lint reads the
+/// code that ships.
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test")
+    })
+}
+
 impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        let attrs = match i {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Impl(im) => &im.attrs,
+            _ => return syn::visit::visit_item(self, i),
+        };
+        if !is_test_only(attrs) {
+            syn::visit::visit_item(self, i);
+        }
+    }
+
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.self_ty.push(None);
         self.function(&f.attrs, &f.sig, Some(&f.block));

@@ -35,18 +35,6 @@ pub fn human(units: &[Unit], color: bool) -> String {
             out.push_str(&renderer.render(&report));
             out.push_str("\n\n");
         }
-        for (span, message) in &k.rank_errors {
-            let report = [Level::ERROR
-                .primary_title(format!("declared rank order is not usable: {message}"))
-                .id("LC005")
-                .element(
-                    Snippet::source(k.files[span.file].text.as_str())
-                        .path(path_of(k, span))
-                        .annotation(AnnotationKind::Primary.span(byte_range(k, span))),
-                )];
-            out.push_str(&renderer.render(&report));
-            out.push_str("\n\n");
-        }
         for f in &u.findings {
             findings += 1;
             let text = k.files[f.span.file].text.as_str();

@@ -40,9 +40,6 @@ pub fn json(units: &[Unit]) -> String {
         for e in &k.parse_errors {
             errors.push(json!({"message": e.message, "location": place(k, &e.span)}));
         }
-        for (s, m) in &k.rank_errors {
-            errors.push(json!({"message": m, "location": place(k, s)}));
-        }
     }
     serde_json::to_string_pretty(&json!({
         "version": 1,

@@ -18,6 +18,17 @@ pub(super) const RULE: Rule = Rule {
 
 pub(super) fn check(a: &Analysis<'_>, edges: &[OrderEdge]) -> Vec<Finding> {
     let mut out = Vec::new();
+    for (span, message) in &a.krate.rank_errors {
+        out.push(Finding {
+            rule: &RULE,
+            message: format!("the declared rank order is not usable: {message}"),
+            span: *span,
+            label: "this rank table".into(),
+            notes: Vec::new(),
+            help: Some("fix the table: the runtime refuses it too".into()),
+            function: String::new(),
+        });
+    }
     for decl in &a.krate.ranks {
         for e in edges {
             let (Some(from), Some(to)) = (a.class_of(&e.from), a.class_of(&e.to)) else {
