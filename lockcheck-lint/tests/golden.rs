@@ -12,7 +12,7 @@ use lockcheck_lint::lint;
 /// file are the same on every machine.
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new("tests/fixtures");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "rs"))
@@ -118,7 +118,7 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
 #[test]
 fn the_go_sched_example_prefix_dropm_is_found_and_the_fix_is_not() {
     let dir = Path::new("../examples/go_sched");
-    let files = lint::rust_files(&dir).unwrap();
+    let files = lint::rust_files(dir).unwrap();
     let unit = lint::run(lint::load(&files).unwrap(), None);
     let lc001: Vec<_> = unit
         .findings
