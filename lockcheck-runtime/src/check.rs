@@ -171,11 +171,12 @@ struct Findings {
 }
 
 /// What the thread-local pass decided.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Fast {
     /// Every check passed on thread-local state alone; the entry is already pushed.
     Pushed,
     /// Something needs the slow path; nothing was pushed.
-    Slow(Findings),
+    Slow,
     /// The state is borrowed further up this thread's stack (lockcheck re-entered from a
     /// violation handler): the acquisition goes untracked, quietly.
     Untracked,
@@ -184,8 +185,9 @@ enum Fast {
 /// The hot path of a blocking acquisition: one thread-local borrow that checks the held stack
 /// against the edge cache and, when everything is known, pushes the new entry right away (before
 /// the real acquisition: nothing else runs on this thread until it returns). No global lock, no
-/// allocation once the held stack has grown to its working size.
-#[inline]
+/// allocation once the held stack has grown to its working size. The answer is one byte: what
+/// the slow path needs it gathers itself.
+#[inline(always)]
 fn check_and_push(a: &Acquire) -> Fast {
     let epoch = EPOCH.load(Ordering::Relaxed);
     let outcome = held::with_state(|s| {
@@ -193,30 +195,18 @@ fn check_and_push(a: &Acquire) -> Fast {
             s.forget_edges();
             s.known_epoch = epoch;
         }
-        let mut all_known = true;
         for i in 0..s.held.len() {
             let h = s.held[i];
             if h.instance == a.instance || h.key == a.key || !s.knows(h.key.edge_bits(a.key)) {
-                all_known = false;
-                break;
+                return Fast::Slow;
             }
         }
-        if all_known {
-            Ok(held::push(s, a.entry()))
-        } else {
-            Err(findings(s, a))
+        if held::push(s, a.entry()) {
+            held::arm_reaper();
         }
+        Fast::Pushed
     });
-    match outcome {
-        Some(Ok(arm)) => {
-            if arm {
-                held::arm_reaper();
-            }
-            Fast::Pushed
-        }
-        Some(Err(f)) => Fast::Slow(f),
-        None => Fast::Untracked,
-    }
+    outcome.unwrap_or(Fast::Untracked)
 }
 
 #[cold]
@@ -376,9 +366,11 @@ pub(crate) fn acquire<G>(
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    let found = match check_and_push(&a) {
-        Fast::Pushed | Fast::Untracked => return acquire(),
-        Fast::Slow(found) => found,
+    if check_and_push(&a) != Fast::Slow {
+        return acquire();
+    }
+    let Some(found) = held::with_state(|s| findings(s, &a)) else {
+        return acquire();
     };
     match slow_checks(&a, found) {
         Verdict::Go => {}
@@ -414,8 +406,10 @@ pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
         mode: h.mode,
         site,
     };
-    if let Fast::Slow(found) = check_and_push(&a) {
-        let _ = slow_checks(&a, found);
+    if check_and_push(&a) == Fast::Slow {
+        if let Some(found) = held::with_state(|s| findings(s, &a)) {
+            let _ = slow_checks(&a, found);
+        }
         after_acquire(&a);
     }
 }
