@@ -775,12 +775,7 @@ impl<'s> Walker<'s> {
             self.exprs(&c.args);
             return Val::None;
         };
-        let segs: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segs = segments(&p.path);
         let last = segs.last().cloned().unwrap_or_default();
         if last == "drop" && c.args.len() == 1 {
             if let Some(g) = self.bound_guard(&c.args[0]) {
@@ -871,6 +866,11 @@ impl<'s> Walker<'s> {
             }
         }
     }
+}
+
+/// A path's segments as strings (`std::mem::drop` → `["std", "mem", "drop"]`).
+pub(crate) fn segments(p: &syn::Path) -> Vec<String> {
+    p.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
 fn strip(e: &Expr) -> &Expr {

@@ -550,12 +550,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         // `RankTable::parse("a < b;")` / `parse_from(origin, "...")` with a literal table.
         if let syn::Expr::Call(call) = e {
             if let syn::Expr::Path(p) = &*call.func {
-                let segs: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segs = guards::segments(&p.path);
                 let n = segs.len();
                 if n >= 2
                     && segs[n - 2] == "RankTable"

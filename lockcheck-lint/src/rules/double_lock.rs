@@ -18,97 +18,85 @@ pub(super) const RULE: Rule = Rule {
 
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for (fi, f) in a.krate.functions.iter().enumerate() {
+    for f in &a.krate.functions {
         for e in &f.events {
-            match e {
-                Event::Acquire {
-                    lock,
-                    text,
-                    span,
-                    held,
-                    try_: false,
-                    read,
-                } => {
-                    let Some(h) = held.iter().find(|h| h.lock == *lock) else {
-                        continue;
-                    };
-                    let how = if *read && h.read {
-                        "read-locked"
-                    } else {
-                        "locked"
-                    };
-                    out.push(Finding {
-                        rule: &RULE,
-                        message: format!("`{text}` is {how} again while a guard of it is live"),
-                        span: *span,
-                        label: "this waits for the guard taken above: a self-deadlock".into(),
-                        notes: vec![Note {
-                            message: format!(
-                                "`{}` was first locked here, and is still held",
-                                h.text
-                            ),
-                            span: Some(h.span),
-                        }],
-                        help: Some(format!(
-                            "drop the first guard before locking `{text}` again, or reuse it"
-                        )),
-                        function: f.name.clone(),
-                    });
-                }
-                Event::Call {
-                    callee,
-                    args,
-                    span,
-                    held,
-                    text,
-                } => {
-                    let Some(g) = a.resolve(f, callee) else {
-                        continue;
-                    };
-                    if g == fi {
-                        continue;
-                    }
-                    let gf = &a.krate.functions[g];
-                    for acq in &a.acquires[g] {
-                        let Some(lock) = a.translate(&acq.lock, f, gf, callee, args) else {
-                            continue;
-                        };
-                        if matches!(lock, LockPath::Class(_)) {
-                            continue;
-                        }
-                        let Some(h) = held.iter().find(|h| h.lock == lock) else {
-                            continue;
-                        };
-                        let mut notes = vec![Note {
-                            message: format!("`{}` is held since here", h.text),
-                            span: Some(h.span),
-                        }];
-                        let path: Vec<String> = std::iter::once(gf.name.clone())
-                            .chain(acq.via.iter().cloned())
-                            .collect();
-                        notes.push(Note {
-                            message: format!("`{}` locks it here", path.join("` → `")),
-                            span: Some(acq.site),
-                        });
-                        out.push(Finding {
-                            rule: &RULE,
-                            message: format!(
-                                "call to `{text}` locks `{}`, which is already held here",
-                                a.show(&lock, f)
-                            ),
-                            span: *span,
-                            label: format!("`{}` is held across this call", h.text),
-                            notes,
-                            help: Some(format!(
-                                "release `{}` before the call, or split `{}` so it does not lock it",
-                                h.text, gf.ident
-                            )),
-                            function: f.name.clone(),
-                        });
-                    }
-                }
-                _ => {}
+            let Event::Acquire {
+                lock,
+                text,
+                span,
+                held,
+                try_: false,
+                read,
+            } = e
+            else {
+                continue;
+            };
+            let Some(h) = held.iter().find(|h| h.lock == *lock) else {
+                continue;
+            };
+            let how = if *read && h.read {
+                "read-locked"
+            } else {
+                "locked"
+            };
+            out.push(Finding {
+                rule: &RULE,
+                message: format!("`{text}` is {how} again while a guard of it is live"),
+                span: *span,
+                label: "this waits for the guard taken above: a self-deadlock".into(),
+                notes: vec![Note {
+                    message: format!("`{}` was first locked here, and is still held", h.text),
+                    span: Some(h.span),
+                }],
+                help: Some(format!(
+                    "drop the first guard before locking `{text}` again, or reuse it"
+                )),
+                function: f.name.clone(),
+            });
+        }
+    }
+    for call in a.calls() {
+        if call.callee_index == call.caller_index {
+            continue;
+        }
+        for acq in &a.acquires[call.callee_index] {
+            let Some(lock) = call.translate(a, &acq.lock) else {
+                continue;
+            };
+            if matches!(lock, LockPath::Class(_)) {
+                continue;
             }
+            let Some(h) = call.held.iter().find(|h| h.lock == lock) else {
+                continue;
+            };
+            let path: Vec<String> = std::iter::once(call.callee.name.clone())
+                .chain(acq.via.iter().cloned())
+                .collect();
+            out.push(Finding {
+                rule: &RULE,
+                message: format!(
+                    "call to `{}` locks `{}`, which is already held here",
+                    call.text,
+                    a.show(&lock, call.caller)
+                ),
+                span: call.span,
+                label: format!("`{}` is held across this call", h.text),
+                notes: vec![
+                    Note {
+                        message: format!("`{}` is held since here", h.text),
+                        span: Some(h.span),
+                    },
+                    Note {
+                        message: format!("`{}` locks it here", path.join("` → `")),
+                        span: Some(acq.site),
+                    },
+                ],
+                help: Some(format!(
+                    "release `{}` before the call, or split `{}` so it does not lock it",
+                    h.text, call.callee.ident
+                )),
+                function: call.caller.name.clone(),
+            });
         }
     }
     out

@@ -12,7 +12,6 @@
 //! ```
 
 use super::{Analysis, Finding, Note, Rule};
-use crate::model::Event;
 
 pub(super) const RULE: Rule = Rule {
     id: "LC002",
@@ -22,55 +21,39 @@ pub(super) const RULE: Rule = Rule {
 
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in &a.krate.functions {
-        for e in &f.events {
-            let Event::Call {
-                callee,
-                args,
-                span,
-                held,
-                ..
-            } = e
-            else {
+    for call in a.calls() {
+        for c in &call.callee.excludes {
+            let Some(lock) = &c.lock else { continue };
+            let Some(excluded) = call.translate(a, lock) else {
                 continue;
             };
-            let Some(g) = a.resolve(f, callee) else {
+            let Some(h) = a.holds(call.held, &excluded, false) else {
                 continue;
             };
-            let gf = &a.krate.functions[g];
-            for c in &gf.excludes {
-                let Some(lock) = &c.lock else { continue };
-                let Some(excluded) = a.translate(lock, f, gf, callee, args) else {
-                    continue;
-                };
-                let Some(h) = a.holds(held, &excluded, false) else {
-                    continue;
-                };
-                out.push(Finding {
-                    rule: &RULE,
-                    message: format!(
-                        "call to `{}` while `{}` is held, which it excludes",
-                        gf.name, c.text
-                    ),
-                    span: *span,
-                    label: format!("`{}` is held here", a.show(&excluded, f)),
-                    notes: vec![
-                        Note {
-                            message: format!("`{}` was taken here", h.text),
-                            span: Some(h.span),
-                        },
-                        Note {
-                            message: "excluded by this contract".into(),
-                            span: Some(c.span),
-                        },
-                    ],
-                    help: Some(format!(
-                        "release `{}` before calling `{}`",
-                        h.text, gf.ident
-                    )),
-                    function: f.name.clone(),
-                });
-            }
+            out.push(Finding {
+                rule: &RULE,
+                message: format!(
+                    "call to `{}` while `{}` is held, which it excludes",
+                    call.callee.name, c.text
+                ),
+                span: call.span,
+                label: format!("`{}` is held here", a.show(&excluded, call.caller)),
+                notes: vec![
+                    Note {
+                        message: format!("`{}` was taken here", h.text),
+                        span: Some(h.span),
+                    },
+                    Note {
+                        message: "excluded by this contract".into(),
+                        span: Some(c.span),
+                    },
+                ],
+                help: Some(format!(
+                    "release `{}` before calling `{}`",
+                    h.text, call.callee.ident
+                )),
+                function: call.caller.name.clone(),
+            });
         }
     }
     out

@@ -72,6 +72,28 @@ pub(crate) struct Acq {
     pub(crate) via: Vec<String>,
 }
 
+/// A call of the crate resolved to the one function it goes to.
+pub(crate) struct Call<'k> {
+    pub(crate) caller: &'k Function,
+    pub(crate) caller_index: usize,
+    pub(crate) callee: &'k Function,
+    pub(crate) callee_index: usize,
+    /// How it was called (`self.m()`, `Type::m()`, `f()`), for translating locks.
+    pub(crate) how: &'k Callee,
+    pub(crate) args: &'k [Option<LockPath>],
+    pub(crate) span: Span,
+    pub(crate) held: &'k [Held],
+    /// The callee as written.
+    pub(crate) text: &'k str,
+}
+
+impl Call<'_> {
+    /// A lock of the callee in the caller's terms.
+    pub(crate) fn translate(&self, a: &Analysis<'_>, lock: &LockPath) -> Option<LockPath> {
+        a.translate(lock, self.caller, self.callee, self.how, self.args)
+    }
+}
+
 /// Shared analysis state.
 pub(crate) struct Analysis<'k> {
     pub(crate) krate: &'k Crate,
@@ -112,6 +134,37 @@ impl<'k> Analysis<'k> {
             [one] => Some(*one),
             _ => None,
         }
+    }
+
+    /// Every call in the crate that resolves to one function (recursive calls included).
+    pub(crate) fn calls(&self) -> impl Iterator<Item = Call<'k>> + '_ {
+        let fns = &self.krate.functions;
+        fns.iter().enumerate().flat_map(move |(fi, f)| {
+            f.events.iter().filter_map(move |e| {
+                let Event::Call {
+                    callee,
+                    args,
+                    span,
+                    held,
+                    text,
+                } = e
+                else {
+                    return None;
+                };
+                let gi = self.resolve(f, callee)?;
+                Some(Call {
+                    caller: f,
+                    caller_index: fi,
+                    callee: &fns[gi],
+                    callee_index: gi,
+                    how: callee,
+                    args,
+                    span: *span,
+                    held,
+                    text,
+                })
+            })
+        })
     }
 
     /// A lock of `callee`, said in `caller`'s terms at a call with `args`.

@@ -53,71 +53,63 @@ pub(super) fn edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
             }
         }
     };
-    for (fi, f) in a.krate.functions.iter().enumerate() {
+    for f in &a.krate.functions {
         for e in &f.events {
-            match e {
-                Event::Acquire {
-                    lock,
-                    text,
-                    span,
-                    held,
-                    try_: false,
-                    ..
-                } => {
-                    // Taking a lock already held is a double lock (LC003), not an order.
-                    if held.iter().any(|h| h.lock == *lock) {
-                        continue;
-                    }
-                    for h in held {
-                        if h.lock != *lock && in_graph(&h.lock) && in_graph(lock) {
-                            add(OrderEdge {
-                                from: h.lock.clone(),
-                                to: lock.clone(),
-                                from_text: h.text.clone(),
-                                to_text: text.clone(),
-                                site: *span,
-                                from_site: h.span,
-                                inner_site: None,
-                                function: f.name.clone(),
-                            });
-                        }
-                    }
-                }
-                Event::Call {
-                    callee,
-                    args,
-                    span,
-                    held,
-                    ..
-                } if !held.is_empty() => {
-                    let Some(g) = a.resolve(f, callee) else {
-                        continue;
-                    };
-                    if g == fi {
-                        continue;
-                    }
-                    let gf = &a.krate.functions[g];
-                    for acq in &a.acquires[g] {
-                        let Some(lock) = a.translate(&acq.lock, f, gf, callee, args) else {
-                            continue;
-                        };
-                        for h in held {
-                            if h.lock != lock && in_graph(&h.lock) && in_graph(&lock) {
-                                add(OrderEdge {
-                                    from: h.lock.clone(),
-                                    to: lock.clone(),
-                                    from_text: h.text.clone(),
-                                    to_text: a.show(&lock, f),
-                                    site: *span,
-                                    from_site: h.span,
-                                    inner_site: Some(acq.site),
-                                    function: f.name.clone(),
-                                });
-                            }
-                        }
-                    }
-                }
-                _ => {}
+            let Event::Acquire {
+                lock,
+                text,
+                span,
+                held,
+                try_: false,
+                ..
+            } = e
+            else {
+                continue;
+            };
+            // Taking a lock already held is a double lock (LC003), not an order.
+            if held.iter().any(|h| h.lock == *lock) || !in_graph(lock) {
+                continue;
+            }
+            for h in held.iter().filter(|h| in_graph(&h.lock)) {
+                add(OrderEdge {
+                    from: h.lock.clone(),
+                    to: lock.clone(),
+                    from_text: h.text.clone(),
+                    to_text: text.clone(),
+                    site: *span,
+                    from_site: h.span,
+                    inner_site: None,
+                    function: f.name.clone(),
+                });
+            }
+        }
+    }
+    for call in a.calls() {
+        if call.held.is_empty() || call.callee_index == call.caller_index {
+            continue;
+        }
+        for acq in &a.acquires[call.callee_index] {
+            let Some(lock) = call.translate(a, &acq.lock) else {
+                continue;
+            };
+            if !in_graph(&lock) {
+                continue;
+            }
+            for h in call
+                .held
+                .iter()
+                .filter(|h| h.lock != lock && in_graph(&h.lock))
+            {
+                add(OrderEdge {
+                    from: h.lock.clone(),
+                    to: lock.clone(),
+                    from_text: h.text.clone(),
+                    to_text: a.show(&lock, call.caller),
+                    site: call.span,
+                    from_site: h.span,
+                    inner_site: Some(acq.site),
+                    function: call.caller.name.clone(),
+                });
             }
         }
     }

@@ -12,7 +12,7 @@
 //! ```
 
 use super::{Analysis, Finding, Note, Rule};
-use crate::model::{Contract, Event, Function, LockPath};
+use crate::model::{Contract, Function, LockPath};
 
 pub(super) const RULE: Rule = Rule {
     id: "LC001",
@@ -33,26 +33,18 @@ fn chain(a: &Analysis<'_>, g: usize, lock: &LockPath, depth: usize, notes: &mut 
     if depth > 8 {
         return;
     }
-    let gf = &a.krate.functions[g];
-    for e in &gf.events {
-        let Event::Call {
-            callee, args, span, ..
-        } = e
-        else {
-            continue;
-        };
-        let Some(h) = a.resolve(gf, callee) else {
-            continue;
-        };
-        let hf = &a.krate.functions[h];
-        for c in &hf.requires {
+    for call in a.calls().filter(|c| c.caller_index == g) {
+        for c in &call.callee.requires {
             let Some(l) = &c.lock else { continue };
-            if a.translate(l, gf, hf, callee, args).as_ref() == Some(lock) {
+            if call.translate(a, l).as_ref() == Some(lock) {
                 notes.push(Note {
-                    message: format!("`{}` needs it to call `{}`", gf.name, hf.name),
-                    span: Some(*span),
+                    message: format!(
+                        "`{}` needs it to call `{}`",
+                        call.caller.name, call.callee.name
+                    ),
+                    span: Some(call.span),
                 });
-                chain(a, h, l, depth + 1, notes);
+                chain(a, call.callee_index, l, depth + 1, notes);
                 return;
             }
         }
@@ -61,60 +53,45 @@ fn chain(a: &Analysis<'_>, g: usize, lock: &LockPath, depth: usize, notes: &mut 
 
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in &a.krate.functions {
-        for e in &f.events {
-            let Event::Call {
-                callee,
-                args,
-                span,
-                held,
+    for call in a.calls() {
+        let (f, gf) = (call.caller, call.callee);
+        for c in &gf.requires {
+            let Contract {
+                lock: Some(lock),
+                text,
+                write,
+                span: contract_span,
                 ..
-            } = e
+            } = c
             else {
                 continue;
             };
-            let Some(g) = a.resolve(f, callee) else {
+            // What the caller must hold; silence when the lint cannot say.
+            let Some(needed) = call.translate(a, lock) else {
                 continue;
             };
-            let gf = &a.krate.functions[g];
-            for c in &gf.requires {
-                let Contract {
-                    lock: Some(lock),
-                    text,
-                    write,
-                    span: contract_span,
-                    ..
-                } = c
-                else {
-                    continue;
-                };
-                // What the caller must hold; silence when the lint cannot say.
-                let Some(needed) = a.translate(lock, f, gf, callee, args) else {
-                    continue;
-                };
-                if a.holds(held, &needed, *write).is_some() || annotated(f, &needed, *write) {
-                    continue;
-                }
-                let shown = a.show(&needed, f);
-                let mut notes = vec![Note {
-                    message: "required by this contract".into(),
-                    span: Some(*contract_span),
-                }];
-                chain(a, g, lock, 0, &mut notes);
-                let mode = if *write { " for writing" } else { "" };
-                out.push(Finding {
-                    rule: &RULE,
-                    message: format!("call to `{}` requires `{text}` to be held{mode}", gf.name),
-                    span: *span,
-                    label: format!("`{shown}` is not held here"),
-                    notes,
-                    help: Some(format!(
-                        "take `{shown}` before the call, or add #[requires_lock({shown})] to `{}`",
-                        f.ident
-                    )),
-                    function: f.name.clone(),
-                });
+            if a.holds(call.held, &needed, *write).is_some() || annotated(f, &needed, *write) {
+                continue;
             }
+            let shown = a.show(&needed, f);
+            let mut notes = vec![Note {
+                message: "required by this contract".into(),
+                span: Some(*contract_span),
+            }];
+            chain(a, call.callee_index, lock, 0, &mut notes);
+            let mode = if *write { " for writing" } else { "" };
+            out.push(Finding {
+                rule: &RULE,
+                message: format!("call to `{}` requires `{text}` to be held{mode}", gf.name),
+                span: call.span,
+                label: format!("`{shown}` is not held here"),
+                notes,
+                help: Some(format!(
+                    "take `{shown}` before the call, or add #[requires_lock({shown})] to `{}`",
+                    f.ident
+                )),
+                function: f.name.clone(),
+            });
         }
     }
     out
