@@ -12,7 +12,7 @@ use lockcheck::{capture_violations, held_locks, Mode, Mutex, RwLock, Violation, 
 /// The classes of a cycle, in order, starting at the held lock of the new edge.
 fn cycle_classes(v: &Violation) -> Vec<String> {
     match &v.kind {
-        ViolationKind::OrderCycle { cycle } => cycle.iter().map(|e| e.from.clone()).collect(),
+        ViolationKind::OrderCycle { cycle, .. } => cycle.iter().map(|e| e.from.clone()).collect(),
         other => panic!("expected an order cycle, got {other:?}"),
     }
 }
@@ -196,7 +196,7 @@ fn every_edge_of_the_cycle_has_its_first_site() {
         let _b = b.lock();
         let _a = a.lock();
     });
-    let ViolationKind::OrderCycle { cycle } = &found[0].kind else {
+    let ViolationKind::OrderCycle { cycle, .. } = &found[0].kind else {
         panic!("{found:?}")
     };
     // The new edge: b -> a, at this acquisition.
@@ -340,7 +340,7 @@ fn cross_thread_abba() {
     assert_eq!(found.len(), 1);
     let v = &found[0];
     assert_eq!(v.thread, "second");
-    let ViolationKind::OrderCycle { cycle } = &v.kind else {
+    let ViolationKind::OrderCycle { cycle, .. } = &v.kind else {
         panic!()
     };
     assert_eq!(

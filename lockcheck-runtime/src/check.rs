@@ -250,9 +250,10 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
     let ranks = rank_table();
     let mut accepted = Vec::with_capacity(found.unknown.len());
     for h in &found.unknown {
-        if let Some(table) = &ranks {
-            check_rank(table, a, h);
-        }
+        let broken = ranks
+            .as_ref()
+            .map(|t| rank_broken(t, a, h))
+            .unwrap_or_default();
         let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
@@ -260,7 +261,18 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
             count: 1,
         });
         match outcome {
-            Insert::Known | Insert::Added => accepted.push(h.key.edge_bits(a.key)),
+            Insert::Known | Insert::Added => {
+                if !broken.is_empty() {
+                    raise(violation(
+                        ViolationKind::RankOrder {
+                            held: held_use(h),
+                            declared: broken,
+                        },
+                        a.lock_use(),
+                    ));
+                }
+                accepted.push(h.key.edge_bits(a.key));
+            }
             Insert::Cycle(path) => {
                 // A cycle already reported costs its detection only, not a second report of
                 // thousands of edges (unless a capture on this thread wants every occurrence).
@@ -288,7 +300,13 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     from_site: Site::from(info.from_site),
                     thread: info.thread.to_string(),
                 }));
-                raise(violation(ViolationKind::OrderCycle { cycle }, a.lock_use()));
+                raise(violation(
+                    ViolationKind::OrderCycle {
+                        cycle,
+                        declared: broken,
+                    },
+                    a.lock_use(),
+                ));
             }
         }
     }
@@ -301,18 +319,17 @@ fn rank_name(key: LockKey) -> Option<String> {
     info.named.then_some(info.name)
 }
 
-fn check_rank(table: &RankTable, a: &Acquire, h: &HeldLock) {
-    let (Some(new_rank), Some(held_rank)) = (rank_name(a.key), rank_name(h.key)) else {
-        return;
-    };
-    if table.orders(&new_rank, &held_rank) {
-        raise(violation(
-            ViolationKind::RankOrder {
-                held: held_use(h),
-                declared: table.why(&new_rank, &held_rank),
-            },
-            a.lock_use(),
-        ));
+/// The declarations that order the acquired lock's rank before the held one's (empty: none).
+fn rank_broken(
+    table: &RankTable,
+    a: &Acquire,
+    h: &HeldLock,
+) -> Vec<lockcheck_ranks::DeclaredOrder> {
+    match (rank_name(a.key), rank_name(h.key)) {
+        (Some(new_rank), Some(held_rank)) if table.orders(&new_rank, &held_rank) => {
+            table.why(&new_rank, &held_rank)
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -86,6 +86,9 @@ pub enum ViolationKind {
     OrderCycle {
         /// The edges of the cycle, in order; the last edge ends where the first starts.
         cycle: Vec<OrderEdge>,
+        /// When the acquisition also goes against the declared rank order: the declarations it
+        /// breaks (one report says both, as lockdep's and Go's do).
+        declared: Vec<lockcheck_ranks::DeclaredOrder>,
     },
     /// This thread already holds this very lock (lockdep's AA). Acquiring it would self-deadlock,
     /// so it is never attempted.
@@ -177,7 +180,7 @@ impl Violation {
     /// What makes two reports "the same violation": reported once per process.
     fn dedup_key(&self) -> String {
         match &self.kind {
-            ViolationKind::OrderCycle { cycle } => {
+            ViolationKind::OrderCycle { cycle, .. } => {
                 let mut edges: Vec<String> = cycle
                     .iter()
                     .map(|e| format!("{}>{}", e.from, e.to))

@@ -29,7 +29,7 @@ pub(super) fn to_dot(r: &Report) -> String {
     let mut attempted: Vec<(&str, &str)> = Vec::new();
     let mut cycle_nodes: HashSet<&str> = HashSet::new();
     for v in &r.violations {
-        if let ViolationKind::OrderCycle { cycle } = &v.kind {
+        if let ViolationKind::OrderCycle { cycle, .. } = &v.kind {
             for (i, e) in cycle.iter().enumerate() {
                 cycle_nodes.insert(&e.from);
                 if i == 0 {

@@ -79,6 +79,18 @@ fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T))
     out.push(']');
 }
 
+fn declared_list(out: &mut String, declared: &[lockcheck_ranks::DeclaredOrder]) {
+    list(out, declared, |out, d| {
+        out.push_str("{\"before\":");
+        string(out, &d.before);
+        out.push_str(",\"after\":");
+        string(out, &d.after);
+        out.push_str(",\"declared_at\":");
+        string(out, &d.declared_at);
+        out.push('}');
+    });
+}
+
 fn violation(out: &mut String, v: &Violation) {
     out.push_str("{\"kind\":");
     string(out, v.kind_name());
@@ -89,12 +101,14 @@ fn violation(out: &mut String, v: &Violation) {
     out.push_str(",\"held\":");
     list(out, &v.held, lock_use);
     match &v.kind {
-        ViolationKind::OrderCycle { cycle } => {
+        ViolationKind::OrderCycle { cycle, declared } => {
             out.push_str(",\"cycle\":");
             list(out, cycle, |out, e| {
                 edge(out, e);
                 out.push('}');
             });
+            out.push_str(",\"declared\":");
+            declared_list(out, declared);
         }
         ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => {
             out.push_str(",\"other\":");
@@ -104,15 +118,7 @@ fn violation(out: &mut String, v: &Violation) {
             out.push_str(",\"other\":");
             lock_use(out, held);
             out.push_str(",\"declared\":");
-            list(out, declared, |out, d| {
-                out.push_str("{\"before\":");
-                string(out, &d.before);
-                out.push_str(",\"after\":");
-                string(out, &d.after);
-                out.push_str(",\"declared_at\":");
-                string(out, &d.declared_at);
-                out.push('}');
-            });
+            declared_list(out, declared);
         }
         ViolationKind::ExitWhileHolding => {}
         ViolationKind::Contract {

@@ -136,7 +136,12 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     Ok(())
 }
 
-fn order_cycle(f: &mut fmt::Formatter<'_>, v: &Violation, cycle: &[OrderEdge]) -> fmt::Result {
+fn order_cycle(
+    f: &mut fmt::Formatter<'_>,
+    v: &Violation,
+    cycle: &[OrderEdge],
+    declared: &[lockcheck_ranks::DeclaredOrder],
+) -> fmt::Result {
     let Some(first) = cycle.first() else {
         return writeln!(f, "lockcheck: possible deadlock (empty cycle)");
     };
@@ -197,6 +202,19 @@ fn order_cycle(f: &mut fmt::Formatter<'_>, v: &Violation, cycle: &[OrderEdge]) -
             cycle.len()
         )?;
     }
+    if !declared.is_empty() {
+        let mut chain: Vec<&str> = declared.iter().map(|d| d.before.as_str()).collect();
+        chain.extend(declared.last().map(|d| d.after.as_str()));
+        let mut at: Vec<&str> = declared.iter().map(|d| d.declared_at.as_str()).collect();
+        at.dedup();
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  declared rank order: {} ({}): this acquisition breaks it too",
+            chain.join(" < "),
+            at.join(", ")
+        )?;
+    }
     let skip: Vec<&Site> = held.map(|h| vec![&h.site]).unwrap_or_default();
     held_list(f, &v.held, &skip)
 }
@@ -204,7 +222,7 @@ fn order_cycle(f: &mut fmt::Formatter<'_>, v: &Violation, cycle: &[OrderEdge]) -
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ViolationKind::OrderCycle { cycle } => order_cycle(f, self, cycle),
+            ViolationKind::OrderCycle { cycle, declared } => order_cycle(f, self, cycle, declared),
             ViolationKind::RecursiveLock { held } => {
                 writeln!(
                     f,
