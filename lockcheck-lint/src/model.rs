@@ -445,12 +445,9 @@ impl Collector<'_> {
             .is_some_and(|s| s.ident == "lock_ranks")
         {
             let span = Span::of_tokens(self.file, mac);
-            let origin = format!(
-                "{}:{}",
-                self.krate.files[self.file].path.display(),
-                span.line
-            );
-            match lockcheck_ranks::RankTable::parse_from(&origin, &mac.tokens.to_string()) {
+            let origin = self.krate.files[self.file].path.display().to_string();
+            let table = mac.tokens.to_string();
+            match lockcheck_ranks::RankTable::parse_at(&origin, span.line as u32, &table) {
                 Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
                 Err(e) => self.krate.rank_errors.push((span, e.to_string())),
             }
@@ -562,12 +559,12 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                     })) = call.args.last()
                     {
                         let span = Span::of_tokens(self.file, call);
-                        let origin = format!(
-                            "{}:{}",
-                            self.krate.files[self.file].path.display(),
-                            span.line
-                        );
-                        match lockcheck_ranks::RankTable::parse_from(&origin, &s.value()) {
+                        let origin = self.krate.files[self.file].path.display().to_string();
+                        match lockcheck_ranks::RankTable::parse_at(
+                            &origin,
+                            span.line as u32,
+                            &s.value(),
+                        ) {
                             Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
                             Err(err) => self.krate.rank_errors.push((span, err.to_string())),
                         }

@@ -122,10 +122,10 @@ enum Tok {
     Semi,
 }
 
-fn lex(origin: &str, text: &str) -> Result<Vec<(Tok, u32, u32)>, RankError> {
+fn lex(origin: &str, first_line: u32, text: &str) -> Result<Vec<(Tok, u32, u32)>, RankError> {
     let mut out = Vec::new();
     for (lineno, line) in text.lines().enumerate() {
-        let lineno = lineno as u32 + 1;
+        let lineno = lineno as u32 + first_line;
         let chars: Vec<(usize, char)> = line.char_indices().collect();
         let mut i = 0;
         while i < chars.len() {
@@ -212,7 +212,26 @@ impl RankTable {
     /// assert_eq!(err.to_string(), "ranks.dag:1:5: expected a rank name after `<`, found `;`");
     /// ```
     pub fn parse_from(origin: &str, text: &str) -> Result<Self, RankError> {
-        let toks = lex(origin, text)?;
+        Self::parse_at(origin, 1, text)
+    }
+
+    /// Parses a table that starts at line `first_line` of `origin` (a table written in Rust
+    /// source, as [`lock_ranks!`] does), so that places name the source's own lines.
+    ///
+    /// # Errors
+    ///
+    /// As [`RankTable::parse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockcheck_ranks::RankTable;
+    ///
+    /// let t = RankTable::parse_at("src/ranks.rs", 12, "a < b;").unwrap();
+    /// assert_eq!(t.why("a", "b")[0].declared_at, "src/ranks.rs:12");
+    /// ```
+    pub fn parse_at(origin: &str, first_line: u32, text: &str) -> Result<Self, RankError> {
+        let toks = lex(origin, first_line, text)?;
         let mut table = RankTable {
             origin: origin.to_owned(),
             names: Vec::new(),
@@ -233,7 +252,7 @@ impl RankTable {
             Some(Tok::Less) => "`<`".to_owned(),
             Some(Tok::Semi) => "`;`".to_owned(),
         };
-        let end = toks.last().map_or((1, 1), |t| (t.1, t.2 + 1));
+        let end = toks.last().map_or((first_line, 1), |t| (t.1, t.2 + 1));
         let mut i = 0;
         while i < toks.len() {
             // One statement: list ('<' list)* ';'
@@ -500,8 +519,9 @@ impl RankTableBuilder {
 #[macro_export]
 macro_rules! lock_ranks {
     ($($tt:tt)*) => {
-        $crate::RankTable::parse_from(
-            ::core::concat!(::core::file!(), ":", ::core::line!()),
+        $crate::RankTable::parse_at(
+            ::core::file!(),
+            ::core::line!(),
             ::core::stringify!($($tt)*),
         )
     };
