@@ -105,7 +105,8 @@ impl fmt::Display for RankError {
                     write!(f, "{r} < ")?;
                 }
                 write!(f, "{}", ranks.first().map_or("", String::as_str))?;
-                let at: Vec<String> = lines.iter().map(|l| format!("{origin}:{l}")).collect();
+                let mut at: Vec<String> = lines.iter().map(|l| format!("{origin}:{l}")).collect();
+                at.dedup();
                 write!(f, " (declared at {})", at.join(", "))
             }
         }
