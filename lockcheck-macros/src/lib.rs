@@ -2,8 +2,8 @@
 //! `#[excludes_lock]`. Use them through the facade (`use lockcheck::requires_lock;`): the code
 //! they generate calls into `lockcheck`.
 //!
-//! Each attribute parses its arguments ([`args`]), parses the function, validates the pair
-//! ([`validate`]) and generates the check ([`expand`]). On any error it emits the error *and the
+//! Each attribute parses its arguments (`args.rs`), parses the function, validates the pair
+//! (`validate.rs`) and generates the check (`expand.rs`). On any error it emits the error *and the
 //! untouched item*, so one mistake gives one error, not a cascade.
 
 use proc_macro::TokenStream;
