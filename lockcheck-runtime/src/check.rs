@@ -83,6 +83,7 @@ pub(crate) enum Verdict {
 /// Bumped when a new rank table is installed, so every thread re-checks its known edges.
 static EPOCH: AtomicU64 = AtomicU64::new(0);
 static RANKS: RwLock<Option<Arc<RankTable>>> = RwLock::new(None);
+static RANKS_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 /// Cycles found so far, as sorted edge sets.
 static SEEN_CYCLES: std::sync::Mutex<std::collections::BTreeSet<Vec<u64>>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
@@ -99,11 +100,16 @@ static SEEN_CYCLES: std::sync::Mutex<std::collections::BTreeSet<Vec<u64>>> =
 /// ```
 pub fn set_rank_table(table: RankTable) {
     *RANKS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(table));
+    RANKS_SET.store(true, Ordering::Release);
     EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
 /// The rank table in force, if any.
 pub fn rank_table() -> Option<Arc<RankTable>> {
+    // Most programs never declare ranks: then a new edge does not touch the lock at all.
+    if !RANKS_SET.load(Ordering::Acquire) {
+        return None;
+    }
     RANKS.read().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
@@ -248,7 +254,6 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
         ));
     }
     let ranks = rank_table();
-    let mut accepted = Vec::with_capacity(found.unknown.len());
     for h in &found.unknown {
         let broken = ranks
             .as_ref()
@@ -271,7 +276,8 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                         a.lock_use(),
                     ));
                 }
-                accepted.push(h.key.edge_bits(a.key));
+                let edge = h.key.edge_bits(a.key);
+                held::with_state(|s| s.known_edges.insert(edge));
             }
             Insert::Cycle(path) => {
                 // A cycle already reported costs its detection only, not a second report of
@@ -310,7 +316,6 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
             }
         }
     }
-    held::with_state(|s| s.known_edges.extend(accepted));
     Verdict::Go
 }
 
