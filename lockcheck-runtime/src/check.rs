@@ -191,28 +191,30 @@ enum Fast {
 /// The hot path of a blocking acquisition: one thread-local borrow that checks the held stack
 /// against the edge cache and, when everything is known, pushes the new entry right away (before
 /// the real acquisition: nothing else runs on this thread until it returns). No global lock, no
-/// allocation once the held stack has grown to its working size. The answer is one byte: what
-/// the slow path needs it gathers itself.
+/// allocation once the held stack has grown to its working size. With nothing held (the most
+/// common acquisition of all) there is no edge to check: the push is all there is. The answer is
+/// one byte: what the slow path needs it gathers itself.
 #[inline(always)]
 fn check_and_push(a: &Acquire) -> Fast {
-    let epoch = EPOCH.load(Ordering::Relaxed);
-    let outcome = held::with_state(|s| {
-        if s.known_epoch != epoch {
-            s.forget_edges();
-            s.known_epoch = epoch;
-        }
-        for i in 0..s.held.len() {
-            let h = s.held[i];
-            if h.instance == a.instance || h.key == a.key || !s.knows(h.key.edge_bits(a.key)) {
-                return Fast::Slow;
-            }
-        }
-        if held::push(s, a.entry()) {
-            held::arm_reaper();
-        }
-        Fast::Pushed
-    });
-    outcome.unwrap_or(Fast::Untracked)
+    let Some(mut s) = held::borrow_state() else {
+        return Fast::Untracked;
+    };
+    if !s.held.is_empty() && !all_edges_known(&mut s, a) {
+        return Fast::Slow;
+    }
+    held::push(&mut s, a.entry());
+    Fast::Pushed
+}
+
+/// Whether every held lock is a different lock of a different class, with an order edge into
+/// `a` this thread has already seen accepted.
+#[inline(always)]
+fn all_edges_known(s: &mut held::ThreadState, a: &Acquire) -> bool {
+    let edges = &mut s.edges;
+    edges.sync_epoch(EPOCH.load(Ordering::Relaxed));
+    s.held
+        .iter()
+        .all(|h| h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key)))
 }
 
 #[cold]
@@ -227,7 +229,7 @@ fn findings(s: &held::ThreadState, a: &Acquire) -> Findings {
             f.recursive = Some(*h);
         } else if h.key == a.key {
             f.same_class = Some(*h);
-        } else if !s.known_edges.contains(&h.key.edge_bits(a.key)) {
+        } else if !s.edges.known.contains(&h.key.edge_bits(a.key)) {
             f.unknown.push(*h);
         }
     }
@@ -277,7 +279,7 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     ));
                 }
                 let edge = h.key.edge_bits(a.key);
-                held::with_state(|s| s.known_edges.insert(edge));
+                held::with_state(|s| s.edges.known.insert(edge));
             }
             Insert::Cycle(path) => {
                 // A cycle already reported costs its detection only, not a second report of
@@ -341,21 +343,39 @@ fn rank_broken(
 /// Records that the lock is now held.
 #[inline]
 pub(crate) fn after_acquire(a: &Acquire) {
-    if let Some(true) = held::with_state(|s| held::push(s, a.entry())) {
-        held::arm_reaper();
-    }
+    held::with_state(|s| held::push(s, a.entry()));
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
 /// always the top one.
 #[inline]
 pub(crate) fn release(instance: usize) {
+    let Some(mut s) = held::borrow_state() else {
+        return;
+    };
+    if !held::remove_top(&mut s, instance) {
+        drop(s);
+        release_out_of_order(instance);
+    }
+}
+
+/// A guard dropped while locks taken after it are still held.
+#[cold]
+#[inline(never)]
+fn release_out_of_order(instance: usize) {
     held::with_state(|s| held::remove(s, instance));
 }
 
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
 pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
-    held::with_state(|s| held::remove(s, instance)).flatten()
+    held::with_state(|s| {
+        if s.held.last().is_some_and(|h| h.instance == instance) {
+            s.held.pop()
+        } else {
+            held::remove(s, instance)
+        }
+    })
+    .flatten()
 }
 
 /// Called instead of acquiring when the acquisition would self-deadlock.
@@ -381,8 +401,9 @@ pub(crate) fn thread_exit_holding(held: Vec<HeldLock>) {
     ));
 }
 
-/// The whole protocol for a blocking acquisition.
-#[inline]
+/// The whole protocol for a blocking acquisition. Inlined into each lock call: the fast path
+/// (see [`check_and_push`]) and the real acquisition; anything else is out of line.
+#[inline(always)]
 pub(crate) fn acquire<G>(
     a: Acquire,
     try_acquire: impl FnOnce() -> Option<G>,
@@ -391,6 +412,18 @@ pub(crate) fn acquire<G>(
     if check_and_push(&a) != Fast::Slow {
         return acquire();
     }
+    acquire_checked(a, try_acquire, acquire)
+}
+
+/// An acquisition that needs more than the thread's edge cache: a new order edge, a lock of a
+/// class already held, a recursive acquisition.
+#[cold]
+#[inline(never)]
+fn acquire_checked<G>(
+    a: Acquire,
+    try_acquire: impl FnOnce() -> Option<G>,
+    acquire: impl FnOnce() -> G,
+) -> G {
     let Some(found) = held::with_state(|s| findings(s, &a)) else {
         return acquire();
     };

@@ -12,7 +12,7 @@
 //! A lock used after the reaper ran (a later thread-local destructor) allocates again and that
 //! small buffer is leaked with the thread: never a panic, never a silent skip.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::ManuallyDrop;
@@ -93,42 +93,65 @@ pub(crate) type KeyMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefaul
 /// Slots of the per-thread direct-mapped edge cache (a power of two).
 pub(crate) const RECENT_EDGES: usize = 256;
 
-impl ThreadState {
-    /// Whether this thread has seen `edge` accepted: the direct-mapped cache first, then the set
-    /// (promoting a hit into the cache).
-    #[inline]
+/// The order edges this thread has already seen accepted into the global graph (lockdep's chain
+/// cache, per edge). Edges are never removed from the graph, so an entry never goes stale; the
+/// epoch drops the whole cache when a new rank table must re-check every edge.
+pub(crate) struct EdgeCache {
+    /// Every known edge.
+    pub(crate) known: EdgeSet,
+    /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
+    /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
+    recent: [u64; RECENT_EDGES],
+    epoch: u64,
+}
+
+impl EdgeCache {
+    const fn new() -> Self {
+        EdgeCache {
+            known: HashSet::with_hasher(BuildHasherDefault::new()),
+            recent: [0; RECENT_EDGES],
+            epoch: 0,
+        }
+    }
+
+    /// Whether this thread has seen `edge` accepted: the direct-mapped cache inline, then the
+    /// set out of line (promoting a hit into the cache).
+    #[inline(always)]
     pub(crate) fn knows(&mut self, edge: u64) -> bool {
         let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
-        if self.recent_edges[slot] == edge {
-            return true;
-        }
-        if self.known_edges.contains(&edge) {
-            self.recent_edges[slot] = edge;
+        self.recent[slot] == edge || self.knows_slow(edge, slot)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn knows_slow(&mut self, edge: u64, slot: usize) -> bool {
+        if self.known.contains(&edge) {
+            self.recent[slot] = edge;
             return true;
         }
         false
     }
 
-    /// Forgets every known edge (a new rank table must re-check them).
-    pub(crate) fn forget_edges(&mut self) {
-        self.known_edges.clear();
-        self.recent_edges = [0; RECENT_EDGES];
+    /// Brings the cache up to the global epoch (a new rank table empties it).
+    #[inline(always)]
+    pub(crate) fn sync_epoch(&mut self, epoch: u64) {
+        if self.epoch != epoch {
+            self.forget(epoch);
+        }
+    }
+
+    #[cold]
+    fn forget(&mut self, epoch: u64) {
+        self.known.clear();
+        self.recent = [0; RECENT_EDGES];
+        self.epoch = epoch;
     }
 }
 
 /// Everything lockcheck keeps per thread.
 pub(crate) struct ThreadState {
     pub(crate) held: Vec<HeldLock>,
-    /// Order edges this thread has already seen accepted into the global graph (lockdep's chain
-    /// cache, per edge). Edges are never removed from the graph, so an entry never goes stale;
-    /// the epoch drops the whole cache when a new rank table must re-check every edge.
-    pub(crate) known_edges: EdgeSet,
-    /// A direct-mapped front for `known_edges`: one multiply, one load, one compare per held
-    /// lock on the nested-acquisition path. 0 is never an edge (class ids start at 1).
-    pub(crate) recent_edges: [u64; RECENT_EDGES],
-    pub(crate) known_epoch: u64,
-    /// Whether this thread's reaper is registered.
-    reaper_armed: bool,
+    pub(crate) edges: EdgeCache,
     /// The thread's name for reports, computed on first need.
     pub(crate) thread_name: Option<std::sync::Arc<str>>,
 }
@@ -137,10 +160,7 @@ impl ThreadState {
     const fn new() -> Self {
         ThreadState {
             held: Vec::new(),
-            known_edges: HashSet::with_hasher(BuildHasherDefault::new()),
-            recent_edges: [0; RECENT_EDGES],
-            known_epoch: 0,
-            reaper_armed: false,
+            edges: EdgeCache::new(),
             thread_name: None,
         }
     }
@@ -156,34 +176,58 @@ thread_local! {
 /// thread's stack (lockcheck re-entered from a violation handler): the caller degrades quietly.
 #[inline(always)]
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
-    STATE
-        .try_with(|s| s.try_borrow_mut().ok().map(|mut s| f(&mut s)))
-        .ok()
-        .flatten()
+    let mut state = borrow_state()?;
+    Some(f(&mut state))
 }
 
-/// Pushes an entry; `true` when this thread's reaper still has to be registered (with
-/// [`arm_reaper`], outside the borrow).
+/// This thread's state, borrowed; `None` as for [`with_state`]. For the hot paths, which must
+/// not depend on LLVM inlining a closure: the accessor is a few instructions at the call site.
 #[inline(always)]
-pub(crate) fn push(state: &mut ThreadState, entry: HeldLock) -> bool {
-    state.held.push(entry);
-    !std::mem::replace(&mut state.reaper_armed, true)
+pub(crate) fn borrow_state() -> Option<RefMut<'static, ManuallyDrop<ThreadState>>> {
+    // Only the address is taken inside `try_with`, so it inlines whatever the caller does next.
+    let cell: *const RefCell<ManuallyDrop<ThreadState>> = STATE.try_with(|s| s as *const _).ok()?;
+    // SAFETY: `STATE` has a const initializer and no destructor (`ManuallyDrop`), so its storage
+    // lives until the thread is gone, after every thread-local destructor; and the `RefMut` is
+    // `!Send`, so it can never be used on another thread.
+    let cell: &'static RefCell<ManuallyDrop<ThreadState>> = unsafe { &*cell };
+    cell.try_borrow_mut().ok()
 }
 
-/// Registers the reaper's destructor for this thread.
+/// Pushes an entry. The hot path is a capacity check and the stores; growing the stack (the
+/// thread's first lock, or a deeper nesting than before) is out of line, and is also where this
+/// thread's [`Reaper`] gets registered: a thread that never held a lock has nothing to reap.
+#[inline(always)]
+pub(crate) fn push(state: &mut ThreadState, entry: HeldLock) {
+    if state.held.len() == state.held.capacity() {
+        grow(state);
+    }
+    state.held.push(entry);
+}
+
 #[cold]
-pub(crate) fn arm_reaper() {
-    // Touching a thread-local with a destructor registers that destructor. During teardown
-    // this may fail: then nothing is reported for this thread's exit, which is all we can do.
+#[inline(never)]
+fn grow(state: &mut ThreadState) {
+    state.held.reserve(8);
+    // Touching a thread-local with a destructor registers that destructor (again: a no-op).
+    // During teardown, after the reaper ran, this fails: then nothing is reported for this
+    // thread's exit, which is all we can do, and the buffer is leaked with the thread.
     let _ = REAPER.try_with(|_| ());
 }
 
-/// Removes the entry of `instance`, searching from the top; returns it.
+/// Removes the entry of `instance` when it is the top one (the usual case); `false` otherwise.
 #[inline(always)]
-pub(crate) fn remove(state: &mut ThreadState, instance: usize) -> Option<HeldLock> {
-    if state.held.last().is_some_and(|h| h.instance == instance) {
-        return state.held.pop();
+pub(crate) fn remove_top(state: &mut ThreadState, instance: usize) -> bool {
+    match state.held.last() {
+        Some(h) if h.instance == instance => {
+            state.held.pop();
+            true
+        }
+        _ => false,
     }
+}
+
+/// Removes the entry of `instance`, searching from the top; returns it.
+pub(crate) fn remove(state: &mut ThreadState, instance: usize) -> Option<HeldLock> {
     let at = state.held.iter().rposition(|h| h.instance == instance)?;
     Some(state.held.remove(at))
 }
@@ -217,8 +261,7 @@ impl Drop for Reaper {
     fn drop(&mut self) {
         let leftover = with_state(|s| {
             let held = std::mem::take(&mut s.held);
-            s.known_edges = EdgeSet::default();
-            s.reaper_armed = false;
+            s.edges.known = EdgeSet::default();
             held
         })
         .unwrap_or_default();
