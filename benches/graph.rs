@@ -28,12 +28,14 @@ fn classes(tag: &str, n: usize) -> Vec<Mutex<()>> {
         .collect()
 }
 
-/// One generation of `n` classes: every measured acquisition adds a new edge between two of
-/// them, oriented by a fixed random order (so never a cycle, but often against the graph's
-/// current topological order, which Pearce–Kelly must repair).
-struct Generation {
-    locks: Vec<Mutex<()>>,
-    order: Vec<usize>,
+/// One generation of `n` classes, in a graph that holds nothing else: every measured acquisition
+/// adds a new edge between two of them, oriented by a fixed random order (so never a cycle). The
+/// classes enter the graph in a different random sequence, so the graph's topological order
+/// disagrees with that order, and about half of the new edges make Pearce–Kelly move nodes.
+struct Generation<L: Learner> {
+    locks: Vec<L>,
+    /// Each class's position in the fixed order every edge follows.
+    rank: Vec<usize>,
     seen: std::collections::HashSet<(usize, usize)>,
 }
 
@@ -41,30 +43,69 @@ struct Generation {
 /// usually ordered against a handful of others), and a dense one would measure hash tables.
 const EDGES_PER_CLASS: usize = 4;
 
-impl Generation {
+fn shuffled(n: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut v: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        v.swap(i, (rng.next() % (i as u64 + 1)) as usize);
+    }
+    v
+}
+
+/// What the benchmark needs of a checker: `n` locks of distinct classes, an empty graph before
+/// each generation, and a nested acquisition.
+trait Learner: Sized {
+    fn generation(tag: &str, n: usize) -> Vec<Self>;
+    fn nest(outer: &Self, inner: &Self);
+}
+
+impl Learner for Mutex<()> {
+    fn generation(tag: &str, n: usize) -> Vec<Self> {
+        // The graph holds exactly this generation's classes: n, as the benchmark says.
+        lockcheck::__private::forget_learned_orders();
+        classes(tag, n)
+    }
+    fn nest(outer: &Self, inner: &Self) {
+        let _o = outer.lock();
+        let _i = black_box(inner).lock();
+    }
+}
+
+/// tracing-mutex orders lock instances, and forgets a lock when it is dropped: the previous
+/// generation's locks are gone before this one's are made.
+impl Learner for TracingMutex<()> {
+    fn generation(_tag: &str, n: usize) -> Vec<Self> {
+        (0..n).map(|_| TracingMutex::new(())).collect()
+    }
+    fn nest(outer: &Self, inner: &Self) {
+        let _o = outer.lock().unwrap();
+        let _i = black_box(inner).lock().unwrap();
+    }
+}
+
+impl<L: Learner> Generation<L> {
     fn new(tag: &str, n: usize, rng: &mut Rng) -> Self {
-        let locks = classes(tag, n);
-        let mut order: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            order.swap(i, (rng.next() % (i as u64 + 1)) as usize);
-        }
-        // Put every class in the graph first: a chain of `n` edges through a random order.
-        for w in order.windows(2) {
-            let _a = locks[w[0]].lock();
-            let _b = locks[w[1]].lock();
-        }
+        let locks = L::generation(tag, n);
+        let order = shuffled(n, rng);
         let mut rank = vec![0; n];
         for (r, &c) in order.iter().enumerate() {
             rank[c] = r;
         }
-        Generation {
-            locks,
-            order: rank,
-            seen: Default::default(),
+        // Put every class in the graph first, in a random sequence: n - 1 edges along it, each
+        // oriented by the order.
+        let mut seen = std::collections::HashSet::new();
+        for w in shuffled(n, rng).windows(2) {
+            let (a, b) = if rank[w[0]] < rank[w[1]] {
+                (w[0], w[1])
+            } else {
+                (w[1], w[0])
+            };
+            seen.insert((a, b));
+            L::nest(&locks[a], &locks[b]);
         }
+        Generation { locks, rank, seen }
     }
 
-    /// A pair not yet learned, oriented by the order; `None` when (nearly) exhausted.
+    /// A pair not yet learned, oriented by the order; `None` when the generation has its edges.
     fn fresh_pair(&mut self, rng: &mut Rng) -> Option<(usize, usize)> {
         let n = self.locks.len();
         if self.seen.len() >= n * EDGES_PER_CLASS {
@@ -78,18 +119,43 @@ impl Generation {
             if a == b {
                 continue;
             }
-            let (a, b) = if self.order[a] < self.order[b] {
+            let (a, b) = if self.rank[a] < self.rank[b] {
                 (a, b)
             } else {
                 (b, a)
             };
-            if self.order[b] == self.order[a] + 1 || !self.seen.insert((a, b)) {
-                continue; // a chain edge, or already learned
+            if self.seen.insert((a, b)) {
+                return Some((a, b));
             }
-            return Some((a, b));
         }
         None
     }
+}
+
+/// Measures `iters` first acquisitions that each add a new edge, starting a new generation
+/// whenever the current one has its edges.
+fn measure_new_edges<L: Learner>(
+    slot: &mut Option<Generation<L>>,
+    tag: &str,
+    n: usize,
+    rng: &mut Rng,
+    iters: u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let (a, b) = loop {
+            if let Some(pair) = slot.as_mut().and_then(|g| g.fresh_pair(rng)) {
+                break pair;
+            }
+            *slot = None; // drop the old generation before making the next
+            *slot = Some(Generation::new(tag, n, rng));
+        };
+        let gen = slot.as_ref().expect("a generation");
+        let start = Instant::now();
+        L::nest(&gen.locks[a], &gen.locks[b]);
+        total += start.elapsed();
+    }
+    total
 }
 
 fn new_edge(c: &mut Criterion) {
@@ -97,67 +163,18 @@ fn new_edge(c: &mut Criterion) {
     g.sample_size(20);
     for n in [100usize, 1_000, 10_000, 100_000] {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ n as u64);
-        let mut generation_no = 0;
-        let mut gen = Generation::new(&format!("edge{n}.g0"), n, &mut rng);
+        let mut generation: Option<Generation<Mutex<()>>> = None;
+        // Every generation reuses the same class names: the graph is emptied in between, so
+        // they are new to it, and the class registry does not grow with the run.
+        let tag = format!("edge{n}");
         g.bench_function(BenchmarkId::new("lockcheck", n), |b| {
-            b.iter_custom(|iters| {
-                let mut total = Duration::ZERO;
-                for _ in 0..iters {
-                    let (a, bb) = loop {
-                        match gen.fresh_pair(&mut rng) {
-                            Some(p) => break p,
-                            None => {
-                                generation_no += 1;
-                                gen = Generation::new(
-                                    &format!("edge{n}.g{generation_no}"),
-                                    n,
-                                    &mut rng,
-                                );
-                            }
-                        }
-                    };
-                    let start = Instant::now();
-                    let _a = gen.locks[a].lock();
-                    let _b = black_box(&gen.locks[bb]).lock();
-                    drop(_b);
-                    drop(_a);
-                    total += start.elapsed();
-                }
-                total
-            })
+            b.iter_custom(|iters| measure_new_edges(&mut generation, &tag, n, &mut rng, iters))
         });
     }
-    // tracing-mutex learns per instance: a new edge is a new pair of locks.
     let mut rng = Rng(7);
-    let held: Vec<TracingMutex<()>> = (0..10_000).map(|_| TracingMutex::new(())).collect();
-    let targets: Vec<TracingMutex<()>> = (0..10_000).map(|_| TracingMutex::new(())).collect();
-    for w in held.windows(2) {
-        let _a = w[0].lock().unwrap();
-        let _b = w[1].lock().unwrap();
-    }
-    let mut seen = std::collections::HashSet::new();
+    let mut generation: Option<Generation<TracingMutex<()>>> = None;
     g.bench_function(BenchmarkId::new("tracing-mutex", 10_000), |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let (a, t) = loop {
-                    let p = (
-                        (rng.next() % 10_000) as usize,
-                        (rng.next() % 10_000) as usize,
-                    );
-                    if seen.insert(p) {
-                        break p;
-                    }
-                };
-                let start = Instant::now();
-                let _a = held[a].lock().unwrap();
-                let _t = black_box(&targets[t]).lock().unwrap();
-                drop(_t);
-                drop(_a);
-                total += start.elapsed();
-            }
-            total
-        })
+        b.iter_custom(|iters| measure_new_edges(&mut generation, "", 10_000, &mut rng, iters))
     });
     g.finish();
 }
@@ -194,6 +211,7 @@ fn churn(c: &mut Criterion) {
 fn cycle(c: &mut Criterion) {
     let mut g = c.benchmark_group("detect a cycle closing a 10,000-long chain");
     g.sample_size(10);
+    lockcheck::__private::forget_learned_orders(); // the graph holds the chain and nothing else
     let chain = classes("chain", 10_000);
     for w in chain.windows(2) {
         let _a = w[0].lock();

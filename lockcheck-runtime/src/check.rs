@@ -104,6 +104,18 @@ pub fn set_rank_table(table: RankTable) {
     EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
+/// Forgets every learned order edge; classes stay. The graph starts empty again, and every
+/// thread drops its edge cache at its next nested acquisition. For lockcheck's own benchmarks,
+/// which measure a graph of an exact size (as lockdep's self-tests reset lockdep between cases).
+pub fn forget_learned_orders() {
+    *graph::global() = graph::OrderGraph::default();
+    SEEN_CYCLES
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
+    EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
 /// The rank table in force, if any.
 pub fn rank_table() -> Option<Arc<RankTable>> {
     // Most programs never declare ranks: then a new edge does not touch the lock at all.

@@ -66,6 +66,17 @@ pub(crate) struct OrderGraph {
     mark: Vec<u32>,
     stamp: u32,
     parent: Vec<Option<EdgeIndex>>,
+    /// The searches' other buffers, kept between insertions so a reorder allocates nothing.
+    scratch: Scratch,
+}
+
+/// Buffers for one Pearce–Kelly update.
+#[derive(Default)]
+struct Scratch {
+    delta_f: Vec<NodeIndex>,
+    delta_b: Vec<NodeIndex>,
+    queue: VecDeque<NodeIndex>,
+    pool: Vec<u32>,
 }
 
 /// An existing path, one `(from, to, info)` per edge.
@@ -114,25 +125,39 @@ impl OrderGraph {
         }
         let (lb, ub) = (self.ord[y.index()], self.ord[x.index()]);
         if lb < ub {
-            let delta_f = match self.forward(y, x, ub) {
-                Ok(delta_f) => delta_f,
-                Err(path) => return Insert::Cycle(path),
-            };
-            let delta_b = self.backward(x, lb);
-            self.reorder(delta_b, delta_f);
+            let mut scratch = std::mem::take(&mut self.scratch);
+            let found = self.forward(y, x, ub, &mut scratch);
+            if found.is_ok() {
+                self.backward(x, lb, &mut scratch);
+                self.reorder(&mut scratch);
+            }
+            self.scratch = scratch;
+            if let Err(path) = found {
+                return Insert::Cycle(path);
+            }
         }
         let e = self.g.add_edge(x, y, info());
         self.edges.insert(from.edge_bits(to), e);
         Insert::Added
     }
 
-    /// Breadth-first from `y` over nodes placed before `ub`: the nodes to move after `x`, or,
-    /// when `x` is reached, the shortest path `y ⇝ x` (the cycle the new edge would close).
-    fn forward(&mut self, y: NodeIndex, x: NodeIndex, ub: u32) -> Result<Vec<NodeIndex>, Path> {
+    /// Breadth-first from `y` over nodes placed before `ub`: the nodes to move after `x` (left in
+    /// `scratch.delta_f`), or, when `x` is reached, the shortest path `y ⇝ x` (the cycle the new
+    /// edge would close).
+    fn forward(
+        &mut self,
+        y: NodeIndex,
+        x: NodeIndex,
+        ub: u32,
+        scratch: &mut Scratch,
+    ) -> Result<(), Path> {
         let stamp = self.next_stamp();
         self.mark[y.index()] = stamp;
-        let mut delta_f = vec![y];
-        let mut queue = VecDeque::from([y]);
+        let (delta_f, queue) = (&mut scratch.delta_f, &mut scratch.queue);
+        delta_f.clear();
+        delta_f.push(y);
+        queue.clear();
+        queue.push_back(y);
         while let Some(n) = queue.pop_front() {
             for e in self.g.edges_directed(n, Direction::Outgoing) {
                 let w = e.target();
@@ -148,15 +173,19 @@ impl OrderGraph {
                 }
             }
         }
-        Ok(delta_f)
+        Ok(())
     }
 
-    /// Breadth-first backwards from `x` over nodes placed after `lb`: the nodes to move first.
-    fn backward(&mut self, x: NodeIndex, lb: u32) -> Vec<NodeIndex> {
+    /// Breadth-first backwards from `x` over nodes placed after `lb`: the nodes to move first
+    /// (left in `scratch.delta_b`).
+    fn backward(&mut self, x: NodeIndex, lb: u32, scratch: &mut Scratch) {
         let stamp = self.next_stamp();
         self.mark[x.index()] = stamp;
-        let mut delta_b = vec![x];
-        let mut queue = VecDeque::from([x]);
+        let (delta_b, queue) = (&mut scratch.delta_b, &mut scratch.queue);
+        delta_b.clear();
+        delta_b.push(x);
+        queue.clear();
+        queue.push_back(x);
         while let Some(n) = queue.pop_front() {
             for e in self.g.edges_directed(n, Direction::Incoming) {
                 let w = e.source();
@@ -167,22 +196,20 @@ impl OrderGraph {
                 }
             }
         }
-        delta_b
     }
 
     /// Gives `delta_b` then `delta_f`, each in its current relative order, the positions they
     /// held between them.
-    fn reorder(&mut self, mut delta_b: Vec<NodeIndex>, mut delta_f: Vec<NodeIndex>) {
-        delta_b.sort_unstable_by_key(|n| self.ord[n.index()]);
-        delta_f.sort_unstable_by_key(|n| self.ord[n.index()]);
-        let mut pool: Vec<u32> = delta_b
-            .iter()
-            .chain(&delta_f)
-            .map(|n| self.ord[n.index()])
-            .collect();
-        pool.sort_unstable();
-        for (n, pos) in delta_b.iter().chain(&delta_f).zip(pool) {
-            self.ord[n.index()] = pos;
+    fn reorder(&mut self, scratch: &mut Scratch) {
+        let ord = &mut self.ord;
+        scratch.delta_b.sort_unstable_by_key(|n| ord[n.index()]);
+        scratch.delta_f.sort_unstable_by_key(|n| ord[n.index()]);
+        let moved = || scratch.delta_b.iter().chain(&scratch.delta_f);
+        scratch.pool.clear();
+        scratch.pool.extend(moved().map(|n| ord[n.index()]));
+        scratch.pool.sort_unstable();
+        for (n, &pos) in moved().zip(&scratch.pool) {
+            ord[n.index()] = pos;
         }
     }
 

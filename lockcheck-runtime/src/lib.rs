@@ -75,8 +75,10 @@ pub use violation::{
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
 pub const ENABLED: bool = cfg!(lockcheck_checks);
 
-/// What the `lockcheck` macros expand to. Not a public API: it may change in any release.
+/// What the `lockcheck` macros expand to, and what lockcheck's own benchmarks need. Not a public
+/// API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::check::forget_learned_orders;
     pub use crate::contract::{assert_held, assert_not_held, excludes, requires, Contract};
 }
