@@ -3,7 +3,7 @@
 //! checks compiled out (must match std); `--features release-checks` measures the checker.
 
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -63,50 +63,85 @@ fn nested_known(c: &mut Criterion) {
     g.finish();
 }
 
-/// Two threads, each doing `iters` lock/unlock on one shared lock; the time of the slower.
-fn two_threads<L: Send + Sync + 'static>(iters: u64, lock: Arc<L>, op: fn(&L)) -> Duration {
-    let start = Instant::now();
+/// Lock/unlock pairs each of the two threads does per measured iteration (the row: 2
+/// threads × 10⁶ lock/unlock on one lock).
+const PER_THREAD: u64 = 1_000_000;
+
+/// Two threads, each doing [`PER_THREAD`] lock/unlock on one shared lock: the time from their
+/// common start (a barrier, so thread start-up skew does not turn the run into two uncontended
+/// halves) until both are done.
+fn two_threads<L: Send + Sync + 'static>(lock: Arc<L>, op: fn(&L)) -> Duration {
+    let start_line = Arc::new(Barrier::new(3));
     let threads: Vec<_> = (0..2)
         .map(|_| {
-            let lock = Arc::clone(&lock);
+            let (lock, start_line) = (Arc::clone(&lock), Arc::clone(&start_line));
             std::thread::spawn(move || {
-                for _ in 0..iters {
+                start_line.wait();
+                for _ in 0..PER_THREAD {
                     op(black_box(&lock));
                 }
             })
         })
         .collect();
+    start_line.wait();
+    let start = Instant::now();
     for t in threads {
         t.join().unwrap();
     }
     start.elapsed()
 }
 
+thread_local! {
+    static SCRATCH: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[inline(always)]
+fn thread_local_work() {
+    SCRATCH.with(|c| c.set(black_box(c.get() + 1)));
+}
+
+/// `iters` whole runs of [`two_threads`], each on a fresh lock.
+fn runs<L: Send + Sync + 'static>(iters: u64, make: fn() -> L, op: fn(&L)) -> Duration {
+    (0..iters).map(|_| two_threads(Arc::new(make()), op)).sum()
+}
+
 fn contended(c: &mut Criterion) {
-    let mut g = c.benchmark_group("2 threads lock+unlock one lock");
+    let mut g = c.benchmark_group("2 threads x 10^6 lock+unlock one lock");
+    g.sample_size(10);
     g.bench_function("std", |b| {
         b.iter_custom(|n| {
-            two_threads(n, Arc::new(std::sync::Mutex::new(0u64)), |m| {
-                *m.lock().unwrap() += 1
-            })
+            runs(
+                n,
+                || std::sync::Mutex::new(0u64),
+                |m| *m.lock().unwrap() += 1,
+            )
         })
     });
     g.bench_function("parking_lot", |b| {
-        b.iter_custom(|n| {
-            two_threads(n, Arc::new(parking_lot::Mutex::new(0u64)), |m| {
-                *m.lock() += 1
-            })
-        })
+        b.iter_custom(|n| runs(n, || parking_lot::Mutex::new(0u64), |m| *m.lock() += 1))
     });
     g.bench_function("tracing-mutex", |b| {
-        b.iter_custom(|n| {
-            two_threads(n, Arc::new(TracingMutex::new(0u64)), |m| {
-                *m.lock().unwrap() += 1
-            })
-        })
+        b.iter_custom(|n| runs(n, || TracingMutex::new(0u64), |m| *m.lock().unwrap() += 1))
     });
     g.bench_function("lockcheck", |b| {
-        b.iter_custom(|n| two_threads(n, Arc::new(lockcheck::Mutex::new(0u64)), |m| *m.lock() += 1))
+        b.iter_custom(|n| runs(n, || lockcheck::Mutex::new(0u64), |m| *m.lock() += 1))
+    });
+    // A control, not a checker: std's lock with a thread-local update before and after, about
+    // the work a checker adds per acquisition. It shows how much of this row is std's contention
+    // dynamics (any work between a release and the next acquisition changes how often the lock
+    // changes hands between the cores) rather than the cost of the work itself.
+    g.bench_function("std + thread-local work (control)", |b| {
+        b.iter_custom(|n| {
+            runs(
+                n,
+                || std::sync::Mutex::new(0u64),
+                |m| {
+                    thread_local_work();
+                    *m.lock().unwrap() += 1;
+                    thread_local_work();
+                },
+            )
+        })
     });
     g.finish();
 }

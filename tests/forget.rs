@@ -11,7 +11,10 @@ fn forgotten_orders_are_learned_anew() {
         let _a = a.lock();
         let _b = b.lock(); // fg.a -> fg.b, now in the graph and in this thread's cache
     }
-    assert!(report().edges.iter().any(|e| e.edge.from == "fg.a" && e.edge.to == "fg.b"));
+    assert!(report()
+        .edges
+        .iter()
+        .any(|e| e.edge.from == "fg.a" && e.edge.to == "fg.b"));
 
     lockcheck::__private::forget_learned_orders();
     assert!(report().edges.is_empty(), "the graph is empty again");

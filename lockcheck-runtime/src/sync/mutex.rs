@@ -4,7 +4,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 
 #[cfg(lockcheck_checks)]
 use crate::{
-    check::{self, Acquire},
+    check::{self, Pending},
     class::LazyClass,
     held::{self, Mode},
 };
@@ -152,12 +152,13 @@ impl<T: ?Sized> Mutex<T> {
     fn lock_at_level(&self, subclass: u8) -> MutexGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
-            let a = self.acquisition(subclass);
-            check::acquire(
-                a,
-                || self.try_lock_raw().map(|g| self.guard(g)),
-                || self.guard(self.lock_raw()),
-            )
+            // The protocol handles std's guard (two words, returned in registers) and the
+            // checked guard is built last, in place.
+            self.guard(check::acquire(
+                self.acquisition(subclass),
+                || self.try_lock_raw(),
+                || self.lock_raw(),
+            ))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -183,9 +184,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
         #[cfg(lockcheck_checks)]
         {
-            check::try_acquire(self.acquisition(0), || {
-                self.try_lock_raw().map(|g| self.guard(g))
-            })
+            check::try_acquire(self.acquisition(0), || self.try_lock_raw()).map(|g| self.guard(g))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -268,8 +267,8 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, subclass: u8) -> Acquire {
-        Acquire::new(
+    fn acquisition(&self, subclass: u8) -> Pending<'_> {
+        Pending::new(
             &self.class,
             super::instance_of(self),
             Mode::Exclusive,

@@ -5,7 +5,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 use crate::held::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{
-    check::{self, Acquire},
+    check::{self, Pending},
     class::LazyClass,
     held,
 };
@@ -144,11 +144,11 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
-            check::acquire(
+            self.read_guard(check::acquire(
                 self.acquisition(Mode::Shared, subclass),
-                || self.try_read_raw().map(|g| self.read_guard(g)),
-                || self.read_guard(self.read_raw()),
-            )
+                || self.try_read_raw(),
+                || self.read_raw(),
+            ))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -194,11 +194,11 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
-            check::acquire(
+            self.write_guard(check::acquire(
                 self.acquisition(Mode::Exclusive, subclass),
-                || self.try_write_raw().map(|g| self.write_guard(g)),
-                || self.write_guard(self.write_raw()),
-            )
+                || self.try_write_raw(),
+                || self.write_raw(),
+            ))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -221,9 +221,8 @@ impl<T: ?Sized> RwLock<T> {
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
         #[cfg(lockcheck_checks)]
         {
-            check::try_acquire(self.acquisition(Mode::Shared, 0), || {
-                self.try_read_raw().map(|g| self.read_guard(g))
-            })
+            check::try_acquire(self.acquisition(Mode::Shared, 0), || self.try_read_raw())
+                .map(|g| self.read_guard(g))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -246,8 +245,9 @@ impl<T: ?Sized> RwLock<T> {
         #[cfg(lockcheck_checks)]
         {
             check::try_acquire(self.acquisition(Mode::Exclusive, 0), || {
-                self.try_write_raw().map(|g| self.write_guard(g))
+                self.try_write_raw()
             })
+            .map(|g| self.write_guard(g))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -366,8 +366,8 @@ impl<T: ?Sized> RwLock<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> Acquire {
-        Acquire::new(
+    fn acquisition(&self, mode: Mode, subclass: u8) -> Pending<'_> {
+        Pending::new(
             &self.class,
             super::instance_of(self),
             mode,
