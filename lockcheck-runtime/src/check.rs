@@ -2,15 +2,17 @@
 //!
 //! A blocking acquisition goes through [`acquire`], which wraps the real acquisition: every check
 //! runs *before* the thread can block, so a potential deadlock is reported on a run that never
-//! deadlocks, and the lock is pushed on the thread's held stack. On guard drop, after the real
-//! release, [`release`] pops it. `try_*` acquisitions go through [`try_acquire`]: they cannot
-//! block, so they add no edge into the lock they take, but the lock is held, and orders from it
-//! are learned.
+//! deadlocks, and the lock is pushed on the thread's held stack before it is taken (nothing else
+//! runs on this thread in between). On guard drop, after the real release, [`release`] pops it.
+//! `try_*` acquisitions go through [`try_acquire`]: they cannot block, so they add no edge into
+//! the lock they take, but the lock is held, and orders from it are learned.
 //!
 //! The common cases touch only the thread-local state, no global lock and no allocation, and are
-//! inlined at the call site: nothing held (a push), and every edge from the held locks already
-//! known to this thread (one probe of its edge cache per held lock, then a push). Everything else
-//! is out of line, in [`acquire_checked`].
+//! inlined at the call site ([`check_and_push`]): nothing held (a push), and every edge from the
+//! held locks already known to this thread (one probe of its edge cache per held lock, then a
+//! push). Everything else is out of line, in [`acquire_checked`]. The bookkeeping stays outside
+//! the critical section: on a contended lock, work between acquiring and releasing keeps the
+//! lock's cache line away from the other cores for longer.
 
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,25 +33,11 @@ pub(crate) struct Acquire {
     pub(crate) site: &'static Location<'static>,
 }
 
-/// An acquisition as a lock type hands it over: the class not read yet. With nothing held, the
-/// protocol reads it only once the lock is taken (see [`acquire`]).
-#[derive(Clone, Copy)]
-pub(crate) struct Pending<'a> {
-    class: &'a LazyClass,
-    subclass: u8,
-    instance: usize,
-    mode: Mode,
-    site: &'static Location<'static>,
-}
-
-impl<'a> Pending<'a> {
-    /// # Panics
-    ///
-    /// If `subclass` is out of range: here, before anything is acquired.
+impl Acquire {
     #[inline]
     #[track_caller]
     pub(crate) fn new(
-        class: &'a LazyClass,
+        class: &LazyClass,
         instance: usize,
         mode: Mode,
         subclass: u8,
@@ -59,28 +47,15 @@ impl<'a> Pending<'a> {
             subclass < MAX_SUBCLASSES,
             "lockcheck: nesting level {subclass} is out of range (0..{MAX_SUBCLASSES})"
         );
-        Pending {
-            class,
-            subclass,
+        let class = class.id(site);
+        Acquire {
             instance,
+            key: LockKey::new(class, subclass),
             mode,
             site,
         }
     }
 
-    /// Reads the class (registering it on first use).
-    #[inline(always)]
-    fn resolve(&self) -> Acquire {
-        Acquire {
-            instance: self.instance,
-            key: LockKey::new(self.class.id(self.site), self.subclass),
-            mode: self.mode,
-            site: self.site,
-        }
-    }
-}
-
-impl Acquire {
     fn entry(&self) -> HeldLock {
         HeldLock {
             instance: self.instance,
@@ -218,9 +193,38 @@ struct Findings {
     unknown: Vec<HeldLock>,
 }
 
-/// The fast check of an acquisition made with locks held: whether every held lock is a
-/// different lock of a different class, with an order edge into `a` this thread has already
-/// seen accepted. Thread-local state only: no global lock, no allocation.
+/// What the thread-local pass decided.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fast {
+    /// Every check passed on thread-local state alone; the entry is already pushed.
+    Pushed,
+    /// Something needs the slow path; nothing was pushed.
+    Slow,
+    /// The state is borrowed further up this thread's stack (lockcheck re-entered from a
+    /// violation handler): the acquisition goes untracked, quietly.
+    Untracked,
+}
+
+/// The hot path of a blocking acquisition: one thread-local borrow that checks the held stack
+/// against the edge cache and, when everything is known, pushes the new entry right away (before
+/// the real acquisition: nothing else runs on this thread until it returns). No global lock, no
+/// allocation once the held stack has grown to its working size. With nothing held (the most
+/// common acquisition of all) there is no edge to check: the push is all there is. The answer is
+/// one byte: what the slow path needs it gathers itself.
+#[inline(always)]
+fn check_and_push(a: &Acquire) -> Fast {
+    let Some(mut s) = held::borrow_state() else {
+        return Fast::Untracked;
+    };
+    if !s.held.is_empty() && !all_edges_known(&mut s, a) {
+        return Fast::Slow;
+    }
+    held::push(&mut s, a.entry());
+    Fast::Pushed
+}
+
+/// Whether every held lock is a different lock of a different class, with an order edge into
+/// `a` this thread has already seen accepted.
 #[inline(always)]
 fn all_edges_known(s: &mut held::ThreadState, a: &Acquire) -> bool {
     let edges = &mut s.edges;
@@ -414,36 +418,17 @@ pub(crate) fn thread_exit_holding(held: Vec<HeldLock>) {
     ));
 }
 
-/// The whole protocol for a blocking acquisition, inlined into each lock call; anything but the
-/// fast paths is out of line.
-///
-/// With nothing held (the most common acquisition of all) there is no order to check and no
-/// recursion possible: the lock is taken first, and the class read and the entry pushed after.
-/// The class id lives beside the lock word, so on a contended lock, reading it before the atomic
-/// would fetch the cache line once to read and again to write. With locks held, every check runs
-/// before the thread can block (see [`all_edges_known`]).
+/// The whole protocol for a blocking acquisition. Inlined into each lock call: the fast path
+/// (see [`check_and_push`]) and the real acquisition; anything else is out of line.
 #[inline(always)]
 pub(crate) fn acquire<G>(
-    p: Pending<'_>,
+    a: Acquire,
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    let Some(mut s) = held::borrow_state() else {
-        return acquire(); // lockcheck re-entered from a violation handler: untracked
-    };
-    if s.held.is_empty() {
-        // The borrow stays across the real acquisition: nothing of lockcheck's runs in between.
-        let g = acquire();
-        held::push(&mut s, p.resolve().entry());
-        return g;
-    }
-    let a = p.resolve();
-    if all_edges_known(&mut s, &a) {
-        held::push(&mut s, a.entry());
-        drop(s);
+    if check_and_push(&a) != Fast::Slow {
         return acquire();
     }
-    drop(s);
     acquire_checked(a, try_acquire, acquire)
 }
 
@@ -477,9 +462,9 @@ fn acquire_checked<G>(
 
 /// The protocol for a `try_*` acquisition: no checks (it cannot block), held if it succeeds.
 #[inline]
-pub(crate) fn try_acquire<G>(p: Pending<'_>, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
+pub(crate) fn try_acquire<G>(a: Acquire, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
     let g = try_acquire()?;
-    after_acquire(&p.resolve());
+    after_acquire(&a);
     Some(g)
 }
 
@@ -493,14 +478,7 @@ pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
         mode: h.mode,
         site,
     };
-    let known = held::with_state(|s| {
-        let known = s.held.is_empty() || all_edges_known(s, &a);
-        if known {
-            held::push(s, a.entry());
-        }
-        known
-    });
-    if known == Some(false) {
+    if check_and_push(&a) == Fast::Slow {
         if let Some(found) = held::with_state(|s| findings(s, &a)) {
             let _ = slow_checks(&a, found);
         }

@@ -4,7 +4,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 
 #[cfg(lockcheck_checks)]
 use crate::{
-    check::{self, Pending},
+    check::{self, Acquire},
     class::LazyClass,
     held::{self, Mode},
 };
@@ -148,7 +148,7 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     #[track_caller]
-    #[inline]
+    #[inline(always)] // the checks' fast path belongs at the call site: LLVM sometimes declines
     fn lock_at_level(&self, subclass: u8) -> MutexGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
@@ -267,8 +267,8 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, subclass: u8) -> Pending<'_> {
-        Pending::new(
+    fn acquisition(&self, subclass: u8) -> Acquire {
+        Acquire::new(
             &self.class,
             super::instance_of(self),
             Mode::Exclusive,

@@ -5,7 +5,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 use crate::held::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{
-    check::{self, Pending},
+    check::{self, Acquire},
     class::LazyClass,
     held,
 };
@@ -140,7 +140,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let (_a, _b) = (a.read(), b.read_nested(1));
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
@@ -190,7 +190,7 @@ impl<T: ?Sized> RwLock<T> {
     /// let (_a, _b) = (a.write(), b.write_nested(1));
     /// ```
     #[track_caller]
-    #[inline]
+    #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
         #[cfg(lockcheck_checks)]
         {
@@ -366,8 +366,8 @@ impl<T: ?Sized> RwLock<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> Pending<'_> {
-        Pending::new(
+    fn acquisition(&self, mode: Mode, subclass: u8) -> Acquire {
+        Acquire::new(
             &self.class,
             super::instance_of(self),
             mode,
