@@ -252,6 +252,8 @@ static GRAPH: LazyLock<Mutex<OrderGraph>> = LazyLock::new(Default::default);
 
 /// The global graph. Taken only on a thread's first sight of an order, and by reports.
 pub(crate) fn global() -> MutexGuard<'static, OrderGraph> {
+    #[cfg(test)]
+    tests::GRAPH_LOCKS.with(|n| n.set(n.get() + 1));
     GRAPH.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -259,6 +261,50 @@ pub(crate) fn global() -> MutexGuard<'static, OrderGraph> {
 mod tests {
     use super::*;
     use crate::class::{ClassId, LockKey};
+
+    thread_local! {
+        /// How often this thread took the global graph lock.
+        pub(super) static GRAPH_LOCKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// lockdep's chain cache, as the performance issue asks: once a thread has seen an order
+    /// accepted, taking it again never touches the global graph (nor does a lone lock).
+    #[test]
+    fn known_orders_skip_the_global_graph() {
+        let (a, b, c) = (
+            crate::Mutex::named("g.known.a", ()),
+            crate::Mutex::named("g.known.b", ()),
+            crate::Mutex::named("g.known.c", ()),
+        );
+        let nest = || {
+            let _a = a.lock();
+            let _b = b.lock();
+            let _c = c.lock();
+        };
+        let before = GRAPH_LOCKS.with(|n| n.get());
+        nest(); // three new edges: a->b, a->c, b->c
+        let learned = GRAPH_LOCKS.with(|n| n.get());
+        assert!(learned > before, "new orders go to the graph");
+        for _ in 0..1_000 {
+            nest();
+            drop(a.lock());
+        }
+        assert_eq!(
+            GRAPH_LOCKS.with(|n| n.get()),
+            learned,
+            "known orders stay thread-local"
+        );
+        // Another thread has its own cache: it learns (finds known) edges through the graph once.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                nest();
+                let first = GRAPH_LOCKS.with(|n| n.get());
+                assert!(first > 0);
+                nest();
+                assert_eq!(GRAPH_LOCKS.with(|n| n.get()), first);
+            });
+        });
+    }
 
     fn key(i: u32) -> LockKey {
         LockKey::new(ClassId::for_test(i + 1), 0)
