@@ -39,4 +39,20 @@ fn forgotten_orders_are_learned_anew() {
     });
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].kind_name(), "order-cycle");
+
+    // The violations about forgotten orders are forgotten with them, so the same cycle is a
+    // first sight again (reported, not deduplicated away).
+    assert_eq!(lockcheck::reported().len(), 1);
+    lockcheck::__private::forget_learned_orders();
+    assert!(lockcheck::reported().is_empty());
+    let ((), found) = capture_violations(|| {
+        {
+            let _b = b.lock();
+            let _a = a.lock();
+        }
+        let _a = a.lock();
+        let _b = b.lock();
+    });
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(lockcheck::reported().len(), 1);
 }

@@ -406,6 +406,11 @@ fn long_cycles_are_shortened_in_text_but_whole_in_the_value() {
         "{text}"
     );
     assert!(text.lines().count() < 40, "{text}");
+    assert!(
+        text.lines().all(|l| l.len() < 160),
+        "no line lists the whole chain: {text}"
+    );
+    assert!(text.contains("... (30 locks in all)"), "{text}");
 }
 
 #[test]

@@ -21,7 +21,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use crate::class::{self, LazyClass, LockKey, MAX_SUBCLASSES};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
-use crate::violation::{raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
+use crate::violation::{self, raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
 use lockcheck_ranks::RankTable;
 
 /// One acquisition, as the protocol sees it.
@@ -109,8 +109,8 @@ pub fn set_rank_table(table: RankTable) {
     EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Forgets every learned order edge; classes stay. The graph starts empty again, and every
-/// thread drops its edge cache at its next nested acquisition. For lockcheck's own benchmarks,
+/// Forgets every learned order edge, and every violation reported; classes stay. The graph
+/// starts empty again, and every thread drops its edge cache at its next nested acquisition. For lockcheck's own benchmarks,
 /// which measure a graph of an exact size (as lockdep's self-tests reset lockdep between cases).
 pub fn forget_learned_orders() {
     *graph::global() = graph::OrderGraph::default();
@@ -118,6 +118,7 @@ pub fn forget_learned_orders() {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clear();
+    violation::forget_reported();
     EPOCH.fetch_add(1, Ordering::Relaxed);
 }
 
@@ -308,30 +309,43 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .insert(edges);
-                if !first && !crate::violation::capturing() {
+                if !first && !violation::capturing() {
                     continue;
                 }
-                let mut cycle = vec![OrderEdge {
-                    from: class::key_name(h.key),
-                    to: class::key_name(a.key),
+                // The cycle's edges: the new one, then the existing path back; every name read
+                // from the class table in one go (a cycle can be thousands of edges long).
+                let mut keys = Vec::with_capacity(2 * (path.len() + 1));
+                keys.extend([h.key, a.key]);
+                keys.extend(path.iter().flat_map(|(from, to, _)| [*from, *to]));
+                let mut names = class::key_names(&keys).into_iter();
+                let mut name = || names.next().unwrap_or_default();
+                let mut cycle = Vec::with_capacity(path.len() + 1);
+                cycle.push(OrderEdge {
+                    from: name(),
+                    to: name(),
                     site: Site::from(a.site),
                     from_site: Site::from(h.site),
                     thread: thread_name(),
-                }];
-                cycle.extend(path.into_iter().map(|(from, to, info)| OrderEdge {
-                    from: class::key_name(from),
-                    to: class::key_name(to),
-                    site: Site::from(info.to_site),
-                    from_site: Site::from(info.from_site),
-                    thread: info.thread.to_string(),
-                }));
-                raise(violation(
-                    ViolationKind::OrderCycle {
-                        cycle,
-                        declared: broken,
-                    },
-                    a.lock_use(),
-                ));
+                });
+                for (_, _, info) in path {
+                    cycle.push(OrderEdge {
+                        from: name(),
+                        to: name(),
+                        site: Site::from(info.to_site),
+                        from_site: Site::from(info.from_site),
+                        thread: info.thread.to_string(),
+                    });
+                }
+                violation::raise_seen(
+                    violation(
+                        ViolationKind::OrderCycle {
+                            cycle,
+                            declared: broken,
+                        },
+                        a.lock_use(),
+                    ),
+                    first,
+                );
             }
         }
     }

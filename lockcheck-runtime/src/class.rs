@@ -267,11 +267,23 @@ pub(crate) fn named_class(name: &str) -> Option<ClassId> {
 
 /// A key's name in reports: the class name, with `/n` for a nesting level above 0.
 pub(crate) fn key_name(key: LockKey) -> String {
-    let base = class_info(key.class()).name;
-    match key.subclass() {
-        0 => base,
-        n => format!("{base}/{n}"),
-    }
+    key_names(&[key]).pop().unwrap_or_default()
+}
+
+/// The names of many keys, reading the class table once (a long cycle's report names thousands).
+pub(crate) fn key_names(keys: &[LockKey]) -> Vec<String> {
+    let classes = CLASSES.read().unwrap_or_else(PoisonError::into_inner);
+    keys.iter()
+        .map(|key| {
+            let class = key.class();
+            match (classes.get(class.index()), key.subclass()) {
+                (Some(info), 0) => info.name.clone(),
+                (Some(info), n) => format!("{}/{n}", info.name),
+                (None, 0) => format!("<class {}>", class.0),
+                (None, n) => format!("<class {}>/{n}", class.0),
+            }
+        })
+        .collect()
 }
 
 impl fmt::Display for ClassId {

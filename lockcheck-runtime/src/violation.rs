@@ -181,12 +181,16 @@ impl Violation {
     fn dedup_key(&self) -> String {
         match &self.kind {
             ViolationKind::OrderCycle { cycle, .. } => {
-                let mut edges: Vec<String> = cycle
+                let mut edges: Vec<(&str, &str)> = cycle
                     .iter()
-                    .map(|e| format!("{}>{}", e.from, e.to))
+                    .map(|e| (e.from.as_str(), e.to.as_str()))
                     .collect();
-                edges.sort();
-                format!("cycle {}", edges.join(" "))
+                edges.sort_unstable();
+                let mut key = String::from("cycle");
+                for (from, to) in edges {
+                    key.extend([" ", from, ">", to]);
+                }
+                key
             }
             ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => format!(
                 "{} {} {} {}",
@@ -254,7 +258,8 @@ impl fmt::Debug for Action {
 
 static ACTION: RwLock<Option<Action>> = RwLock::new(None);
 static SEEN: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
-static REPORTED: Mutex<Vec<Violation>> = Mutex::new(Vec::new());
+/// Every distinct violation, first occurrence first; shared, so a long cycle is not copied.
+static REPORTED: Mutex<Vec<Arc<Violation>>> = Mutex::new(Vec::new());
 
 thread_local! {
     static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
@@ -328,7 +333,18 @@ pub fn reported() -> Vec<Violation> {
     REPORTED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .clone()
+        .iter()
+        .map(|v| Violation::clone(v))
+        .collect()
+}
+
+/// Forgets every violation reported (see `check::forget_learned_orders`).
+pub(crate) fn forget_reported() {
+    SEEN.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    REPORTED
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
 }
 
 /// Whether a capture is collecting on this thread.
@@ -340,13 +356,30 @@ pub(crate) fn capturing() -> bool {
 
 /// Hands a violation to whoever should have it. Called with no checker state borrowed.
 pub(crate) fn raise(v: Violation) {
+    let first = SEEN
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(v.dedup_key());
+    raise_seen(v, first)
+}
+
+/// As [`raise`], for a violation whose first-ness the caller already knows (a cycle: its edge
+/// set is the key, and a cycle can be thousands of edges long).
+pub(crate) fn raise_seen(v: Violation, first: bool) {
+    let v = Arc::new(v);
+    if first {
+        REPORTED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::clone(&v));
+    }
     // A capture on this thread takes everything, duplicates included: a test asserts on what
     // its own code did, whatever other tests reported before.
     let captured = COLLECTOR
         .try_with(|c| match c.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
                 Some(list) => {
-                    list.push(v.clone());
+                    list.push(Violation::clone(&v));
                     true
                 }
                 None => false,
@@ -354,16 +387,6 @@ pub(crate) fn raise(v: Violation) {
             Err(_) => false,
         })
         .unwrap_or(false);
-    let first = SEEN
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(v.dedup_key());
-    if first {
-        REPORTED
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(v.clone());
-    }
     if captured || !first {
         return;
     }

@@ -152,7 +152,19 @@ fn order_cycle(
             first.from, first.to
         )?;
     } else {
-        let names: Vec<String> = cycle.iter().map(|e| format!("`{}`", e.from)).collect();
+        // Past the line limit, the headline names the first locks and counts the rest.
+        let named = if cycle.len() > MAX_CYCLE_LINES {
+            4
+        } else {
+            cycle.len()
+        };
+        let mut names: Vec<String> = cycle[..named]
+            .iter()
+            .map(|e| format!("`{}`", e.from))
+            .collect();
+        if named < cycle.len() {
+            names.push(format!("... ({} locks in all)", cycle.len()));
+        }
         writeln!(
             f,
             "lockcheck: possible deadlock: lock order cycle through {}",
