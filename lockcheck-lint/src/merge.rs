@@ -342,7 +342,13 @@ fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
 
 impl fmt::Display for Cycle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names: Vec<String> = self.classes().iter().map(|c| format!("`{c}`")).collect();
+        // A long cycle's headline names its first locks and counts the rest, as the runtime's.
+        let classes = self.classes();
+        let named = if classes.len() > 10 { 4 } else { classes.len() };
+        let mut names: Vec<String> = classes[..named].iter().map(|c| format!("`{c}`")).collect();
+        if named < classes.len() {
+            names.push(format!("... ({} locks in all)", classes.len()));
+        }
         let scope = if self.cross_process {
             "across processes"
         } else {
@@ -405,5 +411,43 @@ impl fmt::Display for Merged {
             self.violations.len(),
             if self.violations.len() == 1 { "" } else { "s" },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle_of(n: usize) -> Cycle {
+        let name = |i: usize| format!("c{}", i % n);
+        Cycle {
+            edges: (0..n)
+                .map(|i| MergedEdge {
+                    from: name(i),
+                    to: name(i + 1),
+                    origins: Vec::new(),
+                })
+                .collect(),
+            component: (0..n).map(name).collect(),
+            cross_process: true,
+        }
+    }
+
+    #[test]
+    fn a_long_cycle_headline_names_four_and_counts_the_rest() {
+        let short = cycle_of(3).to_string();
+        assert!(
+            short.starts_with(
+                "lockcheck: possible deadlock across processes: lock order cycle through `c0`, `c1`, `c2`\n"
+            ),
+            "{short}"
+        );
+        let long = cycle_of(500).to_string();
+        let headline = long.lines().next().unwrap_or_default();
+        assert_eq!(
+            headline,
+            "lockcheck: possible deadlock across processes: lock order cycle through `c0`, `c1`, \
+             `c2`, `c3`, ... (500 locks in all)"
+        );
     }
 }
