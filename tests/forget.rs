@@ -28,7 +28,7 @@ fn forgotten_orders_are_learned_anew() {
     let edges: Vec<_> = report()
         .edges
         .iter()
-        .map(|e| (e.edge.from.clone(), e.edge.to.clone()))
+        .map(|e| (e.edge.from.to_string(), e.edge.to.to_string()))
         .collect();
     assert_eq!(edges, [("fg.b".to_string(), "fg.a".to_string())]);
 

@@ -82,7 +82,7 @@ fn the_demo_scenarios() {
     };
     let classes: Vec<(&str, &str)> = cycle
         .iter()
-        .map(|e| (e.from.as_str(), e.to.as_str()))
+        .map(|e| (&*e.from, &*e.to))
         .collect();
     assert_eq!(classes, [("trace", "sched"), ("sched", "trace")]);
     assert!(cycle[0].site.file.ends_with("go_sched/trace.rs"));

@@ -14,6 +14,7 @@
 //! the critical section: on a contended lock, work between acquiring and releasing keeps the
 //! lock's cache line away from the other cores for longer.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -150,19 +151,32 @@ pub fn rank_table() -> Option<Arc<RankTable>> {
 }
 
 pub(crate) fn thread_name() -> String {
-    thread_name_shared().to_string()
+    thread_name_static().to_owned()
 }
 
-/// This thread's name, computed once per thread.
-fn thread_name_shared() -> Arc<str> {
-    fn compute() -> Arc<str> {
+/// This thread's name, computed once per thread and interned: every thread of a name shares one
+/// string, kept for the process's life (edges remember the thread that first took them, and a
+/// report of a long cycle borrows the name instead of copying it per edge).
+fn thread_name_static() -> &'static str {
+    fn compute() -> &'static str {
+        static NAMES: std::sync::Mutex<BTreeSet<&'static str>> =
+            std::sync::Mutex::new(BTreeSet::new());
         let t = std::thread::current();
-        match t.name() {
-            Some(n) => n.into(),
-            None => format!("{:?}", t.id()).into(),
+        let name = match t.name() {
+            Some(n) => n.to_owned(),
+            None => format!("{:?}", t.id()),
+        };
+        let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+        match names.get(name.as_str()) {
+            Some(known) => known,
+            None => {
+                let leaked: &'static str = Box::leak(name.into_boxed_str());
+                names.insert(leaked);
+                leaked
+            }
         }
     }
-    held::with_state(|s| s.thread_name.get_or_insert_with(compute).clone()).unwrap_or_else(compute)
+    held::with_state(|s| *s.thread_name.get_or_insert_with(compute)).unwrap_or_else(compute)
 }
 
 /// The locks the current thread holds, first taken first (empty with the checker compiled out).
@@ -300,7 +314,7 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
         let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
-            thread: thread_name_shared(),
+            thread: thread_name_static(),
             count: 1,
         });
         match outcome {
@@ -342,7 +356,7 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     to: name(),
                     site: Site::from(a.site),
                     from_site: Site::from(h.site),
-                    thread: thread_name(),
+                    thread: Cow::Borrowed(thread_name_static()),
                 });
                 for (_, _, info) in path {
                     cycle.push(OrderEdge {
@@ -350,7 +364,7 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                         to: name(),
                         site: Site::from(info.to_site),
                         from_site: Site::from(info.from_site),
-                        thread: info.thread.to_string(),
+                        thread: Cow::Borrowed(info.thread),
                     });
                 }
                 violation::raise_seen(
@@ -371,7 +385,7 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
 
 fn rank_name(key: LockKey) -> Option<String> {
     let info = class::class_info(key.class());
-    info.named.then_some(info.name)
+    info.named.then(|| info.name.to_owned())
 }
 
 /// The declarations that order the acquired lock's rank before the held one's (empty: none).

@@ -10,6 +10,7 @@
 //! class comes from ([`ClassSource`]) and resolves it to a [`ClassId`] on first use, caching the id
 //! in the lock itself ([`LazyClass`]). Later acquisitions pay one atomic load.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
@@ -153,7 +154,9 @@ impl LazyClass {
 #[derive(Clone, Debug)]
 pub(crate) struct ClassInfo {
     /// The name in reports: the given name, or `file:line:col` of the construction site.
-    pub(crate) name: String,
+    /// Leaked once per class: classes are never freed, and a report naming a class thousands of
+    /// times then borrows the name instead of copying it.
+    pub(crate) name: &'static str,
     /// Whether the class was given a name (only named classes can have a declared rank).
     pub(crate) named: bool,
     /// Where the class comes from: a site class's construction site; for a named class, the
@@ -195,7 +198,7 @@ fn registry_intern(source: ClassSource) -> ClassId {
         ClassSource::Name(name) => {
             reg.by_name.insert(name, id);
             ClassInfo {
-                name: name.to_owned(),
+                name,
                 named: true,
                 site: None,
             }
@@ -204,7 +207,9 @@ fn registry_intern(source: ClassSource) -> ClassId {
             reg.by_site
                 .insert((site.file(), site.line(), site.column()), id);
             ClassInfo {
-                name: format!("{}:{}:{}", site.file(), site.line(), site.column()),
+                name: Box::leak(
+                    format!("{}:{}:{}", site.file(), site.line(), site.column()).into_boxed_str(),
+                ),
                 named: false,
                 site: Some(site),
             }
@@ -238,7 +243,7 @@ pub(crate) fn class_info(class: ClassId) -> ClassInfo {
         .get(class.index())
         .cloned()
         .unwrap_or_else(|| ClassInfo {
-            name: format!("<class {}>", class.0),
+            name: "<unknown class>",
             named: false,
             site: None,
         })
@@ -267,20 +272,21 @@ pub(crate) fn named_class(name: &str) -> Option<ClassId> {
 
 /// A key's name in reports: the class name, with `/n` for a nesting level above 0.
 pub(crate) fn key_name(key: LockKey) -> String {
-    key_names(&[key]).pop().unwrap_or_default()
+    key_names(&[key]).pop().unwrap_or_default().into_owned()
 }
 
-/// The names of many keys, reading the class table once (a long cycle's report names thousands).
-pub(crate) fn key_names(keys: &[LockKey]) -> Vec<String> {
+/// The names of many keys, reading the class table once (a long cycle's report names thousands):
+/// borrowed, except for nesting levels above 0.
+pub(crate) fn key_names(keys: &[LockKey]) -> Vec<Cow<'static, str>> {
     let classes = CLASSES.read().unwrap_or_else(PoisonError::into_inner);
     keys.iter()
         .map(|key| {
             let class = key.class();
             match (classes.get(class.index()), key.subclass()) {
-                (Some(info), 0) => info.name.clone(),
-                (Some(info), n) => format!("{}/{n}", info.name),
-                (None, 0) => format!("<class {}>", class.0),
-                (None, n) => format!("<class {}>/{n}", class.0),
+                (Some(info), 0) => Cow::Borrowed(info.name),
+                (Some(info), n) => Cow::Owned(format!("{}/{n}", info.name)),
+                (None, 0) => Cow::Owned(format!("<class {}>", class.0)),
+                (None, n) => Cow::Owned(format!("<class {}>/{n}", class.0)),
             }
         })
         .collect()
@@ -288,6 +294,6 @@ pub(crate) fn key_names(keys: &[LockKey]) -> Vec<String> {
 
 impl fmt::Display for ClassId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&class_info(*self).name)
+        f.write_str(class_info(*self).name)
     }
 }

@@ -5,6 +5,7 @@
 //! sched (rank sched), holding: …". A contract names a lock *instance* (a `Mutex` or `RwLock`,
 //! through any reference) or a lock *class* by name (a string); [`Lockable`] is what can be named.
 
+use std::borrow::Cow;
 use std::panic::Location;
 use std::sync::Arc;
 
@@ -155,9 +156,9 @@ pub fn assert_not_held<L: Lockable + ?Sized>(lock: &L, contract: &Contract) {
 
 #[cold]
 #[inline(never)]
-fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&Location<'_>>) {
+fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Location<'static>>) {
     let contract_site = Site {
-        file: c.file.to_owned(),
+        file: Cow::Borrowed(c.file),
         line: c.line,
         column: c.column,
     };
@@ -236,7 +237,7 @@ fn call_site_of(function: &str) -> Option<(Site, Option<String>)> {
         file = rel.to_owned();
     }
     let caller = last_segment(caller_sym);
-    Some((Site { file, line, column }, Some(caller)))
+    Some((Site { file: file.into(), line, column }, Some(caller)))
 }
 
 /// Asserts that the current thread holds a lock: the same check and report as

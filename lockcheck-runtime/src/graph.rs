@@ -35,7 +35,7 @@ pub(crate) struct EdgeInfo {
     /// Where the edge's target lock was being acquired when the edge was first seen.
     pub(crate) to_site: &'static Location<'static>,
     /// The thread that first took this order.
-    pub(crate) thread: std::sync::Arc<str>,
+    pub(crate) thread: &'static str,
     /// How many times a thread learned the edge (each thread learns an edge once; later
     /// acquisitions in that thread are served from its own cache and not counted).
     pub(crate) count: u64,

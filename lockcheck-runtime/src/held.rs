@@ -153,7 +153,7 @@ pub(crate) struct ThreadState {
     pub(crate) held: Vec<HeldLock>,
     pub(crate) edges: EdgeCache,
     /// The thread's name for reports, computed on first need.
-    pub(crate) thread_name: Option<std::sync::Arc<str>>,
+    pub(crate) thread_name: Option<&'static str>,
 }
 
 impl ThreadState {

@@ -7,6 +7,7 @@
 //! learned in different processes: a whole `cargo test` run, with its many test binaries,
 //! checked as one.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::class;
@@ -126,7 +127,7 @@ pub fn report() -> Report {
         .map(|(_, c)| ClassReport {
             rank: rank_of(&c.name, c.named),
             site: c.site.map(Site::from),
-            name: c.name,
+            name: c.name.to_owned(),
         })
         .collect();
     let edges = graph::global()
@@ -145,11 +146,11 @@ pub fn report() -> Report {
             };
             EdgeReport {
                 edge: OrderEdge {
-                    from: class::key_name(from),
-                    to: class::key_name(to),
+                    from: class::key_name(from).into(),
+                    to: class::key_name(to).into(),
                     site: Site::from(info.to_site),
                     from_site: Site::from(info.from_site),
-                    thread: info.thread.to_string(),
+                    thread: Cow::Borrowed(info.thread),
                 },
                 count: info.count,
                 declared,

@@ -9,6 +9,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::borrow::Cow;
 use std::fmt;
 use std::panic::Location;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
@@ -25,18 +26,20 @@ use crate::held::Mode;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Site {
-    /// The file, as the compiler named it.
-    pub file: String,
+    /// The file, as the compiler named it (borrowed from the compiler's `Location` when it
+    /// came from one: a report of a long cycle does not copy the same file name thousands of
+    /// times).
+    pub file: Cow<'static, str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column.
     pub column: u32,
 }
 
-impl From<&Location<'_>> for Site {
-    fn from(l: &Location<'_>) -> Self {
+impl From<&'static Location<'static>> for Site {
+    fn from(l: &'static Location<'static>) -> Self {
         Site {
-            file: l.file().to_owned(),
+            file: Cow::Borrowed(l.file()),
             line: l.line(),
             column: l.column(),
         }
@@ -63,16 +66,16 @@ pub struct LockUse {
 /// One learned order edge `from -> to`, with the acquisition that first established it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrderEdge {
-    /// The lock that was held.
-    pub from: String,
+    /// The lock that was held (its class name, `/n` appended for nesting level `n` above 0).
+    pub from: Cow<'static, str>,
     /// The lock that was acquired while `from` was held.
-    pub to: String,
+    pub to: Cow<'static, str>,
     /// Where `to` was acquired when the edge was first seen.
     pub site: Site,
     /// Where `from` had been taken at that moment.
     pub from_site: Site,
     /// The thread that first took this order.
-    pub thread: String,
+    pub thread: Cow<'static, str>,
 }
 
 /// What kind of problem a [`Violation`] is.
@@ -183,7 +186,7 @@ impl Violation {
             ViolationKind::OrderCycle { cycle, .. } => {
                 let mut edges: Vec<(&str, &str)> = cycle
                     .iter()
-                    .map(|e| (e.from.as_str(), e.to.as_str()))
+                    .map(|e| (&*e.from, &*e.to))
                     .collect();
                 edges.sort_unstable();
                 let mut key = String::from("cycle");

@@ -46,7 +46,7 @@ pub(super) fn to_dot(r: &Report) -> String {
     let mut names: Vec<&str> = r.classes.iter().map(|c| c.name.as_str()).collect();
     for e in &r.edges {
         for n in [&e.edge.from, &e.edge.to] {
-            if !names.contains(&n.as_str()) {
+            if !names.contains(&&**n) {
                 names.push(n);
             }
         }
@@ -78,7 +78,7 @@ pub(super) fn to_dot(r: &Report) -> String {
         let _ = writeln!(out, "  {};", quoted(n));
     }
     for e in &r.edges {
-        let (from, to) = (e.edge.from.as_str(), e.edge.to.as_str());
+        let (from, to) = (&*e.edge.from, &*e.edge.to);
         let threads = if e.count == 1 { "thread" } else { "threads" };
         let label = format!("first seen {}\nby {} {threads}", e.edge.site, e.count);
         let style = if on_cycle.contains(&(from, to)) {

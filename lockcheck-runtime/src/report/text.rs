@@ -78,7 +78,7 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     let mut cols: Vec<&OrderEdge> = cycle.iter().skip(1).collect();
     cols.push(&cycle[0]);
     let n = cols.len();
-    let mut names: Vec<String> = cols.iter().map(|e| e.thread.clone()).collect();
+    let mut names: Vec<String> = cols.iter().map(|e| e.thread.to_string()).collect();
     let unique = {
         let mut s = names.clone();
         s.sort();
