@@ -80,10 +80,7 @@ fn the_demo_scenarios() {
     let ViolationKind::OrderCycle { cycle, declared } = &found[0].kind else {
         unreachable!()
     };
-    let classes: Vec<(&str, &str)> = cycle
-        .iter()
-        .map(|e| (&*e.from, &*e.to))
-        .collect();
+    let classes: Vec<(&str, &str)> = cycle.iter().map(|e| (&*e.from, &*e.to)).collect();
     assert_eq!(classes, [("trace", "sched"), ("sched", "trace")]);
     assert!(cycle[0].site.file.ends_with("go_sched/trace.rs"));
     assert!(cycle[1].site.file.ends_with("go_sched/trace.rs"));

@@ -12,7 +12,9 @@ use lockcheck::{capture_violations, held_locks, Mode, Mutex, RwLock, Violation, 
 /// The classes of a cycle, in order, starting at the held lock of the new edge.
 fn cycle_classes(v: &Violation) -> Vec<String> {
     match &v.kind {
-        ViolationKind::OrderCycle { cycle, .. } => cycle.iter().map(|e| e.from.to_string()).collect(),
+        ViolationKind::OrderCycle { cycle, .. } => {
+            cycle.iter().map(|e| e.from.to_string()).collect()
+        }
         other => panic!("expected an order cycle, got {other:?}"),
     }
 }

@@ -344,29 +344,26 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                     continue;
                 }
                 // The cycle's edges: the new one, then the existing path back; every name read
-                // from the class table in one go (a cycle can be thousands of edges long).
-                let mut keys = Vec::with_capacity(2 * (path.len() + 1));
-                keys.extend([h.key, a.key]);
-                keys.extend(path.iter().flat_map(|(from, to, _)| [*from, *to]));
-                let mut names = class::key_names(&keys).into_iter();
-                let mut name = || names.next().unwrap_or_default();
+                // from the class table in one go (a cycle can be thousands of edges long), and
+                // borrowed, not copied.
+                let thread = thread_name_static();
                 let mut cycle = Vec::with_capacity(path.len() + 1);
-                cycle.push(OrderEdge {
-                    from: name(),
-                    to: name(),
-                    site: Site::from(a.site),
-                    from_site: Site::from(h.site),
-                    thread: Cow::Borrowed(thread_name_static()),
-                });
-                for (_, _, info) in path {
+                class::with_key_names(|name| {
                     cycle.push(OrderEdge {
-                        from: name(),
-                        to: name(),
+                        from: name(h.key),
+                        to: name(a.key),
+                        site: Site::from(a.site),
+                        from_site: Site::from(h.site),
+                        thread: Cow::Borrowed(thread),
+                    });
+                    cycle.extend(path.iter().map(|(from, to, info)| OrderEdge {
+                        from: name(*from),
+                        to: name(*to),
                         site: Site::from(info.to_site),
                         from_site: Site::from(info.from_site),
                         thread: Cow::Borrowed(info.thread),
-                    });
-                }
+                    }));
+                });
                 violation::raise_seen(
                     violation(
                         ViolationKind::OrderCycle {

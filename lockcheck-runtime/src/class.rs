@@ -275,21 +275,26 @@ pub(crate) fn key_name(key: LockKey) -> String {
     key_names(&[key]).pop().unwrap_or_default().into_owned()
 }
 
-/// The names of many keys, reading the class table once (a long cycle's report names thousands):
-/// borrowed, except for nesting levels above 0.
+/// The names of many keys, reading the class table once: borrowed, except for nesting levels
+/// above 0.
 pub(crate) fn key_names(keys: &[LockKey]) -> Vec<Cow<'static, str>> {
+    with_key_names(|name| keys.iter().map(|&k| name(k)).collect())
+}
+
+/// Runs `f` with a key-name lookup that reads the class table once, for a long cycle's report,
+/// which names thousands. `f` should not allocate much: the table is read-locked meanwhile.
+pub(crate) fn with_key_names<R>(f: impl FnOnce(&dyn Fn(LockKey) -> Cow<'static, str>) -> R) -> R {
     let classes = CLASSES.read().unwrap_or_else(PoisonError::into_inner);
-    keys.iter()
-        .map(|key| {
-            let class = key.class();
-            match (classes.get(class.index()), key.subclass()) {
-                (Some(info), 0) => Cow::Borrowed(info.name),
-                (Some(info), n) => Cow::Owned(format!("{}/{n}", info.name)),
-                (None, 0) => Cow::Owned(format!("<class {}>", class.0)),
-                (None, n) => Cow::Owned(format!("<class {}>/{n}", class.0)),
-            }
-        })
-        .collect()
+    let name = |key: LockKey| -> Cow<'static, str> {
+        let class = key.class();
+        match (classes.get(class.index()), key.subclass()) {
+            (Some(info), 0) => Cow::Borrowed(info.name),
+            (Some(info), n) => Cow::Owned(format!("{}/{n}", info.name)),
+            (None, 0) => Cow::Owned(format!("<class {}>", class.0)),
+            (None, n) => Cow::Owned(format!("<class {}>/{n}", class.0)),
+        }
+    };
+    f(&name)
 }
 
 impl fmt::Display for ClassId {

@@ -237,7 +237,14 @@ fn call_site_of(function: &str) -> Option<(Site, Option<String>)> {
         file = rel.to_owned();
     }
     let caller = last_segment(caller_sym);
-    Some((Site { file: file.into(), line, column }, Some(caller)))
+    Some((
+        Site {
+            file: file.into(),
+            line,
+            column,
+        },
+        Some(caller),
+    ))
 }
 
 /// Asserts that the current thread holds a lock: the same check and report as

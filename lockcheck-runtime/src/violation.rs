@@ -7,9 +7,9 @@
 //! [`capture_violations`], which applies to the calling thread only, so tests running in
 //! parallel do not see each other's.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
-use std::borrow::Cow;
 use std::fmt;
 use std::panic::Location;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
@@ -184,10 +184,8 @@ impl Violation {
     fn dedup_key(&self) -> String {
         match &self.kind {
             ViolationKind::OrderCycle { cycle, .. } => {
-                let mut edges: Vec<(&str, &str)> = cycle
-                    .iter()
-                    .map(|e| (&*e.from, &*e.to))
-                    .collect();
+                let mut edges: Vec<(&str, &str)> =
+                    cycle.iter().map(|e| (&*e.from, &*e.to)).collect();
                 edges.sort_unstable();
                 let mut key = String::from("cycle");
                 for (from, to) in edges {
