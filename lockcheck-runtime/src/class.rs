@@ -242,7 +242,7 @@ pub(crate) fn class_info(class: ClassId) -> ClassInfo {
         .unwrap_or_else(PoisonError::into_inner)
         .get(class.index())
         .cloned()
-        .unwrap_or_else(|| ClassInfo {
+        .unwrap_or(ClassInfo {
             name: "<unknown class>",
             named: false,
             site: None,

@@ -314,7 +314,7 @@ mod tests {
         EdgeInfo {
             from_site: Location::caller(),
             to_site: Location::caller(),
-            thread: "t".into(),
+            thread: "t",
             count: 1,
         }
     }

@@ -125,7 +125,7 @@ pub fn report() -> Report {
     let classes: Vec<ClassReport> = class::all_classes()
         .into_iter()
         .map(|(_, c)| ClassReport {
-            rank: rank_of(&c.name, c.named),
+            rank: rank_of(c.name, c.named),
             site: c.site.map(Site::from),
             name: c.name.to_owned(),
         })
@@ -139,8 +139,8 @@ pub fn report() -> Report {
                 class::class_info(to.class()),
             );
             let declared = match (&table, fc.named, tc.named) {
-                (Some(t), true, true) if t.contains(&fc.name) && t.contains(&tc.name) => {
-                    Some(t.orders(&fc.name, &tc.name))
+                (Some(t), true, true) if t.contains(fc.name) && t.contains(tc.name) => {
+                    Some(t.orders(fc.name, tc.name))
                 }
                 _ => None,
             };
