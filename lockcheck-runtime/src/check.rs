@@ -129,8 +129,9 @@ pub fn set_rank_table(table: RankTable) {
 }
 
 /// Forgets every learned order edge, and every violation reported; classes stay. The graph
-/// starts empty again, and every thread drops its edge cache at its next nested acquisition. For lockcheck's own benchmarks,
-/// which measure a graph of an exact size (as lockdep's self-tests reset lockdep between cases).
+/// starts empty again, and every thread drops its edge cache at its next nested acquisition.
+/// For lockcheck's own benchmarks, which measure a graph of an exact size (as lockdep's
+/// self-tests reset lockdep between cases).
 pub fn forget_learned_orders() {
     *graph::global() = graph::OrderGraph::default();
     SEEN_CYCLES
@@ -380,9 +381,9 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
     Verdict::Go
 }
 
-fn rank_name(key: LockKey) -> Option<String> {
+fn rank_name(key: LockKey) -> Option<&'static str> {
     let info = class::class_info(key.class());
-    info.named.then(|| info.name.to_owned())
+    info.named.then_some(info.name)
 }
 
 /// The declarations that order the acquired lock's rank before the held one's (empty: none).
@@ -392,8 +393,8 @@ fn rank_broken(
     h: &HeldLock,
 ) -> Vec<lockcheck_ranks::DeclaredOrder> {
     match (rank_name(a.key), rank_name(h.key)) {
-        (Some(new_rank), Some(held_rank)) if table.orders(&new_rank, &held_rank) => {
-            table.why(&new_rank, &held_rank)
+        (Some(new_rank), Some(held_rank)) if table.orders(new_rank, held_rank) => {
+            table.why(new_rank, held_rank)
         }
         _ => Vec::new(),
     }
@@ -427,14 +428,7 @@ fn release_out_of_order(instance: usize) {
 
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
 pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
-    held::with_state(|s| {
-        if s.held.last().is_some_and(|h| h.instance == instance) {
-            s.held.pop()
-        } else {
-            held::remove(s, instance)
-        }
-    })
-    .flatten()
+    held::with_state(|s| held::remove(s, instance)).flatten()
 }
 
 /// Called instead of acquiring when the acquisition would self-deadlock.

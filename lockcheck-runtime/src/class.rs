@@ -272,13 +272,7 @@ pub(crate) fn named_class(name: &str) -> Option<ClassId> {
 
 /// A key's name in reports: the class name, with `/n` for a nesting level above 0.
 pub(crate) fn key_name(key: LockKey) -> String {
-    key_names(&[key]).pop().unwrap_or_default().into_owned()
-}
-
-/// The names of many keys, reading the class table once: borrowed, except for nesting levels
-/// above 0.
-pub(crate) fn key_names(keys: &[LockKey]) -> Vec<Cow<'static, str>> {
-    with_key_names(|name| keys.iter().map(|&k| name(k)).collect())
+    with_key_names(|name| name(key).into_owned())
 }
 
 /// Runs `f` with a key-name lookup that reads the class table once, for a long cycle's report,
