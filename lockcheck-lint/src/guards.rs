@@ -21,40 +21,13 @@
 //! A guard passed by value to a function (other than `drop`) or stored into another value is
 //! treated as released: the lint cannot follow it, and prefers silence.
 
+use lockcheck_syntax::contract::parse_assertion;
+use lockcheck_syntax::methods::{acquire_method, AcquireMethod, PASS_THROUGH};
+use lockcheck_syntax::text::normalized as text_of;
 use quote::ToTokens;
 use syn::{Block, Expr, Pat, Stmt};
 
 use crate::model::{Callee, Event, Held, LockPath, Span};
-
-/// Lock methods that return a guard, and how many arguments they take.
-const ACQUIRE: &[(&str, usize)] = &[
-    ("lock", 0),
-    ("read", 0),
-    ("write", 0),
-    ("upgradable_read", 0),
-    ("blocking_lock", 0),
-    ("blocking_read", 0),
-    ("blocking_write", 0),
-    ("lock_nested", 1),
-    ("read_nested", 1),
-    ("write_nested", 1),
-    ("try_lock", 0),
-    ("try_read", 0),
-    ("try_write", 0),
-    ("try_upgradable_read", 0),
-    ("try_lock_for", 1),
-    ("try_read_for", 1),
-    ("try_write_for", 1),
-];
-
-/// Methods that pass a guard through (`x.lock().unwrap()` is still the guard).
-const PASS_THROUGH: &[&str] = &[
-    "unwrap",
-    "expect",
-    "unwrap_or_else",
-    "unwrap_unchecked",
-    "into_ok",
-];
 
 /// What a body is walked in: the function's identity, `Self` type and parameters.
 pub(crate) struct FnScope {
@@ -77,24 +50,6 @@ impl FnScope {
         let w = Walker::new(self);
         w.lock_path(e).map(|(p, _)| p)
     }
-}
-
-/// The expression's text with `quote`'s spacing taken out: `self . sched` → `self.sched`.
-pub(crate) fn text_of(tokens: &impl ToTokens) -> String {
-    let s = tokens.to_token_stream().to_string();
-    let chars: Vec<char> = s.chars().collect();
-    let tight =
-        |c: Option<&char>| matches!(c, Some('.' | '(' | ')' | '[' | ']' | ':' | '&' | '*' | '!'));
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' '
-            && (tight(i.checked_sub(1).and_then(|j| chars.get(j))) || tight(chars.get(i + 1)))
-        {
-            continue;
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Walks `body` and returns its events.
@@ -308,8 +263,7 @@ impl<'s> Walker<'s> {
                         value = self.expr(e);
                     } else {
                         self.with_temps(|w| {
-                            let v = w.expr(e);
-                            w.temp(v);
+                            w.expr_temp(e);
                         });
                     }
                 }
@@ -382,10 +336,15 @@ impl<'s> Walker<'s> {
 
     // ------------------------------------------------------------------ expressions
 
+    /// Walks `e` as a value nobody binds: its guards are temporaries of the current scope.
+    fn expr_temp(&mut self, e: &Expr) {
+        let v = self.expr(e);
+        self.temp(v);
+    }
+
     fn exprs<'a>(&mut self, es: impl IntoIterator<Item = &'a Expr>) {
         for e in es {
-            let v = self.expr(e);
-            self.temp(v);
+            self.expr_temp(e);
         }
     }
 
@@ -399,23 +358,17 @@ impl<'s> Walker<'s> {
             }
             Expr::Binary(b) => {
                 if is_assign_op(&b.op) {
-                    let v = self.expr(&b.right);
-                    self.temp(v);
-                    let v = self.expr(&b.left);
-                    self.temp(v);
+                    self.expr_temp(&b.right);
+                    self.expr_temp(&b.left);
                 } else {
-                    let v = self.expr(&b.left);
-                    self.temp(v);
-                    let v = self.expr(&b.right);
-                    self.temp(v);
+                    self.expr_temp(&b.left);
+                    self.expr_temp(&b.right);
                 }
                 Val::None
             }
             Expr::Assign(a) => {
-                let v = self.expr(&a.right);
-                self.temp(v);
-                let v = self.expr(&a.left);
-                self.temp(v);
+                self.expr_temp(&a.right);
+                self.expr_temp(&a.left);
                 Val::None
             }
             Expr::Paren(p) => self.expr(&p.expr),
@@ -423,30 +376,24 @@ impl<'s> Walker<'s> {
             Expr::Try(t) => self.expr(&t.expr),
             Expr::Await(a) => self.expr(&a.base),
             Expr::Unary(u) => {
-                let v = self.expr(&u.expr);
-                self.temp(v);
+                self.expr_temp(&u.expr);
                 Val::None
             }
             Expr::Reference(r) => {
-                let v = self.expr(&r.expr);
-                self.temp(v);
+                self.expr_temp(&r.expr);
                 Val::None
             }
             Expr::Field(f) => {
-                let v = self.expr(&f.base);
-                self.temp(v);
+                self.expr_temp(&f.base);
                 Val::None
             }
             Expr::Index(i) => {
-                let v = self.expr(&i.expr);
-                self.temp(v);
-                let v = self.expr(&i.index);
-                self.temp(v);
+                self.expr_temp(&i.expr);
+                self.expr_temp(&i.index);
                 Val::None
             }
             Expr::Cast(c) => {
-                let v = self.expr(&c.expr);
-                self.temp(v);
+                self.expr_temp(&c.expr);
                 Val::None
             }
             Expr::Tuple(t) => {
@@ -468,15 +415,13 @@ impl<'s> Walker<'s> {
                 Val::None
             }
             Expr::Repeat(r) => {
-                let v = self.expr(&r.expr);
-                self.temp(v);
+                self.expr_temp(&r.expr);
                 Val::None
             }
             Expr::Struct(s) => {
                 self.exprs(s.fields.iter().map(|f| &f.expr));
                 if let Some(rest) = &s.rest {
-                    let v = self.expr(rest);
-                    self.temp(v);
+                    self.expr_temp(rest);
                 }
                 Val::None
             }
@@ -509,8 +454,7 @@ impl<'s> Walker<'s> {
             }
             Expr::ForLoop(f) => {
                 self.with_temps(|s| {
-                    let v = s.expr(&f.expr);
-                    s.temp(v);
+                    s.expr_temp(&f.expr);
                     s.bindings.push(Vec::new());
                     for n in pattern_idents(&f.pat) {
                         s.bind(n, None, None);
@@ -523,8 +467,7 @@ impl<'s> Walker<'s> {
             }
             Expr::Let(l) => {
                 // A `let` inside a condition chain: its scrutinee lives for the construct.
-                let v = self.expr(&l.expr);
-                self.temp(v);
+                self.expr_temp(&l.expr);
                 for n in pattern_idents(&l.pat) {
                     self.bind(n, None, None);
                 }
@@ -537,8 +480,7 @@ impl<'s> Walker<'s> {
                             s.bind(n, None, None);
                         }
                     }
-                    let v = s.expr(&c.body);
-                    s.temp(v);
+                    s.expr_temp(&c.body);
                 });
                 Val::None
             }
@@ -565,8 +507,7 @@ impl<'s> Walker<'s> {
             }
             Expr::Yield(y) => {
                 if let Some(e) = &y.expr {
-                    let v = self.expr(e);
-                    self.temp(v);
+                    self.expr_temp(e);
                 }
                 Val::None
             }
@@ -654,8 +595,7 @@ impl<'s> Walker<'s> {
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Val {
         self.with_temps(|s| {
-            let v = s.expr(&m.expr);
-            s.temp(v);
+            s.expr_temp(&m.expr);
             let before = s.snapshot();
             let mut released = Vec::new();
             for arm in &m.arms {
@@ -665,8 +605,7 @@ impl<'s> Walker<'s> {
                     s.bind(n, None, None);
                 }
                 if let Some((_, g)) = &arm.guard {
-                    let v = s.expr(g);
-                    s.temp(v);
+                    s.expr_temp(g);
                 }
                 let v = s.with_temps(|s| s.expr(&arm.body));
                 s.release_val(v);
@@ -680,12 +619,10 @@ impl<'s> Walker<'s> {
 
     fn method_call(&mut self, mc: &syn::ExprMethodCall) -> Val {
         let name = mc.method.to_string();
-        if let Some(&(_, nargs)) = ACQUIRE.iter().find(|(m, _)| *m == name) {
-            if mc.args.len() == nargs {
-                if let Some((lock, text)) = self.lock_path(&mc.receiver) {
-                    self.exprs(&mc.args);
-                    return self.acquire(lock, text, mc, &name);
-                }
+        if let Some(method) = acquire_method(&name, mc.args.len()) {
+            if let Some((lock, text)) = self.lock_path(&mc.receiver) {
+                self.exprs(&mc.args);
+                return self.acquire(lock, text, mc, method);
             }
         }
         if PASS_THROUGH.contains(&name.as_str()) {
@@ -706,8 +643,7 @@ impl<'s> Walker<'s> {
         }
         // Any other method: the receiver (a temporary guard among them) lives during the
         // arguments; a guard passed as an argument is moved away.
-        let v = self.expr(&mc.receiver);
-        self.temp(v);
+        self.expr_temp(&mc.receiver);
         for a in &mc.args {
             let v = self.expr(a);
             self.release_val(v);
@@ -720,10 +656,10 @@ impl<'s> Walker<'s> {
         lock: LockPath,
         text: String,
         mc: &syn::ExprMethodCall,
-        method: &str,
+        method: AcquireMethod,
     ) -> Val {
-        let try_ = method.starts_with("try_");
-        let read = method.contains("read");
+        let try_ = !method.blocks();
+        let read = method.shared();
         let span = self.span(mc);
         if !try_ {
             self.events.push(Event::Acquire {
@@ -770,8 +706,7 @@ impl<'s> Walker<'s> {
 
     fn call(&mut self, c: &syn::ExprCall) -> Val {
         let Expr::Path(p) = strip(&c.func) else {
-            let v = self.expr(&c.func);
-            self.temp(v);
+            self.expr_temp(&c.func);
             self.exprs(&c.args);
             return Val::None;
         };
@@ -823,32 +758,17 @@ impl<'s> Walker<'s> {
             .last()
             .map(|s| s.ident.to_string())
             .unwrap_or_default();
-        let args = m
-            .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated);
         if name == "assert_held" {
-            let Ok(args) = args else { return };
-            if let Some(first) = args.first() {
-                let inner = match first {
-                    Expr::Call(c)
-                        if c.args.len() == 1
-                            && matches!(&*c.func, Expr::Path(p) if p.path.is_ident("read") || p.path.is_ident("write")) =>
-                    {
-                        &c.args[0]
-                    }
-                    e => e,
-                };
-                let lock = if let Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(s),
-                    ..
-                }) = inner
-                {
-                    Some(LockPath::Class(s.value()))
-                } else {
-                    self.lock_path(inner).map(|(p, _)| p)
+            // The grammar the macros share; an argument that does not parse is the compiler's
+            // error to report.
+            if let Ok(arg) = parse_assertion(m.tokens.clone()) {
+                let lock = match arg.class_name() {
+                    Some(class) => Some(LockPath::Class(class)),
+                    None => self.lock_path(&arg.expr).map(|(p, _)| p),
                 };
                 self.events.push(Event::AssertHeld {
                     lock,
-                    text: text_of(inner),
+                    text: arg.text(),
                     span: Span::of_tokens(self.scope.file, m),
                 });
             }
@@ -859,11 +779,10 @@ impl<'s> Walker<'s> {
         }
         // Any other macro whose body is a list of expressions (assert!, println!, vec!, ...):
         // every argument is evaluated within the statement, so their temporaries coexist.
-        if let Ok(args) = args {
-            for a in &args {
-                let v = self.expr(a);
-                self.temp(v);
-            }
+        if let Ok(args) =
+            m.parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        {
+            self.exprs(&args);
         }
     }
 }

@@ -10,6 +10,9 @@
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
 
+mod analysis;
+mod collect;
+mod cycles;
 mod guards;
 pub mod lint;
 pub mod merge;

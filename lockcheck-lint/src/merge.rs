@@ -3,16 +3,14 @@
 //! Each report file is one process's learned order graph (acyclic: the runtime never adds an
 //! edge that closes a cycle, it reports it). The union of several can still have cycles: test 1
 //! takes `A -> B`, test 2 takes `B -> A`, and no single process ever saw both. Cycles are found
-//! per strongly connected component (Tarjan's algorithm, petgraph's `tarjan_scc`); for each, one
+//! per strongly connected component (`cycles.rs`, shared with the lint's LC004); for each, one
 //! shortest cycle through its first class is reported, with the process, thread and site that
 //! established each edge.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::EdgeRef;
 use serde::{Deserialize, Serialize};
 
 /// The report schema version this tool reads.
@@ -268,76 +266,29 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
     merged
 }
 
-/// One shortest cycle per strongly connected component. O(V + E) for the components, plus a
-/// breadth-first search inside each cyclic one.
+/// One shortest cycle per strongly connected component, with whether only the merge sees it.
 fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
-    let mut g: DiGraph<&str, usize> = DiGraph::new();
-    let mut index: HashMap<String, NodeIndex> = HashMap::new();
-    for (i, e) in edges.iter().enumerate() {
-        let a = *index
-            .entry(e.from.clone())
-            .or_insert_with(|| g.add_node(e.from.as_str()));
-        let b = *index
-            .entry(e.to.clone())
-            .or_insert_with(|| g.add_node(e.to.as_str()));
-        g.add_edge(a, b, i);
-    }
-    let mut cycles = Vec::new();
-    for mut scc in petgraph::algo::tarjan_scc(&g) {
-        if scc.len() < 2 {
-            continue;
-        }
-        scc.sort_by_key(|n| g[*n]);
-        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-        let start = scc[0];
-        // Shortest path start ⇝ start inside the component.
-        let mut parent: HashMap<NodeIndex, petgraph::graph::EdgeIndex> = HashMap::new();
-        let mut queue = VecDeque::from([start]);
-        let mut closing = None;
-        'bfs: while let Some(n) = queue.pop_front() {
-            for e in g.edges(n) {
-                let t = e.target();
-                if !members.contains(&t) {
-                    continue;
-                }
-                if t == start {
-                    closing = Some(e.id());
-                    break 'bfs;
-                }
-                if let std::collections::hash_map::Entry::Vacant(v) = parent.entry(t) {
-                    v.insert(e.id());
-                    queue.push_back(t);
-                }
+    crate::cycles::shortest_cycles(edges, |e| (&e.from, &e.to))
+        .into_iter()
+        .map(|c| {
+            let path: Vec<MergedEdge> = c.edges.iter().map(|&i| edges[i].clone()).collect();
+            let shared: Option<BTreeSet<&Process>> = path
+                .iter()
+                .map(|e| {
+                    e.origins
+                        .iter()
+                        .map(|o| &o.process)
+                        .collect::<BTreeSet<_>>()
+                })
+                .reduce(|a, b| a.intersection(&b).copied().collect());
+            let cross_process = shared.is_none_or(|s| s.is_empty());
+            Cycle {
+                component: c.component.into_iter().cloned().collect(),
+                edges: path,
+                cross_process,
             }
-        }
-        let Some(mut e) = closing else { continue };
-        let mut path = Vec::new();
-        loop {
-            path.push(edges[g[e]].clone());
-            let (s, _) = g.edge_endpoints(e).expect("edge exists");
-            if s == start {
-                break;
-            }
-            e = parent[&s];
-        }
-        path.reverse();
-        let shared: Option<BTreeSet<&Process>> = path
-            .iter()
-            .map(|e| {
-                e.origins
-                    .iter()
-                    .map(|o| &o.process)
-                    .collect::<BTreeSet<_>>()
-            })
-            .reduce(|a, b| a.intersection(&b).copied().collect());
-        let cross_process = shared.is_none_or(|s| s.is_empty());
-        cycles.push(Cycle {
-            component: scc.iter().map(|n| g[*n].to_owned()).collect(),
-            edges: path,
-            cross_process,
-        });
-    }
-    cycles
+        })
+        .collect()
 }
 
 impl fmt::Display for Cycle {

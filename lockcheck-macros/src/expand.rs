@@ -8,7 +8,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{AttrStyle, ItemFn};
 
-use crate::args::{Contract, LockArgs, Need};
+use lockcheck_syntax::contract::{ContractKind, LockArgs, Need};
 
 pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
     let attr_span = Span::call_site();
@@ -19,8 +19,8 @@ pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
         let lock_ref = quote_spanned!(expr.span()=> &(#expr));
         let text = lock.text();
         let check = match args.kind {
-            Contract::Requires => quote_spanned!(attr_span=> requires),
-            Contract::Excludes => quote_spanned!(attr_span=> excludes),
+            ContractKind::Requires => quote_spanned!(attr_span=> requires),
+            ContractKind::Excludes => quote_spanned!(attr_span=> excludes),
         };
         let mode = match lock.need {
             Need::Any => quote_spanned!(attr_span=> ::core::option::Option::None),

@@ -2,17 +2,17 @@
 //! `#[excludes_lock]`. Use them through the facade (`use lockcheck::requires_lock;`): the code
 //! they generate calls into `lockcheck`.
 //!
-//! Each attribute parses its arguments (`args.rs`), parses the function, validates the pair
-//! (`validate.rs`) and generates the check (`expand.rs`). On any error it emits the error *and the
+//! Each attribute parses its arguments with the contract grammar it shares with the lint
+//! (`lockcheck-syntax`), parses the function, validates the pair (`validate.rs`) and generates
+//! the check (`expand.rs`). On any error it emits the error *and the
 //! untouched item*, so one mistake gives one error, not a cascade.
 
 use proc_macro::TokenStream;
 
-mod args;
 mod expand;
 mod validate;
 
-use args::{Contract, LockArgs};
+use lockcheck_syntax::contract::{parse_args, ContractKind, LockArgs};
 
 /// The function may only run while the current thread holds each named lock.
 ///
@@ -29,7 +29,7 @@ use args::{Contract, LockArgs};
 /// See the `lockcheck` crate for examples.
 #[proc_macro_attribute]
 pub fn requires_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
-    contract(Contract::Requires, attr, item)
+    contract(ContractKind::Requires, attr, item)
 }
 
 /// The function must not run while the current thread holds any named lock (it takes it
@@ -37,13 +37,13 @@ pub fn requires_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `lockdep_assert_not_held`. Arguments as for `requires_lock`, without `read`/`write`.
 #[proc_macro_attribute]
 pub fn excludes_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
-    contract(Contract::Excludes, attr, item)
+    contract(ContractKind::Excludes, attr, item)
 }
 
-fn contract(kind: Contract, attr: TokenStream, item: TokenStream) -> TokenStream {
+fn contract(kind: ContractKind, attr: TokenStream, item: TokenStream) -> TokenStream {
     let attr = proc_macro2::TokenStream::from(attr);
     let item = proc_macro2::TokenStream::from(item);
-    let result = args::parse(kind, attr).and_then(|args: LockArgs| {
+    let result = parse_args(kind, attr).and_then(|args: LockArgs| {
         let func = validate::function(kind, item.clone())?;
         validate::contract(&args, &func)?;
         Ok(expand::expand(&args, func))

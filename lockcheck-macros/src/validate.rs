@@ -3,23 +3,14 @@
 use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::visit::Visit;
-use syn::{Attribute, ExprMethodCall, ItemFn, TraitItemFn};
+use syn::{ExprMethodCall, ItemFn, TraitItemFn};
 
-use crate::args::{self, normalize, Contract, LockArgs};
-
-/// Lock methods that block until the lock is free (`try_*` cannot self-deadlock).
-const BLOCKING_ACQUIRES: &[&str] = &[
-    "lock",
-    "lock_nested",
-    "read",
-    "read_nested",
-    "write",
-    "write_nested",
-    "upgradable_read",
-];
+use lockcheck_syntax::contract::{parse_attr, ContractKind, LockArgs};
+use lockcheck_syntax::methods::acquire_method;
+use lockcheck_syntax::text::normalized;
 
 /// Parses the item as a function with a body that can be checked at run time.
-pub(crate) fn function(kind: Contract, item: TokenStream) -> syn::Result<ItemFn> {
+pub(crate) fn function(kind: ContractKind, item: TokenStream) -> syn::Result<ItemFn> {
     let name = kind.attr_name();
     let func: ItemFn = match syn::parse2::<ItemFn>(item.clone()) {
         Ok(f) => f,
@@ -55,17 +46,10 @@ pub(crate) fn function(kind: Contract, item: TokenStream) -> syn::Result<ItemFn>
 /// Checks the contract against the function: no lock both required and excluded, and no
 /// acquisition in the body of a lock the function requires its caller to hold.
 pub(crate) fn contract(args: &LockArgs, func: &ItemFn) -> syn::Result<()> {
-    let other_kind = match args.kind {
-        Contract::Requires => Contract::Excludes,
-        Contract::Excludes => Contract::Requires,
-    };
-    for attr in func.attrs.iter().filter(|a| names(a, other_kind)) {
-        let tokens = match &attr.meta {
-            syn::Meta::List(l) => l.tokens.clone(),
-            _ => continue,
-        };
+    let other_kind = args.kind.other();
+    for attr in func.attrs.iter().filter(|a| other_kind.names(a)) {
         // The other attribute reports its own syntax errors when it expands.
-        let Ok(other) = args::parse(other_kind, tokens) else {
+        let Ok(other) = parse_attr(other_kind, attr) else {
             continue;
         };
         for lock in &args.locks {
@@ -85,7 +69,7 @@ pub(crate) fn contract(args: &LockArgs, func: &ItemFn) -> syn::Result<()> {
             }
         }
     }
-    if args.kind == Contract::Requires {
+    if args.kind == ContractKind::Requires {
         let mut finder = Acquisitions {
             locks: args
                 .locks
@@ -109,14 +93,6 @@ pub(crate) fn contract(args: &LockArgs, func: &ItemFn) -> syn::Result<()> {
     Ok(())
 }
 
-/// Whether `attr` is `#[requires_lock]` / `#[excludes_lock]` (by any path ending so).
-fn names(attr: &Attribute, kind: Contract) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == kind.attr_name())
-}
-
 struct Acquisitions {
     locks: Vec<String>,
     found: Option<(TokenStream, String)>,
@@ -124,8 +100,10 @@ struct Acquisitions {
 
 impl<'ast> Visit<'ast> for Acquisitions {
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        if self.found.is_none() && BLOCKING_ACQUIRES.iter().any(|m| call.method == m) {
-            let receiver = normalize(&call.receiver.to_token_stream());
+        let blocks =
+            acquire_method(&call.method.to_string(), call.args.len()).is_some_and(|m| m.blocks());
+        if self.found.is_none() && blocks {
+            let receiver = normalized(&call.receiver);
             if let Some(lock) = self.locks.iter().find(|l| **l == receiver) {
                 let mut span_tokens = call.receiver.to_token_stream();
                 call.dot_token.to_tokens(&mut span_tokens);

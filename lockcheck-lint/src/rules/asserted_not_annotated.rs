@@ -7,7 +7,8 @@
 //! }
 //! ```
 
-use super::{Analysis, Finding, Rule};
+use super::{Finding, Rule};
+use crate::analysis::Analysis;
 use crate::model::Event;
 
 pub(super) const RULE: Rule = Rule {

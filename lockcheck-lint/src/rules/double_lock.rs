@@ -7,7 +7,8 @@
 //! self.flush(); // LC003 if flush() locks self.state
 //! ```
 
-use super::{Analysis, Finding, Note, Rule};
+use super::{Finding, Note, Rule};
+use crate::analysis::Analysis;
 use crate::model::{Event, LockPath};
 
 pub(super) const RULE: Rule = Rule {

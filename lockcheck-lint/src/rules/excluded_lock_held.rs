@@ -11,7 +11,8 @@
 //! }
 //! ```
 
-use super::{Analysis, Finding, Note, Rule};
+use super::{Finding, Note, Rule};
+use crate::analysis::Analysis;
 
 pub(super) const RULE: Rule = Rule {
     id: "LC002",

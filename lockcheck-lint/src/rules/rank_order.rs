@@ -7,8 +7,8 @@
 //! let _s = SCHED.lock(); // LC005: sched is declared before trace
 //! ```
 
-use super::order_cycle::OrderEdge;
-use super::{Analysis, Finding, Note, Rule};
+use super::{Finding, Note, Rule};
+use crate::analysis::Analysis;
 
 pub(super) const RULE: Rule = Rule {
     id: "LC005",
@@ -16,7 +16,7 @@ pub(super) const RULE: Rule = Rule {
     summary: "a nested acquisition against the declared rank order",
 };
 
-pub(super) fn check(a: &Analysis<'_>, edges: &[OrderEdge]) -> Vec<Finding> {
+pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (span, message) in &a.krate.rank_errors {
         out.push(Finding {
@@ -30,7 +30,7 @@ pub(super) fn check(a: &Analysis<'_>, edges: &[OrderEdge]) -> Vec<Finding> {
         });
     }
     for decl in &a.krate.ranks {
-        for e in edges {
+        for e in &a.order_edges {
             let (Some(from), Some(to)) = (a.class_of(&e.from), a.class_of(&e.to)) else {
                 continue;
             };

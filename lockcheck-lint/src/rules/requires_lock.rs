@@ -11,7 +11,8 @@
 //! }
 //! ```
 
-use super::{Analysis, Finding, Note, Rule};
+use super::{Finding, Note, Rule};
+use crate::analysis::Analysis;
 use crate::model::{Contract, Function, LockPath};
 
 pub(super) const RULE: Rule = Rule {

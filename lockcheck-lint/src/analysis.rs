@@ -1,0 +1,356 @@
+//! What the rules share, computed once per crate (clippy_utils is the model): calls resolved to
+//! the one function they go to, the translation of a callee's locks into its caller's terms,
+//! per-function summaries of what a function may acquire (directly or through the calls it
+//! makes, to a fixpoint), and the crate's order edges (LC004 and LC005 read the same ones).
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::{Callee, Crate, Event, Function, Held, LockPath, Span};
+
+/// One thing a function may acquire, in its own terms.
+#[derive(Clone, Debug)]
+pub(crate) struct Acq {
+    pub(crate) lock: LockPath,
+    /// Where the acquisition itself is.
+    pub(crate) site: Span,
+    /// The functions it goes through, outermost first (empty: in the function itself).
+    pub(crate) via: Vec<String>,
+}
+
+/// A call of the crate resolved to the one function it goes to.
+pub(crate) struct Call<'k> {
+    pub(crate) caller: &'k Function,
+    pub(crate) caller_index: usize,
+    pub(crate) callee: &'k Function,
+    pub(crate) callee_index: usize,
+    /// How it was called (`self.m()`, `Type::m()`, `f()`), for translating locks.
+    pub(crate) how: &'k Callee,
+    pub(crate) args: &'k [Option<LockPath>],
+    pub(crate) span: Span,
+    pub(crate) held: &'k [Held],
+    /// The callee as written.
+    pub(crate) text: &'k str,
+}
+
+impl Call<'_> {
+    /// A lock of the callee in the caller's terms.
+    pub(crate) fn translate(&self, a: &Analysis<'_>, lock: &LockPath) -> Option<LockPath> {
+        a.translate(lock, self.caller, self.callee, self.how, self.args)
+    }
+}
+
+/// Shared analysis state.
+pub(crate) struct Analysis<'k> {
+    pub(crate) krate: &'k Crate,
+    free: HashMap<&'k str, Vec<usize>>,
+    methods: HashMap<(&'k str, &'k str), Vec<usize>>,
+    /// `acquires[f]`: what `f` may acquire, directly or through calls.
+    pub(crate) acquires: Vec<Vec<Acq>>,
+    /// Every order edge of the crate, first sighting of each.
+    pub(crate) order_edges: Vec<OrderEdge>,
+}
+
+impl<'k> Analysis<'k> {
+    pub(crate) fn new(krate: &'k Crate) -> Self {
+        let mut free: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut methods: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, f) in krate.functions.iter().enumerate() {
+            match &f.self_ty {
+                None => free.entry(&f.ident).or_default().push(i),
+                Some(t) => methods.entry((t, &f.ident)).or_default().push(i),
+            }
+        }
+        let mut a = Analysis {
+            krate,
+            free,
+            methods,
+            acquires: Vec::new(),
+            order_edges: Vec::new(),
+        };
+        a.summarise();
+        a.order_edges = order_edges(&a);
+        a
+    }
+
+    /// The one function a call goes to; `None` when there is none or more than one.
+    pub(crate) fn resolve(&self, caller: &Function, callee: &Callee) -> Option<usize> {
+        let candidates = match callee {
+            Callee::Free(name) => self.free.get(name.as_str()),
+            Callee::SelfMethod(m) => self.methods.get(&(caller.self_ty.as_deref()?, m.as_str())),
+            Callee::Assoc(ty, m) => self.methods.get(&(ty.as_str(), m.as_str())),
+        }?;
+        match candidates.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Every call in the crate that resolves to one function (recursive calls included).
+    pub(crate) fn calls(&self) -> impl Iterator<Item = Call<'k>> + '_ {
+        let fns = &self.krate.functions;
+        fns.iter().enumerate().flat_map(move |(fi, f)| {
+            f.events.iter().filter_map(move |e| {
+                let Event::Call {
+                    callee,
+                    args,
+                    span,
+                    held,
+                    text,
+                } = e
+                else {
+                    return None;
+                };
+                let gi = self.resolve(f, callee)?;
+                Some(Call {
+                    caller: f,
+                    caller_index: fi,
+                    callee: &fns[gi],
+                    callee_index: gi,
+                    how: callee,
+                    args,
+                    span: *span,
+                    held,
+                    text,
+                })
+            })
+        })
+    }
+
+    /// A lock of `callee`, said in `caller`'s terms at a call with `args`.
+    pub(crate) fn translate(
+        &self,
+        lock: &LockPath,
+        caller: &Function,
+        callee: &Function,
+        how: &Callee,
+        args: &[Option<LockPath>],
+    ) -> Option<LockPath> {
+        // `Type::method(receiver, ..)` passes the receiver first.
+        let (receiver, args) = match how {
+            Callee::Assoc(..) if callee.has_self => (
+                args.first().cloned().flatten(),
+                args.get(1..).unwrap_or(&[]),
+            ),
+            _ => (None, args),
+        };
+        match lock {
+            LockPath::Static(_) | LockPath::Class(_) => Some(lock.clone()),
+            LockPath::SelfField { fields, .. } => match how {
+                Callee::SelfMethod(_) => Some(LockPath::SelfField {
+                    ty: caller.self_ty.clone()?,
+                    fields: fields.clone(),
+                }),
+                Callee::Assoc(..) => receiver.map(|r| r.with_fields(fields)),
+                Callee::Free(_) => None,
+            },
+            LockPath::Param { index, fields } => args
+                .get(*index)
+                .cloned()
+                .flatten()
+                .map(|p| p.with_fields(fields)),
+            LockPath::Local { .. } => None,
+        }
+    }
+
+    /// Computes `acquires` to a fixpoint, or for at most 32 rounds (a summary deeper than 32 calls
+    /// is cut there: silence rather than a long analysis).
+    fn summarise(&mut self) {
+        let fns = &self.krate.functions;
+        self.acquires = fns
+            .iter()
+            .map(|f| {
+                let mut direct: Vec<Acq> = Vec::new();
+                for e in &f.events {
+                    if let Event::Acquire {
+                        lock,
+                        span,
+                        try_: false,
+                        ..
+                    } = e
+                    {
+                        if !direct.iter().any(|a| a.lock == *lock) {
+                            direct.push(Acq {
+                                lock: lock.clone(),
+                                site: *span,
+                                via: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                direct
+            })
+            .collect();
+        for _ in 0..fns.len().min(32) {
+            let mut changed = false;
+            for (fi, f) in fns.iter().enumerate() {
+                for e in &f.events {
+                    let Event::Call { callee, args, .. } = e else {
+                        continue;
+                    };
+                    let Some(gi) = self.resolve(f, callee) else {
+                        continue;
+                    };
+                    if gi == fi {
+                        continue;
+                    }
+                    let g = &fns[gi];
+                    let inherited: Vec<Acq> = self.acquires[gi]
+                        .iter()
+                        .filter_map(|a| {
+                            let lock = self.translate(&a.lock, f, g, callee, args)?;
+                            let mut via = vec![g.name.clone()];
+                            via.extend(a.via.iter().cloned());
+                            Some(Acq {
+                                lock,
+                                site: a.site,
+                                via,
+                            })
+                        })
+                        .collect();
+                    for a in inherited {
+                        if !self.acquires[fi].iter().any(|x| x.lock == a.lock) {
+                            self.acquires[fi].push(a);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// The class name of a lock, if it was built with `named("...")` (or is a class).
+    pub(crate) fn class_of<'a>(&'a self, lock: &'a LockPath) -> Option<&'a str> {
+        match lock {
+            LockPath::Class(c) => Some(c),
+            other => self.krate.class_names.get(other).map(String::as_str),
+        }
+    }
+
+    /// Whether `held` holds `lock` (a class: any lock of it), in a mode that meets `write`.
+    pub(crate) fn holds(&self, held: &[Held], lock: &LockPath, write: bool) -> Option<Held> {
+        held.iter()
+            .find(|h| {
+                let same = h.lock == *lock
+                    || matches!(lock, LockPath::Class(c) if self.class_of(&h.lock) == Some(c));
+                same && !(write && h.read)
+            })
+            .cloned()
+    }
+
+    /// How to show a lock of `f` to a person: parameters by name.
+    pub(crate) fn show(&self, lock: &LockPath, f: &Function) -> String {
+        match lock {
+            LockPath::Param { index, fields } => {
+                let name = f
+                    .params
+                    .get(*index)
+                    .cloned()
+                    .unwrap_or_else(|| format!("<param {index}>"));
+                if fields.is_empty() {
+                    name
+                } else {
+                    format!("{name}.{fields}")
+                }
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+/// One order edge, with where it was first seen.
+#[derive(Clone, Debug)]
+pub(crate) struct OrderEdge {
+    pub(crate) from: LockPath,
+    pub(crate) to: LockPath,
+    pub(crate) from_text: String,
+    pub(crate) to_text: String,
+    /// The acquisition (or call) that takes `to` while `from` is held.
+    pub(crate) site: Span,
+    /// Where `from` was taken.
+    pub(crate) from_site: Span,
+    /// Through a call: where the callee takes `to`.
+    pub(crate) inner_site: Option<Span>,
+    pub(crate) function: String,
+}
+
+fn in_graph(l: &LockPath) -> bool {
+    !matches!(l, LockPath::Param { .. } | LockPath::Class(_))
+}
+
+/// Every order edge of the crate, first sighting of each.
+fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
+    let mut seen: BTreeMap<(LockPath, LockPath), OrderEdge> = BTreeMap::new();
+    let mut add = |e: OrderEdge| {
+        let key = (e.from.clone(), e.to.clone());
+        match seen.get(&key) {
+            Some(old) if old.site <= e.site => {}
+            _ => {
+                seen.insert(key, e);
+            }
+        }
+    };
+    for f in &a.krate.functions {
+        for e in &f.events {
+            let Event::Acquire {
+                lock,
+                text,
+                span,
+                held,
+                try_: false,
+                ..
+            } = e
+            else {
+                continue;
+            };
+            // Taking a lock already held is a double lock (LC003), not an order.
+            if held.iter().any(|h| h.lock == *lock) || !in_graph(lock) {
+                continue;
+            }
+            for h in held.iter().filter(|h| in_graph(&h.lock)) {
+                add(OrderEdge {
+                    from: h.lock.clone(),
+                    to: lock.clone(),
+                    from_text: h.text.clone(),
+                    to_text: text.clone(),
+                    site: *span,
+                    from_site: h.span,
+                    inner_site: None,
+                    function: f.name.clone(),
+                });
+            }
+        }
+    }
+    for call in a.calls() {
+        if call.held.is_empty() || call.callee_index == call.caller_index {
+            continue;
+        }
+        for acq in &a.acquires[call.callee_index] {
+            let Some(lock) = call.translate(a, &acq.lock) else {
+                continue;
+            };
+            if !in_graph(&lock) {
+                continue;
+            }
+            for h in call
+                .held
+                .iter()
+                .filter(|h| h.lock != lock && in_graph(&h.lock))
+            {
+                add(OrderEdge {
+                    from: h.lock.clone(),
+                    to: lock.clone(),
+                    from_text: h.text.clone(),
+                    to_text: a.show(&lock, call.caller),
+                    site: call.span,
+                    from_site: h.span,
+                    inner_site: Some(acq.site),
+                    function: call.caller.name.clone(),
+                });
+            }
+        }
+    }
+    seen.into_values().collect()
+}

@@ -1,0 +1,288 @@
+//! Reading a crate's source into the [model](crate::model): one pass of syn's visitor per file
+//! collects the functions (with their contracts, parsed with the grammar the macros use, and the
+//! events of their bodies, from `guards.rs`), the classes of locks built with `named("..")`, and
+//! the declared rank tables. Test-only code (`#[cfg(test)]`) is skipped.
+
+use lockcheck_syntax::contract::{parse_attr, ContractKind, Need};
+use syn::visit::Visit;
+
+use crate::guards;
+use crate::model::{
+    Contract, Crate, DeclaredRanks, Function, LockPath, ParseError, SourceFile, Span,
+};
+
+impl Crate {
+    /// Reads and models `files` (their text already loaded). A file that does not parse is
+    /// recorded in [`Crate::parse_errors`]; the others are modelled.
+    pub fn build(files: Vec<SourceFile>) -> Crate {
+        let mut krate = Crate {
+            files,
+            ..Crate::default()
+        };
+        for index in 0..krate.files.len() {
+            match syn::parse_file(&krate.files[index].text) {
+                Ok(ast) => {
+                    let mut collector = Collector {
+                        krate: &mut krate,
+                        file: index,
+                        self_ty: Vec::new(),
+                    };
+                    collector.visit_file(&ast);
+                }
+                Err(e) => krate.parse_errors.push(ParseError {
+                    span: Span::of(index, e.span()),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        krate
+    }
+}
+
+/// The last segment of a type's path (`crate::sched::Sched<T>` → `Sched`).
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        syn::Type::Reference(r) => type_name(&r.elem),
+        _ => None,
+    }
+}
+
+struct Collector<'a> {
+    krate: &'a mut Crate,
+    file: usize,
+    self_ty: Vec<Option<String>>,
+}
+
+impl Collector<'_> {
+    fn function(
+        &mut self,
+        attrs: &[syn::Attribute],
+        sig: &syn::Signature,
+        body: Option<&syn::Block>,
+    ) {
+        let self_ty = self.self_ty.last().cloned().flatten();
+        let id = self.krate.functions.len();
+        let params: Vec<String> = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(match &*t.pat {
+                    syn::Pat::Ident(i) => i.ident.to_string(),
+                    _ => String::new(),
+                }),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
+        let has_self = sig.receiver().is_some();
+        let scope = guards::FnScope {
+            id,
+            file: self.file,
+            self_ty: self_ty.clone(),
+            params: params.clone(),
+        };
+        // A contract that does not parse is skipped: the macro makes it a compile error.
+        let scope = &scope;
+        let contracts = |kind: ContractKind| -> Vec<Contract> {
+            attrs
+                .iter()
+                .filter(|a| kind.names(a))
+                .flat_map(|a| {
+                    let span = Span::of_tokens(self.file, a);
+                    let locks = parse_attr(kind, a)
+                        .map(|args| args.locks)
+                        .unwrap_or_default();
+                    locks.into_iter().map(move |arg| Contract {
+                        lock: scope.contract_path(&arg.expr),
+                        text: arg.text(),
+                        read: arg.need == Need::Read,
+                        write: arg.need == Need::Write,
+                        span,
+                    })
+                })
+                .collect()
+        };
+        let requires = contracts(ContractKind::Requires);
+        let excludes = contracts(ContractKind::Excludes);
+        let events = body.map(|b| guards::walk(scope, b)).unwrap_or_default();
+        let name = match &self_ty {
+            Some(t) => format!("{t}::{}", sig.ident),
+            None => sig.ident.to_string(),
+        };
+        self.krate.functions.push(Function {
+            name,
+            ident: sig.ident.to_string(),
+            self_ty,
+            has_self,
+            params,
+            span: Span::of(self.file, sig.ident.span()),
+            requires,
+            excludes,
+            events,
+        });
+    }
+
+    /// `static X: Mutex<T> = Mutex::named("x", ..)` and struct literal fields `f: Mutex::named(..)`.
+    fn named_class(expr: &syn::Expr) -> Option<String> {
+        let syn::Expr::Call(call) = expr else {
+            return None;
+        };
+        let syn::Expr::Path(p) = &*call.func else {
+            return None;
+        };
+        if p.path.segments.last()?.ident != "named" {
+            return None;
+        }
+        match call.args.first()? {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) => Some(s.value()),
+            _ => None,
+        }
+    }
+
+    fn rank_macro(&mut self, mac: &syn::Macro) {
+        if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "lock_ranks")
+        {
+            let span = Span::of_tokens(self.file, mac);
+            let origin = self.krate.files[self.file].path.display().to_string();
+            let table = mac.tokens.to_string();
+            match lockcheck_ranks::RankTable::parse_at(&origin, span.line as u32, &table) {
+                Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
+                Err(e) => self.krate.rank_errors.push((span, e.to_string())),
+            }
+        }
+    }
+}
+
+/// `#[cfg(test)]`: test code deliberately misuses locks and rank tables; the lint reads the
+/// code that ships.
+fn is_test_only(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg") && a.parse_args::<syn::Ident>().is_ok_and(|i| i == "test")
+    })
+}
+
+impl<'ast> Visit<'ast> for Collector<'_> {
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        let attrs = match i {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Impl(im) => &im.attrs,
+            _ => return syn::visit::visit_item(self, i),
+        };
+        if !is_test_only(attrs) {
+            syn::visit::visit_item(self, i);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.self_ty.push(None);
+        self.function(&f.attrs, &f.sig, Some(&f.block));
+        syn::visit::visit_item_fn(self, f);
+        self.self_ty.pop();
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.self_ty.push(type_name(&i.self_ty));
+        syn::visit::visit_item_impl(self, i);
+        self.self_ty.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.function(&f.attrs, &f.sig, Some(&f.block));
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        self.self_ty.push(Some(t.ident.to_string()));
+        syn::visit::visit_item_trait(self, t);
+        self.self_ty.pop();
+    }
+
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        self.function(&f.attrs, &f.sig, f.default.as_ref());
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if let Some(class) = Self::named_class(&s.expr) {
+            self.krate
+                .class_names
+                .insert(LockPath::Static(s.ident.to_string()), class);
+        }
+        syn::visit::visit_item_static(self, s);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        if let Some(ty) = e.path.segments.last().map(|s| s.ident.to_string()) {
+            let ty = if ty == "Self" {
+                self.self_ty.last().cloned().flatten().unwrap_or(ty)
+            } else {
+                ty
+            };
+            for f in &e.fields {
+                if let (syn::Member::Named(name), Some(class)) =
+                    (&f.member, Self::named_class(&f.expr))
+                {
+                    self.krate.class_names.insert(
+                        LockPath::SelfField {
+                            ty: ty.clone(),
+                            fields: name.to_string(),
+                        },
+                        class,
+                    );
+                }
+            }
+        }
+        syn::visit::visit_expr_struct(self, e);
+    }
+
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.rank_macro(m);
+        syn::visit::visit_macro(self, m);
+    }
+
+    fn visit_expr(&mut self, e: &'ast syn::Expr) {
+        // `RankTable::parse("a < b;")` / `parse_from(origin, "...")` with a literal table.
+        if let syn::Expr::Call(call) = e {
+            if let syn::Expr::Path(p) = &*call.func {
+                let segs = guards::segments(&p.path);
+                let n = segs.len();
+                if n >= 2
+                    && segs[n - 2] == "RankTable"
+                    && (segs[n - 1] == "parse" || segs[n - 1] == "parse_from")
+                {
+                    if let Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    })) = call.args.last()
+                    {
+                        let span = Span::of_tokens(self.file, call);
+                        let origin = self.krate.files[self.file].path.display().to_string();
+                        match lockcheck_ranks::RankTable::parse_at(
+                            &origin,
+                            span.line as u32,
+                            &s.value(),
+                        ) {
+                            Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
+                            Err(err) => self.krate.rank_errors.push((span, err.to_string())),
+                        }
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr(self, e);
+    }
+
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.self_ty.push(None);
+        syn::visit::visit_item_mod(self, m);
+        self.self_ty.pop();
+    }
+}
