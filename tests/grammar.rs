@@ -102,7 +102,7 @@ fn the_macros_and_the_lint_read_every_form_alike() {
         many: vec![Mutex::new(0)],
     };
     let m = Mutex::new(0);
-    let mut runtime = vec![
+    let mut runtime = [
         broken(|| s.field()),
         broken(|| s.read_mode()),
         broken(|| {
