@@ -82,6 +82,8 @@ pub(crate) fn shortest_cycles<'a, T, N: Ord + Hash>(
 mod tests {
     use super::shortest_cycles;
 
+    type Edge = (&'static str, &'static str);
+
     #[test]
     fn one_shortest_cycle_per_component_from_its_least_lock() {
         // a -> b -> c -> a and a -> c (so a => c -> a is shorter); d -> e -> d apart; f alone.
@@ -94,7 +96,7 @@ mod tests {
             ("e", "d"),
             ("e", "f"),
         ];
-        let mut found: Vec<(Vec<(&str, &str)>, Vec<&str>)> =
+        let mut found: Vec<(Vec<Edge>, Vec<&str>)> =
             shortest_cycles(&edges, |(a, b)| (a, b))
                 .into_iter()
                 .map(|c| {
