@@ -96,16 +96,15 @@ mod tests {
             ("e", "d"),
             ("e", "f"),
         ];
-        let mut found: Vec<(Vec<Edge>, Vec<&str>)> =
-            shortest_cycles(&edges, |(a, b)| (a, b))
-                .into_iter()
-                .map(|c| {
-                    (
-                        c.edges.iter().map(|&i| edges[i]).collect(),
-                        c.component.into_iter().copied().collect(),
-                    )
-                })
-                .collect();
+        let mut found: Vec<(Vec<Edge>, Vec<&str>)> = shortest_cycles(&edges, |(a, b)| (a, b))
+            .into_iter()
+            .map(|c| {
+                (
+                    c.edges.iter().map(|&i| edges[i]).collect(),
+                    c.component.into_iter().copied().collect(),
+                )
+            })
+            .collect();
         found.sort();
         assert_eq!(
             found,

@@ -2,10 +2,11 @@
 //!
 //! A blocking acquisition goes through [`acquire`], which wraps the real acquisition: every check
 //! runs *before* the thread can block, so a potential deadlock is reported on a run that never
-//! deadlocks, and the lock is pushed on the thread's held stack before it is taken (nothing else
-//! runs on this thread in between). On guard drop, after the real release, [`release`] pops it.
-//! `try_*` acquisitions go through [`try_acquire`]: they cannot block, so they add no edge into
-//! the lock they take, but the lock is held, and orders from it are learned.
+//! deadlocks. The lock is recorded on the thread's held stack right before the real acquisition
+//! on the fast path and right after it on the slow path (nothing else runs on this thread in
+//! between either way). On guard drop, after the real release, [`release`] pops it. `try_*`
+//! acquisitions go through [`try_acquire`]: they cannot block, so they add no edge into the lock
+//! they take, but the lock is held, and orders from it are learned.
 //!
 //! The common cases touch only the thread-local state, no global lock and no allocation, and are
 //! inlined at the call site ([`check_and_push`]): nothing held (a push), and every edge from the
@@ -15,65 +16,52 @@
 //! lock's cache line away from the other cores for longer.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
 
-use crate::class::{self, LazyClass, LockKey, MAX_SUBCLASSES};
+use crate::class::{self, ClassId, LazyClass, LockKey, MAX_SUBCLASSES};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
 use crate::violation::{self, raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
-use lockcheck_ranks::RankTable;
+use crate::{rank, report};
 
-/// One acquisition, as the protocol sees it.
-#[derive(Clone, Copy)]
-pub(crate) struct Acquire {
-    pub(crate) instance: usize,
-    pub(crate) key: LockKey,
-    pub(crate) mode: Mode,
-    pub(crate) site: &'static Location<'static>,
+/// The acquisition of the lock at `instance`, of `class` at nesting level `subclass`, at `site`.
+///
+/// # Panics
+///
+/// When `subclass` is not below [`MAX_SUBCLASSES`] (before any internal lock is taken).
+#[inline(always)]
+#[track_caller]
+pub(crate) fn acquisition(
+    class: &LazyClass,
+    instance: usize,
+    mode: Mode,
+    subclass: u8,
+    site: &'static Location<'static>,
+) -> HeldLock {
+    assert!(
+        subclass < MAX_SUBCLASSES,
+        "lockcheck: nesting level {subclass} is out of range (0..{MAX_SUBCLASSES})"
+    );
+    let class = match class.cached_id() {
+        Some(id) => id,
+        None => first_use(class, site),
+    };
+    HeldLock {
+        instance,
+        key: LockKey::new(class, subclass),
+        mode,
+        site,
+    }
 }
 
-impl Acquire {
-    #[inline]
-    #[track_caller]
-    pub(crate) fn new(
-        class: &LazyClass,
-        instance: usize,
-        mode: Mode,
-        subclass: u8,
-        site: &'static Location<'static>,
-    ) -> Self {
-        assert!(
-            subclass < MAX_SUBCLASSES,
-            "lockcheck: nesting level {subclass} is out of range (0..{MAX_SUBCLASSES})"
-        );
-        let class = class.id(site);
-        Acquire {
-            instance,
-            key: LockKey::new(class, subclass),
-            mode,
-            site,
-        }
-    }
-
-    fn entry(&self) -> HeldLock {
-        HeldLock {
-            instance: self.instance,
-            key: self.key,
-            mode: self.mode,
-            site: self.site,
-        }
-    }
-
-    fn lock_use(&self) -> LockUse {
-        LockUse {
-            class: class::key_name(self.key),
-            mode: self.mode,
-            site: Site::from(self.site),
-        }
-    }
+/// A lock's first use: its class is registered, and the process will leave its report at exit
+/// when the environment asks for one.
+#[cold]
+#[inline(never)]
+fn first_use(class: &LazyClass, site: &'static Location<'static>) -> ClassId {
+    let id = class.resolve(site);
+    report::arm_exit_report();
+    id
 }
 
 /// What the lock should do after the checks.
@@ -87,97 +75,14 @@ pub(crate) enum Verdict {
     Refuse,
 }
 
-/// Bumped when a new rank table is installed, so every thread re-checks its known edges.
-static EPOCH: AtomicU64 = AtomicU64::new(0);
-static RANKS: RwLock<Option<Arc<RankTable>>> = RwLock::new(None);
-static RANKS_SET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// Cycles found so far, each as a 128-bit hash of its edge set.
-static SEEN_CYCLES: std::sync::Mutex<BTreeSet<(u64, u64)>> = std::sync::Mutex::new(BTreeSet::new());
-
-/// A hash of a set of edges that does not depend on their order: two sums of independent mixes
-/// of each edge word (a multiset hash), O(n) where sorting a 10,000-edge cycle was not.
-fn edge_set_hash(edges: impl Iterator<Item = u64>) -> (u64, u64) {
-    fn mix(mut x: u64, k: u64) -> u64 {
-        // splitmix64's finalizer, keyed.
-        x = x.wrapping_add(k);
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^ (x >> 31)
-    }
-    edges.fold((0, 0), |(a, b), e| {
-        (
-            a.wrapping_add(mix(e, 0x9E37_79B9_7F4A_7C15)),
-            b.wrapping_add(mix(e, 0xD1B5_4A32_D192_ED03)),
-        )
-    })
-}
-
-/// Installs the declared rank order for every thread. Install it early: edges learned before
-/// are re-checked the next time each thread takes them, and the report lists them either way.
-///
-/// # Examples
-///
-/// ```
-/// use lockcheck_runtime::{set_rank_table, RankTable};
-///
-/// set_rank_table(RankTable::parse("doc-outer < doc-inner;").unwrap());
-/// ```
-pub fn set_rank_table(table: RankTable) {
-    *RANKS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(table));
-    RANKS_SET.store(true, Ordering::Release);
-    EPOCH.fetch_add(1, Ordering::Relaxed);
-}
-
 /// Forgets every learned order edge, and every violation reported; classes stay. The graph
 /// starts empty again, and every thread drops its edge cache at its next nested acquisition.
 /// For lockcheck's own benchmarks, which measure a graph of an exact size (as lockdep's
 /// self-tests reset lockdep between cases).
 pub fn forget_learned_orders() {
     *graph::global() = graph::OrderGraph::default();
-    SEEN_CYCLES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clear();
     violation::forget_reported();
-    EPOCH.fetch_add(1, Ordering::Relaxed);
-}
-
-/// The rank table in force, if any.
-pub fn rank_table() -> Option<Arc<RankTable>> {
-    // Most programs never declare ranks: then a new edge does not touch the lock at all.
-    if !RANKS_SET.load(Ordering::Acquire) {
-        return None;
-    }
-    RANKS.read().unwrap_or_else(PoisonError::into_inner).clone()
-}
-
-pub(crate) fn thread_name() -> String {
-    thread_name_static().to_owned()
-}
-
-/// This thread's name, computed once per thread and interned: every thread of a name shares one
-/// string, kept for the process's life (edges remember the thread that first took them, and a
-/// report of a long cycle borrows the name instead of copying it per edge).
-fn thread_name_static() -> &'static str {
-    fn compute() -> &'static str {
-        static NAMES: std::sync::Mutex<BTreeSet<&'static str>> =
-            std::sync::Mutex::new(BTreeSet::new());
-        let t = std::thread::current();
-        let name = match t.name() {
-            Some(n) => n.to_owned(),
-            None => format!("{:?}", t.id()),
-        };
-        let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-        match names.get(name.as_str()) {
-            Some(known) => known,
-            None => {
-                let leaked: &'static str = Box::leak(name.into_boxed_str());
-                names.insert(leaked);
-                leaked
-            }
-        }
-    }
-    held::with_state(|s| *s.thread_name.get_or_insert_with(compute)).unwrap_or_else(compute)
+    rank::bump_epoch();
 }
 
 /// The locks the current thread holds, first taken first (empty with the checker compiled out).
@@ -194,29 +99,12 @@ fn thread_name_static() -> &'static str {
 /// }
 /// ```
 pub fn held_locks() -> Vec<LockUse> {
-    held::snapshot().iter().map(held_use).collect()
-}
-
-fn held_use(h: &HeldLock) -> LockUse {
-    LockUse {
-        class: class::key_name(h.key),
-        mode: h.mode,
-        site: Site::from(h.site),
-    }
+    held::snapshot().iter().map(HeldLock::lock_use).collect()
 }
 
 /// A violation on this thread, with its held stack as it is now.
 fn violation(kind: ViolationKind, acquiring: LockUse) -> Violation {
-    violation_holding(kind, acquiring, &held::snapshot())
-}
-
-fn violation_holding(kind: ViolationKind, acquiring: LockUse, held: &[HeldLock]) -> Violation {
-    Violation {
-        kind,
-        thread: thread_name(),
-        acquiring,
-        held: held.iter().map(held_use).collect(),
-    }
+    held::violation_holding(kind, acquiring, &held::snapshot())
 }
 
 /// What the thread-local pass found; everything else happens with no thread state borrowed.
@@ -246,41 +134,30 @@ enum Fast {
 /// common acquisition of all) there is no edge to check: the push is all there is. The answer is
 /// one byte: what the slow path needs it gathers itself.
 #[inline(always)]
-fn check_and_push(a: &Acquire) -> Fast {
+fn check_and_push(a: &HeldLock) -> Fast {
     let Some(mut s) = held::borrow_state() else {
         return Fast::Untracked;
     };
-    if !s.held.is_empty() && !all_edges_known(&mut s, a) {
+    if !s.held().is_empty() && !s.knows_every_edge_into(a, rank::epoch()) {
         return Fast::Slow;
     }
-    held::push(&mut s, a.entry());
+    s.mark_held(*a);
     Fast::Pushed
 }
 
-/// Whether every held lock is a different lock of a different class, with an order edge into
-/// `a` this thread has already seen accepted.
-#[inline(always)]
-fn all_edges_known(s: &mut held::ThreadState, a: &Acquire) -> bool {
-    let edges = &mut s.edges;
-    edges.sync_epoch(EPOCH.load(Ordering::Relaxed));
-    s.held
-        .iter()
-        .all(|h| h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key)))
-}
-
 #[cold]
-fn findings(s: &held::ThreadState, a: &Acquire) -> Findings {
+fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
     let mut f = Findings {
         recursive: None,
         same_class: None,
         unknown: Vec::new(),
     };
-    for h in &s.held {
+    for h in s.held() {
         if h.instance == a.instance {
             f.recursive = Some(*h);
         } else if h.key == a.key {
             f.same_class = Some(*h);
-        } else if !s.edges.known.contains(&h.key.edge_bits(a.key)) {
+        } else if !s.has_learned(h.key.edge_bits(a.key)) {
             f.unknown.push(*h);
         }
     }
@@ -288,10 +165,10 @@ fn findings(s: &held::ThreadState, a: &Acquire) -> Findings {
 }
 
 #[cold]
-fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
+fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
     if let Some(h) = found.recursive {
         raise(violation(
-            ViolationKind::RecursiveLock { held: held_use(&h) },
+            ViolationKind::RecursiveLock { held: h.lock_use() },
             a.lock_use(),
         ));
         return if h.mode == Mode::Shared && a.mode == Mode::Shared {
@@ -302,20 +179,17 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
     }
     if let Some(h) = found.same_class {
         raise(violation(
-            ViolationKind::SameClass { held: held_use(&h) },
+            ViolationKind::SameClass { held: h.lock_use() },
             a.lock_use(),
         ));
     }
-    let ranks = rank_table();
+    let ranks = rank::rank_table();
     for h in &found.unknown {
-        let broken = ranks
-            .as_ref()
-            .map(|t| rank_broken(t, a, h))
-            .unwrap_or_default();
+        let broken = rank::broken_by(ranks.as_deref(), h.key, a.key);
         let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
-            thread: thread_name_static(),
+            thread: held::thread_name(),
             count: 1,
         });
         match outcome {
@@ -323,31 +197,27 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
                 if !broken.is_empty() {
                     raise(violation(
                         ViolationKind::RankOrder {
-                            held: held_use(h),
+                            held: h.lock_use(),
                             declared: broken,
                         },
                         a.lock_use(),
                     ));
                 }
                 let edge = h.key.edge_bits(a.key);
-                held::with_state(|s| s.edges.known.insert(edge));
+                held::with_state(|s| s.learn(edge));
             }
             Insert::Cycle(path) => {
                 // A cycle already reported costs its detection only, not a second report of
                 // thousands of edges (unless a capture on this thread wants every occurrence).
                 let edges = path.iter().map(|(f, t, _)| f.edge_bits(*t));
-                let key = edge_set_hash(edges.chain([h.key.edge_bits(a.key)]));
-                let first = SEEN_CYCLES
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(key);
+                let first = violation::first_sight_of_cycle(edges.chain([h.key.edge_bits(a.key)]));
                 if !first && !violation::capturing() {
                     continue;
                 }
                 // The cycle's edges: the new one, then the existing path back; every name read
                 // from the class table in one go (a cycle can be thousands of edges long), and
                 // borrowed, not copied.
-                let thread = thread_name_static();
+                let thread = held::thread_name();
                 let mut cycle = Vec::with_capacity(path.len() + 1);
                 class::with_key_names(|name| {
                     cycle.push(OrderEdge {
@@ -381,29 +251,10 @@ fn slow_checks(a: &Acquire, found: Findings) -> Verdict {
     Verdict::Go
 }
 
-fn rank_name(key: LockKey) -> Option<&'static str> {
-    let info = class::class_info(key.class());
-    info.named.then_some(info.name)
-}
-
-/// The declarations that order the acquired lock's rank before the held one's (empty: none).
-fn rank_broken(
-    table: &RankTable,
-    a: &Acquire,
-    h: &HeldLock,
-) -> Vec<lockcheck_ranks::DeclaredOrder> {
-    match (rank_name(a.key), rank_name(h.key)) {
-        (Some(new_rank), Some(held_rank)) if table.orders(new_rank, held_rank) => {
-            table.why(new_rank, held_rank)
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Records that the lock is now held.
 #[inline]
-pub(crate) fn after_acquire(a: &Acquire) {
-    held::with_state(|s| held::push(s, a.entry()));
+fn after_acquire(a: &HeldLock) {
+    held::with_state(|s| s.mark_held(*a));
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
@@ -413,7 +264,7 @@ pub(crate) fn release(instance: usize) {
     let Some(mut s) = held::borrow_state() else {
         return;
     };
-    if !held::remove_top(&mut s, instance) {
+    if !s.mark_released_top(instance) {
         drop(s);
         release_out_of_order(instance);
     }
@@ -423,18 +274,18 @@ pub(crate) fn release(instance: usize) {
 #[cold]
 #[inline(never)]
 fn release_out_of_order(instance: usize) {
-    held::with_state(|s| held::remove(s, instance));
+    held::with_state(|s| s.mark_released(instance));
 }
 
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
 pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
-    held::with_state(|s| held::remove(s, instance)).flatten()
+    held::with_state(|s| s.mark_released(instance)).flatten()
 }
 
 /// Called instead of acquiring when the acquisition would self-deadlock.
 #[cold]
 #[track_caller]
-pub(crate) fn refuse(a: &Acquire) -> ! {
+pub(crate) fn refuse(a: &HeldLock) -> ! {
     panic!(
         "lockcheck: refusing to {} `{}` at {}: this thread already holds it, so the \
          acquisition would never return",
@@ -444,21 +295,11 @@ pub(crate) fn refuse(a: &Acquire) -> ! {
     )
 }
 
-/// A thread ended while still holding `held` (called from the thread's last destructor).
-pub(crate) fn thread_exit_holding(held: Vec<HeldLock>) {
-    let last = held[held.len() - 1];
-    raise(violation_holding(
-        ViolationKind::ExitWhileHolding,
-        held_use(&last),
-        &held,
-    ));
-}
-
 /// The whole protocol for a blocking acquisition. Inlined into each lock call: the fast path
 /// (see [`check_and_push`]) and the real acquisition; anything else is out of line.
 #[inline(always)]
 pub(crate) fn acquire<G>(
-    a: Acquire,
+    a: HeldLock,
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
@@ -473,7 +314,7 @@ pub(crate) fn acquire<G>(
 #[cold]
 #[inline(never)]
 fn acquire_checked<G>(
-    a: Acquire,
+    a: HeldLock,
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
@@ -498,7 +339,7 @@ fn acquire_checked<G>(
 
 /// The protocol for a `try_*` acquisition: no checks (it cannot block), held if it succeeds.
 #[inline]
-pub(crate) fn try_acquire<G>(a: Acquire, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
+pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
     let g = try_acquire()?;
     after_acquire(&a);
     Some(g)
@@ -508,45 +349,11 @@ pub(crate) fn try_acquire<G>(a: Acquire, try_acquire: impl FnOnce() -> Option<G>
 /// acquisition already happened inside the wait, so a finding is reported, not prevented),
 /// then pushed again with the wait's site.
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
-    let a = Acquire {
-        instance: h.instance,
-        key: h.key,
-        mode: h.mode,
-        site,
-    };
+    let a = HeldLock { site, ..h };
     if check_and_push(&a) == Fast::Slow {
         if let Some(found) = held::with_state(|s| findings(s, &a)) {
             let _ = slow_checks(&a, found);
         }
         after_acquire(&a);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::edge_set_hash;
-
-    #[test]
-    fn a_cycle_is_known_by_its_edge_set_whatever_the_order() {
-        let edges: Vec<u64> = (1..=500u64).map(|i| (i << 32) | (i + 1)).collect();
-        let forward = edge_set_hash(edges.iter().copied());
-        let backward = edge_set_hash(edges.iter().rev().copied());
-        assert_eq!(forward, backward);
-        // One edge different, one missing, one more: all different sets.
-        let mut other = edges.clone();
-        other[250] ^= 1;
-        assert_ne!(edge_set_hash(other.iter().copied()), forward);
-        assert_ne!(edge_set_hash(edges[1..].iter().copied()), forward);
-        assert_ne!(edge_set_hash(edges.iter().copied().chain([7])), forward);
-        // The two rotations of a two-edge cycle are one cycle; its reverse pair is another set.
-        let (ab, ba) = ((1u64 << 32) | 2, (2u64 << 32) | 1);
-        assert_eq!(
-            edge_set_hash([ab, ba].into_iter()),
-            edge_set_hash([ba, ab].into_iter())
-        );
-        assert_ne!(
-            edge_set_hash([ab].into_iter()),
-            edge_set_hash([ba].into_iter())
-        );
     }
 }

@@ -128,23 +128,23 @@ impl LazyClass {
         }
     }
 
-    /// The class id, registering the class the first time. Hot path: one relaxed load.
-    #[inline]
-    pub(crate) fn id(&self, site: &'static Location<'static>) -> ClassId {
-        let cached = (self.meta.load(Ordering::Relaxed) >> 32) as u32;
-        if cached != 0 {
-            return ClassId(cached);
+    /// The class id, once resolved. Hot path: one relaxed load.
+    #[inline(always)]
+    pub(crate) fn cached_id(&self) -> Option<ClassId> {
+        match (self.meta.load(Ordering::Relaxed) >> 32) as u32 {
+            0 => None,
+            id => Some(ClassId(id)),
         }
-        self.resolve_slow(site)
     }
 
-    /// `site` is where the lock is being used; a named class remembers its first one.
+    /// The class id, registering the class the first time. `site` is where the lock is being
+    /// used; a named class remembers its first one.
     #[cold]
-    fn resolve_slow(&self, site: &'static Location<'static>) -> ClassId {
+    pub(crate) fn resolve(&self, site: &'static Location<'static>) -> ClassId {
         let id = registry_intern(self.source());
         note_first_use(id, site);
-        // Every thread that races here gets the same id from the registry, so a lost update
-        // only means one more trip to the registry.
+        // Threads that race here all get the same id from the registry and store the same
+        // bits, so whichever store lands last changes nothing.
         self.meta.fetch_or(u64::from(id.0) << 32, Ordering::Relaxed);
         id
     }
@@ -216,7 +216,6 @@ fn registry_intern(source: ClassSource) -> ClassId {
         }
     };
     classes.push(info);
-    crate::report::dump::arm();
     id
 }
 

@@ -179,7 +179,7 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
             contract_site,
             caller,
         },
-        thread: check::thread_name(),
+        thread: held::thread_name().to_owned(),
         acquiring: LockUse {
             class: class.to_owned(),
             mode: c.mode.unwrap_or(Mode::Exclusive),

@@ -11,14 +11,20 @@
 //! [`Reaper`] with a destructor reports locks still held at thread exit and frees the buffers.
 //! A lock used after the reaper ran (a later thread-local destructor) allocates again and that
 //! small buffer is leaked with the thread: never a panic, never a silent skip.
+//!
+//! The state's fields are private: the held stack and the edge cache change only through
+//! [`ThreadState`]'s methods (tracing-mutex's `mark_held`/`mark_released`), so the cache cannot be
+//! updated by convention only.
 
 use std::cell::{RefCell, RefMut};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::ManuallyDrop;
 use std::panic::Location;
+use std::sync::PoisonError;
 
-use crate::class::LockKey;
+use crate::class::{self, LockKey};
+use crate::violation::{self, LockUse, Site, Violation, ViolationKind};
 
 /// How a lock is held.
 ///
@@ -49,7 +55,7 @@ impl Mode {
     }
 }
 
-/// One entry of the held stack.
+/// One acquisition: an entry of the held stack, and what the protocol checks before it is one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HeldLock {
     /// The lock instance's address (stable while it is held: a guard borrows it).
@@ -58,6 +64,17 @@ pub(crate) struct HeldLock {
     pub(crate) mode: Mode,
     /// Where it was taken.
     pub(crate) site: &'static Location<'static>,
+}
+
+impl HeldLock {
+    /// The lock as a report speaks of it.
+    pub(crate) fn lock_use(&self) -> LockUse {
+        LockUse {
+            class: class::key_name(self.key),
+            mode: self.mode,
+            site: Site::from(self.site),
+        }
+    }
 }
 
 /// A multiply-xorshift hasher for the edge cache: keys are already well-spread `u64`s, and this
@@ -98,7 +115,7 @@ pub(crate) const RECENT_EDGES: usize = 256;
 /// epoch drops the whole cache when a new rank table must re-check every edge.
 pub(crate) struct EdgeCache {
     /// Every known edge.
-    pub(crate) known: EdgeSet,
+    known: EdgeSet,
     /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
     /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
     recent: [u64; RECENT_EDGES],
@@ -117,7 +134,7 @@ impl EdgeCache {
     /// Whether this thread has seen `edge` accepted: the direct-mapped cache inline, then the
     /// set out of line (promoting a hit into the cache).
     #[inline(always)]
-    pub(crate) fn knows(&mut self, edge: u64) -> bool {
+    fn knows(&mut self, edge: u64) -> bool {
         let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
         self.recent[slot] == edge || self.knows_slow(edge, slot)
     }
@@ -134,7 +151,7 @@ impl EdgeCache {
 
     /// Brings the cache up to the global epoch (a new rank table empties it).
     #[inline(always)]
-    pub(crate) fn sync_epoch(&mut self, epoch: u64) {
+    fn sync_epoch(&mut self, epoch: u64) {
         if self.epoch != epoch {
             self.forget(epoch);
         }
@@ -150,10 +167,10 @@ impl EdgeCache {
 
 /// Everything lockcheck keeps per thread.
 pub(crate) struct ThreadState {
-    pub(crate) held: Vec<HeldLock>,
-    pub(crate) edges: EdgeCache,
+    held: Vec<HeldLock>,
+    edges: EdgeCache,
     /// The thread's name for reports, computed on first need.
-    pub(crate) thread_name: Option<&'static str>,
+    thread_name: Option<&'static str>,
 }
 
 impl ThreadState {
@@ -163,6 +180,80 @@ impl ThreadState {
             edges: EdgeCache::new(),
             thread_name: None,
         }
+    }
+
+    /// The held stack, first taken first.
+    #[inline(always)]
+    pub(crate) fn held(&self) -> &[HeldLock] {
+        &self.held
+    }
+
+    /// Records that the lock is now held. The hot path is a capacity check and the stores;
+    /// growing the stack (the thread's first lock, or a deeper nesting than before) is out of
+    /// line, and is also where this thread's [`Reaper`] gets registered: a thread that never held
+    /// a lock has nothing to reap.
+    #[inline(always)]
+    pub(crate) fn mark_held(&mut self, entry: HeldLock) {
+        if self.held.len() == self.held.capacity() {
+            self.grow();
+        }
+        self.held.push(entry);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) {
+        self.held.reserve(8);
+        // Touching a thread-local with a destructor registers that destructor (again: a no-op).
+        // During teardown, after the reaper ran, this fails: then nothing is reported for this
+        // thread's exit, which is all we can do, and the buffer is leaked with the thread.
+        let _ = REAPER.try_with(|_| ());
+    }
+
+    /// Records the release of the lock at `instance` when it is the top entry (the usual case);
+    /// `false` otherwise.
+    #[inline(always)]
+    pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
+        match self.held.last() {
+            Some(h) if h.instance == instance => {
+                self.held.pop();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records the release of the lock at `instance`, searching from the top; returns its entry.
+    pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
+        let at = self.held.iter().rposition(|h| h.instance == instance)?;
+        Some(self.held.remove(at))
+    }
+
+    /// Whether every held lock is a different lock of a different class, with an order edge
+    /// into `a` this thread has already seen accepted (at the current rank epoch).
+    #[inline(always)]
+    pub(crate) fn knows_every_edge_into(&mut self, a: &HeldLock, epoch: u64) -> bool {
+        let edges = &mut self.edges;
+        edges.sync_epoch(epoch);
+        self.held.iter().all(|h| {
+            h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key))
+        })
+    }
+
+    /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted.
+    pub(crate) fn has_learned(&self, edge: u64) -> bool {
+        self.edges.known.contains(&edge)
+    }
+
+    /// Records that the global graph accepted the edge: this thread need not ask again.
+    pub(crate) fn learn(&mut self, edge: u64) {
+        self.edges.known.insert(edge);
+    }
+
+    /// This thread's name, interned (computed once per thread).
+    fn thread_name(&mut self) -> &'static str {
+        self.thread_name
+            .get_or_insert_with(intern_current_thread_name)
     }
 }
 
@@ -193,48 +284,9 @@ pub(crate) fn borrow_state() -> Option<RefMut<'static, ManuallyDrop<ThreadState>
     cell.try_borrow_mut().ok()
 }
 
-/// Pushes an entry. The hot path is a capacity check and the stores; growing the stack (the
-/// thread's first lock, or a deeper nesting than before) is out of line, and is also where this
-/// thread's [`Reaper`] gets registered: a thread that never held a lock has nothing to reap.
-#[inline(always)]
-pub(crate) fn push(state: &mut ThreadState, entry: HeldLock) {
-    if state.held.len() == state.held.capacity() {
-        grow(state);
-    }
-    state.held.push(entry);
-}
-
-#[cold]
-#[inline(never)]
-fn grow(state: &mut ThreadState) {
-    state.held.reserve(8);
-    // Touching a thread-local with a destructor registers that destructor (again: a no-op).
-    // During teardown, after the reaper ran, this fails: then nothing is reported for this
-    // thread's exit, which is all we can do, and the buffer is leaked with the thread.
-    let _ = REAPER.try_with(|_| ());
-}
-
-/// Removes the entry of `instance` when it is the top one (the usual case); `false` otherwise.
-#[inline(always)]
-pub(crate) fn remove_top(state: &mut ThreadState, instance: usize) -> bool {
-    match state.held.last() {
-        Some(h) if h.instance == instance => {
-            state.held.pop();
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Removes the entry of `instance`, searching from the top; returns it.
-pub(crate) fn remove(state: &mut ThreadState, instance: usize) -> Option<HeldLock> {
-    let at = state.held.iter().rposition(|h| h.instance == instance)?;
-    Some(state.held.remove(at))
-}
-
 /// Whether this thread holds the lock at `instance` (in any mode).
 pub(crate) fn holds_instance(instance: usize) -> bool {
-    with_state(|s| s.held.iter().any(|h| h.instance == instance)).unwrap_or(false)
+    with_state(|s| s.held().iter().any(|h| h.instance == instance)).unwrap_or(false)
 }
 
 /// The mode this thread holds `instance` in, if it holds it.
@@ -254,6 +306,45 @@ pub(crate) fn snapshot() -> Vec<HeldLock> {
     with_state(|s| s.held.clone()).unwrap_or_default()
 }
 
+/// This thread's name for reports: computed once per thread and interned, so every thread of a
+/// name shares one string, kept for the process's life (edges remember the thread that first
+/// took them, and a report of a long cycle borrows the name instead of copying it per edge).
+pub(crate) fn thread_name() -> &'static str {
+    with_state(ThreadState::thread_name).unwrap_or_else(intern_current_thread_name)
+}
+
+fn intern_current_thread_name() -> &'static str {
+    static NAMES: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
+    let t = std::thread::current();
+    let name = match t.name() {
+        Some(n) => n.to_owned(),
+        None => format!("{:?}", t.id()),
+    };
+    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
+    match names.get(name.as_str()) {
+        Some(known) => known,
+        None => {
+            let leaked: &'static str = Box::leak(name.into_boxed_str());
+            names.insert(leaked);
+            leaked
+        }
+    }
+}
+
+/// A violation on this thread, holding `held`.
+pub(crate) fn violation_holding(
+    kind: ViolationKind,
+    acquiring: LockUse,
+    held: &[HeldLock],
+) -> Violation {
+    Violation {
+        kind,
+        thread: thread_name().to_owned(),
+        acquiring,
+        held: held.iter().map(HeldLock::lock_use).collect(),
+    }
+}
+
 /// Reports locks a thread still holds when it exits, and frees the thread's buffers.
 struct Reaper;
 
@@ -265,8 +356,12 @@ impl Drop for Reaper {
             held
         })
         .unwrap_or_default();
-        if !leftover.is_empty() {
-            crate::check::thread_exit_holding(leftover);
+        if let Some(last) = leftover.last() {
+            violation::raise(violation_holding(
+                ViolationKind::ExitWhileHolding,
+                last.lock_use(),
+                &leftover,
+            ));
         }
         with_state(|s| s.thread_name = None);
     }

@@ -56,15 +56,17 @@ mod class;
 mod contract;
 mod graph;
 mod held;
+mod rank;
 mod report;
 mod sync;
 mod violation;
 
-pub use check::{held_locks, rank_table, set_rank_table};
+pub use check::held_locks;
 pub use class::MAX_SUBCLASSES;
 pub use contract::Lockable;
 pub use held::Mode;
 pub use lockcheck_ranks::{lock_ranks, DeclaredOrder, RankError, RankTable, RankTableBuilder};
+pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
 pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use violation::{

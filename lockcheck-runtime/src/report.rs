@@ -19,6 +19,7 @@ pub(crate) mod dump;
 mod json;
 mod text;
 
+pub(crate) use dump::arm_exit_report;
 pub use dump::{write_report, REPORT_DIR_ENV};
 
 /// One lock class in a [`Report`].
@@ -115,7 +116,7 @@ impl Report {
 /// }
 /// ```
 pub fn report() -> Report {
-    let table = crate::check::rank_table();
+    let table = crate::rank::rank_table();
     let rank_of = |name: &str, named: bool| {
         table
             .as_ref()

@@ -1,7 +1,7 @@
 //! Writing a report to disk: on request ([`write_report`]), and for every process when it exits
 //! if [`REPORT_DIR_ENV`] names a directory.
 //!
-//! The exit hook is C's `atexit`, registered the first time a lock class is created: a test
+//! The exit hook is C's `atexit`, registered the first time a lock is used: a test
 //! binary's `main` returning, or `std::process::exit`, both run it. A process killed by a signal
 //! or that aborts writes nothing.
 
@@ -40,8 +40,9 @@ pub fn write_report(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(json)
 }
 
-/// Registers the exit hook once, if the environment asks for reports.
-pub(crate) fn arm() {
+/// Registers the exit hook once, if the environment asks for reports. Called when a lock is
+/// first used: a process that never used one has nothing to report.
+pub(crate) fn arm_exit_report() {
     static ARMED: OnceLock<()> = OnceLock::new();
     ARMED.get_or_init(|| {
         if std::env::var_os(REPORT_DIR_ENV).is_some_and(|d| !d.is_empty()) {

@@ -4,7 +4,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 
 #[cfg(lockcheck_checks)]
 use crate::{
-    check::{self, Acquire},
+    check,
     class::LazyClass,
     held::{self, Mode},
 };
@@ -267,8 +267,8 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, subclass: u8) -> Acquire {
-        Acquire::new(
+    fn acquisition(&self, subclass: u8) -> crate::held::HeldLock {
+        check::acquisition(
             &self.class,
             super::instance_of(self),
             Mode::Exclusive,

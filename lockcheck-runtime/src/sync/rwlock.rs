@@ -4,11 +4,7 @@ use std::sync::{self as stdsync, PoisonError, TryLockError};
 
 use crate::held::Mode;
 #[cfg(lockcheck_checks)]
-use crate::{
-    check::{self, Acquire},
-    class::LazyClass,
-    held,
-};
+use crate::{check, class::LazyClass, held};
 
 /// A reader-writer lock whose acquisitions are checked.
 ///
@@ -366,8 +362,8 @@ impl<T: ?Sized> RwLock<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> Acquire {
-        Acquire::new(
+    fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held::HeldLock {
+        check::acquisition(
             &self.class,
             super::instance_of(self),
             mode,
