@@ -1,11 +1,15 @@
 //! `cargo lockcheck`: the command-line side of lockcheck.
 //!
-//! - the static lint: [`model`] reads a crate's source into functions, contracts and the lock
-//!   events of each body (guard lifetimes in `guards.rs`), [`rules`] checks them, [`lint`]
-//!   drives it (files, workspaces, suppressions, baselines), [`output`] writes the findings;
+//! - the static lint, in one direction: `collect.rs` reads a crate's source into the [`model`]
+//!   (functions, contracts and the lock events of each body; guard lifetimes in `guards.rs`;
+//!   the contract grammar is `lockcheck-syntax`, shared with the attribute macros);
+//!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
+//!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces, suppressions,
+//!   baselines); [`output`] writes the findings. Errors that stop the run are an [`Error`];
 //! - [`merge`]: reads the lock-order reports that processes wrote (with `LOCKCHECK_REPORT_DIR`
 //!   set) and finds cycles whose orders were learned in different processes: a whole
-//!   `cargo test` run, with its many test binaries, checked as one.
+//!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
+//!   `cycles.rs`, as LC004's do).
 //!
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
@@ -13,9 +17,12 @@
 mod analysis;
 mod collect;
 mod cycles;
+mod error;
 mod guards;
 pub mod lint;
 pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;
+
+pub use error::Error;

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::model::{Crate, SourceFile};
 use crate::rules::{self, Finding};
 
@@ -65,13 +66,17 @@ pub fn load(files: &[PathBuf]) -> std::io::Result<Crate> {
 ///
 /// # Errors
 ///
-/// When `cargo metadata` fails (no manifest, not a workspace, cargo missing).
-pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, String> {
+/// When `cargo metadata` fails (no manifest, not a workspace, cargo missing), or a source
+/// directory cannot be read.
+pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, Error> {
     let meta = cargo_metadata::MetadataCommand::new()
         .manifest_path(manifest)
         .no_deps()
         .exec()
-        .map_err(|e| format!("cargo metadata failed for {}: {e}", manifest.display()))?;
+        .map_err(|source| Error::Metadata {
+            manifest: manifest.to_path_buf(),
+            source,
+        })?;
     let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
     for pkg in meta.workspace_packages() {
         for t in &pkg.targets {
@@ -101,7 +106,7 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, String> {
     let cwd = std::env::current_dir().ok();
     let mut units = Vec::new();
     for r in roots {
-        let files = rust_files(&r).map_err(|e| format!("{}: {e}", r.display()))?;
+        let files = rust_files(&r).map_err(|e| Error::io(&r, e))?;
         units.push(
             files
                 .into_iter()
@@ -146,9 +151,12 @@ impl Baseline {
     /// # Errors
     ///
     /// Unreadable, or not a baseline.
-    pub fn read(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("{}: not a baseline: {e}", path.display()))
+    pub fn read(path: &Path) -> Result<Baseline, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        serde_json::from_str(&text).map_err(|source| Error::Baseline {
+            path: path.to_path_buf(),
+            source,
+        })
     }
 
     fn entry(krate: &Crate, f: &Finding) -> BaselineEntry {

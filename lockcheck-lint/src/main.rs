@@ -1,137 +1,187 @@
 //! `cargo lockcheck`: see `cargo lockcheck --help`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use lockcheck_lint::{lint, merge, output, rules};
 
-const USAGE: &str = "\
-cargo lockcheck: lock-order checking for Rust
-
-USAGE:
-    cargo lockcheck [PATH...] [--manifest-path Cargo.toml] [--format human|json|sarif]
-                    [--baseline FILE] [--write-baseline FILE] [--color]
-    cargo lockcheck merge DIR [--format text|json]
-    cargo lockcheck rules
+const ABOUT: &str = "\
+lock-order checking for Rust
 
 The lint reads Rust source (no build, stable Rust) and reports broken #[requires_lock] and
 #[excludes_lock] contracts, double locks, lock-order cycles, acquisitions against a declared
 rank order, and assert_held! without #[requires_lock]. With PATHs (files or directories) it
 lints those as one crate; otherwise every lib, bin and example target of the workspace.
 Suppress a finding with `// lockcheck: allow(LC003)` (or the rule's name) on its line or the
-line above; adopt the lint on a large codebase with --write-baseline, then --baseline.
+line above; adopt the lint on a large codebase with --write-baseline, then --baseline.";
 
-COMMANDS:
-    merge DIR    Merge the lock-order reports that processes wrote into DIR (run them with
-                 LOCKCHECK_REPORT_DIR=DIR) and report the cycles of the merged graph.
-    rules        List the rules.
-
+const EXIT_STATUS: &str = "\
 EXIT STATUS:
     lint:  0 clean, 1 findings, 2 usage or I/O error (or a file that did not parse)
-    merge: 0 no cycle, 1 cycles found, 2 usage or I/O error, or a report that could not be read
-";
+    merge: 0 no cycle, 1 cycles found, 2 usage or I/O error, or a report that could not be read";
 
-enum Format {
+/// The command line, after cargo's own `lockcheck` argument.
+#[derive(Parser)]
+#[command(
+    name = "cargo-lockcheck",
+    bin_name = "cargo lockcheck",
+    version,
+    about = ABOUT,
+    after_help = EXIT_STATUS,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    lint: LintArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Merge the lock-order reports that processes wrote into DIR (run them with
+    /// LOCKCHECK_REPORT_DIR=DIR) and report the cycles of the merged graph.
+    Merge(MergeArgs),
+    /// List the rules.
+    Rules,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Files or directories to lint as one crate (default: the workspace's targets).
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// The workspace to lint, when no PATH is given.
+    #[arg(long, value_name = "Cargo.toml")]
+    manifest_path: Option<PathBuf>,
+    /// How to print the findings.
+    #[arg(long, value_enum, default_value_t = LintFormat::Human)]
+    format: LintFormat,
+    /// Findings accepted for now (written by --write-baseline) are not reported.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write every finding of this run into a baseline file.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+    /// Colour in the human format: auto (when printing to a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// The directory the processes wrote their reports into.
+    dir: PathBuf,
+    /// How to print the merge.
+    #[arg(long, value_parser = parse_merge_format, default_value = "text")]
+    format: MergeFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    /// rustc-style diagnostics.
+    Human,
+    /// One JSON document.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy)]
+enum MergeFormat {
     Text,
     Json,
 }
 
-fn main() -> ExitCode {
-    let mut args: Vec<String> = std::env::args().skip(1).collect();
-    // Run as `cargo lockcheck ...`, cargo passes the subcommand's name first.
-    if args.first().map(String::as_str) == Some("lockcheck") {
-        args.remove(0);
-    }
-    match run(&args) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+fn parse_merge_format(s: &str) -> Result<MergeFormat, String> {
+    match s {
+        "text" => Ok(MergeFormat::Text),
+        "json" => Ok(MergeFormat::Json),
+        other => Err(format!("unknown format `{other}` (text or json)")),
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
-    let Some((command, rest)) = args.split_first() else {
-        return lint_command(&[]);
-    };
-    match command.as_str() {
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        "-V" | "--version" => {
-            println!("cargo-lockcheck {}", env!("CARGO_PKG_VERSION"));
-            Ok(ExitCode::SUCCESS)
-        }
-        "merge" => merge_command(rest),
-        "rules" => {
+fn main() -> ExitCode {
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // Run as `cargo lockcheck ...`, cargo passes the subcommand's name first.
+    if args.get(1).is_some_and(|a| a == "lockcheck") {
+        args.remove(1);
+    }
+    let cli = Cli::parse_from(args);
+    let result = match cli.command {
+        Some(Command::Merge(m)) => merge_command(&m),
+        Some(Command::Rules) => {
             for r in rules::RULES {
                 println!("{}  {:<24} {}", r.id, r.name, r.summary);
             }
             Ok(ExitCode::SUCCESS)
         }
-        _ => lint_command(args),
-    }
+        None => lint_command(&cli.lint),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    })
 }
 
-fn lint_command(args: &[String]) -> Result<ExitCode, String> {
-    let mut paths: Vec<PathBuf> = Vec::new();
-    let mut manifest: Option<PathBuf> = None;
-    let mut format = "human".to_owned();
-    let mut baseline: Option<PathBuf> = None;
-    let mut write_baseline: Option<PathBuf> = None;
-    let mut color = false;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--manifest-path" => manifest = Some(PathBuf::from(value("--manifest-path")?)),
-            "--format" => format = value("--format")?,
-            "--baseline" => baseline = Some(PathBuf::from(value("--baseline")?)),
-            "--write-baseline" => write_baseline = Some(PathBuf::from(value("--write-baseline")?)),
-            "--color" => color = true,
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            path => paths.push(PathBuf::from(path)),
-        }
-    }
-    if !matches!(format.as_str(), "human" | "json" | "sarif") {
-        return Err(format!("unknown format `{format}` (human, json or sarif)"));
-    }
-    let units_files: Vec<Vec<PathBuf>> = if paths.is_empty() {
-        let manifest = manifest.unwrap_or_else(|| PathBuf::from("Cargo.toml"));
-        lint::workspace_units(&manifest)?
+fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
+    let units_files: Vec<Vec<PathBuf>> = if args.paths.is_empty() {
+        let manifest = args
+            .manifest_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("Cargo.toml"));
+        lint::workspace_units(&manifest).map_err(|e| e.to_string())?
     } else {
         let mut files = Vec::new();
-        for p in &paths {
+        for p in &args.paths {
             files.extend(lint::rust_files(p).map_err(|e| format!("{}: {e}", p.display()))?);
         }
         vec![files]
     };
-    let baseline = baseline.map(|b| lint::Baseline::read(&b)).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(lint::Baseline::read)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let mut units = Vec::new();
     for files in units_files {
         let krate = lint::load(&files).map_err(|e| format!("could not read the sources: {e}"))?;
         units.push(lint::run(krate, baseline.as_ref()));
     }
-    if let Some(path) = write_baseline {
+    if let Some(path) = &args.write_baseline {
         let b = lint::baseline_of(&units);
         let text = serde_json::to_string_pretty(&b).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))?;
         eprintln!(
             "lockcheck: wrote {} findings to the baseline {}",
             b.findings.len(),
             path.display()
         );
     }
-    match format.as_str() {
-        "json" => println!("{}", output::json(&units)),
-        "sarif" => println!("{}", output::sarif(&units)),
-        _ => print!("{}", output::human(&units, color)),
+    match args.format {
+        LintFormat::Json => println!("{}", output::json(&units)),
+        LintFormat::Sarif => println!("{}", output::sarif(&units)),
+        LintFormat::Human => {
+            let color = match args.color {
+                Color::Always => true,
+                Color::Never => false,
+                Color::Auto => {
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                }
+            };
+            print!("{}", output::human(&units, color));
+        }
     }
     let findings: usize = units.iter().map(|u| u.findings.len()).sum();
     let unparsed: usize = units.iter().map(|u| u.krate.parse_errors.len()).sum();
@@ -144,31 +194,12 @@ fn lint_command(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-fn merge_command(args: &[String]) -> Result<ExitCode, String> {
-    let mut dir: Option<PathBuf> = None;
-    let mut format = Format::Text;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--format" => {
-                format = match it.next().map(String::as_str) {
-                    Some("text") => Format::Text,
-                    Some("json") => Format::Json,
-                    Some(other) => return Err(format!("unknown format `{other}` (text or json)")),
-                    None => return Err("--format needs a value (text or json)".into()),
-                }
-            }
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            path if dir.is_none() => dir = Some(PathBuf::from(path)),
-            extra => return Err(format!("unexpected argument `{extra}`")),
-        }
-    }
-    let dir = dir.ok_or("merge needs a directory")?;
-    let merged = merge::merge_dir(&dir)
-        .map_err(|e| format!("could not read the directory {}: {e}", dir.display()))?;
-    match format {
-        Format::Text => print!("{merged}"),
-        Format::Json => println!(
+fn merge_command(args: &MergeArgs) -> Result<ExitCode, String> {
+    let merged = merge::merge_dir(&args.dir)
+        .map_err(|e| format!("could not read the directory {}: {e}", args.dir.display()))?;
+    match args.format {
+        MergeFormat::Text => print!("{merged}"),
+        MergeFormat::Json => println!(
             "{}",
             serde_json::to_string_pretty(&merged).map_err(|e| e.to_string())?
         ),
@@ -180,4 +211,15 @@ fn merge_command(args: &[String]) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
 }

@@ -217,7 +217,9 @@ impl RankTable {
     }
 
     /// Parses a table that starts at line `first_line` of `origin` (a table written in Rust
-    /// source, as [`lock_ranks!`] does), so that places name the source's own lines.
+    /// source), so that places name lines of that source. [`lock_ranks!`] and the lint pass the
+    /// line where the table starts; the table reaches them as tokens, printed on one line, so
+    /// every declaration in it names that line.
     ///
     /// # Errors
     ///

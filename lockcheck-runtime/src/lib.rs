@@ -16,7 +16,20 @@
 //! - a declared **rank** table ([`RankTable`]) is checked at every new order, even the first;
 //! - a violation goes to the configured [`Action`]: a panic (default), a log line, a callback.
 //!
-//! Data flows one way: lock types → `check` → `graph` / `rank` → `violation` → `report`.
+//! # Map
+//!
+//! Calls go down this list; the one reach back up is the report's snapshot, which reads the
+//! state it reports:
+//!
+//! - `sync/` (the lock types) and `contract` (what `#[requires_lock]` and `assert_held!`
+//!   expand to): the front ends; they call the protocol, or read the held stack;
+//! - `check`: the acquire/release protocol, the only module that combines the others;
+//! - `held` (the per-thread held stack and edge cache, thread names), `graph` (the learned
+//!   order), `rank` (the declared order), `class` (lock classes): state, each behind its own API;
+//! - `violation`: what happens on one (panic, log, callback, capture), reported once;
+//! - `report`: text, JSON and DOT, and the file written at exit (`check` arms its exit hook on
+//!   a lock's first use). The class registry and the protocol never format or write a report
+//!   themselves.
 //!
 //! # When it is on
 //!

@@ -24,17 +24,21 @@ pub use dump::{write_report, REPORT_DIR_ENV};
 
 /// One lock class in a [`Report`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ClassReport {
     /// The class's name.
     pub name: String,
     /// Where it comes from: the construction site, or a named class's first use.
     pub site: Option<Site>,
-    /// Its declared rank, when the rank table has one of its name.
-    pub rank: Option<String>,
+    /// Its place in the declared rank order, when the rank table ranks this class (a named class
+    /// whose name the table declares): how many declared ranks the table orders before it, so 0
+    /// is a rank taken first of all. `None`: the class is not ranked.
+    pub rank: Option<u32>,
 }
 
 /// One learned order edge in a [`Report`].
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct EdgeReport {
     /// The edge as first seen.
     pub edge: OrderEdge,
@@ -47,6 +51,7 @@ pub struct EdgeReport {
 /// A snapshot of everything the checker learned: classes, order edges, violations, and the
 /// learned orders the rank table does not imply.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Report {
     /// The process that learned it: its id.
     pub pid: u32,
@@ -118,10 +123,8 @@ impl Report {
 pub fn report() -> Report {
     let table = crate::rank::rank_table();
     let rank_of = |name: &str, named: bool| {
-        table
-            .as_ref()
-            .filter(|t| named && t.contains(name))
-            .map(|_| name.to_owned())
+        let t = table.as_ref().filter(|t| named && t.contains(name))?;
+        Some(t.ranks().filter(|before| t.orders(before, name)).count() as u32)
     };
     let classes: Vec<ClassReport> = class::all_classes()
         .into_iter()
@@ -217,8 +220,7 @@ impl fmt::Display for Report {
         for c in &self.classes {
             let rank = c
                 .rank
-                .as_deref()
-                .map(|r| format!(" (rank {r})"))
+                .map(|r| format!(" (rank {r}: {r} declared before it)"))
                 .unwrap_or_default();
             let site = c
                 .site

@@ -21,10 +21,11 @@ use crate::held::Mode;
 /// # Examples
 ///
 /// ```
-/// let site = lockcheck_runtime::Site { file: "src/proc.rs".into(), line: 305, column: 9 };
+/// let site = lockcheck_runtime::Site::new("src/proc.rs", 305, 9);
 /// assert_eq!(site.to_string(), "src/proc.rs:305:9");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub struct Site {
     /// The file, as the compiler named it (borrowed from the compiler's `Location` when it
     /// came from one: a report of a long cycle does not copy the same file name thousands of
@@ -34,6 +35,17 @@ pub struct Site {
     pub line: u32,
     /// 1-based column.
     pub column: u32,
+}
+
+impl Site {
+    /// A site at `file:line:column`.
+    pub fn new(file: impl Into<Cow<'static, str>>, line: u32, column: u32) -> Self {
+        Site {
+            file: file.into(),
+            line,
+            column,
+        }
+    }
 }
 
 impl From<&'static Location<'static>> for Site {
@@ -54,6 +66,7 @@ impl fmt::Display for Site {
 
 /// One lock as a report speaks of it: its class name, how and where it was (or is being) taken.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LockUse {
     /// The lock class's name (`/n` appended for nesting level `n` above 0).
     pub class: String,
@@ -65,6 +78,7 @@ pub struct LockUse {
 
 /// One learned order edge `from -> to`, with the acquisition that first established it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct OrderEdge {
     /// The lock that was held (its class name, `/n` appended for nesting level `n` above 0).
     pub from: Cow<'static, str>,
@@ -155,6 +169,7 @@ pub enum ViolationKind {
 /// }
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// What went wrong.
     pub kind: ViolationKind,

@@ -53,7 +53,7 @@ pub(super) fn to_dot(r: &Report) -> String {
     }
     for c in &r.classes {
         let mut label = c.name.clone();
-        if let Some(rank) = &c.rank {
+        if let Some(rank) = c.rank {
             let _ = write!(label, "\nrank {rank}");
         }
         if let Some(site) = &c.site {

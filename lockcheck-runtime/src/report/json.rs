@@ -168,7 +168,12 @@ pub(super) fn to_json(r: &Report) -> String {
             None => out.push_str("null"),
         }
         out.push_str(",\"rank\":");
-        opt_string(out, c.rank.as_deref());
+        match c.rank {
+            Some(r) => {
+                let _ = write!(out, "{r}");
+            }
+            None => out.push_str("null"),
+        }
         out.push('}');
     });
     out.push_str(",\n\"edges\":");
