@@ -39,6 +39,19 @@ impl Call<'_> {
     }
 }
 
+/// A blocking acquisition in a function's body (`try_*` ones add no order and cannot deadlock).
+pub(crate) struct Acquisition<'k> {
+    pub(crate) function: &'k Function,
+    pub(crate) lock: &'k LockPath,
+    /// The lock as written.
+    pub(crate) text: &'k str,
+    pub(crate) span: Span,
+    /// What is held when it is taken.
+    pub(crate) held: &'k [Held],
+    /// For reading.
+    pub(crate) read: bool,
+}
+
 /// Shared analysis state.
 pub(crate) struct Analysis<'k> {
     pub(crate) krate: &'k Crate,
@@ -83,6 +96,31 @@ impl<'k> Analysis<'k> {
             [one] => Some(*one),
             _ => None,
         }
+    }
+
+    /// Every blocking acquisition in the crate, function by function, in body order.
+    pub(crate) fn acquisitions(&self) -> impl Iterator<Item = Acquisition<'k>> + 'k {
+        let krate = self.krate;
+        krate.functions.iter().flat_map(|f| {
+            f.events.iter().filter_map(move |e| match e {
+                Event::Acquire {
+                    lock,
+                    text,
+                    span,
+                    held,
+                    try_: false,
+                    read,
+                } => Some(Acquisition {
+                    function: f,
+                    lock,
+                    text,
+                    span: *span,
+                    held,
+                    read: *read,
+                }),
+                _ => None,
+            })
+        })
     }
 
     /// Every call in the crate that resolves to one function (recursive calls included).
@@ -292,35 +330,22 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
             }
         }
     };
-    for f in &a.krate.functions {
-        for e in &f.events {
-            let Event::Acquire {
-                lock,
-                text,
-                span,
-                held,
-                try_: false,
-                ..
-            } = e
-            else {
-                continue;
-            };
-            // Taking a lock already held is a double lock (LC003), not an order.
-            if held.iter().any(|h| h.lock == *lock) || !in_graph(lock) {
-                continue;
-            }
-            for h in held.iter().filter(|h| in_graph(&h.lock)) {
-                add(OrderEdge {
-                    from: h.lock.clone(),
-                    to: lock.clone(),
-                    from_text: h.text.clone(),
-                    to_text: text.clone(),
-                    site: *span,
-                    from_site: h.span,
-                    inner_site: None,
-                    function: f.name.clone(),
-                });
-            }
+    for acq in a.acquisitions() {
+        // Taking a lock already held is a double lock (LC003), not an order.
+        if acq.held.iter().any(|h| h.lock == *acq.lock) || !in_graph(acq.lock) {
+            continue;
+        }
+        for h in acq.held.iter().filter(|h| in_graph(&h.lock)) {
+            add(OrderEdge {
+                from: h.lock.clone(),
+                to: acq.lock.clone(),
+                from_text: h.text.clone(),
+                to_text: acq.text.to_owned(),
+                site: acq.span,
+                from_site: h.span,
+                inner_site: None,
+                function: acq.function.name.clone(),
+            });
         }
     }
     for call in a.calls() {

@@ -9,7 +9,7 @@
 
 use super::{Finding, Note, Rule};
 use crate::analysis::Analysis;
-use crate::model::{Event, LockPath};
+use crate::model::LockPath;
 
 pub(super) const RULE: Rule = Rule {
     id: "LC003",
@@ -19,42 +19,30 @@ pub(super) const RULE: Rule = Rule {
 
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for f in &a.krate.functions {
-        for e in &f.events {
-            let Event::Acquire {
-                lock,
-                text,
-                span,
-                held,
-                try_: false,
-                read,
-            } = e
-            else {
-                continue;
-            };
-            let Some(h) = held.iter().find(|h| h.lock == *lock) else {
-                continue;
-            };
-            let how = if *read && h.read {
-                "read-locked"
-            } else {
-                "locked"
-            };
-            out.push(Finding {
-                rule: &RULE,
-                message: format!("`{text}` is {how} again while a guard of it is live"),
-                span: *span,
-                label: "this waits for the guard taken above: a self-deadlock".into(),
-                notes: vec![Note {
-                    message: format!("`{}` was first locked here, and is still held", h.text),
-                    span: Some(h.span),
-                }],
-                help: Some(format!(
-                    "drop the first guard before locking `{text}` again, or reuse it"
-                )),
-                function: f.name.clone(),
-            });
-        }
+    for acq in a.acquisitions() {
+        let Some(h) = acq.held.iter().find(|h| h.lock == *acq.lock) else {
+            continue;
+        };
+        let how = if acq.read && h.read {
+            "read-locked"
+        } else {
+            "locked"
+        };
+        let text = acq.text;
+        out.push(Finding {
+            rule: &RULE,
+            message: format!("`{text}` is {how} again while a guard of it is live"),
+            span: acq.span,
+            label: "this waits for the guard taken above: a self-deadlock".into(),
+            notes: vec![Note {
+                message: format!("`{}` was first locked here, and is still held", h.text),
+                span: Some(h.span),
+            }],
+            help: Some(format!(
+                "drop the first guard before locking `{text}` again, or reuse it"
+            )),
+            function: acq.function.name.clone(),
+        });
     }
     for call in a.calls() {
         if call.callee_index == call.caller_index {
