@@ -1,4 +1,4 @@
-//! The rules, one file each. A rule reads the crate through the shared [`Analysis`] (calls
+//! The rules, one file each. A rule reads the crate through the shared `Analysis` (calls
 //! resolved, call summaries, the order edges) and never through another rule.
 
 use crate::analysis::Analysis;
