@@ -98,7 +98,16 @@ struct Acquisitions {
     found: Option<(TokenStream, String)>,
 }
 
+/// Only what runs in the body itself, while the caller's lock is held, can self-deadlock: a
+/// closure or an `async` block runs later (maybe on another thread, after the lock is released),
+/// and a nested item is another function.
 impl<'ast> Visit<'ast> for Acquisitions {
+    fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+
+    fn visit_expr_async(&mut self, _: &'ast syn::ExprAsync) {}
+
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
         let blocks =
             acquire_method(&call.method.to_string(), call.args.len()).is_some_and(|m| m.blocks());

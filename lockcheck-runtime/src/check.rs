@@ -193,18 +193,20 @@ fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
             count: 1,
         });
         match outcome {
-            Insert::Known | Insert::Added => {
-                if !broken.is_empty() {
-                    raise(violation(
-                        ViolationKind::RankOrder {
-                            held: h.lock_use(),
-                            declared: broken,
-                        },
-                        a.lock_use(),
-                    ));
-                }
+            Insert::Known | Insert::Added if broken.is_empty() => {
                 let edge = h.key.edge_bits(a.key);
                 held::with_state(|s| s.learn(edge));
+            }
+            Insert::Known | Insert::Added => {
+                // Never cached: every acquisition against the declared order is checked again,
+                // so a capture sees each one (the report itself is still made once per process).
+                raise(violation(
+                    ViolationKind::RankOrder {
+                        held: h.lock_use(),
+                        declared: broken,
+                    },
+                    a.lock_use(),
+                ));
             }
             Insert::Cycle(path) => {
                 // A cycle already reported costs its detection only, not a second report of
