@@ -21,10 +21,12 @@ use std::panic::Location;
 use crate::class::{self, ClassId, LazyClass, LockKey, MAX_SUBCLASSES};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
+use crate::instances::{self, InstanceEdge, Learned};
 use crate::violation::{self, raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
 use crate::{rank, report};
 
-/// The acquisition of the lock at `instance`, of `class` at nesting level `subclass`, at `site`.
+/// The acquisition of the lock whose class field is `class`, at nesting level `subclass`, at
+/// `site`; `ty` names the lock's type (read only on the lock's first use).
 ///
 /// # Panics
 ///
@@ -33,23 +35,25 @@ use crate::{rank, report};
 #[track_caller]
 pub(crate) fn acquisition(
     class: &LazyClass,
-    instance: usize,
     mode: Mode,
     subclass: u8,
     site: &'static Location<'static>,
+    ty: impl FnOnce() -> &'static str,
 ) -> HeldLock {
     assert!(
         subclass < MAX_SUBCLASSES,
         "lockcheck: nesting level {subclass} is out of range (0..{MAX_SUBCLASSES})"
     );
-    let class = match class.cached_id() {
+    let id = match class.cached_id() {
         Some(id) => id,
-        None => first_use(class, site),
+        None => first_use(class, site, ty()),
     };
     HeldLock {
-        instance,
-        key: LockKey::new(class, subclass),
+        instance: class.instance(),
+        key: LockKey::new(id, subclass),
         mode,
+        site_class: !class.is_named(),
+        instance_ordered: false,
         site,
     }
 }
@@ -58,21 +62,52 @@ pub(crate) fn acquisition(
 /// when the environment asks for one.
 #[cold]
 #[inline(never)]
-fn first_use(class: &LazyClass, site: &'static Location<'static>) -> ClassId {
-    let id = class.resolve(site);
+fn first_use(class: &LazyClass, site: &'static Location<'static>, ty: &'static str) -> ClassId {
+    let id = class.resolve(site, ty);
     report::arm_exit_report();
     id
 }
 
+/// A lock is being dropped (or consumed by `into_inner`): its instance orders are forgotten,
+/// and if this thread still holds it (a guard leaked with `mem::forget`), that is lockdep's
+/// "held lock freed": reported, and the stale entry removed, so a new lock at the same address
+/// is never taken for this one.
+#[inline]
+pub(crate) fn lock_dropped(class: &LazyClass) {
+    let instance = class.instance();
+    if class.is_instance_ordered() {
+        instances::forget(instance);
+    }
+    let Some(mut s) = held::borrow_state() else {
+        return;
+    };
+    if s.held().iter().any(|h| h.instance == instance) {
+        let freed = s.mark_released(instance);
+        drop(s);
+        if let Some(h) = freed {
+            held_lock_freed(h);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn held_lock_freed(h: HeldLock) {
+    raise(violation(ViolationKind::HeldLockFreed, h.lock_use()));
+}
+
 /// What the lock should do after the checks.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) enum Verdict {
     /// Acquire as usual.
     Go,
     /// A recursive read: acquire only if it does not block (a writer may be queued).
     TryOnly,
-    /// Acquiring would self-deadlock: never attempt it.
-    Refuse,
+    /// This thread's held stack has an entry for this very lock: either it really holds it
+    /// (acquiring would self-deadlock) or the entry is stale, left by a lock that was moved and
+    /// freed while its guard was leaked, and a new lock now lives at its address. Try without
+    /// blocking: success tells the second case from the first.
+    HeldOrStale(HeldLock),
 }
 
 /// Forgets every learned order edge, and every violation reported; classes stay. The graph
@@ -111,6 +146,8 @@ fn violation(kind: ViolationKind, acquiring: LockUse) -> Violation {
 struct Findings {
     recursive: Option<HeldLock>,
     same_class: Option<HeldLock>,
+    /// Other instances of the acquired lock's site class: ordered per instance.
+    same_site: Vec<HeldLock>,
     /// Held locks whose edge into the new lock this thread has not seen accepted yet.
     unknown: Vec<HeldLock>,
 }
@@ -150,11 +187,14 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
     let mut f = Findings {
         recursive: None,
         same_class: None,
+        same_site: Vec::new(),
         unknown: Vec::new(),
     };
     for h in s.held() {
         if h.instance == a.instance {
             f.recursive = Some(*h);
+        } else if h.key == a.key && a.site_class {
+            f.same_site.push(*h);
         } else if h.key == a.key {
             f.same_class = Some(*h);
         } else if !s.has_learned(h.key.edge_bits(a.key)) {
@@ -165,23 +205,26 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
 }
 
 #[cold]
-fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
+#[track_caller]
+fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
     if let Some(h) = found.recursive {
+        if h.mode == Mode::Exclusive || a.mode == Mode::Exclusive {
+            return Verdict::HeldOrStale(h);
+        }
         raise(violation(
             ViolationKind::RecursiveLock { held: h.lock_use() },
             a.lock_use(),
         ));
-        return if h.mode == Mode::Shared && a.mode == Mode::Shared {
-            Verdict::TryOnly
-        } else {
-            Verdict::Refuse
-        };
+        return Verdict::TryOnly;
     }
     if let Some(h) = found.same_class {
         raise(violation(
             ViolationKind::SameClass { held: h.lock_use() },
             a.lock_use(),
         ));
+    }
+    for h in &found.same_site {
+        instance_order(h, a);
     }
     let ranks = rank::rank_table();
     for h in &found.unknown {
@@ -253,6 +296,73 @@ fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
     Verdict::Go
 }
 
+/// Learns the order between two instances of one site class (`held` then `a`); an inversion of
+/// an order learned earlier between them is a cycle, reported with both sites.
+#[cold]
+#[track_caller]
+fn instance_order(held: &HeldLock, a: &mut HeldLock) {
+    let thread = held::thread_name();
+    let edge = InstanceEdge {
+        from: held.instance,
+        to: a.instance,
+        from_site: held.site,
+        to_site: a.site,
+        thread,
+    };
+    let path = match instances::learn(edge) {
+        Learned::Consistent => {
+            // Both instances now have orders their locks must forget when dropped.
+            a.instance_ordered = true;
+            held::with_state(|s| s.mark_instance_ordered(held.instance));
+            return;
+        }
+        Learned::Inversion(path) => path,
+    };
+    // Known by its sites: instances are addresses, which are reused.
+    let site_word = |e: &InstanceEdge| {
+        (e.from_site as *const Location<'static> as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            ^ (e.to_site as *const Location<'static> as u64)
+    };
+    let all: Vec<InstanceEdge> = std::iter::once(edge).chain(path).collect();
+    let first = violation::first_sight_of_cycle(all.iter().map(site_word));
+    if !first && !violation::capturing() {
+        return;
+    }
+    // Instances are told apart by their place in the cycle: `#1`, `#2`, ...
+    let class = class::key_name(a.key);
+    let mut order: Vec<usize> = Vec::new();
+    let mut label = |addr: usize| -> Cow<'static, str> {
+        let n = match order.iter().position(|&x| x == addr) {
+            Some(i) => i + 1,
+            None => {
+                order.push(addr);
+                order.len()
+            }
+        };
+        Cow::Owned(format!("{class} #{n}"))
+    };
+    let cycle = all
+        .iter()
+        .map(|e| OrderEdge {
+            from: label(e.from),
+            to: label(e.to),
+            site: Site::from(e.to_site),
+            from_site: Site::from(e.from_site),
+            thread: Cow::Borrowed(e.thread),
+        })
+        .collect();
+    violation::raise_seen(
+        violation(
+            ViolationKind::OrderCycle {
+                cycle,
+                declared: Vec::new(),
+            },
+            a.lock_use(),
+        ),
+        first,
+    );
+}
+
 /// Records that the lock is now held.
 #[inline]
 fn after_acquire(a: &HeldLock) {
@@ -260,23 +370,29 @@ fn after_acquire(a: &HeldLock) {
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
-/// always the top one.
+/// always the top one. Returns whether the released entry got an instance order while held:
+/// the guard then marks its lock, which must forget the order when dropped.
 #[inline]
-pub(crate) fn release(instance: usize) {
+pub(crate) fn release(instance: usize) -> bool {
     let Some(mut s) = held::borrow_state() else {
-        return;
+        return false;
     };
-    if !s.mark_released_top(instance) {
-        drop(s);
-        release_out_of_order(instance);
+    match s.mark_released_top(instance) {
+        Some(h) => h.instance_ordered,
+        None => {
+            drop(s);
+            release_out_of_order(instance)
+        }
     }
 }
 
 /// A guard dropped while locks taken after it are still held.
 #[cold]
 #[inline(never)]
-fn release_out_of_order(instance: usize) {
-    held::with_state(|s| s.mark_released(instance));
+fn release_out_of_order(instance: usize) -> bool {
+    held::with_state(|s| s.mark_released(instance))
+        .flatten()
+        .is_some_and(|h| h.instance_ordered)
 }
 
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
@@ -298,8 +414,10 @@ pub(crate) fn refuse(a: &HeldLock) -> ! {
 }
 
 /// The whole protocol for a blocking acquisition. Inlined into each lock call: the fast path
-/// (see [`check_and_push`]) and the real acquisition; anything else is out of line.
+/// (see [`check_and_push`]) and the real acquisition; anything else is out of line. A panic it
+/// raises (a violation under the default action) points at the user's acquisition.
 #[inline(always)]
+#[track_caller]
 pub(crate) fn acquire<G>(
     a: HeldLock,
     try_acquire: impl FnOnce() -> Option<G>,
@@ -315,15 +433,16 @@ pub(crate) fn acquire<G>(
 /// class already held, a recursive acquisition.
 #[cold]
 #[inline(never)]
+#[track_caller]
 fn acquire_checked<G>(
-    a: HeldLock,
+    mut a: HeldLock,
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
     let Some(found) = held::with_state(|s| findings(s, &a)) else {
         return acquire();
     };
-    match slow_checks(&a, found) {
+    match slow_checks(&mut a, found) {
         Verdict::Go => {}
         Verdict::TryOnly => match try_acquire() {
             Some(g) => {
@@ -332,7 +451,22 @@ fn acquire_checked<G>(
             }
             None => refuse(&a),
         },
-        Verdict::Refuse => refuse(&a),
+        Verdict::HeldOrStale(h) => match try_acquire() {
+            Some(g) => {
+                // Free, so not held: the entry was stale. Its lock was freed while held.
+                held::with_state(|s| s.mark_released(h.instance));
+                held_lock_freed(h);
+                after_acquire(&a);
+                return g;
+            }
+            None => {
+                raise(violation(
+                    ViolationKind::RecursiveLock { held: h.lock_use() },
+                    a.lock_use(),
+                ));
+                refuse(&a)
+            }
+        },
     }
     let g = acquire();
     after_acquire(&a);
@@ -350,11 +484,12 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
 /// A lock taken again after a `Condvar` wait: checked against what is held now (the real
 /// acquisition already happened inside the wait, so a finding is reported, not prevented),
 /// then pushed again with the wait's site.
+#[track_caller]
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
-    let a = HeldLock { site, ..h };
+    let mut a = HeldLock { site, ..h };
     if check_and_push(&a) == Fast::Slow {
         if let Some(found) = held::with_state(|s| findings(s, &a)) {
-            let _ = slow_checks(&a, found);
+            let _ = slow_checks(&mut a, found);
         }
         after_acquire(&a);
     }

@@ -1,10 +1,23 @@
 //! Lock classes: what the order graph is learned over.
 //!
 //! As in Linux lockdep, order is learned per *class*, not per lock instance, so one observed
-//! order covers every lock of the class. A lock's class is its construction site (the caller of
-//! `Mutex::new`, through `#[track_caller]`), or its name when it was built with `named`: every
-//! lock named alike shares one class. Class ids are handed out once and never recycled, so a
-//! lock that is created and dropped a million times costs one class, not a million.
+//! order covers every lock of the class. A lock's class is
+//!
+//! - its **name**, when it was built with `named`: every lock named alike shares one class, with
+//!   lockdep's semantics (two of them nested is reported unless `lock_nested` says so);
+//! - otherwise its **construction site** (the caller of `Mutex::new`, through `#[track_caller]`)
+//!   **and its type** (`Mutex<Vec<u32>>`): the fields of a `#[derive(Default)]` struct share the
+//!   derive's site but not, as a rule, their type;
+//! - and when that site is not the user's code (a lock built inside the standard library:
+//!   `Arc::default()`, `.map(Mutex::new)`, `LazyLock::new(Mutex::default)`; or inside lockcheck
+//!   itself), the place the lock is **first locked** and its type instead: a path under
+//!   `/rustc/` names nothing a user can act on, and would make every such lock in the program one
+//!   class.
+//!
+//! Several instances of one site class nested inside each other (two fields of one derived
+//! struct, the locks a macro builds) are ordered per instance (`instances.rs`), not reported.
+//! Class ids are handed out once and never recycled, so a lock that is created and dropped a
+//! million times costs one class, not a million.
 //!
 //! Lock constructors are `const fn`, so they cannot register anything; the lock stores where its
 //! class comes from ([`ClassSource`]) and resolves it to a [`ClassId`] on first use, caching the id
@@ -72,14 +85,17 @@ pub(crate) enum ClassSource {
 /// A lock's class, stored in the lock in 16 bytes and resolved on first use.
 ///
 /// Layout: `ptr` points at the name's bytes or at the `Location`; the low half of `meta` is the
-/// name's length, or `SITE_TAG` for a location; the high half caches the resolved class id (0 while
-/// unresolved). Keeping the cache beside the source keeps `Mutex<u64>` at 32 bytes.
+/// name's length, or `SITE_TAG` for a location; bits 32..61 cache the resolved class id (0 while
+/// unresolved); bit 63 says this instance has orders of its own (`instances.rs`), so dropping
+/// it must forget them. Keeping all of it beside the source keeps `Mutex<u64>` at 32 bytes.
 pub(crate) struct LazyClass {
     ptr: *const u8,
     meta: AtomicU64,
 }
 
 const SITE_TAG: u64 = u32::MAX as u64;
+const ID_MASK: u64 = 0x3FFF_FFFF;
+const INSTANCE_ORDERED: u64 = 1 << 63;
 
 // SAFETY: `ptr` only ever points at `'static`, immutable data (a `&'static str` or a
 // `&'static Location<'static>`), which is `Sync`; `meta` is atomic.
@@ -120,28 +136,71 @@ impl LazyClass {
         }
     }
 
-    /// The class's name in reports, without registering it.
-    pub(crate) fn name_for_report(&self) -> String {
+    /// The class's name in reports, without registering it (`ty`: the lock's type name).
+    pub(crate) fn name_for_report(&self, ty: &str) -> String {
+        if let Some(id) = self.cached_id() {
+            return class_info(id).name.to_owned();
+        }
         match self.source() {
             ClassSource::Name(n) => n.to_owned(),
-            ClassSource::Site(s) => format!("{}:{}:{}", s.file(), s.line(), s.column()),
+            ClassSource::Site(s) => format!(
+                "{} at {}:{}:{}",
+                short_type_name(ty),
+                s.file(),
+                s.line(),
+                s.column()
+            ),
         }
+    }
+
+    /// The lock instance's identity while it is held: the address of its class field (the lock
+    /// cannot move while a guard borrows it).
+    #[inline(always)]
+    pub(crate) fn instance(&self) -> usize {
+        self as *const LazyClass as usize
+    }
+
+    /// The class field whose [`instance`](Self::instance) is `instance`.
+    ///
+    /// # Safety
+    ///
+    /// `instance` must come from a lock that is still borrowed (a live guard's).
+    pub(crate) unsafe fn of_instance<'a>(instance: usize) -> &'a LazyClass {
+        // SAFETY: the caller guarantees the lock, and so its class field, is alive and borrowed.
+        unsafe { &*(instance as *const LazyClass) }
     }
 
     /// The class id, once resolved. Hot path: one relaxed load.
     #[inline(always)]
     pub(crate) fn cached_id(&self) -> Option<ClassId> {
-        match (self.meta.load(Ordering::Relaxed) >> 32) as u32 {
+        match ((self.meta.load(Ordering::Relaxed) >> 32) & ID_MASK) as u32 {
             0 => None,
             id => Some(ClassId(id)),
         }
     }
 
+    /// Whether this lock was named (lockdep's class semantics) rather than placed by its site.
+    pub(crate) fn is_named(&self) -> bool {
+        matches!(self.source(), ClassSource::Name(_))
+    }
+
+    /// Marks this instance as having orders of its own, to forget when it is dropped.
+    pub(crate) fn mark_instance_ordered(&self) {
+        self.meta.fetch_or(INSTANCE_ORDERED, Ordering::Relaxed);
+    }
+
+    /// Whether this instance has orders of its own.
+    #[inline(always)]
+    pub(crate) fn is_instance_ordered(&self) -> bool {
+        self.meta.load(Ordering::Relaxed) & INSTANCE_ORDERED != 0
+    }
+
     /// The class id, registering the class the first time. `site` is where the lock is being
-    /// used; a named class remembers its first one.
+    /// used (a named class remembers its first one; a lock built outside the user's code is
+    /// placed there); `ty` is the lock's type name.
     #[cold]
-    pub(crate) fn resolve(&self, site: &'static Location<'static>) -> ClassId {
-        let id = registry_intern(self.source());
+    pub(crate) fn resolve(&self, site: &'static Location<'static>, ty: &'static str) -> ClassId {
+        let id = registry_intern(self.source(), site, ty);
         note_first_use(id, site);
         // Threads that race here all get the same id from the registry and store the same
         // bits, so whichever store lands last changes nothing.
@@ -153,7 +212,9 @@ impl LazyClass {
 /// What is known of one class, for reports.
 #[derive(Clone, Debug)]
 pub(crate) struct ClassInfo {
-    /// The name in reports: the given name, or `file:line:col` of the construction site.
+    /// The name in reports: the given name; or the lock's type and its construction site
+    /// (`Mutex<u32> at src/lib.rs:3:9`), or for a lock built outside the user's code the place it
+    /// was first locked (`Mutex<u32> first locked at src/lib.rs:8:5`).
     /// Leaked once per class: classes are never freed, and a report naming a class thousands of
     /// times then borrows the name instead of copying it.
     pub(crate) name: &'static str,
@@ -164,24 +225,86 @@ pub(crate) struct ClassInfo {
     pub(crate) site: Option<&'static Location<'static>>,
 }
 
+/// A site class's key: the place (construction, or first lock for a lock built outside the
+/// user's code), whether it is the first lock, and the lock's type name.
+type SiteKey = (&'static str, u32, u32, bool, &'static str);
+
 #[derive(Default)]
 struct Registry {
     by_name: HashMap<&'static str, ClassId>,
-    by_site: HashMap<(&'static str, u32, u32), ClassId>,
+    by_site: HashMap<SiteKey, ClassId>,
+}
+
+/// Whether a construction site is not the user's code: the standard library (`/rustc/<hash>/
+/// library/..`, or a locally built `library/..`) or lockcheck's own sources.
+pub(crate) fn built_outside_user_code(file: &str) -> bool {
+    let own_dir = file!().strip_suffix("class.rs").unwrap_or(file!());
+    file.starts_with("/rustc/")
+        || [
+            "library/core/src/",
+            "library/alloc/src/",
+            "library/std/src/",
+        ]
+        .iter()
+        .any(|lib| file.contains(lib))
+        || file.starts_with(own_dir)
+}
+
+/// A type name without its module paths: `lockcheck_runtime::sync::mutex::Mutex<alloc::vec::
+/// Vec<u32>>` → `Mutex<Vec<u32>>`.
+pub(crate) fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment = String::new();
+    let flush = |segment: &mut String, out: &mut String| {
+        out.push_str(segment.rsplit("::").next().unwrap_or(segment));
+        segment.clear();
+    };
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            segment.push(c);
+        } else {
+            flush(&mut segment, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut segment, &mut out);
+    out
 }
 
 static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
 /// Class infos by `ClassId::index`, append-only. Read by reports, written when a class is new.
 static CLASSES: RwLock<Vec<ClassInfo>> = RwLock::new(Vec::new());
 
-fn registry_intern(source: ClassSource) -> ClassId {
+fn registry_intern(
+    source: ClassSource,
+    used_at: &'static Location<'static>,
+    ty: &'static str,
+) -> ClassId {
+    // A site class is placed where the user's code is: its construction site, or its first lock.
+    // Its key and name are made before the registry is locked: nothing allocates under it.
+    let placed = match source {
+        ClassSource::Name(name) => Err(name),
+        ClassSource::Site(built) => {
+            let (l, first) = if built_outside_user_code(built.file()) {
+                (used_at, true)
+            } else {
+                (built, false)
+            };
+            let how = if first { "first locked at" } else { "at" };
+            let name = format!(
+                "{} {how} {}:{}:{}",
+                short_type_name(ty),
+                l.file(),
+                l.line(),
+                l.column()
+            );
+            Ok(((l.file(), l.line(), l.column(), first, ty), l, name))
+        }
+    };
     let mut reg = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
-    let existing = match source {
-        ClassSource::Name(name) => reg.by_name.get(name).copied(),
-        ClassSource::Site(site) => reg
-            .by_site
-            .get(&(site.file(), site.line(), site.column()))
-            .copied(),
+    let existing = match &placed {
+        Err(name) => reg.by_name.get(name).copied(),
+        Ok((key, ..)) => reg.by_site.get(key).copied(),
     };
     if let Some(id) = existing {
         return id;
@@ -194,24 +317,21 @@ fn registry_intern(source: ClassSource) -> ClassId {
         "lockcheck: more than {MAX_CLASS_ID} lock classes"
     );
     let id = ClassId(next);
-    let info = match source {
-        ClassSource::Name(name) => {
+    let info = match placed {
+        Ok((key, site, name)) => {
+            reg.by_site.insert(key, id);
+            ClassInfo {
+                name: Box::leak(name.into_boxed_str()),
+                named: false,
+                site: Some(site),
+            }
+        }
+        Err(name) => {
             reg.by_name.insert(name, id);
             ClassInfo {
                 name,
                 named: true,
                 site: None,
-            }
-        }
-        ClassSource::Site(site) => {
-            reg.by_site
-                .insert((site.file(), site.line(), site.column()), id);
-            ClassInfo {
-                name: Box::leak(
-                    format!("{}:{}:{}", site.file(), site.line(), site.column()).into_boxed_str(),
-                ),
-                named: false,
-                site: Some(site),
             }
         }
     };

@@ -58,10 +58,17 @@ impl Mode {
 /// One acquisition: an entry of the held stack, and what the protocol checks before it is one.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HeldLock {
-    /// The lock instance's address (stable while it is held: a guard borrows it).
+    /// The lock instance's identity: the address of its class field (stable while it is held: a
+    /// guard borrows the lock).
     pub(crate) instance: usize,
     pub(crate) key: LockKey,
     pub(crate) mode: Mode,
+    /// Its class comes from a construction site, not a name: two instances nested are ordered
+    /// per instance (`instances.rs`), not reported.
+    pub(crate) site_class: bool,
+    /// This instance got an instance order while held: its lock must forget it when dropped
+    /// (the guard marks the lock on release).
+    pub(crate) instance_ordered: bool,
     /// Where it was taken.
     pub(crate) site: &'static Location<'static>,
 }
@@ -210,16 +217,20 @@ impl ThreadState {
         let _ = REAPER.try_with(|_| ());
     }
 
-    /// Records the release of the lock at `instance` when it is the top entry (the usual case);
-    /// `false` otherwise.
+    /// Records the release of the lock at `instance` when it is the top entry (the usual case),
+    /// returning the entry; `None` otherwise.
     #[inline(always)]
-    pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
+    pub(crate) fn mark_released_top(&mut self, instance: usize) -> Option<HeldLock> {
         match self.held.last() {
-            Some(h) if h.instance == instance => {
-                self.held.pop();
-                true
-            }
-            _ => false,
+            Some(h) if h.instance == instance => self.held.pop(),
+            _ => None,
+        }
+    }
+
+    /// Notes that the held lock at `instance` got an instance order.
+    pub(crate) fn mark_instance_ordered(&mut self, instance: usize) {
+        if let Some(h) = self.held.iter_mut().rev().find(|h| h.instance == instance) {
+            h.instance_ordered = true;
         }
     }
 

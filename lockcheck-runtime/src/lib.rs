@@ -69,6 +69,7 @@ mod class;
 mod contract;
 mod graph;
 mod held;
+mod instances;
 mod rank;
 mod report;
 mod sync;
@@ -96,4 +97,5 @@ pub const ENABLED: bool = cfg!(lockcheck_checks);
 pub mod __private {
     pub use crate::check::forget_learned_orders;
     pub use crate::contract::{assert_held, assert_not_held, excludes, requires, Contract};
+    pub use crate::instances::count as instance_orders_known;
 }

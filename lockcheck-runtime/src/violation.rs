@@ -128,6 +128,10 @@ pub enum ViolationKind {
     },
     /// A thread ended while holding locks (they stay locked for every other thread).
     ExitWhileHolding,
+    /// A lock was dropped while this thread still held it (its guard was leaked, with
+    /// `mem::forget` or a reference cycle): lockdep's "held lock freed". `acquiring` is the
+    /// lock, with the place it was taken.
+    HeldLockFreed,
     /// A function's lock contract was broken (`#[requires_lock]`, `assert_held!`, ...).
     Contract {
         /// The function or assertion that states the contract.
@@ -183,7 +187,7 @@ pub struct Violation {
 
 impl Violation {
     /// A short name for the kind: `order-cycle`, `recursive-lock`, `same-class`, `rank-order`,
-    /// `exit-while-holding`, `contract`.
+    /// `exit-while-holding`, `held-lock-freed`, `contract`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ViolationKind::OrderCycle { .. } => "order-cycle",
@@ -191,6 +195,7 @@ impl Violation {
             ViolationKind::SameClass { .. } => "same-class",
             ViolationKind::RankOrder { .. } => "rank-order",
             ViolationKind::ExitWhileHolding => "exit-while-holding",
+            ViolationKind::HeldLockFreed => "held-lock-freed",
             ViolationKind::Contract { .. } => "contract",
         }
     }
@@ -214,6 +219,9 @@ impl Violation {
             ViolationKind::ExitWhileHolding => {
                 let held: Vec<String> = self.held.iter().map(|h| h.site.to_string()).collect();
                 format!("exit {}", held.join(" "))
+            }
+            ViolationKind::HeldLockFreed => {
+                format!("freed {} {}", self.acquiring.class, self.acquiring.site)
             }
             ViolationKind::Contract {
                 function,
@@ -398,7 +406,9 @@ fn edge_set_hash(edges: impl Iterator<Item = u64>) -> (u64, u64) {
     })
 }
 
-/// Hands a violation to whoever should have it. Called with no checker state borrowed.
+/// Hands a violation to whoever should have it. Called with no checker state borrowed. A panic
+/// it raises points at the first caller that is not `#[track_caller]`: the user's acquisition.
+#[track_caller]
 pub(crate) fn raise(v: Violation) {
     let first = match v.dedup_key() {
         Some(key) => SEEN
@@ -412,6 +422,7 @@ pub(crate) fn raise(v: Violation) {
 
 /// As [`raise`], for a violation whose first-ness the caller already knows (a cycle, from
 /// [`first_sight_of_cycle`]).
+#[track_caller]
 pub(crate) fn raise_seen(v: Violation, first: bool) {
     let v = Arc::new(v);
     if first {

@@ -120,7 +120,7 @@ fn violation(out: &mut String, v: &Violation) {
             out.push_str(",\"declared\":");
             declared_list(out, declared);
         }
-        ViolationKind::ExitWhileHolding => {}
+        ViolationKind::ExitWhileHolding | ViolationKind::HeldLockFreed => {}
         ViolationKind::Contract {
             function,
             lock,

@@ -315,6 +315,30 @@ impl fmt::Display for Violation {
                 )?;
                 held_list(f, &self.held, &[])
             }
+            ViolationKind::HeldLockFreed => {
+                writeln!(
+                    f,
+                    "lockcheck: held lock freed: thread `{}` still holds `{}`, which is being dropped",
+                    self.thread, self.acquiring.class
+                )?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "    {:<28} taken at {}",
+                    format!("`{}`", self.acquiring.class),
+                    self.acquiring.site
+                )?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  its guard was never dropped (`mem::forget`, a leak): the lock is gone while"
+                )?;
+                writeln!(
+                    f,
+                    "  still locked; lockcheck forgets it, so a new lock at its address is not it"
+                )?;
+                held_list(f, &self.held, &[])
+            }
             ViolationKind::Contract {
                 function,
                 lock,

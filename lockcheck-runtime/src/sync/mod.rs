@@ -18,7 +18,11 @@ macro_rules! guard_impls {
                 // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
                 unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
                 #[cfg(lockcheck_checks)]
-                $crate::check::release(self.instance);
+                if $crate::check::release(self.instance) {
+                    // SAFETY: this guard still borrows the lock whose class field `instance` is.
+                    unsafe { $crate::class::LazyClass::of_instance(self.instance) }
+                        .mark_instance_ordered();
+                }
             }
         }
 
@@ -61,11 +65,3 @@ mod rwlock;
 pub use condvar::Condvar;
 pub use mutex::{Mutex, MutexGuard};
 pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
-
-/// A lock's identity while it is held: its address. A guard borrows the lock, so the address
-/// cannot change while it is held.
-#[cfg(lockcheck_checks)]
-#[inline]
-fn instance_of<T: ?Sized>(lock: &T) -> usize {
-    lock as *const T as *const () as usize
-}

@@ -90,9 +90,26 @@ impl<T> Mutex<T> {
     /// assert_eq!(m.into_inner(), "x");
     /// ```
     pub fn into_inner(self) -> T {
-        self.inner
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+        #[cfg(lockcheck_checks)]
+        let inner = {
+            check::lock_dropped(&self.class);
+            let this = ManuallyDrop::new(self);
+            // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly
+            // once; the other field (the class) needs no drop.
+            unsafe { std::ptr::read(&this.inner) }
+        };
+        #[cfg(not(lockcheck_checks))]
+        let inner = self.inner;
+        inner.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Dropping a lock forgets its instance orders, and reports it if this thread still holds it.
+#[cfg(lockcheck_checks)]
+impl<T: ?Sized> Drop for Mutex<T> {
+    #[inline]
+    fn drop(&mut self) {
+        check::lock_dropped(&self.class);
     }
 }
 
@@ -208,7 +225,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn is_held(&self) -> bool {
         #[cfg(lockcheck_checks)]
         {
-            held::holds_instance(super::instance_of(self))
+            held::holds_instance(self.class.instance())
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -248,7 +265,7 @@ impl<T: ?Sized> Mutex<T> {
         MutexGuard {
             inner: ManuallyDrop::new(g),
             #[cfg(lockcheck_checks)]
-            instance: super::instance_of(self),
+            instance: self.class.instance(),
         }
     }
 
@@ -256,7 +273,7 @@ impl<T: ?Sized> Mutex<T> {
     pub(crate) fn class_name_for_report(&self) -> String {
         #[cfg(lockcheck_checks)]
         {
-            self.class.name_for_report()
+            self.class.name_for_report(std::any::type_name::<Self>())
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -270,10 +287,10 @@ impl<T: ?Sized> Mutex<T> {
     fn acquisition(&self, subclass: u8) -> crate::held::HeldLock {
         check::acquisition(
             &self.class,
-            super::instance_of(self),
             Mode::Exclusive,
             subclass,
             std::panic::Location::caller(),
+            std::any::type_name::<Self>,
         )
     }
 }

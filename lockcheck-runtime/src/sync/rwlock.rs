@@ -96,9 +96,26 @@ impl<T> RwLock<T> {
     /// assert_eq!(l.into_inner(), 3);
     /// ```
     pub fn into_inner(self) -> T {
-        self.inner
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+        #[cfg(lockcheck_checks)]
+        let inner = {
+            check::lock_dropped(&self.class);
+            let this = ManuallyDrop::new(self);
+            // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly
+            // once; the other field (the class) needs no drop.
+            unsafe { std::ptr::read(&this.inner) }
+        };
+        #[cfg(not(lockcheck_checks))]
+        let inner = self.inner;
+        inner.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Dropping a lock forgets its instance orders, and reports it if this thread still holds it.
+#[cfg(lockcheck_checks)]
+impl<T: ?Sized> Drop for RwLock<T> {
+    #[inline]
+    fn drop(&mut self) {
+        check::lock_dropped(&self.class);
     }
 }
 
@@ -284,7 +301,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn held_mode(&self) -> Option<Mode> {
         #[cfg(lockcheck_checks)]
         {
-            held::held_mode(super::instance_of(self))
+            held::held_mode(self.class.instance())
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -334,7 +351,7 @@ impl<T: ?Sized> RwLock<T> {
         RwLockReadGuard {
             inner: ManuallyDrop::new(g),
             #[cfg(lockcheck_checks)]
-            instance: super::instance_of(self),
+            instance: self.class.instance(),
         }
     }
 
@@ -343,7 +360,7 @@ impl<T: ?Sized> RwLock<T> {
         RwLockWriteGuard {
             inner: ManuallyDrop::new(g),
             #[cfg(lockcheck_checks)]
-            instance: super::instance_of(self),
+            instance: self.class.instance(),
         }
     }
 
@@ -351,7 +368,7 @@ impl<T: ?Sized> RwLock<T> {
     pub(crate) fn class_name_for_report(&self) -> String {
         #[cfg(lockcheck_checks)]
         {
-            self.class.name_for_report()
+            self.class.name_for_report(std::any::type_name::<Self>())
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -365,10 +382,10 @@ impl<T: ?Sized> RwLock<T> {
     fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held::HeldLock {
         check::acquisition(
             &self.class,
-            super::instance_of(self),
             mode,
             subclass,
             std::panic::Location::caller(),
+            std::any::type_name::<Self>,
         )
     }
 }
