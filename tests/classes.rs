@@ -247,3 +247,27 @@ fn locks_a_shim_builds() {
         vec![lt, lc]
     });
 }
+
+#[test]
+fn site_classes_in_json_and_dot_name_their_type_and_site_once() {
+    let (m, built) = (Mutex::new(0u8), line!());
+    drop(m.lock());
+    if !lockcheck::ENABLED {
+        return;
+    }
+    let site = format!("tests/classes.rs:{built}:");
+    let r = lockcheck::report();
+    let class = r
+        .classes
+        .iter()
+        .find(|c| c.name.starts_with("Mutex<u8> at ") && c.name.contains(&site))
+        .unwrap_or_else(|| panic!("no class for the lock built at line {built}"));
+    assert!(r.to_json().contains(&format!("\"name\":\"{}\"", class.name)));
+    let dot = r.to_dot();
+    let node = dot
+        .lines()
+        .find(|l| l.contains(&class.name))
+        .unwrap_or_else(|| panic!("{dot}"));
+    let label = node.split("label=").nth(1).unwrap_or_default();
+    assert_eq!(label.matches(&site).count(), 1, "{node}");
+}

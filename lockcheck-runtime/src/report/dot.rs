@@ -56,7 +56,8 @@ pub(super) fn to_dot(r: &Report) -> String {
         if let Some(rank) = c.rank {
             let _ = write!(label, "\nrank {rank}");
         }
-        if let Some(site) = &c.site {
+        // A site class's name already says where it is.
+        if let Some(site) = c.site.as_ref().filter(|s| !c.name.ends_with(&s.to_string())) {
             let _ = write!(label, "\n{site}");
         }
         let fill = if cycle_nodes.contains(c.name.as_str()) {
