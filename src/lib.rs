@@ -49,13 +49,13 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
-pub use lockcheck_macros::{excludes_lock, requires_lock};
+pub use lockcheck_macros::{excludes_lock, lock_ranks, requires_lock};
 pub use lockcheck_runtime::{
-    action, assert_held, assert_not_held, capture_violations, held_locks, lock_ranks, rank_table,
-    report, reported, set_action, set_rank_table, write_report, Action, Callback, ClassReport,
-    Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge,
-    RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard,
-    Site, Violation, ViolationKind, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
+    action, assert_held, assert_not_held, capture_violations, held_locks, rank_table, report,
+    reported, set_action, set_rank_table, write_report, Action, Callback, ClassReport, Condvar,
+    DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge, RankError,
+    RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard, Site,
+    Violation, ViolationKind, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
 };
 
 #[doc(hidden)]

@@ -262,7 +262,9 @@ fn site_classes_in_json_and_dot_name_their_type_and_site_once() {
         .iter()
         .find(|c| c.name.starts_with("Mutex<u8> at ") && c.name.contains(&site))
         .unwrap_or_else(|| panic!("no class for the lock built at line {built}"));
-    assert!(r.to_json().contains(&format!("\"name\":\"{}\"", class.name)));
+    assert!(r
+        .to_json()
+        .contains(&format!("\"name\":\"{}\"", class.name)));
     let dot = r.to_dot();
     let node = dot
         .lines()

@@ -4,6 +4,7 @@
 //! the declared rank tables. Test-only code (`#[cfg(test)]`) is skipped.
 
 use lockcheck_syntax::contract::{parse_attr, ContractKind, Need};
+use lockcheck_syntax::ranks::table_text;
 use syn::visit::Visit;
 
 use crate::guards;
@@ -151,8 +152,10 @@ impl Collector<'_> {
         {
             let span = Span::of_tokens(self.file, mac);
             let origin = self.krate.files[self.file].path.display().to_string();
-            let table = mac.tokens.to_string();
-            match lockcheck_ranks::RankTable::parse_at(&origin, span.line as u32, &table) {
+            // The table's own text, lines and `#` comments kept, as the macro reads it.
+            let (line, table) =
+                table_text(&mac.tokens).unwrap_or_else(|| (span.line, mac.tokens.to_string()));
+            match lockcheck_ranks::RankTable::parse_at(&origin, line as u32, &table) {
                 Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
                 Err(e) => self.krate.rank_errors.push((span, e.to_string())),
             }

@@ -10,6 +10,7 @@
 use proc_macro::TokenStream;
 
 mod expand;
+mod ranks;
 mod validate;
 
 use lockcheck_syntax::contract::{parse_args, ContractKind, LockArgs};
@@ -38,6 +39,20 @@ pub fn requires_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn excludes_lock(attr: TokenStream, item: TokenStream) -> TokenStream {
     contract(ContractKind::Excludes, attr, item)
+}
+
+/// Declares a lock rank table in Rust source, in the syntax of Go's `mklockrank.go`: each
+/// statement orders ranks (`a < b, c;`), `#` starts a comment to the end of its line, and every
+/// declaration keeps its own line in reports. The table is checked at compile time: a syntax
+/// error or a declared cycle is a compile error at its place.
+///
+/// Expands to `Result<lockcheck::RankTable, lockcheck::RankError>` (always `Ok` once it
+/// compiles, with this file and these lines as the places reports name).
+///
+/// See the `lockcheck` crate for examples.
+#[proc_macro]
+pub fn lock_ranks(input: TokenStream) -> TokenStream {
+    ranks::expand(input.into()).into()
 }
 
 fn contract(kind: ContractKind, attr: TokenStream, item: TokenStream) -> TokenStream {

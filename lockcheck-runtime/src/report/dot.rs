@@ -57,7 +57,11 @@ pub(super) fn to_dot(r: &Report) -> String {
             let _ = write!(label, "\nrank {rank}");
         }
         // A site class's name already says where it is.
-        if let Some(site) = c.site.as_ref().filter(|s| !c.name.ends_with(&s.to_string())) {
+        if let Some(site) = c
+            .site
+            .as_ref()
+            .filter(|s| !c.name.ends_with(&s.to_string()))
+        {
             let _ = write!(label, "\n{site}");
         }
         let fill = if cycle_nodes.contains(c.name.as_str()) {
