@@ -13,6 +13,7 @@ use lockcheck_syntax::contract::{ContractKind, LockArgs, Need};
 pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
     let attr_span = Span::call_site();
     let name = func.sig.ident.to_string();
+    let is_async = func.sig.asyncness.is_some();
     let checks = args.locks.iter().map(|lock| {
         let expr = &lock.expr;
         // Spanned at the expression, so a type that is not a lock is reported there.
@@ -41,6 +42,7 @@ pub(crate) fn expand(args: &LockArgs, func: ItemFn) -> TokenStream {
                     file: ::core::file!(),
                     line: ::core::line!(),
                     column: ::core::column!(),
+                    is_async: #is_async,
                 },
             );
         }

@@ -111,6 +111,8 @@ pub struct Contract {
     pub line: u32,
     /// Column of the statement.
     pub column: u32,
+    /// The function is an `async fn`: checked at its first poll, whose caller is the executor.
+    pub is_async: bool,
 }
 
 /// Checks that `lock` is held as `contract` requires; reports a violation otherwise.
@@ -164,10 +166,12 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
     };
     let (site, caller) = match at {
         Some(l) => (Site::from(l), None),
-        None => match call_site_of(c.function) {
-            Some((site, caller)) => (site, caller),
-            None => (contract_site.clone(), None),
-        },
+        // Polled by an executor: no frame of the task's spawner is on the stack.
+        None if c.is_async => (contract_site.clone(), None),
+        None => {
+            let (site, caller) = call_site_of(c.function);
+            (site.unwrap_or_else(|| contract_site.clone()), caller)
+        }
     };
     raise(Violation {
         kind: ViolationKind::Contract {
@@ -178,6 +182,7 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
             mode: c.mode,
             contract_site,
             caller,
+            asynchronous: c.is_async,
         },
         thread: held::thread_name().to_owned(),
         acquiring: LockUse {
@@ -190,11 +195,11 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
 }
 
 /// Where `function` was called from, and by which function, read off a backtrace. Only on a
-/// broken contract (a backtrace costs milliseconds); `None` without debug info, or when the
-/// frames were inlined away.
-fn call_site_of(function: &str) -> Option<(Site, Option<String>)> {
+/// broken contract (a backtrace costs milliseconds). The place is `None` without line tables
+/// (release builds: the caller's name may still be there); both are `None` when the frames were
+/// inlined away.
+fn call_site_of(function: &str) -> (Option<Site>, Option<String>) {
     let bt = std::backtrace::Backtrace::force_capture().to_string();
-    let cwd = std::env::current_dir().ok();
     // Frames read: "  N: symbol" then "             at path:line:col".
     let mut frames: Vec<(String, Option<String>)> = Vec::new();
     for line in bt.lines() {
@@ -218,11 +223,23 @@ fn call_site_of(function: &str) -> Option<(Site, Option<String>)> {
             .unwrap_or(no_generics)
             .to_owned()
     };
-    let at = frames
+    let Some(at) = frames
         .iter()
-        .position(|(sym, _)| !sym.contains("{{closure}}") && last_segment(sym) == function)?;
-    let (caller_sym, loc) = frames.get(at + 1)?;
-    let loc = loc.as_ref()?;
+        .position(|(sym, _)| !sym.contains("{{closure}}") && last_segment(sym) == function)
+    else {
+        return (None, None);
+    };
+    let Some((caller_sym, loc)) = frames.get(at + 1) else {
+        return (None, None);
+    };
+    // Without line tables (release builds) the caller's name is all there is.
+    let caller = Some(last_segment(caller_sym));
+    (loc.as_deref().and_then(parse_site), caller)
+}
+
+/// `path:line:col` as a backtrace prints it, relative to the current directory when inside it.
+fn parse_site(loc: &str) -> Option<Site> {
+    let cwd = std::env::current_dir().ok();
     let mut parts = loc.rsplitn(3, ':');
     let column = parts.next()?.parse().ok()?;
     let line = parts.next()?.parse().ok()?;
@@ -236,15 +253,11 @@ fn call_site_of(function: &str) -> Option<(Site, Option<String>)> {
     if let Some(rel) = file.strip_prefix("./") {
         file = rel.to_owned();
     }
-    let caller = last_segment(caller_sym);
-    Some((
-        Site {
-            file: file.into(),
-            line,
-            column,
-        },
-        Some(caller),
-    ))
+    Some(Site {
+        file: file.into(),
+        line,
+        column,
+    })
 }
 
 /// Asserts that the current thread holds a lock: the same check and report as
@@ -335,6 +348,7 @@ macro_rules! __assert_contract {
                     file: ::core::file!(),
                     line: ::core::line!(),
                     column: ::core::column!(),
+                    is_async: false,
                 },
             )
         }

@@ -149,6 +149,9 @@ pub enum ViolationKind {
         /// The function that made the call, when it could be found (the call site itself is
         /// the violation's `acquiring.site`).
         caller: Option<String>,
+        /// The contract is on an `async fn`: checked at its first poll, whose caller is the
+        /// executor, so the call site is the contract's own.
+        asynchronous: bool,
     },
 }
 
@@ -227,11 +230,19 @@ impl Violation {
                 function,
                 lock,
                 contract_site,
+                caller,
                 ..
-            } => format!(
-                "contract {function} {lock} {contract_site} {}",
-                self.acquiring.site
-            ),
+            } => {
+                // Another call site, another caller (all a release build may know) or another
+                // held set is another report.
+                let held: Vec<&str> = self.held.iter().map(|h| h.class.as_str()).collect();
+                format!(
+                    "contract {function} {lock} {contract_site} {} {} [{}]",
+                    self.acquiring.site,
+                    caller.as_deref().unwrap_or("-"),
+                    held.join(",")
+                )
+            }
         })
     }
 }

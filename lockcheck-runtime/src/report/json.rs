@@ -129,6 +129,7 @@ fn violation(out: &mut String, v: &Violation) {
             mode: m,
             contract_site,
             caller,
+            asynchronous,
         } => {
             out.push_str(",\"function\":");
             string(out, function);
@@ -142,6 +143,7 @@ fn violation(out: &mut String, v: &Violation) {
             site(out, contract_site);
             out.push_str(",\"caller\":");
             opt_string(out, caller.as_deref());
+            let _ = write!(out, ",\"async\":{asynchronous}");
         }
     }
     out.push_str(",\"message\":");

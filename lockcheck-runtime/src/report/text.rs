@@ -347,6 +347,7 @@ impl fmt::Display for Violation {
                 mode,
                 contract_site,
                 caller,
+                asynchronous,
             } => {
                 let how = match mode {
                     Some(Mode::Shared) => " (for reading at least)",
@@ -369,10 +370,22 @@ impl fmt::Display for Violation {
                 } else {
                     format!(" (class `{class}`)")
                 };
-                if self.acquiring.site == *contract_site {
+                if *asynchronous {
                     writeln!(
                         f,
-                        "  in `{function}`, thread `{}`; the call site is unknown (no debug info)",
+                        "  in `{function}`, thread `{}`: an async fn, checked at its first poll \
+                         (its caller is the executor; the task that awaits it holds the locks)",
+                        self.thread
+                    )?;
+                } else if self.acquiring.site == *contract_site {
+                    let caller = caller
+                        .as_ref()
+                        .map(|c| format!(" from `{c}`"))
+                        .unwrap_or_default();
+                    writeln!(
+                        f,
+                        "  in `{function}`, called{caller}, thread `{}`; the call site is unknown \
+                         (no line tables in this build)",
                         self.thread
                     )?;
                 } else {
