@@ -255,7 +255,12 @@ fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
                 // A cycle already reported costs its detection only, not a second report of
                 // thousands of edges (unless a capture on this thread wants every occurrence).
                 let edges = path.iter().map(|(f, t, _)| f.edge_bits(*t));
-                let first = violation::first_sight_of_cycle(edges.chain([h.key.edge_bits(a.key)]));
+                let first = violation::first_sight_of_cycle(edges.chain([h.key.edge_bits(a.key)]))
+                    && violation::first_sight_of_inversion(
+                        h.key.edge_bits(a.key),
+                        a.site,
+                        path.iter().map(|(f, _, _)| f.as_u32()),
+                    );
                 if !first && !violation::capturing() {
                     continue;
                 }

@@ -69,6 +69,10 @@ impl LockKey {
     pub(crate) fn subclass(self) -> u8 {
         (self.0 & 7) as u8
     }
+    /// The key as one word.
+    pub(crate) fn as_u32(self) -> u32 {
+        self.0
+    }
     /// The pair `self -> to` as one word, for the per-thread cache of known edges.
     pub(crate) fn edge_bits(self, to: LockKey) -> u64 {
         (u64::from(self.0) << 32) | u64::from(to.0)

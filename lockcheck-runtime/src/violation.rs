@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::panic::Location;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
@@ -289,6 +289,10 @@ static ACTION: RwLock<Option<Action>> = RwLock::new(None);
 static SEEN: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
 /// Cycles seen so far, each as a 128-bit hash of its edge set.
 static SEEN_CYCLES: Mutex<BTreeSet<(u64, u64)>> = Mutex::new(BTreeSet::new());
+/// Inversions reported so far: per closing edge and acquisition site, the locks of each cycle
+/// reported there.
+#[allow(clippy::type_complexity)]
+static SEEN_INVERSIONS: Mutex<BTreeMap<(u64, usize), Vec<Vec<u32>>>> = Mutex::new(BTreeMap::new());
 /// Every distinct violation, first occurrence first; shared, so a long cycle is not copied.
 static REPORTED: Mutex<Vec<Arc<Violation>>> = Mutex::new(Vec::new());
 
@@ -376,6 +380,10 @@ pub(crate) fn forget_reported() {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clear();
+    SEEN_INVERSIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clear();
     REPORTED
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -397,6 +405,33 @@ pub(crate) fn first_sight_of_cycle(edges: impl Iterator<Item = u64>) -> bool {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .insert(key)
+}
+
+/// Whether a cycle closed by `closing` (an edge word) at `site`, through the locks `nodes`, is a
+/// new inversion there; remembers it. It is not when an earlier report at that same acquisition
+/// already went through all of its locks: the same inverted call site, whose cycle only got
+/// shorter because a more direct order was learned since (one place, one report). A cycle
+/// through a lock not seen there before is new.
+pub(crate) fn first_sight_of_inversion(
+    closing: u64,
+    site: &'static Location<'static>,
+    nodes: impl Iterator<Item = u32>,
+) -> bool {
+    let mut nodes: Vec<u32> = nodes.collect();
+    nodes.sort_unstable();
+    nodes.dedup();
+    let key = (closing, site as *const Location<'static> as usize);
+    let mut seen = SEEN_INVERSIONS
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let earlier = seen.entry(key).or_default();
+    let covered = earlier
+        .iter()
+        .any(|e| nodes.iter().all(|n| e.binary_search(n).is_ok()));
+    if !covered {
+        earlier.push(nodes);
+    }
+    !covered
 }
 
 /// A hash of a set of edges that does not depend on their order: two sums of independent mixes
