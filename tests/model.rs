@@ -4,14 +4,15 @@
 //! try_lock / read / write / out-of-order release, declared ranks on some classes — through the
 //! real runtime (each simulated thread is a real thread, driven one operation at a time) and
 //! through a small brute-force reference: explicit reachability over the set of edges learned so
-//! far. Every acquisition must be reported exactly when the reference says so, with a cycle that
+//! far, with each edge's gate (the classes held at every observation of it: a cycle every walk
+//! back of which is guarded by one of them is not reported until it is not). Every acquisition must be reported exactly when the reference says so, with a cycle that
 //! is a real shortest path of the reference graph, and at the end the learned graph must hold
 //! exactly the reference's edges. Shrunk failures are kept in `tests/model.proptest-regressions`.
 //!
 //! This binary holds one test: it installs rank tables, which are process-wide.
 #![cfg(any(debug_assertions, feature = "release-checks"))]
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -78,9 +79,14 @@ struct Held {
 struct Reference {
     /// Learned edges between classes.
     edges: BTreeSet<(usize, usize)>,
+    /// Each learned edge's gate: the other classes held at every observation of it.
+    gates: BTreeMap<(usize, usize), BTreeSet<usize>>,
+    /// Edges that closed only guarded cycles, with the gate of their observations.
+    kept: BTreeMap<(usize, usize), BTreeSet<usize>>,
     held: [Vec<Held>; THREADS],
-    /// The edges each thread has seen accepted (the runtime's per-thread cache).
-    known: [BTreeSet<(usize, usize)>; THREADS],
+    /// The edges each thread has seen accepted (the runtime's per-thread cache), each known
+    /// only while the thread holds its gate (empty for most).
+    known: [BTreeMap<(usize, usize), BTreeSet<usize>>; THREADS],
 }
 
 /// What the reference expects of one acquisition.
@@ -111,6 +117,49 @@ impl Reference {
             }
         }
         None
+    }
+
+    /// The length of a shortest walk `from ⇝ to` over the learned edges that, for every class of
+    /// `gate`, goes through an edge whose gate lacks it (an unguarded way back); `None` if every
+    /// walk is guarded.
+    fn unguarded(&self, from: usize, to: usize, gate: &BTreeSet<usize>) -> Option<usize> {
+        let gate: Vec<usize> = gate.iter().copied().collect();
+        let start = (from, vec![false; gate.len()]);
+        let mut seen = BTreeSet::from([start.clone()]);
+        let mut queue = VecDeque::from([(start, 0)]);
+        while let Some(((n, escaped), d)) = queue.pop_front() {
+            for &(a, b) in &self.edges {
+                if a != n {
+                    continue;
+                }
+                let edge_gate = &self.gates[&(a, b)];
+                let next: Vec<bool> = gate
+                    .iter()
+                    .zip(&escaped)
+                    .map(|(g, e)| *e || !edge_gate.contains(g))
+                    .collect();
+                if b == to && next.iter().all(|e| *e) {
+                    return Some(d + 1);
+                }
+                if seen.insert((b, next.clone())) {
+                    queue.push_back(((b, next), d + 1));
+                }
+            }
+        }
+        None
+    }
+
+    /// The kept closing edges that now close an unguarded cycle: taken out, with its length.
+    fn opened(&mut self) -> Vec<((usize, usize), usize)> {
+        let kept: Vec<_> = self.kept.clone().into_iter().collect();
+        let mut opened = Vec::new();
+        for ((from, to), gate) in kept {
+            if let Some(d) = self.unguarded(to, from, &gate) {
+                self.kept.remove(&(from, to));
+                opened.push(((from, to), d));
+            }
+        }
+        opened
     }
 
     /// Whether another thread holds `lock` in a mode that makes this acquisition block or fail.
@@ -271,41 +320,75 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                     // A thread checks ranks and the graph only for an edge it has not seen
                     // accepted before (its cache); an edge that closes a cycle is never accepted,
                     // and one against the declared ranks never enters the cache.
+                    let held_classes: BTreeSet<usize> = model.held[thread]
+                        .iter()
+                        .map(|h| specs[h.lock].class)
+                        .collect();
                     for h in model.held[thread].clone() {
                         let hc = specs[h.lock].class;
                         if hc == class {
                             expect.same_class = true;
                             continue;
                         }
-                        if model.known[thread].contains(&(hc, class)) {
+                        let e = (hc, class);
+                        if model.known[thread]
+                            .get(&e)
+                            .is_some_and(|g| g.is_subset(&held_classes))
+                        {
                             continue;
                         }
+                        // The other classes held: the edge's gate can only be among them.
+                        let others: BTreeSet<usize> = held_classes
+                            .iter()
+                            .copied()
+                            .filter(|&c| c != hc && c != class)
+                            .collect();
                         // Against the ranks: its own report, unless the edge also closes a
                         // cycle, whose report then says both.
                         let rank =
                             rank_table.orders(&class_name(case, class), &class_name(case, hc));
-                        // An edge against the ranks is never cached: it is checked (and
-                        // captured) again every time.
-                        if model.edges.contains(&(hc, class)) {
+                        if model.edges.contains(&e) {
+                            let gate: BTreeSet<usize> =
+                                model.gates[&e].intersection(&others).copied().collect();
+                            let weakened = gate.len() < model.gates[&e].len();
+                            model.gates.insert(e, gate.clone());
+                            if weakened {
+                                for ((from, _), d) in model.opened() {
+                                    expect.cycles.insert((from, d));
+                                }
+                            }
+                            // An edge against the declared ranks never enters the cache: it is
+                            // checked (and captured) again every time.
                             if rank {
-                                expect.rank.insert((hc, class));
+                                expect.rank.insert(e);
                             } else {
-                                model.known[thread].insert((hc, class));
+                                model.known[thread].insert(e, gate);
                             }
                             continue;
                         }
-                        match model.distance(class, hc) {
-                            Some(d) => {
-                                expect.cycles.insert((hc, d));
-                            }
-                            None => {
-                                if rank {
-                                    expect.rank.insert((hc, class));
-                                } else {
-                                    model.known[thread].insert((hc, class));
+                        if model.distance(class, hc).is_some() {
+                            let gate: BTreeSet<usize> = match model.kept.get(&e) {
+                                Some(k) => others.intersection(k).copied().collect(),
+                                None => others.clone(),
+                            };
+                            match model.unguarded(class, hc, &gate) {
+                                Some(d) => {
+                                    model.kept.remove(&e);
+                                    expect.cycles.insert((hc, d));
                                 }
-                                model.edges.insert((hc, class));
+                                None => {
+                                    model.kept.insert(e, gate.clone());
+                                    model.known[thread].insert(e, gate);
+                                }
                             }
+                            continue;
+                        }
+                        model.edges.insert(e);
+                        model.gates.insert(e, others.clone());
+                        if rank {
+                            expect.rank.insert(e);
+                        } else {
+                            model.known[thread].insert(e, others);
                         }
                     }
                 }

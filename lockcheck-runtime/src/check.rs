@@ -19,10 +19,13 @@ use std::borrow::Cow;
 use std::panic::Location;
 
 use crate::class::{self, ClassId, LazyClass, LockKey, MAX_SUBCLASSES};
+use crate::gates::{self, GatedCycle};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
 use crate::instances::{self, InstanceEdge, Learned};
-use crate::violation::{self, raise, LockUse, OrderEdge, Site, Violation, ViolationKind};
+use crate::violation::{
+    self, raise, BrokenGate, LockUse, OrderEdge, Site, Violation, ViolationKind,
+};
 use crate::{rank, report};
 
 /// The acquisition of the lock whose class field is `class`, at nesting level `subclass`, at
@@ -116,6 +119,7 @@ pub(crate) enum Verdict {
 /// self-tests reset lockdep between cases).
 pub fn forget_learned_orders() {
     *graph::global() = graph::OrderGraph::default();
+    gates::forget();
     violation::forget_reported();
     rank::bump_epoch();
 }
@@ -148,6 +152,8 @@ struct Findings {
     same_class: Option<HeldLock>,
     /// Other instances of the acquired lock's site class: ordered per instance.
     same_site: Vec<HeldLock>,
+    /// Every held lock's key, for the gates of new edges.
+    held_keys: Vec<LockKey>,
     /// Held locks whose edge into the new lock this thread has not seen accepted yet.
     unknown: Vec<HeldLock>,
 }
@@ -188,6 +194,7 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
         recursive: None,
         same_class: None,
         same_site: Vec::new(),
+        held_keys: s.held().iter().map(|h| h.key).collect(),
         unknown: Vec::new(),
     };
     for h in s.held() {
@@ -229,76 +236,161 @@ fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
     let ranks = rank::rank_table();
     for h in &found.unknown {
         let broken = rank::broken_by(ranks.as_deref(), h.key, a.key);
-        let outcome = graph::global().insert(h.key, a.key, || EdgeInfo {
+        // The other locks held at this observation: the edge's gate can only be among them.
+        let others: Vec<LockKey> = found
+            .held_keys
+            .iter()
+            .copied()
+            .filter(|&k| k != h.key && k != a.key)
+            .collect();
+        let outcome = graph::global().insert(h.key, a.key, &others, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
             thread: held::thread_name(),
             count: 1,
+            gate: others.clone(),
         });
+        let edge = h.key.edge_bits(a.key);
         match outcome {
-            Insert::Known | Insert::Added if broken.is_empty() => {
-                let edge = h.key.edge_bits(a.key);
-                held::with_state(|s| s.learn(edge));
-            }
-            Insert::Known | Insert::Added => {
-                // Never cached: every acquisition against the declared order is checked again,
-                // so a capture sees each one (the report itself is still made once per process).
-                raise(violation(
-                    ViolationKind::RankOrder {
-                        held: h.lock_use(),
-                        declared: broken,
-                    },
-                    a.lock_use(),
-                ));
-            }
-            Insert::Cycle(path) => {
-                // A cycle already reported costs its detection only, not a second report of
-                // thousands of edges (unless a capture on this thread wants every occurrence).
-                let edges = path.iter().map(|(f, t, _)| f.edge_bits(*t));
-                let first = violation::first_sight_of_cycle(edges.chain([h.key.edge_bits(a.key)]))
-                    && violation::first_sight_of_inversion(
-                        h.key.edge_bits(a.key),
-                        a.site,
-                        path.iter().map(|(f, _, _)| f.as_u32()),
-                    );
-                if !first && !violation::capturing() {
-                    continue;
+            Insert::Known { gate, weakened } => {
+                if weakened {
+                    gate_broken_at(a);
                 }
-                // The cycle's edges: the new one, then the existing path back; every name read
-                // from the class table in one go (a cycle can be thousands of edges long), and
-                // borrowed, not copied.
-                let thread = held::thread_name();
-                let mut cycle = Vec::with_capacity(path.len() + 1);
-                class::with_key_names(|name| {
-                    cycle.push(OrderEdge {
-                        from: name(h.key),
-                        to: name(a.key),
-                        site: Site::from(a.site),
-                        from_site: Site::from(h.site),
-                        thread: Cow::Borrowed(thread),
+                if broken.is_empty() {
+                    held::with_state(|s| s.learn(edge, gate));
+                } else {
+                    rank_order(h, a, broken);
+                }
+            }
+            Insert::Added if broken.is_empty() => {
+                held::with_state(|s| s.learn(edge, others));
+            }
+            // Never cached: every acquisition against the declared order is checked again, so a
+            // capture sees each one (the report itself is still made once per process).
+            Insert::Added => rank_order(h, a, broken),
+            Insert::Cycle(path) => {
+                // Harmless if every cycle it closes is guarded by a lock held at every
+                // observation of its orders (a gate): kept, and known to this thread under it.
+                let gate = gates::closing_gate(h.key, a.key, &others);
+                let path = if gate.is_empty() {
+                    Some(path)
+                } else {
+                    graph::global().ungated_path(a.key, h.key, &gate)
+                };
+                let Some(path) = path else {
+                    gates::keep(GatedCycle {
+                        closing: (h.key, a.key),
+                        closing_gate: gate.clone(),
+                        closing_sites: (h.site, a.site, held::thread_name()),
                     });
-                    cycle.extend(path.iter().map(|(from, to, info)| OrderEdge {
-                        from: name(*from),
-                        to: name(*to),
-                        site: Site::from(info.to_site),
-                        from_site: Site::from(info.from_site),
-                        thread: Cow::Borrowed(info.thread),
-                    }));
-                });
-                violation::raise_seen(
-                    violation(
-                        ViolationKind::OrderCycle {
-                            cycle,
-                            declared: broken,
-                        },
-                        a.lock_use(),
-                    ),
-                    first,
-                );
+                    held::with_state(|s| s.learn(edge, gate));
+                    continue;
+                };
+                // Taken without a gate its earlier observations all held: say which.
+                let broken_gate = gates::take_closed_by(h.key, a.key)
+                    .map(|c| broken_gate(&c.closing_gate, a.site));
+                let closing = (h.key, h.site, a.key, a.site, held::thread_name());
+                report_cycle(a, closing, &path, broken, broken_gate);
             }
         }
     }
     Verdict::Go
+}
+
+/// A rank-order violation: `a` taken while `h` is held, against the declared ranks.
+#[track_caller]
+fn rank_order(h: &HeldLock, a: &HeldLock, declared: Vec<lockcheck_ranks::DeclaredOrder>) {
+    raise(violation(
+        ViolationKind::RankOrder {
+            held: h.lock_use(),
+            declared,
+        },
+        a.lock_use(),
+    ));
+}
+
+/// The gate that every earlier observation held, broken by the acquisition at `site`.
+fn broken_gate(gate: &[LockKey], site: &'static Location<'static>) -> BrokenGate {
+    BrokenGate {
+        locks: gate.iter().map(|k| class::key_name(*k)).collect(),
+        site: Site::from(site),
+        thread: held::thread_name().to_owned(),
+    }
+}
+
+/// The learned edge `h -> a` was just taken without a lock of its gate: a kept gated cycle that
+/// is now unguarded is real, and reported.
+#[cold]
+#[track_caller]
+fn gate_broken_at(a: &HeldLock) {
+    let opened = gates::opened(&graph::global());
+    for (c, path) in opened {
+        let (from_site, to_site, thread) = c.closing_sites;
+        let closing = (c.closing.0, from_site, c.closing.1, to_site, thread);
+        let gate = broken_gate(&c.closing_gate, a.site);
+        report_cycle(a, closing, &path, Vec::new(), Some(gate));
+    }
+}
+
+/// Reports the cycle closed by `closing` (held key and site, acquired key and site, thread)
+/// through the learned `path` back, found at the acquisition `a`. A cycle already reported
+/// costs its detection only, not a second report of thousands of edges (unless a capture on
+/// this thread wants every occurrence).
+#[track_caller]
+fn report_cycle(
+    a: &HeldLock,
+    closing: (
+        LockKey,
+        &'static Location<'static>,
+        LockKey,
+        &'static Location<'static>,
+        &'static str,
+    ),
+    path: &graph::Path,
+    declared: Vec<lockcheck_ranks::DeclaredOrder>,
+    broken_gate: Option<BrokenGate>,
+) {
+    let (from, from_site, to, to_site, thread) = closing;
+    let edges = path.iter().map(|(f, t, _)| f.edge_bits(*t));
+    let first = violation::first_sight_of_cycle(edges.chain([from.edge_bits(to)]))
+        && violation::first_sight_of_inversion(
+            from.edge_bits(to),
+            to_site,
+            path.iter().map(|(f, _, _)| f.as_u32()),
+        );
+    if !first && !violation::capturing() {
+        return;
+    }
+    // The cycle's edges: the closing one, then the existing path back; every name read from the
+    // class table in one go (a cycle can be thousands of edges long), and borrowed, not copied.
+    let mut cycle = Vec::with_capacity(path.len() + 1);
+    class::with_key_names(|name| {
+        cycle.push(OrderEdge {
+            from: name(from),
+            to: name(to),
+            site: Site::from(to_site),
+            from_site: Site::from(from_site),
+            thread: Cow::Borrowed(thread),
+        });
+        cycle.extend(path.iter().map(|(from, to, info)| OrderEdge {
+            from: name(*from),
+            to: name(*to),
+            site: Site::from(info.to_site),
+            from_site: Site::from(info.from_site),
+            thread: Cow::Borrowed(info.thread),
+        }));
+    });
+    violation::raise_seen(
+        violation(
+            ViolationKind::OrderCycle {
+                cycle,
+                declared,
+                broken_gate,
+            },
+            a.lock_use(),
+        ),
+        first,
+    );
 }
 
 /// Learns the order between two instances of one site class (`held` then `a`); an inversion of
@@ -361,6 +453,7 @@ fn instance_order(held: &HeldLock, a: &mut HeldLock) {
             ViolationKind::OrderCycle {
                 cycle,
                 declared: Vec::new(),
+                broken_gate: None,
             },
             a.lock_use(),
         ),

@@ -121,8 +121,11 @@ pub(crate) const RECENT_EDGES: usize = 256;
 /// cache, per edge). Edges are never removed from the graph, so an entry never goes stale; the
 /// epoch drops the whole cache when a new rank table must re-check every edge.
 pub(crate) struct EdgeCache {
-    /// Every known edge.
+    /// Every known edge whose gate is empty.
     known: EdgeSet,
+    /// Known edges with a gate (`gates.rs`): known only while every lock of the gate is held
+    /// (an observation without it must reach the graph, which may then report a cycle).
+    gated: KeyMap<u64, Vec<LockKey>>,
     /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
     /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
     recent: [u64; RECENT_EDGES],
@@ -133,6 +136,7 @@ impl EdgeCache {
     const fn new() -> Self {
         EdgeCache {
             known: HashSet::with_hasher(BuildHasherDefault::new()),
+            gated: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             recent: [0; RECENT_EDGES],
             epoch: 0,
         }
@@ -167,9 +171,19 @@ impl EdgeCache {
     #[cold]
     fn forget(&mut self, epoch: u64) {
         self.known.clear();
+        self.gated.clear();
         self.recent = [0; RECENT_EDGES];
         self.epoch = epoch;
     }
+}
+
+/// Whether `edge` is known under a gate that `held` holds entirely.
+#[cold]
+#[inline(never)]
+fn gate_held(gated: &KeyMap<u64, Vec<LockKey>>, edge: u64, held: &[HeldLock]) -> bool {
+    gated
+        .get(&edge)
+        .is_some_and(|gate| gate.iter().all(|k| held.iter().any(|h| h.key == *k)))
 }
 
 /// Everything lockcheck keeps per thread.
@@ -246,19 +260,31 @@ impl ThreadState {
     pub(crate) fn knows_every_edge_into(&mut self, a: &HeldLock, epoch: u64) -> bool {
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
-        self.held.iter().all(|h| {
-            h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key))
+        let held = &self.held;
+        held.iter().all(|h| {
+            let edge = h.key.edge_bits(a.key);
+            h.instance != a.instance
+                && h.key != a.key
+                && (edges.knows(edge) || gate_held(&edges.gated, edge, held))
         })
     }
 
-    /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted.
+    /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
+    /// gate, holds the whole gate now.
     pub(crate) fn has_learned(&self, edge: u64) -> bool {
-        self.edges.known.contains(&edge)
+        self.edges.known.contains(&edge) || gate_held(&self.edges.gated, edge, &self.held)
     }
 
-    /// Records that the global graph accepted the edge: this thread need not ask again.
-    pub(crate) fn learn(&mut self, edge: u64) {
-        self.edges.known.insert(edge);
+    /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
+    /// found it harmless while the gate is held): this thread need not ask again while it holds
+    /// the gate, or ever when the gate is empty.
+    pub(crate) fn learn(&mut self, edge: u64, gate: Vec<LockKey>) {
+        if gate.is_empty() {
+            self.edges.gated.remove(&edge);
+            self.edges.known.insert(edge);
+        } else {
+            self.edges.gated.insert(edge, gate);
+        }
     }
 
     /// This thread's name, interned (computed once per thread).
@@ -364,6 +390,7 @@ impl Drop for Reaper {
         let leftover = with_state(|s| {
             let held = std::mem::take(&mut s.held);
             s.edges.known = EdgeSet::default();
+            s.edges.gated = KeyMap::default();
             held
         })
         .unwrap_or_default();

@@ -67,6 +67,7 @@
 mod check;
 mod class;
 mod contract;
+mod gates;
 mod graph;
 mod held;
 mod instances;
@@ -84,8 +85,8 @@ pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
 pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use violation::{
-    action, capture_violations, reported, set_action, Action, Callback, LockUse, OrderEdge, Site,
-    Violation, ViolationKind,
+    action, capture_violations, reported, set_action, Action, BrokenGate, Callback, LockUse,
+    OrderEdge, Site, Violation, ViolationKind,
 };
 
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).

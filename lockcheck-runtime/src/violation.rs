@@ -92,6 +92,19 @@ pub struct OrderEdge {
     pub thread: Cow<'static, str>,
 }
 
+/// A gate that held until now: every observation of a cycle's orders was made holding these
+/// locks, so the cycle could not deadlock, until the observation at `site`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BrokenGate {
+    /// The gate's locks (class names).
+    pub locks: Vec<String>,
+    /// Where an order of the cycle was taken without them.
+    pub site: Site,
+    /// By which thread.
+    pub thread: String,
+}
+
 /// What kind of problem a [`Violation`] is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -106,6 +119,9 @@ pub enum ViolationKind {
         /// When the acquisition also goes against the declared rank order: the declarations it
         /// breaks (one report says both, as lockdep's and Go's do).
         declared: Vec<lockcheck_ranks::DeclaredOrder>,
+        /// When the cycle had been harmless until now, every observation of its orders having
+        /// held a common gate lock: the gate and the observation that broke it.
+        broken_gate: Option<BrokenGate>,
     },
     /// This thread already holds this very lock (lockdep's AA). Acquiring it would self-deadlock,
     /// so it is never attempted.

@@ -101,7 +101,11 @@ fn violation(out: &mut String, v: &Violation) {
     out.push_str(",\"held\":");
     list(out, &v.held, lock_use);
     match &v.kind {
-        ViolationKind::OrderCycle { cycle, declared } => {
+        ViolationKind::OrderCycle {
+            cycle,
+            declared,
+            broken_gate,
+        } => {
             out.push_str(",\"cycle\":");
             list(out, cycle, |out, e| {
                 edge(out, e);
@@ -109,6 +113,19 @@ fn violation(out: &mut String, v: &Violation) {
             });
             out.push_str(",\"declared\":");
             declared_list(out, declared);
+            out.push_str(",\"broken_gate\":");
+            match broken_gate {
+                Some(g) => {
+                    out.push_str("{\"locks\":");
+                    list(out, &g.locks, |out, l| string(out, l));
+                    out.push_str(",\"site\":");
+                    site(out, &g.site);
+                    out.push_str(",\"thread\":");
+                    string(out, &g.thread);
+                    out.push('}');
+                }
+                None => out.push_str("null"),
+            }
         }
         ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => {
             out.push_str(",\"other\":");

@@ -8,7 +8,7 @@
 use std::fmt::{self, Write as _};
 
 use crate::held::Mode;
-use crate::violation::{LockUse, OrderEdge, Site, Violation, ViolationKind};
+use crate::violation::{BrokenGate, LockUse, OrderEdge, Site, Violation, ViolationKind};
 
 /// Past this many edges, a cycle's middle is elided in text (the full chain stays in the value).
 const MAX_CYCLE_LINES: usize = 10;
@@ -141,6 +141,7 @@ fn order_cycle(
     v: &Violation,
     cycle: &[OrderEdge],
     declared: &[lockcheck_ranks::DeclaredOrder],
+    broken_gate: Option<&BrokenGate>,
 ) -> fmt::Result {
     let Some(first) = cycle.first() else {
         return writeln!(f, "lockcheck: possible deadlock (empty cycle)");
@@ -227,6 +228,20 @@ fn order_cycle(
             at.join(", ")
         )?;
     }
+    if let Some(g) = broken_gate {
+        let locks: Vec<String> = g.locks.iter().map(|l| format!("`{l}`")).collect();
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  gate broken: every earlier observation of these orders held {} (while it is held,",
+            locks.join(" and ")
+        )?;
+        writeln!(
+            f,
+            "  the cycle cannot deadlock); thread `{}` took one at {} without it",
+            g.thread, g.site
+        )?;
+    }
     let skip: Vec<&Site> = held.map(|h| vec![&h.site]).unwrap_or_default();
     held_list(f, &v.held, &skip)
 }
@@ -234,7 +249,11 @@ fn order_cycle(
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ViolationKind::OrderCycle { cycle, declared } => order_cycle(f, self, cycle, declared),
+            ViolationKind::OrderCycle {
+                cycle,
+                declared,
+                broken_gate,
+            } => order_cycle(f, self, cycle, declared, broken_gate.as_ref()),
             ViolationKind::RecursiveLock { held } => {
                 writeln!(
                     f,
