@@ -63,6 +63,38 @@ fn nested_known(c: &mut Criterion) {
     g.finish();
 }
 
+/// Three nested locks whose orders are known: the inner two edges have a gate (the outer lock,
+/// held at every observation), so the thread knows them under that gate. What gate bookkeeping
+/// costs on the edges that have one.
+fn nested_triple_known(c: &mut Criterion) {
+    let mut g = c.benchmark_group("nested triple A->B->C, edges known (gated)");
+    let (a, bm, cm) = (
+        std::sync::Mutex::new(0u64),
+        std::sync::Mutex::new(0u64),
+        std::sync::Mutex::new(0u64),
+    );
+    g.bench_function("std", |b| {
+        b.iter(|| {
+            let _a = black_box(&a).lock().unwrap();
+            let _b = black_box(&bm).lock().unwrap();
+            *black_box(&cm).lock().unwrap() += 1;
+        })
+    });
+    let (a, bm, cm) = (
+        lockcheck::Mutex::named("bench.t.a", 0u64),
+        lockcheck::Mutex::named("bench.t.b", 0u64),
+        lockcheck::Mutex::named("bench.t.c", 0u64),
+    );
+    g.bench_function("lockcheck", |b| {
+        b.iter(|| {
+            let _a = black_box(&a).lock();
+            let _b = black_box(&bm).lock();
+            *black_box(&cm).lock() += 1;
+        })
+    });
+    g.finish();
+}
+
 /// Lock/unlock pairs each of the two threads does per measured iteration (the row: 2
 /// threads × 10⁶ lock/unlock on one lock).
 const PER_THREAD: u64 = 1_000_000;
@@ -157,5 +189,12 @@ fn rwlock_read(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, uncontended, nested_known, contended, rwlock_read);
+criterion_group!(
+    benches,
+    uncontended,
+    nested_known,
+    nested_triple_known,
+    contended,
+    rwlock_read
+);
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! One inverted call site is one report: when a more direct order is learned after its cycle was
-//! reported, the same acquisition closing the shorter cycle is not a second report. One test: it
-//! sets the action (`Action::Log`, so the process's own list, not a capture, shows what was
+//! reported, the same acquisition closing the shorter cycle is not a second report. The shorter
+//! cycle closed at another place is (an edge refused once is not refused for good). One test:
+//! it sets the action (`Action::Log`, so the process's own list, not a capture, shows what was
 //! reported).
 
 use lockcheck::{set_action, Action, Mutex};
@@ -16,6 +17,12 @@ fn nest(outer: &Mutex<()>, inner: &Mutex<()>) {
 
 /// The inverted call site: B, then A.
 fn b_then_a() {
+    let _b = B.lock();
+    let _a = A.lock();
+}
+
+/// The same order at another place.
+fn b_then_a_elsewhere() {
     let _b = B.lock();
     let _a = A.lock();
 }
@@ -40,5 +47,9 @@ fn one_inverted_call_site_is_one_report() {
     nest(&A, &B); // A -> B, direct
     b_then_a(); // now closes B -> A -> B: the same place, the same inversion
     assert_eq!(cycles_reported(), 1, "{:#?}", lockcheck::reported());
+    b_then_a_elsewhere(); // B -> A -> B, closed at a place that never reported it
+    assert_eq!(cycles_reported(), 2, "{:#?}", lockcheck::reported());
+    b_then_a_elsewhere(); // and once is enough there too
+    assert_eq!(cycles_reported(), 2, "{:#?}", lockcheck::reported());
     set_action(Action::Panic);
 }

@@ -4,7 +4,7 @@
 //! try_lock / read / write / out-of-order release, declared ranks on some classes — through the
 //! real runtime (each simulated thread is a real thread, driven one operation at a time) and
 //! through a small brute-force reference: explicit reachability over the set of edges learned so
-//! far, with each edge's gate (the classes held at every observation of it: a cycle every walk
+//! far, site classes ordered per instance, with each edge's gate (the classes held at every observation of it: a cycle every walk
 //! back of which is guarded by one of them is not reported until it is not). Every acquisition must be reported exactly when the reference says so, with a cycle that
 //! is a real shortest path of the reference graph, and at the end the learned graph must hold
 //! exactly the reference's edges. Shrunk failures are kept in `tests/model.proptest-regressions`.
@@ -23,11 +23,25 @@ use proptest::prelude::*;
 const THREADS: usize = 3;
 const LOCKS: usize = 8;
 
-/// One lock of the program: its class (several locks may share one), and its kind.
+/// One lock of the program: its class (several locks may share one), its kind, and whether its
+/// class is named (`Mutex::named`) or comes from where it is built (`Mutex::new` at one of a few
+/// places, shared by several locks: ordered per instance among themselves).
 #[derive(Clone, Copy, Debug)]
 struct LockSpec {
     class: usize,
     rw: bool,
+    site: bool,
+}
+
+impl LockSpec {
+    /// The reference's class: a named class by its number; a site class by its place and type.
+    fn model_class(&self) -> usize {
+        if self.site {
+            10 + self.class * 2 + usize::from(self.rw)
+        } else {
+            self.class
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,11 +64,12 @@ enum Op {
 }
 
 fn program() -> impl Strategy<Value = (Vec<LockSpec>, Vec<(usize, usize)>, Vec<Op>)> {
-    let locks = prop::collection::vec((0..5usize, any::<bool>()), LOCKS).prop_map(|v| {
-        v.into_iter()
-            .map(|(class, rw)| LockSpec { class, rw })
-            .collect()
-    });
+    let locks = prop::collection::vec((0..5usize, any::<bool>(), prop::bool::weighted(0.3)), LOCKS)
+        .prop_map(|v| {
+            v.into_iter()
+                .map(|(class, rw, site)| LockSpec { class, rw, site })
+                .collect()
+        });
     // Declared ranks: pairs of classes (a < b), kept only when a < b numerically, so the
     // table is always consistent.
     let ranks = prop::collection::vec((0..5usize, 0..5usize), 0..3)
@@ -84,6 +99,8 @@ struct Reference {
     /// Edges that closed only guarded cycles, with the gate of their observations.
     kept: BTreeMap<(usize, usize), BTreeSet<usize>>,
     held: [Vec<Held>; THREADS],
+    /// Orders between instances (locks) of one site class.
+    instance_edges: BTreeSet<(usize, usize)>,
     /// The edges each thread has seen accepted (the runtime's per-thread cache), each known
     /// only while the thread holds its gate (empty for most).
     known: [BTreeMap<(usize, usize), BTreeSet<usize>>; THREADS],
@@ -99,6 +116,9 @@ struct Expect {
     /// For each held class whose edge closes a cycle: the length of the shortest path from
     /// the acquired class back to it.
     cycles: BTreeSet<(usize, usize)>,
+    /// How many held instances of the acquired lock's site class were taken in the reverse
+    /// order before (each an inversion between instances).
+    instance_cycles: usize,
 }
 
 impl Reference {
@@ -147,6 +167,23 @@ impl Reference {
             }
         }
         None
+    }
+
+    /// Whether the instance orders lead from lock `from` to lock `to`.
+    fn instance_path(&self, from: usize, to: usize) -> bool {
+        let mut seen = BTreeSet::from([from]);
+        let mut stack = vec![from];
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            for &(a, b) in &self.instance_edges {
+                if a == n && seen.insert(b) {
+                    stack.push(b);
+                }
+            }
+        }
+        false
     }
 
     /// The kept closing edges that now close an unguarded cycle: taken out, with its length.
@@ -240,8 +277,35 @@ fn class_name(case: usize, class: usize) -> String {
     format!("model{case}.c{class}")
 }
 
+/// A lock of a site class: one construction place per class number and kind.
+fn site_lock(class: usize, rw: bool) -> Real {
+    match (class, rw) {
+        (0, false) => Real::M(Box::leak(Box::new(Mutex::new(())))),
+        (1, false) => Real::M(Box::leak(Box::new(Mutex::new(())))),
+        (2, false) => Real::M(Box::leak(Box::new(Mutex::new(())))),
+        (3, false) => Real::M(Box::leak(Box::new(Mutex::new(())))),
+        (_, false) => Real::M(Box::leak(Box::new(Mutex::new(())))),
+        (0, true) => Real::R(Box::leak(Box::new(RwLock::new(())))),
+        (1, true) => Real::R(Box::leak(Box::new(RwLock::new(())))),
+        (2, true) => Real::R(Box::leak(Box::new(RwLock::new(())))),
+        (3, true) => Real::R(Box::leak(Box::new(RwLock::new(())))),
+        (_, true) => Real::R(Box::leak(Box::new(RwLock::new(())))),
+    }
+}
+
+/// A class name as reports give it, with an instance's ` #n` taken off.
+fn class_of(names: &BTreeMap<String, usize>, name: &str) -> usize {
+    let base = match name.rsplit_once(" #") {
+        Some((base, n)) if n.chars().all(|c| c.is_ascii_digit()) => base,
+        _ => name,
+    };
+    names.get(base).copied().unwrap_or(usize::MAX)
+}
+
 fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<(), TestCaseError> {
     let case = CASE.fetch_add(1, Ordering::Relaxed);
+    // Site classes outlive a case (they are places in this file): start from an empty graph.
+    lockcheck::__private::forget_learned_orders();
     let mut table = String::new();
     for (a, b) in ranks {
         table.push_str(&format!(
@@ -257,6 +321,9 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
         specs
             .iter()
             .map(|s| {
+                if s.site {
+                    return site_lock(s.class, s.rw);
+                }
                 let name: &'static str = Box::leak(class_name(case, s.class).into_boxed_str());
                 if s.rw {
                     Real::R(Box::leak(Box::new(RwLock::named(name, ()))))
@@ -267,6 +334,22 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
             .collect::<Vec<_>>()
             .into_boxed_slice(),
     );
+    // Every class's name in reports, to read reports back.
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for (spec, real) in specs.iter().zip(locks) {
+        let name = match real {
+            Real::M(m) => lockcheck::Lockable::class_name(*m),
+            Real::R(r) => lockcheck::Lockable::class_name(*r),
+        };
+        names.insert(name, spec.model_class());
+    }
+    let name_of = |class: usize| -> String {
+        names
+            .iter()
+            .find(|(_, &c)| c == class)
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    };
     let mut txs = Vec::new();
     let mut rxs = Vec::new();
     let mut handles = Vec::new();
@@ -315,17 +398,27 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                     acquires = h.shared && shared;
                 } else {
                     acquires = true;
-                    let class = spec.class;
+                    let class = spec.model_class();
                     // Held lock by held lock, in stack order, as the runtime offers the edges.
                     // A thread checks ranks and the graph only for an edge it has not seen
                     // accepted before (its cache); an edge that closes a cycle is never accepted,
                     // and one against the declared ranks never enters the cache.
                     let held_classes: BTreeSet<usize> = model.held[thread]
                         .iter()
-                        .map(|h| specs[h.lock].class)
+                        .map(|h| specs[h.lock].model_class())
                         .collect();
                     for h in model.held[thread].clone() {
-                        let hc = specs[h.lock].class;
+                        let hc = specs[h.lock].model_class();
+                        if hc == class && spec.site {
+                            // Two instances of one site class: ordered between themselves.
+                            if model.instance_edges.contains(&(h.lock, lock)) {
+                            } else if model.instance_path(lock, h.lock) {
+                                expect.instance_cycles += 1;
+                            } else {
+                                model.instance_edges.insert((h.lock, lock));
+                            }
+                            continue;
+                        }
                         if hc == class {
                             expect.same_class = true;
                             continue;
@@ -345,8 +438,7 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                             .collect();
                         // Against the ranks: its own report, unless the edge also closes a
                         // cycle, whose report then says both.
-                        let rank =
-                            rank_table.orders(&class_name(case, class), &class_name(case, hc));
+                        let rank = rank_table.orders(&name_of(class), &name_of(hc));
                         if model.edges.contains(&e) {
                             let gate: BTreeSet<usize> =
                                 model.gates[&e].intersection(&others).copied().collect();
@@ -411,18 +503,23 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                         ViolationKind::SameClass { .. } => got.same_class = true,
                         ViolationKind::RankOrder { held, .. } => {
                             got.rank.insert((
-                                class_of(case, &held.class),
-                                class_of(case, &v.acquiring.class),
+                                class_of(&names, &held.class),
+                                class_of(&names, &v.acquiring.class),
                             ));
+                        }
+                        ViolationKind::OrderCycle { cycle, .. }
+                            if cycle[0].from.ends_with(" #1") =>
+                        {
+                            got.instance_cycles += 1;
                         }
                         ViolationKind::OrderCycle { cycle, .. } => {
                             // cycle[0] is held -> acquired; the rest is a learned path back.
-                            let hc = class_of(case, &cycle[0].from);
+                            let hc = class_of(&names, &cycle[0].from);
                             for e in &cycle[1..] {
                                 prop_assert!(
                                     model.edges.contains(&(
-                                        class_of(case, &e.from),
-                                        class_of(case, &e.to)
+                                        class_of(&names, &e.from),
+                                        class_of(&names, &e.to)
                                     )),
                                     "cycle edge {} -> {} was never learned",
                                     e.from,
@@ -454,22 +551,14 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
         let _ = h.join();
     }
     result?;
-    // The learned graph holds exactly the reference's edges.
-    let prefix = format!("model{case}.");
+    // The learned graph holds exactly the reference's edges (it was emptied when the case began).
     let learned: BTreeSet<(usize, usize)> = lockcheck::report()
         .edges
         .iter()
-        .filter(|e| e.edge.from.starts_with(&prefix))
-        .map(|e| (class_of(case, &e.edge.from), class_of(case, &e.edge.to)))
+        .map(|e| (class_of(&names, &e.edge.from), class_of(&names, &e.edge.to)))
         .collect();
     prop_assert_eq!(learned, model.edges.clone());
     Ok(())
-}
-
-fn class_of(case: usize, name: &str) -> usize {
-    name.strip_prefix(&format!("model{case}.c"))
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(usize::MAX)
 }
 
 proptest! {

@@ -55,8 +55,6 @@ pub(crate) fn acquisition(
         instance: class.instance(),
         key: LockKey::new(id, subclass),
         mode,
-        site_class: !class.is_named(),
-        instance_ordered: false,
         site,
     }
 }
@@ -200,7 +198,7 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
     for h in s.held() {
         if h.instance == a.instance {
             f.recursive = Some(*h);
-        } else if h.key == a.key && a.site_class {
+        } else if h.key == a.key && !class::class_info(a.key.class()).named {
             f.same_site.push(*h);
         } else if h.key == a.key {
             f.same_class = Some(*h);
@@ -352,12 +350,13 @@ fn report_cycle(
 ) {
     let (from, from_site, to, to_site, thread) = closing;
     let edges = path.iter().map(|(f, t, _)| f.edge_bits(*t));
-    let first = violation::first_sight_of_cycle(edges.chain([from.edge_bits(to)]))
-        && violation::first_sight_of_inversion(
-            from.edge_bits(to),
-            to_site,
-            path.iter().map(|(f, _, _)| f.as_u32()),
-        );
+    // An inversion already reported at this place is not reported again; a cycle with the same
+    // edges found at another place is not either.
+    let first = violation::first_sight_of_inversion(
+        from.edge_bits(to),
+        to_site,
+        path.iter().map(|(f, _, _)| f.as_u32()),
+    ) && violation::first_sight_of_cycle(edges.chain([from.edge_bits(to)]));
     if !first && !violation::capturing() {
         return;
     }
@@ -408,9 +407,10 @@ fn instance_order(held: &HeldLock, a: &mut HeldLock) {
     };
     let path = match instances::learn(edge) {
         Learned::Consistent => {
-            // Both instances now have orders their locks must forget when dropped.
-            a.instance_ordered = true;
-            held::with_state(|s| s.mark_instance_ordered(held.instance));
+            // The order goes when the lock being acquired is dropped (every instance order is
+            // into a lock that was acquired, so each is forgotten with it).
+            // SAFETY: `a` is the acquisition in progress: the caller borrows its lock.
+            unsafe { LazyClass::of_instance(a.instance) }.mark_instance_ordered();
             return;
         }
         Learned::Inversion(path) => path,
@@ -468,29 +468,23 @@ fn after_acquire(a: &HeldLock) {
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
-/// always the top one. Returns whether the released entry got an instance order while held:
-/// the guard then marks its lock, which must forget the order when dropped.
+/// always the top one.
 #[inline]
-pub(crate) fn release(instance: usize) -> bool {
+pub(crate) fn release(instance: usize) {
     let Some(mut s) = held::borrow_state() else {
-        return false;
+        return;
     };
-    match s.mark_released_top(instance) {
-        Some(h) => h.instance_ordered,
-        None => {
-            drop(s);
-            release_out_of_order(instance)
-        }
+    if !s.mark_released_top(instance) {
+        drop(s);
+        release_out_of_order(instance);
     }
 }
 
 /// A guard dropped while locks taken after it are still held.
 #[cold]
 #[inline(never)]
-fn release_out_of_order(instance: usize) -> bool {
-    held::with_state(|s| s.mark_released(instance))
-        .flatten()
-        .is_some_and(|h| h.instance_ordered)
+fn release_out_of_order(instance: usize) {
+    held::with_state(|s| s.mark_released(instance));
 }
 
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).

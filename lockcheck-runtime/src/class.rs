@@ -89,17 +89,20 @@ pub(crate) enum ClassSource {
 /// A lock's class, stored in the lock in 16 bytes and resolved on first use.
 ///
 /// Layout: `ptr` points at the name's bytes or at the `Location`; the low half of `meta` is the
-/// name's length, or `SITE_TAG` for a location; bits 32..61 cache the resolved class id (0 while
-/// unresolved); bit 63 says this instance has orders of its own (`instances.rs`), so dropping
-/// it must forget them. Keeping all of it beside the source keeps `Mutex<u64>` at 32 bytes.
+/// name's length, or for a location `SITE_TAG` (`SITE_ORDERED` once this instance has orders of
+/// its own, `instances.rs`, which dropping it must forget); the high half caches the resolved
+/// class id (0 while unresolved). Keeping all of it beside the source keeps `Mutex<u64>` at 32
+/// bytes, and the hot path reads the id with one load and one shift.
 pub(crate) struct LazyClass {
     ptr: *const u8,
     meta: AtomicU64,
 }
 
 const SITE_TAG: u64 = u32::MAX as u64;
-const ID_MASK: u64 = 0x3FFF_FFFF;
-const INSTANCE_ORDERED: u64 = 1 << 63;
+/// `SITE_TAG` with its lowest bit cleared: a site class's instance that has instance orders.
+const SITE_ORDERED: u64 = SITE_TAG - 1;
+/// The low half's mask.
+const LOW: u64 = u32::MAX as u64;
 
 // SAFETY: `ptr` only ever points at `'static`, immutable data (a `&'static str` or a
 // `&'static Location<'static>`), which is `Sync`; `meta` is atomic.
@@ -117,7 +120,7 @@ impl LazyClass {
 
     pub(crate) const fn name(name: &'static str) -> Self {
         assert!(
-            (name.len() as u64) < SITE_TAG,
+            (name.len() as u64) < SITE_ORDERED,
             "lockcheck: lock class name too long"
         );
         LazyClass {
@@ -127,8 +130,8 @@ impl LazyClass {
     }
 
     pub(crate) fn source(&self) -> ClassSource {
-        let tag = self.meta.load(Ordering::Relaxed) & SITE_TAG;
-        if tag == SITE_TAG {
+        let tag = self.meta.load(Ordering::Relaxed) & LOW;
+        if tag >= SITE_ORDERED {
             // SAFETY: the tag says `ptr` came from a `&'static Location<'static>` in `site`.
             ClassSource::Site(unsafe { &*(self.ptr as *const Location<'static>) })
         } else {
@@ -177,26 +180,25 @@ impl LazyClass {
     /// The class id, once resolved. Hot path: one relaxed load.
     #[inline(always)]
     pub(crate) fn cached_id(&self) -> Option<ClassId> {
-        match ((self.meta.load(Ordering::Relaxed) >> 32) & ID_MASK) as u32 {
+        match (self.meta.load(Ordering::Relaxed) >> 32) as u32 {
             0 => None,
             id => Some(ClassId(id)),
         }
     }
 
-    /// Whether this lock was named (lockdep's class semantics) rather than placed by its site.
-    pub(crate) fn is_named(&self) -> bool {
-        matches!(self.source(), ClassSource::Name(_))
-    }
-
     /// Marks this instance as having orders of its own, to forget when it is dropped.
     pub(crate) fn mark_instance_ordered(&self) {
-        self.meta.fetch_or(INSTANCE_ORDERED, Ordering::Relaxed);
+        // Only a site class's instance gets instance orders; a name's length is never touched.
+        if self.meta.load(Ordering::Relaxed) & LOW == SITE_TAG {
+            self.meta
+                .fetch_and(!(SITE_TAG ^ SITE_ORDERED), Ordering::Relaxed);
+        }
     }
 
     /// Whether this instance has orders of its own.
     #[inline(always)]
     pub(crate) fn is_instance_ordered(&self) -> bool {
-        self.meta.load(Ordering::Relaxed) & INSTANCE_ORDERED != 0
+        self.meta.load(Ordering::Relaxed) & LOW == SITE_ORDERED
     }
 
     /// The class id, registering the class the first time. `site` is where the lock is being

@@ -63,12 +63,6 @@ pub(crate) struct HeldLock {
     pub(crate) instance: usize,
     pub(crate) key: LockKey,
     pub(crate) mode: Mode,
-    /// Its class comes from a construction site, not a name: two instances nested are ordered
-    /// per instance (`instances.rs`), not reported.
-    pub(crate) site_class: bool,
-    /// This instance got an instance order while held: its lock must forget it when dropped
-    /// (the guard marks the lock on release).
-    pub(crate) instance_ordered: bool,
     /// Where it was taken.
     pub(crate) site: &'static Location<'static>,
 }
@@ -231,20 +225,16 @@ impl ThreadState {
         let _ = REAPER.try_with(|_| ());
     }
 
-    /// Records the release of the lock at `instance` when it is the top entry (the usual case),
-    /// returning the entry; `None` otherwise.
+    /// Records the release of the lock at `instance` when it is the top entry (the usual case);
+    /// `false` otherwise.
     #[inline(always)]
-    pub(crate) fn mark_released_top(&mut self, instance: usize) -> Option<HeldLock> {
+    pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
         match self.held.last() {
-            Some(h) if h.instance == instance => self.held.pop(),
-            _ => None,
-        }
-    }
-
-    /// Notes that the held lock at `instance` got an instance order.
-    pub(crate) fn mark_instance_ordered(&mut self, instance: usize) {
-        if let Some(h) = self.held.iter_mut().rev().find(|h| h.instance == instance) {
-            h.instance_ordered = true;
+            Some(h) if h.instance == instance => {
+                self.held.pop();
+                true
+            }
+            _ => false,
         }
     }
 
@@ -260,7 +250,20 @@ impl ThreadState {
     pub(crate) fn knows_every_edge_into(&mut self, a: &HeldLock, epoch: u64) -> bool {
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
+        let direct = self.held.iter().all(|h| {
+            h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key))
+        });
+        direct || self.knows_every_edge_under_gates(a)
+    }
+
+    /// As [`knows_every_edge_into`](Self::knows_every_edge_into), where an edge may also be
+    /// known under a gate this thread holds entirely. Out of line: only a thread that nests
+    /// three locks or more gets here.
+    #[cold]
+    #[inline(never)]
+    fn knows_every_edge_under_gates(&mut self, a: &HeldLock) -> bool {
         let held = &self.held;
+        let edges = &mut self.edges;
         held.iter().all(|h| {
             let edge = h.key.edge_bits(a.key);
             h.instance != a.instance

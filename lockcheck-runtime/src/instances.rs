@@ -7,10 +7,13 @@
 //! between the two instances, and only an inversion between instances is reported: instance 1
 //! then instance 2 in one place, 2 then 1 in another.
 //!
-//! An instance is its lock's address, so its orders are forgotten when the lock is dropped
-//! (the lock is marked when it first gets one: dropping any other lock costs one load). The
-//! table is small (only instances that were nested inside one of their own class) and is
-//! searched depth-first; nothing in it is on the hot path of an acquisition.
+//! An instance is its lock's address, so its orders are forgotten when the lock is dropped: an
+//! order `1 -> 2` goes when lock 2 (the one acquired, marked then) is dropped, so dropping any
+//! other lock costs one load. (Between the drop of lock 1 and that of lock 2, a new lock built
+//! at lock 1's address inherits the order: a false inversion is possible in that window if the
+//! new lock is then nested with lock 2 the other way; never a missed one.) The table is small
+//! (only instances that were nested inside one of their own class) and is searched depth-first;
+//! nothing in it is on the hot path of an acquisition.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::Location;

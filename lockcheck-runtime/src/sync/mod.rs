@@ -18,11 +18,7 @@ macro_rules! guard_impls {
                 // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
                 unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
                 #[cfg(lockcheck_checks)]
-                if $crate::check::release(self.instance) {
-                    // SAFETY: this guard still borrows the lock whose class field `instance` is.
-                    unsafe { $crate::class::LazyClass::of_instance(self.instance) }
-                        .mark_instance_ordered();
-                }
+                $crate::check::release(self.instance);
             }
         }
 
