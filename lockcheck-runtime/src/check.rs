@@ -51,12 +51,7 @@ pub(crate) fn acquisition(
         Some(id) => id,
         None => first_use(class, site, ty()),
     };
-    HeldLock {
-        instance: class.instance(),
-        key: LockKey::new(id, subclass),
-        mode,
-        site,
-    }
+    HeldLock::new(class.instance(), LockKey::new(id, subclass), mode, site)
 }
 
 /// A lock's first use: its class is registered, and the process will leave its report at exit
@@ -192,17 +187,17 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
         recursive: None,
         same_class: None,
         same_site: Vec::new(),
-        held_keys: s.held().iter().map(|h| h.key).collect(),
+        held_keys: s.held().iter().map(|h| h.key()).collect(),
         unknown: Vec::new(),
     };
     for h in s.held() {
         if h.instance == a.instance {
             f.recursive = Some(*h);
-        } else if h.key == a.key && !class::class_info(a.key.class()).named {
+        } else if h.key() == a.key() && !class::class_info(a.key().class()).named {
             f.same_site.push(*h);
-        } else if h.key == a.key {
+        } else if h.key() == a.key() {
             f.same_class = Some(*h);
-        } else if !s.has_learned(h.key.edge_bits(a.key)) {
+        } else if !s.has_learned(h.key().edge_bits(a.key())) {
             f.unknown.push(*h);
         }
     }
@@ -213,7 +208,7 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
 #[track_caller]
 fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
     if let Some(h) = found.recursive {
-        if h.mode == Mode::Exclusive || a.mode == Mode::Exclusive {
+        if h.mode() == Mode::Exclusive || a.mode() == Mode::Exclusive {
             return Verdict::HeldOrStale(h);
         }
         raise(violation(
@@ -233,22 +228,22 @@ fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
     }
     let ranks = rank::rank_table();
     for h in &found.unknown {
-        let broken = rank::broken_by(ranks.as_deref(), h.key, a.key);
+        let broken = rank::broken_by(ranks.as_deref(), h.key(), a.key());
         // The other locks held at this observation: the edge's gate can only be among them.
         let others: Vec<LockKey> = found
             .held_keys
             .iter()
             .copied()
-            .filter(|&k| k != h.key && k != a.key)
+            .filter(|&k| k != h.key() && k != a.key())
             .collect();
-        let outcome = graph::global().insert(h.key, a.key, &others, || EdgeInfo {
+        let outcome = graph::global().insert(h.key(), a.key(), &others, || EdgeInfo {
             from_site: h.site,
             to_site: a.site,
             thread: held::thread_name(),
             count: 1,
             gate: others.clone(),
         });
-        let edge = h.key.edge_bits(a.key);
+        let edge = h.key().edge_bits(a.key());
         match outcome {
             Insert::Known { gate, weakened } => {
                 if weakened {
@@ -269,15 +264,15 @@ fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
             Insert::Cycle(path) => {
                 // Harmless if every cycle it closes is guarded by a lock held at every
                 // observation of its orders (a gate): kept, and known to this thread under it.
-                let gate = gates::closing_gate(h.key, a.key, &others);
+                let gate = gates::closing_gate(h.key(), a.key(), &others);
                 let path = if gate.is_empty() {
                     Some(path)
                 } else {
-                    graph::global().ungated_path(a.key, h.key, &gate)
+                    graph::global().ungated_path(a.key(), h.key(), &gate)
                 };
                 let Some(path) = path else {
                     gates::keep(GatedCycle {
-                        closing: (h.key, a.key),
+                        closing: (h.key(), a.key()),
                         closing_gate: gate.clone(),
                         closing_sites: (h.site, a.site, held::thread_name()),
                     });
@@ -285,9 +280,9 @@ fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
                     continue;
                 };
                 // Taken without a gate its earlier observations all held: say which.
-                let broken_gate = gates::take_closed_by(h.key, a.key)
+                let broken_gate = gates::take_closed_by(h.key(), a.key())
                     .map(|c| broken_gate(&c.closing_gate, a.site));
-                let closing = (h.key, h.site, a.key, a.site, held::thread_name());
+                let closing = (h.key(), h.site, a.key(), a.site, held::thread_name());
                 report_cycle(a, closing, &path, broken, broken_gate);
             }
         }
@@ -426,7 +421,7 @@ fn instance_order(held: &HeldLock, a: &mut HeldLock) {
         return;
     }
     // Instances are told apart by their place in the cycle: `#1`, `#2`, ...
-    let class = class::key_name(a.key);
+    let class = class::key_name(a.key());
     let mut order: Vec<usize> = Vec::new();
     let mut label = |addr: usize| -> Cow<'static, str> {
         let n = match order.iter().position(|&x| x == addr) {
@@ -499,8 +494,8 @@ pub(crate) fn refuse(a: &HeldLock) -> ! {
     panic!(
         "lockcheck: refusing to {} `{}` at {}: this thread already holds it, so the \
          acquisition would never return",
-        a.mode.verb(),
-        class::key_name(a.key),
+        a.mode().verb(),
+        class::key_name(a.key()),
         Site::from(a.site)
     )
 }
@@ -578,7 +573,7 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
 /// then pushed again with the wait's site.
 #[track_caller]
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
-    let mut a = HeldLock { site, ..h };
+    let mut a = HeldLock::new(h.instance, h.key(), h.mode(), site);
     if check_and_push(&a) == Fast::Slow {
         if let Some(found) = held::with_state(|s| findings(s, &a)) {
             let _ = slow_checks(&mut a, found);

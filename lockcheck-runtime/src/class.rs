@@ -73,6 +73,10 @@ impl LockKey {
     pub(crate) fn as_u32(self) -> u32 {
         self.0
     }
+    /// The key [`as_u32`](Self::as_u32) gave.
+    pub(crate) fn from_u32(word: u32) -> Self {
+        LockKey(word)
+    }
     /// The pair `self -> to` as one word, for the per-thread cache of known edges.
     pub(crate) fn edge_bits(self, to: LockKey) -> u64 {
         (u64::from(self.0) << 32) | u64::from(to.0)

@@ -65,7 +65,7 @@ impl Lockable for str {
         };
         held::snapshot()
             .iter()
-            .any(|h| h.key.class() == id && mode_meets(h.mode, mode))
+            .any(|h| h.key().class() == id && mode_meets(h.mode(), mode))
     }
     fn class_name(&self) -> String {
         self.to_owned()

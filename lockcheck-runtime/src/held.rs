@@ -61,18 +61,55 @@ pub(crate) struct HeldLock {
     /// The lock instance's identity: the address of its class field (stable while it is held: a
     /// guard borrows the lock).
     pub(crate) instance: usize,
-    pub(crate) key: LockKey,
-    pub(crate) mode: Mode,
+    /// The lock key and the mode, in one word: the entry is written with whole-word stores,
+    /// so copying it into the held stack never waits on a store that wrote half a word (a
+    /// failed store forward costs more than the rest of the acquisition).
+    key_mode: u64,
     /// Where it was taken.
     pub(crate) site: &'static Location<'static>,
 }
 
 impl HeldLock {
+    /// An acquisition of `key` in `mode` at `site`, of the lock at `instance`.
+    #[inline(always)]
+    pub(crate) fn new(
+        instance: usize,
+        key: LockKey,
+        mode: Mode,
+        site: &'static Location<'static>,
+    ) -> Self {
+        let mode = match mode {
+            Mode::Exclusive => 0,
+            Mode::Shared => 1u64 << 32,
+        };
+        HeldLock {
+            instance,
+            key_mode: u64::from(key.as_u32()) | mode,
+            site,
+        }
+    }
+
+    /// The lock key.
+    #[inline(always)]
+    pub(crate) fn key(&self) -> LockKey {
+        LockKey::from_u32(self.key_mode as u32)
+    }
+
+    /// How it is held.
+    #[inline(always)]
+    pub(crate) fn mode(&self) -> Mode {
+        if self.key_mode >> 32 == 0 {
+            Mode::Exclusive
+        } else {
+            Mode::Shared
+        }
+    }
+
     /// The lock as a report speaks of it.
     pub(crate) fn lock_use(&self) -> LockUse {
         LockUse {
-            class: class::key_name(self.key),
-            mode: self.mode,
+            class: class::key_name(self.key()),
+            mode: self.mode(),
             site: Site::from(self.site),
         }
     }
@@ -177,7 +214,7 @@ impl EdgeCache {
 fn gate_held(gated: &KeyMap<u64, Vec<LockKey>>, edge: u64, held: &[HeldLock]) -> bool {
     gated
         .get(&edge)
-        .is_some_and(|gate| gate.iter().all(|k| held.iter().any(|h| h.key == *k)))
+        .is_some_and(|gate| gate.iter().all(|k| held.iter().any(|h| h.key() == *k)))
 }
 
 /// Everything lockcheck keeps per thread.
@@ -248,12 +285,16 @@ impl ThreadState {
     /// into `a` this thread has already seen accepted (at the current rank epoch).
     #[inline(always)]
     pub(crate) fn knows_every_edge_into(&mut self, a: &HeldLock, epoch: u64) -> bool {
+        // Scalars, not `a` itself, go further: a reference to it passed to an out-of-line call
+        // would keep the entry in memory, and copying it into the stack would then wait on a
+        // failed store forward.
+        let (instance, key) = (a.instance, a.key());
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
         let direct = self.held.iter().all(|h| {
-            h.instance != a.instance && h.key != a.key && edges.knows(h.key.edge_bits(a.key))
+            h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key))
         });
-        direct || self.knows_every_edge_under_gates(a)
+        direct || self.knows_every_edge_under_gates(instance, key)
     }
 
     /// As [`knows_every_edge_into`](Self::knows_every_edge_into), where an edge may also be
@@ -261,13 +302,13 @@ impl ThreadState {
     /// three locks or more gets here.
     #[cold]
     #[inline(never)]
-    fn knows_every_edge_under_gates(&mut self, a: &HeldLock) -> bool {
+    fn knows_every_edge_under_gates(&mut self, instance: usize, key: LockKey) -> bool {
         let held = &self.held;
         let edges = &mut self.edges;
         held.iter().all(|h| {
-            let edge = h.key.edge_bits(a.key);
-            h.instance != a.instance
-                && h.key != a.key
+            let edge = h.key().edge_bits(key);
+            h.instance != instance
+                && h.key() != key
                 && (edges.knows(edge) || gate_held(&edges.gated, edge, held))
         })
     }
@@ -336,7 +377,7 @@ pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
             .iter()
             .rev()
             .find(|h| h.instance == instance)
-            .map(|h| h.mode)
+            .map(|h| h.mode())
     })
     .flatten()
 }
