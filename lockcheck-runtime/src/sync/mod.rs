@@ -54,6 +54,42 @@ macro_rules! guard_impls {
 }
 pub(crate) use guard_impls;
 
+/// The std lock inside a checked lock being consumed (`into_inner`): with the checker on, the
+/// lock is dropped as far as the checker is concerned (`check::lock_dropped`) and its std lock
+/// moved out (a lock with `Drop` cannot be taken apart).
+macro_rules! consume {
+    ($lock:expr) => {{
+        #[cfg(lockcheck_checks)]
+        let inner = {
+            let lock = $lock;
+            $crate::check::lock_dropped(&lock.class);
+            let this = ::std::mem::ManuallyDrop::new(lock);
+            // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly
+            // once; the other field (the class) needs no drop.
+            unsafe { ::std::ptr::read(&this.inner) }
+        };
+        #[cfg(not(lockcheck_checks))]
+        let inner = $lock.inner;
+        inner
+    }};
+}
+pub(crate) use consume;
+
+/// With the checker on, dropping a lock forgets its instance orders, and reports it if this
+/// thread still holds it (`check::lock_dropped`).
+macro_rules! forget_on_drop {
+    ($lock:ident) => {
+        #[cfg(lockcheck_checks)]
+        impl<T: ?Sized> Drop for $lock<T> {
+            #[inline]
+            fn drop(&mut self) {
+                $crate::check::lock_dropped(&self.class);
+            }
+        }
+    };
+}
+pub(crate) use forget_on_drop;
+
 mod condvar;
 mod mutex;
 mod rwlock;

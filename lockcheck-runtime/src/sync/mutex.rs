@@ -90,28 +90,13 @@ impl<T> Mutex<T> {
     /// assert_eq!(m.into_inner(), "x");
     /// ```
     pub fn into_inner(self) -> T {
-        #[cfg(lockcheck_checks)]
-        let inner = {
-            check::lock_dropped(&self.class);
-            let this = ManuallyDrop::new(self);
-            // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly
-            // once; the other field (the class) needs no drop.
-            unsafe { std::ptr::read(&this.inner) }
-        };
-        #[cfg(not(lockcheck_checks))]
-        let inner = self.inner;
-        inner.into_inner().unwrap_or_else(PoisonError::into_inner)
+        super::consume!(self)
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Dropping a lock forgets its instance orders, and reports it if this thread still holds it.
-#[cfg(lockcheck_checks)]
-impl<T: ?Sized> Drop for Mutex<T> {
-    #[inline]
-    fn drop(&mut self) {
-        check::lock_dropped(&self.class);
-    }
-}
+super::forget_on_drop!(Mutex);
 
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, blocking until it is free.

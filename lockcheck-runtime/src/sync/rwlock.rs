@@ -96,28 +96,13 @@ impl<T> RwLock<T> {
     /// assert_eq!(l.into_inner(), 3);
     /// ```
     pub fn into_inner(self) -> T {
-        #[cfg(lockcheck_checks)]
-        let inner = {
-            check::lock_dropped(&self.class);
-            let this = ManuallyDrop::new(self);
-            // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly
-            // once; the other field (the class) needs no drop.
-            unsafe { std::ptr::read(&this.inner) }
-        };
-        #[cfg(not(lockcheck_checks))]
-        let inner = self.inner;
-        inner.into_inner().unwrap_or_else(PoisonError::into_inner)
+        super::consume!(self)
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-/// Dropping a lock forgets its instance orders, and reports it if this thread still holds it.
-#[cfg(lockcheck_checks)]
-impl<T: ?Sized> Drop for RwLock<T> {
-    #[inline]
-    fn drop(&mut self) {
-        check::lock_dropped(&self.class);
-    }
-}
+super::forget_on_drop!(RwLock);
 
 impl<T: ?Sized> RwLock<T> {
     /// Locks for reading, blocking while a writer holds it. Checked like [`Mutex::lock`](crate::Mutex::lock).
