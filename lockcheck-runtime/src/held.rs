@@ -160,6 +160,9 @@ pub(crate) struct EdgeCache {
     /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
     /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
     recent: [u64; RECENT_EDGES],
+    /// The same for edges whose gate is one lock (the usual gate: the outermost lock of a
+    /// three-deep nesting): the edge and its gate's key, probed only when `recent` misses.
+    recent_gated: [(u64, u32); RECENT_EDGES],
     epoch: u64,
 }
 
@@ -169,26 +172,43 @@ impl EdgeCache {
             known: HashSet::with_hasher(BuildHasherDefault::new()),
             gated: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             recent: [0; RECENT_EDGES],
+            recent_gated: [(0, 0); RECENT_EDGES],
             epoch: 0,
         }
     }
 
-    /// Whether this thread has seen `edge` accepted: the direct-mapped cache inline, then the
-    /// set out of line (promoting a hit into the cache).
+    /// Whether this thread knows `edge` while holding `held`: the direct-mapped caches inline
+    /// (an ungated edge: one compare; a one-lock gate: one more, and the gate looked up in the
+    /// held stack), then the set and the gated map out of line (promoting a hit).
     #[inline(always)]
-    fn knows(&mut self, edge: u64) -> bool {
+    fn knows(&mut self, edge: u64, held: &[HeldLock]) -> bool {
         let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
-        self.recent[slot] == edge || self.knows_slow(edge, slot)
+        if self.recent[slot] == edge {
+            return true;
+        }
+        let (gated, gate) = self.recent_gated[slot];
+        if gated == edge && held.iter().any(|h| h.key().as_u32() == gate) {
+            return true;
+        }
+        self.knows_slow(edge, slot, held)
     }
 
     #[cold]
     #[inline(never)]
-    fn knows_slow(&mut self, edge: u64, slot: usize) -> bool {
+    fn knows_slow(&mut self, edge: u64, slot: usize, held: &[HeldLock]) -> bool {
         if self.known.contains(&edge) {
             self.recent[slot] = edge;
             return true;
         }
-        false
+        match self.gated.get(&edge) {
+            Some(gate) if gate.iter().all(|k| held.iter().any(|h| h.key() == *k)) => {
+                if let [one] = gate.as_slice() {
+                    self.recent_gated[slot] = (edge, one.as_u32());
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Brings the cache up to the global epoch (a new rank table empties it).
@@ -204,17 +224,9 @@ impl EdgeCache {
         self.known.clear();
         self.gated.clear();
         self.recent = [0; RECENT_EDGES];
+        self.recent_gated = [(0, 0); RECENT_EDGES];
         self.epoch = epoch;
     }
-}
-
-/// Whether `edge` is known under a gate that `held` holds entirely.
-#[cold]
-#[inline(never)]
-fn gate_held(gated: &KeyMap<u64, Vec<LockKey>>, edge: u64, held: &[HeldLock]) -> bool {
-    gated
-        .get(&edge)
-        .is_some_and(|gate| gate.iter().all(|k| held.iter().any(|h| h.key() == *k)))
 }
 
 /// Everything lockcheck keeps per thread.
@@ -291,32 +303,21 @@ impl ThreadState {
         let (instance, key) = (a.instance, a.key());
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
-        let direct = self.held.iter().all(|h| {
-            h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key))
-        });
-        direct || self.knows_every_edge_under_gates(instance, key)
-    }
-
-    /// As [`knows_every_edge_into`](Self::knows_every_edge_into), where an edge may also be
-    /// known under a gate this thread holds entirely. Out of line: only a thread that nests
-    /// three locks or more gets here.
-    #[cold]
-    #[inline(never)]
-    fn knows_every_edge_under_gates(&mut self, instance: usize, key: LockKey) -> bool {
         let held = &self.held;
-        let edges = &mut self.edges;
         held.iter().all(|h| {
-            let edge = h.key().edge_bits(key);
-            h.instance != instance
-                && h.key() != key
-                && (edges.knows(edge) || gate_held(&edges.gated, edge, held))
+            h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key), held)
         })
     }
 
     /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
     /// gate, holds the whole gate now.
     pub(crate) fn has_learned(&self, edge: u64) -> bool {
-        self.edges.known.contains(&edge) || gate_held(&self.edges.gated, edge, &self.held)
+        self.edges.known.contains(&edge)
+            || self
+                .edges
+                .gated
+                .get(&edge)
+                .is_some_and(|gate| gate.iter().all(|k| self.held.iter().any(|h| h.key() == *k)))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
@@ -326,6 +327,10 @@ impl ThreadState {
         if gate.is_empty() {
             self.edges.gated.remove(&edge);
             self.edges.known.insert(edge);
+            // A gated slot of this edge would keep asking for a gate it no longer needs.
+            for slot in self.edges.recent_gated.iter_mut().filter(|s| s.0 == edge) {
+                *slot = (0, 0);
+            }
         } else {
             self.edges.gated.insert(edge, gate);
         }
