@@ -206,7 +206,7 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
 
 #[cold]
 #[track_caller]
-fn slow_checks(a: &mut HeldLock, found: Findings) -> Verdict {
+fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
     if let Some(h) = found.recursive {
         if h.mode() == Mode::Exclusive || a.mode() == Mode::Exclusive {
             return Verdict::HeldOrStale(h);
@@ -391,7 +391,7 @@ fn report_cycle(
 /// an order learned earlier between them is a cycle, reported with both sites.
 #[cold]
 #[track_caller]
-fn instance_order(held: &HeldLock, a: &mut HeldLock) {
+fn instance_order(held: &HeldLock, a: &HeldLock) {
     let thread = held::thread_name();
     let edge = InstanceEdge {
         from: held.instance,
@@ -522,14 +522,14 @@ pub(crate) fn acquire<G>(
 #[inline(never)]
 #[track_caller]
 fn acquire_checked<G>(
-    mut a: HeldLock,
+    a: HeldLock,
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
     let Some(found) = held::with_state(|s| findings(s, &a)) else {
         return acquire();
     };
-    match slow_checks(&mut a, found) {
+    match slow_checks(&a, found) {
         Verdict::Go => {}
         Verdict::TryOnly => match try_acquire() {
             Some(g) => {
@@ -573,10 +573,10 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
 /// then pushed again with the wait's site.
 #[track_caller]
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
-    let mut a = HeldLock::new(h.instance, h.key(), h.mode(), site);
+    let a = HeldLock::new(h.instance, h.key(), h.mode(), site);
     if check_and_push(&a) == Fast::Slow {
         if let Some(found) = held::with_state(|s| findings(s, &a)) {
-            let _ = slow_checks(&mut a, found);
+            let _ = slow_checks(&a, found);
         }
         after_acquire(&a);
     }
