@@ -77,12 +77,10 @@ pub(crate) fn lock_dropped(class: &LazyClass) {
     let Some(mut s) = held::borrow_state() else {
         return;
     };
-    if s.held().iter().any(|h| h.instance == instance) {
-        let freed = s.mark_released(instance);
-        drop(s);
-        if let Some(h) = freed {
-            held_lock_freed(h);
-        }
+    let freed = s.mark_released(instance);
+    drop(s);
+    if let Some(h) = freed {
+        held_lock_freed(h);
     }
 }
 

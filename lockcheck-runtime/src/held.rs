@@ -201,7 +201,7 @@ impl EdgeCache {
             return true;
         }
         match self.gated.get(&edge) {
-            Some(gate) if gate.iter().all(|k| held.iter().any(|h| h.key() == *k)) => {
+            Some(gate) if holds_all(held, gate) => {
                 if let [one] = gate.as_slice() {
                     self.recent_gated[slot] = (edge, one.as_u32());
                 }
@@ -227,6 +227,11 @@ impl EdgeCache {
         self.recent_gated = [(0, 0); RECENT_EDGES];
         self.epoch = epoch;
     }
+}
+
+/// Whether `held` holds a lock of every key of `gate`.
+fn holds_all(held: &[HeldLock], gate: &[LockKey]) -> bool {
+    gate.iter().all(|k| held.iter().any(|h| h.key() == *k))
 }
 
 /// Everything lockcheck keeps per thread.
@@ -317,7 +322,7 @@ impl ThreadState {
                 .edges
                 .gated
                 .get(&edge)
-                .is_some_and(|gate| gate.iter().all(|k| self.held.iter().any(|h| h.key() == *k)))
+                .is_some_and(|gate| holds_all(&self.held, gate))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
