@@ -55,7 +55,7 @@ pub use lockcheck_runtime::{
     reported, set_action, set_rank_table, write_report, Action, BrokenGate, Callback, ClassReport,
     Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge,
     RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard,
-    Site, Violation, ViolationKind, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
+    Site, Violation, ViolationKind, ACTION_ENV, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
 };
 
 #[doc(hidden)]

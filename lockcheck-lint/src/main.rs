@@ -20,7 +20,8 @@ line above; adopt the lint on a large codebase with --write-baseline, then --bas
 const EXIT_STATUS: &str = "\
 EXIT STATUS:
     lint:  0 clean, 1 findings, 2 usage or I/O error (or a file that did not parse)
-    merge: 0 no cycle, 1 cycles found, 2 usage or I/O error, or a report that could not be read";
+    merge: 0 nothing found, 1 cycles or violations reported by the processes, 2 usage or I/O \
+    error, no report in DIR, or a report that could not be read";
 
 /// The command line, after cargo's own `lockcheck` argument.
 #[derive(Parser)]
@@ -204,7 +205,15 @@ fn merge_command(args: &MergeArgs) -> Result<ExitCode, String> {
             serde_json::to_string_pretty(&merged).map_err(|e| e.to_string())?
         ),
     }
-    Ok(if !merged.cycles.is_empty() {
+    if merged.processes.is_empty() && merged.errors.is_empty() {
+        return Err(format!(
+            "no lockcheck reports in {} (run the processes with {}={0}; a relative directory is \
+             resolved against the workspace root)",
+            args.dir.display(),
+            "LOCKCHECK_REPORT_DIR"
+        ));
+    }
+    Ok(if merged.found_problems() {
         ExitCode::from(1)
     } else if !merged.errors.is_empty() {
         ExitCode::from(2)

@@ -1,11 +1,16 @@
 //! Merging lock-order reports from many processes into one graph, and finding its cycles.
 //!
 //! Each report file is one process's learned order graph (acyclic: the runtime never adds an
-//! edge that closes a cycle, it reports it). The union of several can still have cycles: test 1
-//! takes `A -> B`, test 2 takes `B -> A`, and no single process ever saw both. Cycles are found
-//! per strongly connected component (`cycles.rs`, shared with the lint's LC004); for each, one
-//! shortest cycle through its first class is reported, with the process, thread and site that
-//! established each edge.
+//! edge that closes a cycle, it reports it, and the report lists it among the process's
+//! violations). The union of several can still have cycles: test 1 takes `A -> B`, test 2 takes
+//! `B -> A`, and no single process ever saw both. Cycles are found per strongly connected
+//! component (`cycles.rs`, shared with the lint's LC004); for each, one shortest cycle through
+//! its first class is reported, with the process, thread and site that established each edge.
+//!
+//! The verdict counts both: the cycles only the merge can see, and every violation a process
+//! reported itself (deduplicated across processes: one report per violation, with every
+//! process and thread that hit it). Violations a test captured on purpose
+//! (`capture_violations`) are counted apart and never fail the run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -50,9 +55,56 @@ struct FileEdge {
 }
 
 #[derive(Deserialize)]
+struct FileLockUse {
+    class: String,
+    site: Site,
+}
+
+#[derive(Deserialize)]
+struct FileCycleEdge {
+    from: String,
+    to: String,
+}
+
+#[derive(Deserialize)]
 struct FileViolation {
     kind: String,
     message: String,
+    thread: String,
+    #[serde(default)]
+    captured: bool,
+    acquiring: FileLockUse,
+    #[serde(default)]
+    held: Vec<FileLockUse>,
+    #[serde(default)]
+    cycle: Vec<FileCycleEdge>,
+}
+
+impl FileViolation {
+    /// What makes two processes' reports the same violation: the kind, the acquisition (class
+    /// and site), what was held (class and site), and for a cycle its edges. Not the thread,
+    /// the process, or the text (which names them).
+    fn key(&self) -> String {
+        let held: Vec<String> = self
+            .held
+            .iter()
+            .map(|h| format!("{}@{}", h.class, h.site))
+            .collect();
+        let mut cycle: Vec<String> = self
+            .cycle
+            .iter()
+            .map(|e| format!("{}->{}", e.from, e.to))
+            .collect();
+        cycle.sort();
+        format!(
+            "{} {}@{} [{}] [{}]",
+            self.kind,
+            self.acquiring.class,
+            self.acquiring.site,
+            held.join(" "),
+            cycle.join(" ")
+        )
+    }
 }
 
 #[derive(Deserialize)]
@@ -140,15 +192,28 @@ impl fmt::Display for FileError {
     }
 }
 
-/// A violation one process reported on its own.
+/// A violation the processes reported on their own, once however many processes hit it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProcessViolation {
-    /// Which process.
-    pub process: Process,
     /// Its kind (`order-cycle`, `contract`, ...).
     pub kind: String,
-    /// The full report text.
+    /// The lock class being acquired (or the contract's lock).
+    pub class: String,
+    /// Where.
+    pub site: Site,
+    /// The full report text, as the first process to report it wrote it.
     pub message: String,
+    /// Every process that reported it, with the thread, in file order.
+    pub reported_by: Vec<ReportedBy>,
+}
+
+/// One process's report of a [`ProcessViolation`].
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportedBy {
+    /// Which process.
+    pub process: Process,
+    /// On which thread.
+    pub thread: String,
 }
 
 /// The result of a merge.
@@ -164,8 +229,19 @@ pub struct Merged {
     pub edges: Vec<MergedEdge>,
     /// Cycles of the merged graph.
     pub cycles: Vec<Cycle>,
-    /// Violations the processes reported themselves.
+    /// Violations the processes reported themselves (not captured by a test), deduplicated.
     pub violations: Vec<ProcessViolation>,
+    /// How many distinct violations tests captured on purpose (`capture_violations`): shown,
+    /// never counted against the run.
+    pub captured: usize,
+}
+
+impl Merged {
+    /// Whether the run fails: a cycle of the merged graph, or a violation a process reported.
+    /// (Unreadable files are a separate verdict: see `cargo lockcheck merge`'s exit codes.)
+    pub fn found_problems(&self) -> bool {
+        !self.cycles.is_empty() || !self.violations.is_empty()
+    }
 }
 
 /// Reads one report file.
@@ -219,6 +295,8 @@ pub fn merge_dir(dir: &Path) -> std::io::Result<Merged> {
 pub fn merge_files(files: &[PathBuf]) -> Merged {
     let mut merged = Merged::default();
     let mut edges: BTreeMap<(String, String), Vec<Origin>> = BTreeMap::new();
+    let mut violations: BTreeMap<String, usize> = BTreeMap::new();
+    let mut captured: BTreeSet<String> = BTreeSet::new();
     for file in files {
         let report = match read_report(file) {
             Ok(r) => r,
@@ -249,13 +327,32 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
                 count: e.count,
             });
         }
-        merged
-            .violations
-            .extend(report.violations.into_iter().map(|v| ProcessViolation {
+        for v in report.violations {
+            let key = v.key();
+            let by = ReportedBy {
                 process: process.clone(),
-                kind: v.kind,
-                message: v.message,
-            }));
+                thread: v.thread.clone(),
+            };
+            if v.captured {
+                captured.insert(key);
+                continue;
+            }
+            match violations.entry(key) {
+                std::collections::btree_map::Entry::Occupied(mut e) => {
+                    merged.violations[*e.get_mut()].reported_by.push(by)
+                }
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(merged.violations.len());
+                    merged.violations.push(ProcessViolation {
+                        kind: v.kind,
+                        class: v.acquiring.class,
+                        site: v.acquiring.site,
+                        message: v.message,
+                        reported_by: vec![by],
+                    });
+                }
+            }
+        }
         merged.processes.push(process);
     }
     merged.edges = edges
@@ -263,6 +360,7 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
         .map(|((from, to), origins)| MergedEdge { from, to, origins })
         .collect();
     merged.cycles = find_cycles(&merged.edges);
+    merged.captured = captured.len();
     merged
 }
 
@@ -338,8 +436,29 @@ impl fmt::Display for Cycle {
     }
 }
 
+impl fmt::Display for ProcessViolation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.message.trim_end())?;
+        writeln!(f)?;
+        let n = self.reported_by.len();
+        writeln!(
+            f,
+            "  reported by {n} process{}:",
+            if n == 1 { "" } else { "es" }
+        )?;
+        for r in &self.reported_by {
+            writeln!(f, "    {} (thread `{}`)", r.process, r.thread)?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Merged {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for v in &self.violations {
+            write!(f, "{v}")?;
+            writeln!(f)?;
+        }
         for c in &self.cycles {
             write!(f, "{c}")?;
             writeln!(f)?;
@@ -351,7 +470,7 @@ impl fmt::Display for Merged {
         writeln!(
             f,
             "lockcheck merge: {} report{} merged ({} unreadable): {} classes, {} order edges, \
-             {} cycle{} ({across} across processes), {} violation{} reported by the processes themselves",
+             {} cycle{} ({across} across processes), {} violation{} reported by the processes themselves{}",
             self.processes.len(),
             if self.processes.len() == 1 { "" } else { "s" },
             self.errors.len(),
@@ -361,6 +480,10 @@ impl fmt::Display for Merged {
             if self.cycles.len() == 1 { "" } else { "s" },
             self.violations.len(),
             if self.violations.len() == 1 { "" } else { "s" },
+            match self.captured {
+                0 => String::new(),
+                n => format!(" ({n} more captured by tests, not counted)"),
+            }
         )
     }
 }

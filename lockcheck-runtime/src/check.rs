@@ -23,6 +23,7 @@ use crate::gates::{self, GatedCycle};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
 use crate::instances::{self, InstanceEdge, Learned};
+use crate::internal::busy;
 use crate::violation::{
     self, raise, BrokenGate, LockUse, OrderEdge, Site, Violation, ViolationKind,
 };
@@ -59,7 +60,13 @@ pub(crate) fn acquisition(
 #[cold]
 #[inline(never)]
 fn first_use(class: &LazyClass, site: &'static Location<'static>, ty: &'static str) -> ClassId {
-    let id = class.resolve(site, ty);
+    if held::is_busy() {
+        // Taken from inside the checker's own critical sections (an allocator's lock, while the
+        // checker allocates): the acquisition goes unchecked, and resolving the class here would
+        // take the registry this thread may hold.
+        return ClassId::UNTRACKED;
+    }
+    let id = busy(|| class.resolve(site, ty));
     report::arm_exit_report();
     id
 }
@@ -71,14 +78,15 @@ fn first_use(class: &LazyClass, site: &'static Location<'static>, ty: &'static s
 #[inline]
 pub(crate) fn lock_dropped(class: &LazyClass) {
     let instance = class.instance();
-    if class.is_instance_ordered() {
-        instances::forget(instance);
-    }
+    // Dropped inside the checker's own critical sections: left alone, as it was never checked.
     let Some(mut s) = held::borrow_state() else {
         return;
     };
     let freed = s.mark_released(instance);
     drop(s);
+    if class.is_instance_ordered() {
+        instances::forget(instance);
+    }
     if let Some(h) = freed {
         held_lock_freed(h);
     }
@@ -195,8 +203,11 @@ fn findings(s: &held::ThreadState, a: &HeldLock) -> Findings {
             f.same_site.push(*h);
         } else if h.key() == a.key() {
             f.same_class = Some(*h);
-        } else if !s.has_learned(h.key().edge_bits(a.key())) {
-            f.unknown.push(*h);
+        } else {
+            let edge = h.key().edge_bits(a.key());
+            if !s.has_learned(edge) && !s.has_refused(edge, a.site) {
+                f.unknown.push(*h);
+            }
         }
     }
     f
@@ -251,14 +262,16 @@ fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
                     held::with_state(|s| s.learn(edge, gate));
                 } else {
                     rank_order(h, a, broken);
+                    refused(h, a);
                 }
             }
             Insert::Added if broken.is_empty() => {
                 held::with_state(|s| s.learn(edge, others));
             }
-            // Never cached: every acquisition against the declared order is checked again, so a
-            // capture sees each one (the report itself is still made once per process).
-            Insert::Added => rank_order(h, a, broken),
+            Insert::Added => {
+                rank_order(h, a, broken);
+                refused(h, a);
+            }
             Insert::Cycle(path) => {
                 // Harmless if every cycle it closes is guarded by a lock held at every
                 // observation of its orders (a gate): kept, and known to this thread under it.
@@ -282,10 +295,24 @@ fn slow_checks(a: &HeldLock, found: Findings) -> Verdict {
                     .map(|c| broken_gate(&c.closing_gate, a.site));
                 let closing = (h.key(), h.site, a.key(), a.site, held::thread_name());
                 report_cycle(a, closing, &path, broken, broken_gate);
+                refused(h, a);
             }
         }
     }
     Verdict::Go
+}
+
+/// The edge `h -> a` was just reported at `a`'s site (a cycle it closes, a rank it breaks) and
+/// the action let the thread go on (`Log`, a callback): the thread remembers the pair at that
+/// site, so the next acquisitions there skip the global graph (whose answer would only be a
+/// report already made once per process). The same pair at another place is still asked about:
+/// it may be a report of its own. Not under a capture, which wants every occurrence (and drops
+/// what the thread remembers when it starts, for the same reason).
+fn refused(h: &HeldLock, a: &HeldLock) {
+    if !violation::capturing() {
+        let edge = h.key().edge_bits(a.key());
+        held::with_state(|s| s.refuse(edge, a.site));
+    }
 }
 
 /// A rank-order violation: `a` taken while `h` is held, against the declared ranks.
@@ -305,7 +332,7 @@ fn broken_gate(gate: &[LockKey], site: &'static Location<'static>) -> BrokenGate
     BrokenGate {
         locks: gate.iter().map(|k| class::key_name(*k)).collect(),
         site: Site::from(site),
-        thread: held::thread_name().to_owned(),
+        thread: held::thread_label(),
     }
 }
 
@@ -454,10 +481,22 @@ fn instance_order(held: &HeldLock, a: &HeldLock) {
     );
 }
 
-/// Records that the lock is now held.
+/// Records that the lock is now held (room for the entry was made before the real acquisition:
+/// see [`make_room`]).
 #[inline]
 fn after_acquire(a: &HeldLock) {
-    held::with_state(|s| s.mark_held(*a));
+    if let Some(mut s) = held::borrow_state() {
+        s.mark_held(*a);
+    }
+}
+
+/// Makes room on the held stack before a real acquisition whose entry is pushed after it: an
+/// allocation while holding the lock could re-enter an allocator that takes that very lock.
+#[inline]
+fn make_room() {
+    if let Some(mut s) = held::borrow_state() {
+        s.reserve_one();
+    }
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
@@ -524,10 +563,12 @@ fn acquire_checked<G>(
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    let Some(found) = held::with_state(|s| findings(s, &a)) else {
+    let checked = busy(|| held::with_state(|s| findings(s, &a)).map(|f| slow_checks(&a, f)));
+    let Some(verdict) = checked else {
         return acquire();
     };
-    match slow_checks(&a, found) {
+    make_room();
+    match verdict {
         Verdict::Go => {}
         Verdict::TryOnly => match try_acquire() {
             Some(g) => {
@@ -561,6 +602,7 @@ fn acquire_checked<G>(
 /// The protocol for a `try_*` acquisition: no checks (it cannot block), held if it succeeds.
 #[inline]
 pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G>) -> Option<G> {
+    make_room();
     let g = try_acquire()?;
     after_acquire(&a);
     Some(g)
@@ -573,9 +615,11 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
     let a = HeldLock::new(h.instance, h.key(), h.mode(), site);
     if check_and_push(&a) == Fast::Slow {
-        if let Some(found) = held::with_state(|s| findings(s, &a)) {
-            let _ = slow_checks(&a, found);
-        }
+        busy(|| {
+            if let Some(found) = held::with_state(|s| findings(s, &a)) {
+                let _ = slow_checks(&a, found);
+            }
+        });
         after_acquire(&a);
     }
 }

@@ -28,7 +28,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{LazyLock, Mutex, PoisonError, RwLock};
+use std::sync::LazyLock;
+
+use crate::internal::{Internal, InternalRw};
 
 /// The identity of a lock class: small, `Copy`, never recycled.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -41,6 +43,10 @@ pub const MAX_SUBCLASSES: u8 = 8;
 const MAX_CLASS_ID: u32 = (u32::MAX >> 3) - 1;
 
 impl ClassId {
+    /// Not a class: the id of a lock taken from inside the checker's own critical sections,
+    /// which is never checked, so never pushed on a held stack nor looked up.
+    pub(crate) const UNTRACKED: ClassId = ClassId(MAX_CLASS_ID + 1);
+
     #[cfg(test)]
     pub(crate) fn for_test(id: u32) -> Self {
         ClassId(id)
@@ -281,9 +287,9 @@ pub(crate) fn short_type_name(full: &str) -> String {
     out
 }
 
-static REGISTRY: LazyLock<Mutex<Registry>> = LazyLock::new(Default::default);
+static REGISTRY: LazyLock<Internal<Registry>> = LazyLock::new(Default::default);
 /// Class infos by `ClassId::index`, append-only. Read by reports, written when a class is new.
-static CLASSES: RwLock<Vec<ClassInfo>> = RwLock::new(Vec::new());
+static CLASSES: InternalRw<Vec<ClassInfo>> = InternalRw::new(Vec::new());
 
 fn registry_intern(
     source: ClassSource,
@@ -311,7 +317,7 @@ fn registry_intern(
             Ok(((l.file(), l.line(), l.column(), first, ty), l, name))
         }
     };
-    let mut reg = REGISTRY.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut reg = REGISTRY.lock();
     let existing = match &placed {
         Err(name) => reg.by_name.get(name).copied(),
         Ok((key, ..)) => reg.by_site.get(key).copied(),
@@ -319,7 +325,7 @@ fn registry_intern(
     if let Some(id) = existing {
         return id;
     }
-    let mut classes = CLASSES.write().unwrap_or_else(PoisonError::into_inner);
+    let mut classes = CLASSES.write();
     let next = classes.len() as u32 + 1;
     // A panic, not a silent stop: lockdep's "MAX_LOCKDEP_KEYS too low" turns the checker off.
     assert!(
@@ -353,11 +359,10 @@ fn registry_intern(
 fn note_first_use(class: ClassId, site: &'static Location<'static>) {
     let needs = CLASSES
         .read()
-        .unwrap_or_else(PoisonError::into_inner)
         .get(class.index())
         .is_some_and(|c| c.site.is_none());
     if needs {
-        let mut classes = CLASSES.write().unwrap_or_else(PoisonError::into_inner);
+        let mut classes = CLASSES.write();
         if let Some(c) = classes.get_mut(class.index()) {
             c.site.get_or_insert(site);
         }
@@ -368,7 +373,6 @@ fn note_first_use(class: ClassId, site: &'static Location<'static>) {
 pub(crate) fn class_info(class: ClassId) -> ClassInfo {
     CLASSES
         .read()
-        .unwrap_or_else(PoisonError::into_inner)
         .get(class.index())
         .cloned()
         .unwrap_or(ClassInfo {
@@ -382,7 +386,6 @@ pub(crate) fn class_info(class: ClassId) -> ClassInfo {
 pub(crate) fn all_classes() -> Vec<(ClassId, ClassInfo)> {
     CLASSES
         .read()
-        .unwrap_or_else(PoisonError::into_inner)
         .iter()
         .enumerate()
         .map(|(i, c)| (ClassId(i as u32 + 1), c.clone()))
@@ -391,12 +394,7 @@ pub(crate) fn all_classes() -> Vec<(ClassId, ClassInfo)> {
 
 /// The id of a named class, if a lock of that name has been used.
 pub(crate) fn named_class(name: &str) -> Option<ClassId> {
-    REGISTRY
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .by_name
-        .get(name)
-        .copied()
+    REGISTRY.lock().by_name.get(name).copied()
 }
 
 /// A key's name in reports: the class name, with `/n` for a nesting level above 0.
@@ -407,7 +405,7 @@ pub(crate) fn key_name(key: LockKey) -> String {
 /// Runs `f` with a key-name lookup that reads the class table once, for a long cycle's report,
 /// which names thousands. `f` should not allocate much: the table is read-locked meanwhile.
 pub(crate) fn with_key_names<R>(f: impl FnOnce(&dyn Fn(LockKey) -> Cow<'static, str>) -> R) -> R {
-    let classes = CLASSES.read().unwrap_or_else(PoisonError::into_inner);
+    let classes = CLASSES.read();
     let name = |key: LockKey| -> Cow<'static, str> {
         let class = key.class();
         match (classes.get(class.index()), key.subclass()) {

@@ -169,7 +169,9 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
         // Polled by an executor: no frame of the task's spawner is on the stack.
         None if c.is_async => (contract_site.clone(), None),
         None => {
-            let (site, caller) = call_site_of(c.function);
+            // Walking the stack allocates, and takes the `backtrace` crate's lock: busy, so an
+            // allocator's checked lock is taken unchecked meanwhile.
+            let (site, caller) = crate::internal::busy(|| call_site_of(c.function));
             (site.unwrap_or_else(|| contract_site.clone()), caller)
         }
     };
@@ -184,80 +186,96 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
             caller,
             asynchronous: c.is_async,
         },
-        thread: held::thread_name().to_owned(),
+        thread: held::thread_label(),
         acquiring: LockUse {
             class: class.to_owned(),
             mode: c.mode.unwrap_or(Mode::Exclusive),
             site,
         },
         held: check::held_locks(),
+        captured: false,
     });
 }
 
-/// Where `function` was called from, and by which function, read off a backtrace. Only on a
-/// broken contract (a backtrace costs milliseconds). The place is `None` without line tables
-/// (release builds: the caller's name may still be there); both are `None` when the frames were
-/// inlined away.
+/// Where `function` was called from, and by which function: the stack's frames, walked and
+/// symbolized by the `backtrace` crate (structured frames, not a backtrace's printed text, whose
+/// format no toolchain promises). Only on a broken contract: a walk costs milliseconds. The
+/// place is `None` without line tables (release builds: the caller's name may still be there);
+/// both are `None` when the frames were inlined away, or without the `backtrace` feature.
+#[cfg(feature = "backtrace")]
 fn call_site_of(function: &str) -> (Option<Site>, Option<String>) {
-    let bt = std::backtrace::Backtrace::force_capture().to_string();
-    // Frames read: "  N: symbol" then "             at path:line:col".
-    let mut frames: Vec<(String, Option<String>)> = Vec::new();
-    for line in bt.lines() {
-        let t = line.trim_start();
-        if let Some(loc) = t.strip_prefix("at ") {
-            if let Some(last) = frames.last_mut() {
-                last.1.get_or_insert_with(|| loc.to_owned());
-            }
-        } else if let Some((num, sym)) = t.split_once(": ") {
-            if num.chars().all(|c| c.is_ascii_digit()) {
-                frames.push((sym.to_owned(), None));
-            }
-        }
+    /// One logical frame (an inlined call is a frame of its own): its function's last path
+    /// segment, whether it is a closure, and its place.
+    struct Frame {
+        name: String,
+        closure: bool,
+        site: Option<Site>,
     }
-    let last_segment = |sym: &str| -> String {
-        let no_hash = sym.split("::h").next().unwrap_or(sym);
-        let no_generics = no_hash.split('<').next().unwrap_or(no_hash);
-        no_generics
-            .rsplit("::")
-            .next()
-            .unwrap_or(no_generics)
-            .to_owned()
-    };
-    let Some(at) = frames
-        .iter()
-        .position(|(sym, _)| !sym.contains("{{closure}}") && last_segment(sym) == function)
-    else {
+    let mut frames: Vec<Frame> = Vec::new();
+    backtrace::trace(|frame| {
+        backtrace::resolve_frame(frame, |symbol| {
+            let full = symbol.name().map(|n| format!("{n:#}")).unwrap_or_default();
+            let site = match (symbol.filename(), symbol.lineno()) {
+                (Some(file), Some(line)) => Some(Site {
+                    file: relative(file).into(),
+                    line,
+                    column: symbol.colno().unwrap_or(1),
+                }),
+                _ => None,
+            };
+            frames.push(Frame {
+                closure: full.contains("{{closure}}"),
+                name: last_segment(&full),
+                site,
+            });
+        });
+        // Stop one frame after the contract's function: that is its caller.
+        frames.len() < 2
+            || !frames[..frames.len() - 1]
+                .iter()
+                .any(|f| !f.closure && f.name == function)
+    });
+    let Some(at) = frames.iter().position(|f| !f.closure && f.name == function) else {
         return (None, None);
     };
-    let Some((caller_sym, loc)) = frames.get(at + 1) else {
-        return (None, None);
-    };
-    // Without line tables (release builds) the caller's name is all there is.
-    let caller = Some(last_segment(caller_sym));
-    (loc.as_deref().and_then(parse_site), caller)
+    match frames.get(at + 1) {
+        Some(caller) => (caller.site.clone(), Some(caller.name.clone())),
+        None => (None, None),
+    }
 }
 
-/// `path:line:col` as a backtrace prints it, relative to the current directory when inside it.
-fn parse_site(loc: &str) -> Option<Site> {
+#[cfg(not(feature = "backtrace"))]
+fn call_site_of(_function: &str) -> (Option<Site>, Option<String>) {
+    (None, None)
+}
+
+/// The last path segment of a demangled symbol, without generics: `a::b::C<T>::f` → `f`.
+#[cfg(feature = "backtrace")]
+fn last_segment(sym: &str) -> String {
+    let no_generics = sym.split('<').next().unwrap_or(sym);
+    let no_generics = if sym.starts_with('<') {
+        // `<T as Trait>::f`: the method after the closing `>`.
+        sym.rsplit('>').next().unwrap_or(sym)
+    } else {
+        no_generics
+    };
+    no_generics
+        .rsplit("::")
+        .find(|s| !s.is_empty())
+        .unwrap_or(no_generics)
+        .to_owned()
+}
+
+/// A path as a report shows it: relative to the current directory when inside it.
+#[cfg(feature = "backtrace")]
+fn relative(file: &std::path::Path) -> String {
     let cwd = std::env::current_dir().ok();
-    let mut parts = loc.rsplitn(3, ':');
-    let column = parts.next()?.parse().ok()?;
-    let line = parts.next()?.parse().ok()?;
-    let mut file = parts.next()?.to_owned();
-    if let Some(rel) = cwd
-        .as_ref()
-        .and_then(|d| std::path::Path::new(&file).strip_prefix(d).ok())
-    {
-        file = rel.display().to_string();
-    }
-    if let Some(rel) = file.strip_prefix("./") {
-        file = rel.to_owned();
-    }
-    Some(Site {
-        file: file.into(),
-        line,
-        column,
-    })
+    let rel = cwd
+        .as_deref()
+        .and_then(|d| file.strip_prefix(d).ok())
+        .unwrap_or(file);
+    let shown = rel.display().to_string();
+    shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
 }
 
 /// Asserts that the current thread holds a lock: the same check and report as

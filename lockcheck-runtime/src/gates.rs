@@ -12,10 +12,9 @@
 //! observation reaches the graph), the kept edges are checked again, and a cycle that became
 //! unguarded is reported, saying which observation broke the gate.
 
-use std::sync::{Mutex, PoisonError};
-
 use crate::class::LockKey;
 use crate::graph::{OrderGraph, Path};
+use crate::internal::Internal;
 
 /// A closing edge whose every cycle was guarded by a gate lock, kept and not reported.
 pub(crate) struct GatedCycle {
@@ -31,7 +30,7 @@ pub(crate) struct GatedCycle {
     ),
 }
 
-static GATED: Mutex<Vec<GatedCycle>> = Mutex::new(Vec::new());
+static GATED: Internal<Vec<GatedCycle>> = Internal::new(Vec::new());
 
 /// The locks in both `a` and `b`.
 fn intersect(a: &[LockKey], b: &[LockKey]) -> Vec<LockKey> {
@@ -41,7 +40,7 @@ fn intersect(a: &[LockKey], b: &[LockKey]) -> Vec<LockKey> {
 /// The gate of the closing edge `from -> to` observed while `others` were held: `others`,
 /// narrowed by every earlier observation of it.
 pub(crate) fn closing_gate(from: LockKey, to: LockKey, others: &[LockKey]) -> Vec<LockKey> {
-    let gated = GATED.lock().unwrap_or_else(PoisonError::into_inner);
+    let gated = GATED.lock();
     match gated.iter().find(|c| c.closing == (from, to)) {
         Some(c) => intersect(others, &c.closing_gate),
         None => others.to_vec(),
@@ -50,7 +49,7 @@ pub(crate) fn closing_gate(from: LockKey, to: LockKey, others: &[LockKey]) -> Ve
 
 /// Keeps a gated closing edge (once: a later observation narrows its gate).
 pub(crate) fn keep(cycle: GatedCycle) {
-    let mut gated = GATED.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut gated = GATED.lock();
     match gated.iter_mut().find(|c| c.closing == cycle.closing) {
         Some(c) => c.closing_gate = intersect(&c.closing_gate, &cycle.closing_gate),
         None => gated.push(cycle),
@@ -60,7 +59,7 @@ pub(crate) fn keep(cycle: GatedCycle) {
 /// The gated closing edge `from -> to`, taken out: it was just found to close an unguarded
 /// cycle, which is being reported.
 pub(crate) fn take_closed_by(from: LockKey, to: LockKey) -> Option<GatedCycle> {
-    let mut gated = GATED.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut gated = GATED.lock();
     let at = gated.iter().position(|c| c.closing == (from, to))?;
     Some(gated.swap_remove(at))
 }
@@ -68,7 +67,7 @@ pub(crate) fn take_closed_by(from: LockKey, to: LockKey) -> Option<GatedCycle> {
 /// The kept closing edges that now close an unguarded cycle (an edge was just taken without a
 /// lock of its gate), taken out with that cycle's path, to be reported.
 pub(crate) fn opened(graph: &OrderGraph) -> Vec<(GatedCycle, Path)> {
-    let mut gated = GATED.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut gated = GATED.lock();
     let mut opened = Vec::new();
     let mut i = 0;
     while i < gated.len() {
@@ -83,5 +82,5 @@ pub(crate) fn opened(graph: &OrderGraph) -> Vec<(GatedCycle, Path)> {
 
 /// Forgets every kept cycle (with the learned orders).
 pub(crate) fn forget() {
-    GATED.lock().unwrap_or_else(PoisonError::into_inner).clear();
+    GATED.lock().clear();
 }

@@ -18,7 +18,7 @@
 
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
+use std::sync::LazyLock;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
@@ -26,6 +26,7 @@ use petgraph::Direction;
 
 use crate::class::LockKey;
 use crate::held::KeyMap;
+use crate::internal::{Internal, InternalGuard};
 
 /// What is remembered of an order edge: where it was first seen, and how often it was learned.
 #[derive(Clone, Debug)]
@@ -314,13 +315,13 @@ impl OrderGraph {
     }
 }
 
-static GRAPH: LazyLock<Mutex<OrderGraph>> = LazyLock::new(Default::default);
+static GRAPH: LazyLock<Internal<OrderGraph>> = LazyLock::new(Default::default);
 
 /// The global graph. Taken only on a thread's first sight of an order, and by reports.
-pub(crate) fn global() -> MutexGuard<'static, OrderGraph> {
+pub(crate) fn global() -> InternalGuard<'static, OrderGraph> {
     #[cfg(test)]
     tests::GRAPH_LOCKS.with(|n| n.set(n.get() + 1));
-    GRAPH.lock().unwrap_or_else(PoisonError::into_inner)
+    GRAPH.lock()
 }
 
 #[cfg(test)]

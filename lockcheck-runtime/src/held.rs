@@ -7,24 +7,23 @@
 //!
 //! Why not a plain `thread_local!` of a `Vec`: a thread-local with a destructor is gone during
 //! thread teardown, and teardown is exactly where Go's `dropm` runs. The state here has no
-//! destructor (`ManuallyDrop`), so it stays usable until the thread is gone; a separate
-//! [`Reaper`] with a destructor reports locks still held at thread exit and frees the buffers.
-//! A lock used after the reaper ran (a later thread-local destructor) allocates again and that
-//! small buffer is leaked with the thread: never a panic, never a silent skip.
+//! destructor (`ManuallyDrop`), so it stays usable until the thread is gone; `exit.rs` reports
+//! locks still held once the thread's own destructors have run, and frees the buffers. A lock
+//! used after that (a later destructor) arms the thread again.
 //!
 //! The state's fields are private: the held stack and the edge cache change only through
 //! [`ThreadState`]'s methods (tracing-mutex's `mark_held`/`mark_released`), so the cache cannot be
 //! updated by convention only.
 
-use std::cell::{RefCell, RefMut};
+use std::cell::{Cell, UnsafeCell};
 use std::collections::{BTreeSet, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::ManuallyDrop;
 use std::panic::Location;
-use std::sync::PoisonError;
 
 use crate::class::{self, LockKey};
-use crate::violation::{self, LockUse, Site, Violation, ViolationKind};
+use crate::internal::Internal;
+use crate::violation::{LockUse, Site, Violation, ViolationKind};
 
 /// How a lock is held.
 ///
@@ -163,6 +162,9 @@ pub(crate) struct EdgeCache {
     /// The same for edges whose gate is one lock (the usual gate: the outermost lock of a
     /// three-deep nesting): the edge and its gate's key, probed only when `recent` misses.
     recent_gated: [(u64, u32); RECENT_EDGES],
+    /// Edges reported at an acquisition site, by edge word and site address: not asked about
+    /// again at that site (`check::refused`).
+    refused: KeyMap<(u64, usize), ()>,
     epoch: u64,
 }
 
@@ -173,6 +175,7 @@ impl EdgeCache {
             gated: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             recent: [0; RECENT_EDGES],
             recent_gated: [(0, 0); RECENT_EDGES],
+            refused: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             epoch: 0,
         }
     }
@@ -223,6 +226,7 @@ impl EdgeCache {
     fn forget(&mut self, epoch: u64) {
         self.known.clear();
         self.gated.clear();
+        self.refused.clear();
         self.recent = [0; RECENT_EDGES];
         self.recent_gated = [(0, 0); RECENT_EDGES];
         self.epoch = epoch;
@@ -238,7 +242,12 @@ fn holds_all(held: &[HeldLock], gate: &[LockKey]) -> bool {
 pub(crate) struct ThreadState {
     held: Vec<HeldLock>,
     edges: EdgeCache,
-    /// The thread's name for reports, computed on first need.
+    /// The thread's handle, taken when it first holds a lock (never in its teardown, where
+    /// `std::thread::current()` may not be usable), for its name in reports.
+    thread: Option<std::thread::Thread>,
+    /// Whether the thread-exit report is armed for this thread (`exit.rs`).
+    armed: bool,
+    /// The thread's name as edges keep it (interned, bounded), computed on first need.
     thread_name: Option<&'static str>,
 }
 
@@ -247,6 +256,8 @@ impl ThreadState {
         ThreadState {
             held: Vec::new(),
             edges: EdgeCache::new(),
+            thread: None,
+            armed: false,
             thread_name: None,
         }
     }
@@ -259,7 +270,7 @@ impl ThreadState {
 
     /// Records that the lock is now held. The hot path is a capacity check and the stores;
     /// growing the stack (the thread's first lock, or a deeper nesting than before) is out of
-    /// line, and is also where this thread's [`Reaper`] gets registered: a thread that never held
+    /// line, and is also where this thread's exit report gets armed (`exit.rs`): a thread that never held
     /// a lock has nothing to reap.
     #[inline(always)]
     pub(crate) fn mark_held(&mut self, entry: HeldLock) {
@@ -273,10 +284,55 @@ impl ThreadState {
     #[inline(never)]
     fn grow(&mut self) {
         self.held.reserve(8);
-        // Touching a thread-local with a destructor registers that destructor (again: a no-op).
-        // During teardown, after the reaper ran, this fails: then nothing is reported for this
-        // thread's exit, which is all we can do, and the buffer is leaked with the thread.
-        let _ = REAPER.try_with(|_| ());
+        if !self.armed {
+            self.armed = true;
+            if self.thread.is_none() {
+                self.thread = Some(std::thread::current());
+            }
+            crate::exit::arm();
+        }
+    }
+
+    /// Makes room for one more entry, so that the next [`mark_held`](Self::mark_held) does not
+    /// allocate: called before a real acquisition whose entry is pushed after it (an allocation
+    /// while holding the lock could re-enter an allocator that takes that very lock).
+    #[inline(always)]
+    pub(crate) fn reserve_one(&mut self) {
+        if self.held.len() == self.held.capacity() {
+            self.grow();
+        }
+    }
+
+    /// Forgets every edge this thread knows or refused (it asks the global graph again).
+    pub(crate) fn forget_edges(&mut self) {
+        let epoch = self.edges.epoch;
+        self.edges.forget(epoch);
+    }
+
+    /// Remembers that the edge was reported when taken at `site` (see `check::refused`).
+    pub(crate) fn refuse(&mut self, edge: u64, site: &'static Location<'static>) {
+        self.edges
+            .refused
+            .insert((edge, site as *const _ as usize), ());
+    }
+
+    /// Whether the edge was reported when taken at `site` on this thread.
+    pub(crate) fn has_refused(&self, edge: u64, site: &'static Location<'static>) -> bool {
+        !self.edges.refused.is_empty()
+            && self
+                .edges
+                .refused
+                .contains_key(&(edge, site as *const _ as usize))
+    }
+
+    /// The thread is ending: takes what it still holds, and frees its buffers. A lock used after
+    /// this (by a later destructor) arms the thread again.
+    pub(crate) fn take_at_exit(&mut self) -> Vec<HeldLock> {
+        self.armed = false;
+        self.edges.known = EdgeSet::default();
+        self.edges.gated = KeyMap::default();
+        self.edges.refused = KeyMap::default();
+        std::mem::take(&mut self.held)
     }
 
     /// Records the release of the lock at `instance` when it is the top entry (the usual case);
@@ -341,38 +397,157 @@ impl ThreadState {
         }
     }
 
-    /// This thread's name, interned (computed once per thread).
+    /// This thread's name as edges keep it (computed once per thread).
     fn thread_name(&mut self) -> &'static str {
-        self.thread_name
-            .get_or_insert_with(intern_current_thread_name)
+        if let Some(name) = self.thread_name {
+            return name;
+        }
+        let name = intern_thread_name(self.thread_label());
+        self.thread_name = Some(name);
+        name
+    }
+
+    /// This thread's name for a report: its given name, or its id.
+    fn thread_label(&self) -> String {
+        match &self.thread {
+            Some(t) => label_of(t),
+            None => label_of(&std::thread::current()),
+        }
     }
 }
 
-thread_local! {
-    static STATE: RefCell<ManuallyDrop<ThreadState>> =
-        const { RefCell::new(ManuallyDrop::new(ThreadState::new())) };
-    static REAPER: Reaper = const { Reaper };
+/// This thread's [`ThreadState`] and its borrow flag: a `RefCell` that also knows when the thread
+/// is inside the checker's own critical sections ([`crate::internal::Busy`]).
+///
+/// The flag's bit 0 says the state is borrowed; the rest counts busy levels (in steps of 2). A
+/// lock operation (acquire, release, drop: [`borrow_state`]) needs the flag to be 0, exactly as
+/// `RefCell::borrow_mut` does, so it costs nothing more: on a busy thread it is taken unchecked,
+/// as std's lock would be, and never reaches the checker's locks. The checker's own work
+/// ([`with_state`]) only needs the state not to be borrowed.
+struct StateCell {
+    flag: Cell<usize>,
+    state: UnsafeCell<ManuallyDrop<ThreadState>>,
 }
 
-/// Runs `f` on this thread's state. `None` when the state is already borrowed further up this
-/// thread's stack (lockcheck re-entered from a violation handler): the caller degrades quietly.
+const BORROWED: usize = 1;
+const BUSY: usize = 2;
+
+thread_local! {
+    static STATE: StateCell = const {
+        StateCell {
+            flag: Cell::new(0),
+            state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
+        }
+    };
+}
+
+/// A borrow of this thread's state; gives it back when dropped.
+pub(crate) struct StateRef {
+    cell: &'static StateCell,
+}
+
+impl std::ops::Deref for StateRef {
+    type Target = ThreadState;
+    #[inline(always)]
+    fn deref(&self) -> &ThreadState {
+        // SAFETY: the flag's borrowed bit, set by whoever made this `StateRef`, keeps every other
+        // borrow out until it is dropped; `StateRef` is `!Send` (it holds a reference to a
+        // `!Sync` cell), so it stays on this thread.
+        unsafe { &*self.cell.state.get() }
+    }
+}
+
+impl std::ops::DerefMut for StateRef {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut ThreadState {
+        // SAFETY: as for `deref`: this is the only borrow.
+        unsafe { &mut *self.cell.state.get() }
+    }
+}
+
+impl Drop for StateRef {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.cell.flag.set(self.cell.flag.get() & !BORROWED);
+    }
+}
+
+/// This thread's state cell. Only the address is taken inside `try_with`, so it inlines whatever
+/// the caller does next.
 #[inline(always)]
+fn state_cell() -> Option<&'static StateCell> {
+    let cell: *const StateCell = STATE.try_with(|s| s as *const _).ok()?;
+    // SAFETY: `STATE` has a const initializer and no destructor (`ManuallyDrop`), so its storage
+    // lives until the thread is gone, after every thread-local destructor; and the reference is
+    // to a `!Sync` cell, so it can never be used on another thread.
+    Some(unsafe { &*cell })
+}
+
+/// Runs `f` on this thread's state, for the checker's own work. `None` when the state is already
+/// borrowed further up this thread's stack (lockcheck re-entered from a violation handler, or
+/// from an allocation while the state was borrowed): the caller degrades quietly.
+#[inline]
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
-    let mut state = borrow_state()?;
+    let cell = state_cell()?;
+    let flag = cell.flag.get();
+    if flag & BORROWED != 0 {
+        return None;
+    }
+    cell.flag.set(flag | BORROWED);
+    let mut state = StateRef { cell };
     Some(f(&mut state))
 }
 
-/// This thread's state, borrowed; `None` as for [`with_state`]. For the hot paths, which must
-/// not depend on LLVM inlining a closure: the accessor is a few instructions at the call site.
+/// This thread's state, borrowed, for a lock operation: `None` when it is borrowed, or when the
+/// thread is busy inside the checker's own critical sections (the operation is then taken
+/// unchecked). For the hot paths, which must not depend on LLVM inlining a closure: the accessor
+/// is a few instructions at the call site.
 #[inline(always)]
-pub(crate) fn borrow_state() -> Option<RefMut<'static, ManuallyDrop<ThreadState>>> {
-    // Only the address is taken inside `try_with`, so it inlines whatever the caller does next.
-    let cell: *const RefCell<ManuallyDrop<ThreadState>> = STATE.try_with(|s| s as *const _).ok()?;
-    // SAFETY: `STATE` has a const initializer and no destructor (`ManuallyDrop`), so its storage
-    // lives until the thread is gone, after every thread-local destructor; and the `RefMut` is
-    // `!Send`, so it can never be used on another thread.
-    let cell: &'static RefCell<ManuallyDrop<ThreadState>> = unsafe { &*cell };
-    cell.try_borrow_mut().ok()
+pub(crate) fn borrow_state() -> Option<StateRef> {
+    let cell = state_cell()?;
+    if cell.flag.get() != 0 {
+        return None;
+    }
+    cell.flag.set(BORROWED);
+    Some(StateRef { cell })
+}
+
+/// Whether this thread is inside the checker's own critical sections.
+pub(crate) fn is_busy() -> bool {
+    state_cell().is_some_and(|c| c.flag.get() >= BUSY)
+}
+
+/// See [`crate::internal::Busy`].
+pub(crate) fn enter_busy() {
+    if let Some(c) = state_cell() {
+        c.flag.set(c.flag.get() + BUSY);
+    }
+}
+
+/// The busy levels, taken away (see [`crate::internal::not_busy`]).
+pub(crate) fn take_busy() -> usize {
+    match state_cell() {
+        Some(c) => {
+            let flag = c.flag.get();
+            c.flag.set(flag & BORROWED);
+            flag & !BORROWED
+        }
+        None => 0,
+    }
+}
+
+/// Puts back busy levels taken by [`take_busy`].
+pub(crate) fn restore_busy(levels: usize) {
+    if let Some(c) = state_cell() {
+        c.flag.set((c.flag.get() & BORROWED) | levels);
+    }
+}
+
+/// See [`crate::internal::Busy`].
+pub(crate) fn leave_busy() {
+    if let Some(c) = state_cell() {
+        c.flag.set(c.flag.get().saturating_sub(BUSY));
+    }
 }
 
 /// Whether this thread holds the lock at `instance` (in any mode).
@@ -397,29 +572,53 @@ pub(crate) fn snapshot() -> Vec<HeldLock> {
     with_state(|s| s.held.clone()).unwrap_or_default()
 }
 
-/// This thread's name for reports: computed once per thread and interned, so every thread of a
-/// name shares one string, kept for the process's life (edges remember the thread that first
-/// took them, and a report of a long cycle borrows the name instead of copying it per edge).
+/// This thread's name as the order graph keeps it, for the edges it is the first to take:
+/// interned, so every thread of a name shares one string. At most [`NAMES_KEPT`] names are kept
+/// for the process's life; a thread past that is named [`NAME_NOT_KEPT`] in the edges it is first
+/// to take (thread-per-request code with unnamed threads would otherwise grow without bound).
+/// Violations name their thread exactly ([`thread_label`]).
 pub(crate) fn thread_name() -> &'static str {
-    with_state(ThreadState::thread_name).unwrap_or_else(intern_current_thread_name)
+    with_state(ThreadState::thread_name)
+        .unwrap_or_else(|| intern_thread_name(label_of(&std::thread::current())))
 }
 
-fn intern_current_thread_name() -> &'static str {
-    static NAMES: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
-    let t = std::thread::current();
-    let name = match t.name() {
+/// This thread's name for a violation: its given name, or its id. Not kept after the report.
+pub(crate) fn thread_label() -> String {
+    with_state(|s| s.thread_label()).unwrap_or_else(|| label_of(&std::thread::current()))
+}
+
+fn label_of(t: &std::thread::Thread) -> String {
+    match t.name() {
         Some(n) => n.to_owned(),
         None => format!("{:?}", t.id()),
-    };
-    let mut names = NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-    match names.get(name.as_str()) {
-        Some(known) => known,
-        None => {
-            let leaked: &'static str = Box::leak(name.into_boxed_str());
-            names.insert(leaked);
-            leaked
-        }
     }
+}
+
+/// How many distinct thread names the order graph keeps.
+pub(crate) const NAMES_KEPT: usize = 1024;
+
+/// The name of a thread in an edge once [`NAMES_KEPT`] names are kept.
+pub(crate) const NAME_NOT_KEPT: &str =
+    "(one of many threads: names past the first 1024 are not kept)";
+
+static NAMES: Internal<BTreeSet<&'static str>> = Internal::new(BTreeSet::new());
+
+fn intern_thread_name(name: String) -> &'static str {
+    let mut names = NAMES.lock();
+    if let Some(known) = names.get(name.as_str()) {
+        return known;
+    }
+    if names.len() >= NAMES_KEPT {
+        return NAME_NOT_KEPT;
+    }
+    let leaked: &'static str = Box::leak(name.into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// How many thread names are kept (for tests of the bound).
+pub fn thread_names_kept() -> usize {
+    NAMES.lock().len()
 }
 
 /// A violation on this thread, holding `held`.
@@ -430,31 +629,9 @@ pub(crate) fn violation_holding(
 ) -> Violation {
     Violation {
         kind,
-        thread: thread_name().to_owned(),
+        thread: thread_label(),
         acquiring,
+        captured: false,
         held: held.iter().map(HeldLock::lock_use).collect(),
-    }
-}
-
-/// Reports locks a thread still holds when it exits, and frees the thread's buffers.
-struct Reaper;
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let leftover = with_state(|s| {
-            let held = std::mem::take(&mut s.held);
-            s.edges.known = EdgeSet::default();
-            s.edges.gated = KeyMap::default();
-            held
-        })
-        .unwrap_or_default();
-        if let Some(last) = leftover.last() {
-            violation::raise(violation_holding(
-                ViolationKind::ExitWhileHolding,
-                last.lock_use(),
-                &leftover,
-            ));
-        }
-        with_state(|s| s.thread_name = None);
     }
 }

@@ -17,7 +17,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::Location;
-use std::sync::{Mutex, PoisonError};
+
+use crate::internal::Internal;
 
 /// One instance order, as first seen.
 #[derive(Clone, Copy, Debug)]
@@ -38,7 +39,7 @@ struct Table {
     predecessors: BTreeMap<usize, BTreeSet<usize>>,
 }
 
-static TABLE: Mutex<Option<Table>> = Mutex::new(None);
+static TABLE: Internal<Option<Table>> = Internal::new(None);
 
 /// What learning an instance order found.
 pub(crate) enum Learned {
@@ -50,7 +51,7 @@ pub(crate) enum Learned {
 
 /// Learns `edge` unless it inverts a known order between the same instances.
 pub(crate) fn learn(edge: InstanceEdge) -> Learned {
-    let mut table = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut table = TABLE.lock();
     let table = table.get_or_insert_with(Table::default);
     if table.edges.contains_key(&(edge.from, edge.to)) {
         return Learned::Consistent;
@@ -74,7 +75,7 @@ pub(crate) fn learn(edge: InstanceEdge) -> Learned {
 
 /// Forgets every order of the instance at `addr` (its lock is being dropped).
 pub(crate) fn forget(addr: usize) {
-    let mut table = TABLE.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut table = TABLE.lock();
     let Some(table) = table.as_mut() else {
         return;
     };
@@ -95,11 +96,7 @@ pub(crate) fn forget(addr: usize) {
 /// How many instance orders are known (for tests: dropped locks leave none behind). Not a
 /// public API.
 pub fn count() -> usize {
-    TABLE
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .as_ref()
-        .map_or(0, |t| t.edges.len())
+    TABLE.lock().as_ref().map_or(0, |t| t.edges.len())
 }
 
 impl Table {

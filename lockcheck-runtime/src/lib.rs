@@ -67,10 +67,12 @@
 mod check;
 mod class;
 mod contract;
+mod exit;
 mod gates;
 mod graph;
 mod held;
 mod instances;
+mod internal;
 mod rank;
 mod report;
 mod sync;
@@ -86,7 +88,7 @@ pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_D
 pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use violation::{
     action, capture_violations, reported, set_action, Action, BrokenGate, Callback, LockUse,
-    OrderEdge, Site, Violation, ViolationKind,
+    OrderEdge, Site, Violation, ViolationKind, ACTION_ENV,
 };
 
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
@@ -98,5 +100,6 @@ pub const ENABLED: bool = cfg!(lockcheck_checks);
 pub mod __private {
     pub use crate::check::forget_learned_orders;
     pub use crate::contract::{assert_held, assert_not_held, excludes, requires, Contract};
+    pub use crate::held::thread_names_kept;
     pub use crate::instances::count as instance_orders_known;
 }

@@ -3,13 +3,14 @@
 //! new order edge, even the first).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use lockcheck_ranks::{DeclaredOrder, RankTable};
 
 use crate::class::{self, LockKey};
+use crate::internal::InternalRw;
 
-static RANKS: RwLock<Option<Arc<RankTable>>> = RwLock::new(None);
+static RANKS: InternalRw<Option<Arc<RankTable>>> = InternalRw::new(None);
 /// Whether a table was ever installed: most programs never declare ranks, and then a new edge
 /// does not touch the lock at all.
 static RANKS_SET: AtomicBool = AtomicBool::new(false);
@@ -28,7 +29,7 @@ static EPOCH: AtomicU64 = AtomicU64::new(0);
 /// set_rank_table(RankTable::parse("doc-outer < doc-inner;").unwrap());
 /// ```
 pub fn set_rank_table(table: RankTable) {
-    *RANKS.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(table));
+    *RANKS.write() = Some(Arc::new(table));
     RANKS_SET.store(true, Ordering::Release);
     bump_epoch();
 }
@@ -47,7 +48,7 @@ pub fn rank_table() -> Option<Arc<RankTable>> {
     if !RANKS_SET.load(Ordering::Acquire) {
         return None;
     }
-    RANKS.read().unwrap_or_else(PoisonError::into_inner).clone()
+    RANKS.read().clone()
 }
 
 /// The epoch every thread's edge cache must match.

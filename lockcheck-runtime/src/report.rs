@@ -19,7 +19,7 @@ pub(crate) mod dump;
 mod json;
 mod text;
 
-pub(crate) use dump::arm_exit_report;
+pub(crate) use dump::{arm_exit_report, persist_violation};
 pub use dump::{write_report, REPORT_DIR_ENV};
 
 /// One lock class in a [`Report`].

@@ -12,7 +12,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 use std::panic::Location;
-use std::sync::{Arc, LazyLock, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, LazyLock};
+
+use crate::internal::{Internal, InternalRw};
 
 use crate::held::Mode;
 
@@ -202,6 +204,10 @@ pub struct Violation {
     pub acquiring: LockUse,
     /// Every lock this thread held at that moment, first taken first.
     pub held: Vec<LockUse>,
+    /// Whether a [`capture_violations`] on its thread took it (a test that expects it) instead
+    /// of the configured action. A merge of reports does not count captured violations against
+    /// the run.
+    pub captured: bool,
 }
 
 impl Violation {
@@ -268,6 +274,9 @@ pub type Callback = Arc<dyn Fn(&Violation) + Send + Sync>;
 
 /// What the checker does with a violation.
 ///
+/// The default is [`Action::Panic`], or what the environment variable [`ACTION_ENV`]
+/// (`LOCKCHECK_ACTION=panic|log|abort`) says when it is set; [`set_action`] overrides both.
+///
 /// # Examples
 ///
 /// ```
@@ -279,14 +288,21 @@ pub type Callback = Arc<dyn Fn(&Violation) + Send + Sync>;
 /// ```
 #[derive(Clone, Default)]
 pub enum Action {
-    /// Panic with the full report as the message (the default). While the thread is already
-    /// panicking, the report is logged instead, so a check never aborts the process.
+    /// Panic with the full report as the message (the default). Where a panic would abort the
+    /// process (the thread is already panicking, or is exiting: a panic in a thread-local
+    /// destructor aborts), the report is logged instead.
     #[default]
     Panic,
     /// Print the report to stderr and go on.
     Log,
+    /// Print the report to stderr, write the process's report file (when
+    /// `LOCKCHECK_REPORT_DIR` is set), then abort the process: no `catch_unwind` (a thread pool's,
+    /// a test harness's) can hide it, and the run fails.
+    Abort,
     /// Call a function with the violation and go on. Locks taken inside the callback are
-    /// checked as usual, but a violation found inside it is logged, not passed back to it.
+    /// checked as usual, but a violation found inside it is logged, not passed back to it. A
+    /// panic in the callback reaches the acquiring code, except where a panic would abort the
+    /// process (see [`Action::Panic`]): there it is caught, and the report logged.
     Callback(Callback),
 }
 
@@ -295,22 +311,50 @@ impl fmt::Debug for Action {
         match self {
             Action::Panic => f.write_str("Panic"),
             Action::Log => f.write_str("Log"),
+            Action::Abort => f.write_str("Abort"),
             Action::Callback(_) => f.write_str("Callback(..)"),
         }
     }
 }
 
-static ACTION: RwLock<Option<Action>> = RwLock::new(None);
+/// The environment variable that sets the default [`Action`]: `panic`, `log` or `abort`
+/// (read once, the first time a violation needs an action; [`set_action`] overrides it).
+pub const ACTION_ENV: &str = "LOCKCHECK_ACTION";
+
+impl Action {
+    /// The action the environment asks for, with a clear message on stderr (once) for a value
+    /// it does not know.
+    fn from_env() -> Action {
+        let Some(value) = std::env::var_os(ACTION_ENV) else {
+            return Action::Panic;
+        };
+        match value.to_str().map(str::trim) {
+            Some("panic") | Some("") => Action::Panic,
+            Some("log") => Action::Log,
+            Some("abort") => Action::Abort,
+            _ => {
+                eprintln!(
+                    "lockcheck: {ACTION_ENV}={} is not one of `panic`, `log`, `abort`; using `panic`",
+                    value.to_string_lossy()
+                );
+                Action::Panic
+            }
+        }
+    }
+}
+
+static ACTION: InternalRw<Option<Action>> = InternalRw::new(None);
 /// Violations seen so far, by [`Violation::dedup_key`].
-static SEEN: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Default::default);
+static SEEN: LazyLock<Internal<HashSet<String>>> = LazyLock::new(Default::default);
 /// Cycles seen so far, each as a 128-bit hash of its edge set.
-static SEEN_CYCLES: Mutex<BTreeSet<(u64, u64)>> = Mutex::new(BTreeSet::new());
+static SEEN_CYCLES: Internal<BTreeSet<(u64, u64, bool)>> = Internal::new(BTreeSet::new());
 /// Inversions reported so far: per closing edge and acquisition site, the locks of each cycle
 /// reported there.
 #[allow(clippy::type_complexity)]
-static SEEN_INVERSIONS: Mutex<BTreeMap<(u64, usize), Vec<Vec<u32>>>> = Mutex::new(BTreeMap::new());
+static SEEN_INVERSIONS: Internal<BTreeMap<(u64, usize, bool), Vec<Vec<u32>>>> =
+    Internal::new(BTreeMap::new());
 /// Every distinct violation, first occurrence first; shared, so a long cycle is not copied.
-static REPORTED: Mutex<Vec<Arc<Violation>>> = Mutex::new(Vec::new());
+static REPORTED: Internal<Vec<Arc<Violation>>> = Internal::new(Vec::new());
 
 thread_local! {
     static IN_HANDLER: Cell<bool> = const { Cell::new(false) };
@@ -328,16 +372,18 @@ thread_local! {
 /// set_action(Action::Panic); // back to the default
 /// ```
 pub fn set_action(action: Action) {
-    *ACTION.write().unwrap_or_else(PoisonError::into_inner) = Some(action);
+    *ACTION.write() = Some(action);
 }
 
 /// The action in force.
 pub fn action() -> Action {
-    ACTION
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone()
-        .unwrap_or_default()
+    if let Some(a) = ACTION.read().as_ref() {
+        return a.clone();
+    }
+    // Read outside the lock (the message may be printed); two threads racing here read the
+    // same environment, and the first to store wins.
+    let from_env = Action::from_env();
+    ACTION.write().get_or_insert(from_env).clone()
 }
 
 /// Runs `f` and returns the violations this thread found meanwhile, instead of acting on them.
@@ -372,6 +418,9 @@ pub fn capture_violations<R>(f: impl FnOnce() -> R) -> (R, Vec<Violation>) {
         }
     }
     let _restore = Restore(COLLECTOR.with(|c| c.borrow_mut().replace(Vec::new())));
+    // Pairs this thread stopped checking after reporting them (`check::refused`) are checked
+    // again: the capture sees every occurrence.
+    crate::held::with_state(crate::held::ThreadState::forget_edges);
     let r = f();
     let found = COLLECTOR
         .with(|c| c.borrow_mut().take())
@@ -379,11 +428,11 @@ pub fn capture_violations<R>(f: impl FnOnce() -> R) -> (R, Vec<Violation>) {
     (r, found)
 }
 
-/// Every distinct violation reported so far in this process (captured ones included), in order.
+/// Every distinct violation reported so far in this process, in order; captured ones too (with
+/// [`Violation::captured`] set), each once per capture-free process history as well.
 pub fn reported() -> Vec<Violation> {
     REPORTED
         .lock()
-        .unwrap_or_else(PoisonError::into_inner)
         .iter()
         .map(|v| Violation::clone(v))
         .collect()
@@ -391,19 +440,10 @@ pub fn reported() -> Vec<Violation> {
 
 /// Forgets every violation reported (see `check::forget_learned_orders`).
 pub(crate) fn forget_reported() {
-    SEEN.lock().unwrap_or_else(PoisonError::into_inner).clear();
-    SEEN_CYCLES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clear();
-    SEEN_INVERSIONS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clear();
-    REPORTED
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clear();
+    SEEN.lock().clear();
+    SEEN_CYCLES.lock().clear();
+    SEEN_INVERSIONS.lock().clear();
+    REPORTED.lock().clear();
 }
 
 /// Whether a capture is collecting on this thread.
@@ -414,13 +454,11 @@ pub(crate) fn capturing() -> bool {
 }
 
 /// Whether the cycle made of these edges (`LockKey::edge_bits`, in any order) is seen for the
-/// first time in this process; remembers it.
+/// first time in this process; remembers it. Captured violations are remembered apart: a test
+/// that expects a cycle does not hide the same cycle from the rest of the process.
 pub(crate) fn first_sight_of_cycle(edges: impl Iterator<Item = u64>) -> bool {
-    let key = edge_set_hash(edges);
-    SEEN_CYCLES
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(key)
+    let (h1, h2) = edge_set_hash(edges);
+    SEEN_CYCLES.lock().insert((h1, h2, capturing()))
 }
 
 /// Whether a cycle closed by `closing` (an edge word) at `site`, through the locks `nodes`, is a
@@ -436,10 +474,12 @@ pub(crate) fn first_sight_of_inversion(
     let mut nodes: Vec<u32> = nodes.collect();
     nodes.sort_unstable();
     nodes.dedup();
-    let key = (closing, site as *const Location<'static> as usize);
-    let mut seen = SEEN_INVERSIONS
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let key = (
+        closing,
+        site as *const Location<'static> as usize,
+        capturing(),
+    );
+    let mut seen = SEEN_INVERSIONS.lock();
     let earlier = seen.entry(key).or_default();
     let covered = earlier
         .iter()
@@ -468,15 +508,16 @@ fn edge_set_hash(edges: impl Iterator<Item = u64>) -> (u64, u64) {
     })
 }
 
-/// Hands a violation to whoever should have it. Called with no checker state borrowed. A panic
-/// it raises points at the first caller that is not `#[track_caller]`: the user's acquisition.
+/// Hands a violation to whoever should have it. Called with no checker state borrowed and no
+/// internal lock held. A panic it raises points at the first caller that is not
+/// `#[track_caller]`: the user's acquisition.
 #[track_caller]
 pub(crate) fn raise(v: Violation) {
     let first = match v.dedup_key() {
-        Some(key) => SEEN
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(key),
+        Some(key) => {
+            let space = if capturing() { "captured " } else { "" };
+            SEEN.lock().insert(format!("{space}{key}"))
+        }
         None => true,
     };
     raise_seen(v, first)
@@ -485,21 +526,16 @@ pub(crate) fn raise(v: Violation) {
 /// As [`raise`], for a violation whose first-ness the caller already knows (a cycle, from
 /// [`first_sight_of_cycle`]).
 #[track_caller]
-pub(crate) fn raise_seen(v: Violation, first: bool) {
-    let v = Arc::new(v);
-    if first {
-        REPORTED
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::clone(&v));
-    }
+pub(crate) fn raise_seen(mut v: Violation, first: bool) {
     // A capture on this thread takes everything, duplicates included: a test asserts on what
     // its own code did, whatever other tests reported before.
-    let captured = COLLECTOR
+    v.captured = COLLECTOR
         .try_with(|c| match c.try_borrow_mut() {
             Ok(mut c) => match c.as_mut() {
                 Some(list) => {
-                    list.push(Violation::clone(&v));
+                    let mut taken = v.clone();
+                    taken.captured = true;
+                    list.push(taken);
                     true
                 }
                 None => false,
@@ -507,9 +543,22 @@ pub(crate) fn raise_seen(v: Violation, first: bool) {
             Err(_) => false,
         })
         .unwrap_or(false);
-    if captured || !first {
+    if !first {
         return;
     }
+    let v = Arc::new(v);
+    REPORTED.lock().push(Arc::clone(&v));
+    if v.captured {
+        return;
+    }
+    // The process's report file has it now, whatever happens to the process next.
+    crate::report::persist_violation();
+    crate::internal::not_busy(|| act_on(&v));
+}
+
+/// Hands a first-seen, uncaptured violation to the configured action.
+#[track_caller]
+fn act_on(v: &Violation) {
     let in_handler = IN_HANDLER.try_with(|h| h.replace(true)).unwrap_or(true);
     if in_handler {
         // Found while handling another violation (a callback that took locks): log, never recurse.
@@ -523,12 +572,30 @@ pub(crate) fn raise_seen(v: Violation, first: bool) {
         }
     }
     let _leave = Leave;
-    // A panic in a thread-exit destructor would abort the process: report those on stderr.
-    let can_panic = !std::thread::panicking() && v.kind != ViolationKind::ExitWhileHolding;
+    // A panic where one would abort the process (already unwinding; in a thread-exit
+    // destructor) is never raised: the report goes to stderr instead.
+    let can_panic = !std::thread::panicking()
+        && !crate::exit::thread_exiting()
+        && v.kind != ViolationKind::ExitWhileHolding;
     match action() {
         Action::Panic if can_panic => panic!("{v}"),
         Action::Panic | Action::Log => eprintln!("{v}"),
-        Action::Callback(f) => f(&v),
+        Action::Abort => {
+            eprintln!("{v}");
+            eprintln!("lockcheck: aborting ({ACTION_ENV}=abort)");
+            std::process::abort();
+        }
+        Action::Callback(f) if can_panic => f(v),
+        Action::Callback(f) => {
+            let call = std::panic::AssertUnwindSafe(|| f(v));
+            if std::panic::catch_unwind(call).is_err() {
+                eprintln!("{v}");
+                eprintln!(
+                    "lockcheck: the violation callback panicked where a panic would abort the \
+                     process (thread exit, or already panicking); the report is above"
+                );
+            }
+        }
     }
 }
 

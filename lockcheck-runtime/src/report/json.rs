@@ -96,6 +96,11 @@ fn violation(out: &mut String, v: &Violation) {
     string(out, v.kind_name());
     out.push_str(",\"thread\":");
     string(out, &v.thread);
+    out.push_str(if v.captured {
+        ",\"captured\":true"
+    } else {
+        ",\"captured\":false"
+    });
     out.push_str(",\"acquiring\":");
     lock_use(out, &v.acquiring);
     out.push_str(",\"held\":");

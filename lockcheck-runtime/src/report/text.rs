@@ -404,7 +404,7 @@ impl fmt::Display for Violation {
                     writeln!(
                         f,
                         "  in `{function}`, called{caller}, thread `{}`; the call site is unknown \
-                         (no line tables in this build)",
+                         (no line tables in this build, or no `backtrace` feature)",
                         self.thread
                     )?;
                 } else {

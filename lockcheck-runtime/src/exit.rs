@@ -1,0 +1,115 @@
+//! A thread's end: the locks it still holds are reported once nothing can release them any more.
+//!
+//! "Exited while holding" must be true when it is said. Two things make it false if said too
+//! early: a guard kept in a `thread_local!` is released by that thread-local's own destructor,
+//! which may run after ours; and a process ending (`std::process::exit` in a locked region, a
+//! common CLI error path, or `main` returning) is not a thread leaving locks behind for others.
+//!
+//! On Linux with glibc the report runs from a POSIX thread-specific-data destructor: glibc runs
+//! those after every `thread_local!` destructor of the thread (`start_thread` calls
+//! `__call_tls_dtors`, then `__nptl_deallocate_tsd`), and never at process exit. Elsewhere it runs
+//! from a `thread_local!` destructor of its own, as early as its registration order puts it (the
+//! two cases above may then be reported).
+//!
+//! A thread is also marked **exiting** when its first thread-local destructor of ours runs: a
+//! violation found after that is never raised as a panic (a panic in a thread-local destructor
+//! aborts the process), and a violation callback that panics there is caught.
+
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::held::{self, violation_holding};
+use crate::violation::{self, ViolationKind};
+
+thread_local! {
+    static EXITING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is in its teardown, as far as lockcheck can tell.
+pub(crate) fn thread_exiting() -> bool {
+    EXITING.try_with(Cell::get).unwrap_or(true)
+}
+
+/// Marks the thread exiting when its destructor runs.
+struct Marker;
+
+impl Drop for Marker {
+    fn drop(&mut self) {
+        let _ = EXITING.try_with(|e| e.set(true));
+        #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+        reap();
+    }
+}
+
+thread_local! {
+    static MARKER: Marker = const { Marker };
+}
+
+/// Arms this thread's exit report (called when the thread first holds a lock, with its state
+/// borrowed: nothing here may call back into the checker's state).
+pub(crate) fn arm() {
+    // Touching a thread-local with a destructor registers that destructor. During teardown,
+    // after it ran, this fails: the thread is exiting.
+    if MARKER.try_with(|_| ()).is_err() {
+        let _ = EXITING.try_with(|e| e.set(true));
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    tsd::arm();
+}
+
+/// Reports the locks this thread still holds, and frees its buffers. Never unwinds.
+fn reap() {
+    let _ = EXITING.try_with(|e| e.set(true));
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let leftover = held::with_state(held::ThreadState::take_at_exit).unwrap_or_default();
+        if let Some(last) = leftover.last() {
+            violation::raise(violation_holding(
+                ViolationKind::ExitWhileHolding,
+                last.lock_use(),
+                &leftover,
+            ));
+        }
+    }));
+}
+
+/// The report from a thread-specific-data destructor (glibc runs those last).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod tsd {
+    use std::ffi::{c_int, c_uint, c_void};
+    use std::sync::OnceLock;
+
+    extern "C" {
+        fn pthread_key_create(
+            key: *mut c_uint,
+            destructor: Option<unsafe extern "C" fn(*mut c_void)>,
+        ) -> c_int;
+        fn pthread_setspecific(key: c_uint, value: *const c_void) -> c_int;
+    }
+
+    /// The key, created once; `None` if the system refused one (then no exit report).
+    fn key() -> Option<c_uint> {
+        static KEY: OnceLock<Option<c_uint>> = OnceLock::new();
+        *KEY.get_or_init(|| {
+            let mut key: c_uint = 0;
+            // SAFETY: `key` is a valid place for the new key; `destroy` is an `extern "C" fn`
+            // that never unwinds.
+            let ok = unsafe { pthread_key_create(&mut key, Some(destroy)) } == 0;
+            ok.then_some(key)
+        })
+    }
+
+    /// Sets this thread's value for the key, so its destructor runs when the thread ends.
+    pub(super) fn arm() {
+        if let Some(key) = key() {
+            // Any non-null value: glibc calls the destructor only for those.
+            // SAFETY: `key` came from `pthread_key_create`; the value is never dereferenced.
+            unsafe {
+                pthread_setspecific(key, std::ptr::NonNull::<u8>::dangling().as_ptr().cast())
+            };
+        }
+    }
+
+    unsafe extern "C" fn destroy(_value: *mut c_void) {
+        super::reap();
+    }
+}
