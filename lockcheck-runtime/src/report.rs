@@ -199,11 +199,23 @@ fn declared_reduction(table: &crate::RankTable, ranked: &[&str]) -> Vec<(String,
     out
 }
 
+/// The executable's name, without the `-<16 hex digits>` cargo appends to a test binary's
+/// (`order-cbf65adb5773723a` is the test target `order`).
 fn program_name() -> String {
-    std::env::current_exe()
+    let stem = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| String::from("unknown"))
+        .unwrap_or_else(|| String::from("unknown"));
+    match stem.rsplit_once('-') {
+        Some((name, hash))
+            if !name.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            name.to_owned()
+        }
+        _ => stem,
+    }
 }
 
 impl fmt::Display for Report {
