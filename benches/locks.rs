@@ -95,6 +95,34 @@ fn nested_triple_known(c: &mut Criterion) {
     g.finish();
 }
 
+/// An inversion already reported, taken again and again under `Action::Log` (the run goes on):
+/// the pair `B -> A` closes a cycle every time. Issue 13: the thread remembers the pair at that
+/// place instead of asking the global graph each time.
+fn inversion_logged(c: &mut Criterion) {
+    let mut g = c.benchmark_group("reported inversion B->A, taken again under Log");
+    let (a, bm) = (std::sync::Mutex::new(0u64), std::sync::Mutex::new(0u64));
+    g.bench_function("std", |b| {
+        b.iter(|| {
+            let _b = black_box(&bm).lock().unwrap();
+            *black_box(&a).lock().unwrap() += 1;
+        })
+    });
+    let (a, bm) = (
+        lockcheck::Mutex::named("bench.inv.a", 0u64),
+        lockcheck::Mutex::named("bench.inv.b", 0u64),
+    );
+    drop((a.lock(), bm.lock())); // learns a -> b
+    lockcheck::set_action(lockcheck::Action::Log);
+    let invert = || {
+        let _b = black_box(&bm).lock();
+        *black_box(&a).lock() += 1;
+    };
+    invert(); // the one report, on stderr
+    g.bench_function("lockcheck", |b| b.iter(invert));
+    lockcheck::set_action(lockcheck::Action::Panic);
+    g.finish();
+}
+
 /// Lock/unlock pairs each of the two threads does per measured iteration (the issue's row: 2
 /// threads × 10⁶ lock/unlock on one lock).
 const PER_THREAD: u64 = 1_000_000;
@@ -194,6 +222,7 @@ criterion_group!(
     uncontended,
     nested_known,
     nested_triple_known,
+    inversion_logged,
     contended,
     rwlock_read
 );

@@ -23,7 +23,7 @@ use crate::gates::{self, GatedCycle};
 use crate::graph::{self, EdgeInfo, Insert};
 use crate::held::{self, HeldLock, Mode};
 use crate::instances::{self, InstanceEdge, Learned};
-use crate::internal::busy;
+use crate::internal::{busy, Busy};
 use crate::violation::{
     self, raise, BrokenGate, LockUse, OrderEdge, Site, Violation, ViolationKind,
 };
@@ -563,10 +563,15 @@ fn acquire_checked<G>(
     try_acquire: impl FnOnce() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    let checked = busy(|| held::with_state(|s| findings(s, &a)).map(|f| slow_checks(&a, f)));
-    let Some(verdict) = checked else {
+    // Busy for the checks (a guard, not a closure: `slow_checks` is `#[track_caller]` up to
+    // here and on to the user's acquisition).
+    let busy = Busy::enter();
+    let Some(found) = held::with_state(|s| findings(s, &a)) else {
+        drop(busy);
         return acquire();
     };
+    let verdict = slow_checks(&a, found);
+    drop(busy);
     make_room();
     match verdict {
         Verdict::Go => {}
@@ -615,11 +620,11 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
 pub(crate) fn reacquired(h: HeldLock, site: &'static Location<'static>) {
     let a = HeldLock::new(h.instance, h.key(), h.mode(), site);
     if check_and_push(&a) == Fast::Slow {
-        busy(|| {
-            if let Some(found) = held::with_state(|s| findings(s, &a)) {
-                let _ = slow_checks(&a, found);
-            }
-        });
+        let busy = Busy::enter();
+        if let Some(found) = held::with_state(|s| findings(s, &a)) {
+            let _ = slow_checks(&a, found);
+        }
+        drop(busy);
         after_acquire(&a);
     }
 }

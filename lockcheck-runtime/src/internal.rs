@@ -12,7 +12,7 @@
 //! The slow paths of the protocol run busy as a whole (not only under these locks): they allocate
 //! before the first internal lock too, and an allocator's lock taken there would enter the slow
 //! path again, for the same unknown order, without end. Only the hand-over of a violation to the
-//! configured action runs not busy ([`not_busy`]).
+//! configured action runs not busy ([`NotBusy`]).
 //!
 //! Poisoning is ignored: the data behind these locks is kept consistent at every step, and a
 //! panic in a user's callback never happens under one of them.
@@ -45,18 +45,23 @@ pub(crate) fn busy<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Runs `f` with this thread not busy, whatever its callers entered: for handing a violation to
-/// the user's action (a callback takes checked locks, checked as usual), which only ever runs
-/// with no internal lock held. The busy levels come back when `f` returns or unwinds.
-pub(crate) fn not_busy<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(usize);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            held::restore_busy(self.0);
-        }
+/// This thread is not busy while one of these lives, whatever its callers entered: for handing
+/// a violation to the user's action (a callback takes checked locks, checked as usual), which
+/// only ever runs with no internal lock held. The busy levels come back when it is dropped (on
+/// return or unwind). A guard, not a closure: the hand-over is `#[track_caller]` up to the
+/// user's acquisition, and a closure would break that chain.
+pub(crate) struct NotBusy(usize);
+
+impl NotBusy {
+    pub(crate) fn enter() -> NotBusy {
+        NotBusy(held::take_busy())
     }
-    let _restore = Restore(held::take_busy());
-    f()
+}
+
+impl Drop for NotBusy {
+    fn drop(&mut self) {
+        held::restore_busy(self.0);
+    }
 }
 
 /// A mutex of the checker's own. (`Default` for a `LazyLock`'s initializer: the values behind

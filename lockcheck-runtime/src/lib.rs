@@ -14,7 +14,8 @@
 //!   acquisition whose edge would close a cycle is a **violation**, reported *before* the thread
 //!   blocks, so a possible deadlock is found on a run that never deadlocks;
 //! - a declared **rank** table ([`RankTable`]) is checked at every new order, even the first;
-//! - a violation goes to the configured [`Action`]: a panic (default), a log line, a callback.
+//! - a violation goes to the configured [`Action`]: a panic (default), a log line, an abort, a
+//!   callback; `LOCKCHECK_ACTION=panic|log|abort` ([`ACTION_ENV`]) sets it from the environment.
 //!
 //! # Map
 //!
@@ -26,10 +27,15 @@
 //! - `check`: the acquire/release protocol, the only module that combines the others;
 //! - `held` (the per-thread held stack and edge cache, thread names), `graph` (the learned
 //!   order), `rank` (the declared order), `class` (lock classes): state, each behind its own API;
-//! - `violation`: what happens on one (panic, log, callback, capture), reported once;
+//!   `exit` reports what a thread still holds once nothing can release it any more;
+//! - `violation`: what happens on one (panic, log, abort, callback, capture), reported once; it
+//!   has the process's report file rewritten when one is first raised;
 //! - `report`: text, JSON and DOT, and the file written at exit (`check` arms its exit hook on
 //!   a lock's first use). The class registry and the protocol never format or write a report
-//!   themselves.
+//!   themselves;
+//! - `internal`: the checker's own locks. Holding one marks the thread **busy**, and a lock
+//!   operation on a busy thread is taken unchecked: the checker never blocks on itself, even
+//!   with a checked lock inside the global allocator.
 //!
 //! # When it is on
 //!

@@ -553,7 +553,8 @@ pub(crate) fn raise_seen(mut v: Violation, first: bool) {
     }
     // The process's report file has it now, whatever happens to the process next.
     crate::report::persist_violation();
-    crate::internal::not_busy(|| act_on(&v));
+    let _not_busy = crate::internal::NotBusy::enter();
+    act_on(&v);
 }
 
 /// Hands a first-seen, uncaptured violation to the configured action.
