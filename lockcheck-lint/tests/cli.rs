@@ -139,7 +139,10 @@ fn only_bad_files_exit_2() {
 fn report_with_violation(program: &str, pid: u32, thread: &str, captured: bool) -> String {
     let site = |line: u32| format!(r#"{{"file":"src/lib.rs","line":{line},"column":9}}"#);
     let lock_use = |class: &str, line: u32| {
-        format!(r#"{{"class":"{class}","mode":"exclusive","site":{}}}"#, site(line))
+        format!(
+            r#"{{"class":"{class}","mode":"exclusive","site":{}}}"#,
+            site(line)
+        )
     };
     format!(
         r#"{{"schema":"lockcheck-report","version":1,"pid":{pid},"program":"{program}","classes":[],
@@ -160,25 +163,47 @@ fn report_with_violation(program: &str, pid: u32, thread: &str, captured: bool) 
 fn violations_the_processes_reported_fail_the_merge() {
     // Two processes hit the same inversion: one report, both processes named, exit 1.
     let dir = fresh_dir("reported");
-    std::fs::write(dir.join("one.json"), report_with_violation("p", 1, "main", false)).unwrap();
-    std::fs::write(dir.join("two.json"), report_with_violation("q", 2, "worker", false)).unwrap();
+    std::fs::write(
+        dir.join("one.json"),
+        report_with_violation("p", 1, "main", false),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("two.json"),
+        report_with_violation("q", 2, "worker", false),
+    )
+    .unwrap();
     let (code, out, err) = merge(&dir, &[]);
     assert_eq!(code, 1, "{out}{err}");
-    assert_eq!(out.matches("lock order inversion between `b` and `a`").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("lock order inversion between `b` and `a`")
+            .count(),
+        1,
+        "{out}"
+    );
     assert!(out.contains("reported by 2 processes:"), "{out}");
     assert!(out.contains("`p` pid 1 (thread `main`)"), "{out}");
     assert!(out.contains("`q` pid 2 (thread `worker`)"), "{out}");
     assert!(
-        out.contains("0 cycles (0 across processes), 1 violation reported by the processes themselves"),
+        out.contains(
+            "0 cycles (0 across processes), 1 violation reported by the processes themselves"
+        ),
         "{out}"
     );
 
     // Captured by a test on purpose: shown as a count, the merge passes.
     let dir = fresh_dir("captured");
-    std::fs::write(dir.join("one.json"), report_with_violation("p", 1, "main", true)).unwrap();
+    std::fs::write(
+        dir.join("one.json"),
+        report_with_violation("p", 1, "main", true),
+    )
+    .unwrap();
     let (code, out, _) = merge(&dir, &[]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("(1 more captured by tests, not counted)"), "{out}");
+    assert!(
+        out.contains("(1 more captured by tests, not counted)"),
+        "{out}"
+    );
 
     // Nothing to merge is not a pass.
     let dir = fresh_dir("empty");
