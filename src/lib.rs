@@ -60,3 +60,7 @@ pub use lockcheck_runtime::{
 
 #[doc(hidden)]
 pub use lockcheck_runtime::__private;
+
+/// `std::sync` with the locks checked: `use lockcheck::sync::{Arc, Mutex, Condvar};` in place of
+/// `use std::sync::{Arc, Mutex, Condvar};` is the whole change (see the module).
+pub use lockcheck_runtime::sync;

@@ -19,6 +19,19 @@ fn checked_locks_are_the_size_of_std_locks_when_off_and_small_when_on() {
             size_of::<lockcheck::MutexGuard<'static, u64>>(),
             size_of::<std::sync::MutexGuard<'static, u64>>()
         );
+        // The std-compatible flavour: the lock it replaces, byte for byte.
+        assert_eq!(
+            size_of::<lockcheck::sync::Mutex<u64>>(),
+            size_of::<std::sync::Mutex<u64>>()
+        );
+        assert_eq!(
+            size_of::<lockcheck::sync::RwLock<u64>>(),
+            size_of::<std::sync::RwLock<u64>>()
+        );
+        assert_eq!(
+            size_of::<lockcheck::sync::Condvar>(),
+            size_of::<std::sync::Condvar>()
+        );
     }
 }
 

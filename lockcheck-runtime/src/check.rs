@@ -519,6 +519,14 @@ fn release_out_of_order(instance: usize) {
     held::with_state(|s| s.mark_released(instance));
 }
 
+/// The lock at `instance`, held exclusive by this thread, is now held shared (a write guard
+/// downgraded): its held-stack entry says so.
+pub(crate) fn downgraded(instance: usize) {
+    if let Some(mut s) = held::borrow_state() {
+        s.mark_mode(instance, Mode::Shared);
+    }
+}
+
 /// As [`release`], returning the entry (for `Condvar::wait`, which puts it back after).
 pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
     held::with_state(|s| s.mark_released(instance)).flatten()

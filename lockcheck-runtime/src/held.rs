@@ -348,6 +348,13 @@ impl ThreadState {
         }
     }
 
+    /// Records that the lock at `instance` is now held in `mode` (a downgrade).
+    pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
+        if let Some(h) = self.held.iter_mut().rev().find(|h| h.instance == instance) {
+            *h = HeldLock::new(h.instance, h.key(), mode, h.site);
+        }
+    }
+
     /// Records the release of the lock at `instance`, searching from the top; returns its entry.
     pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
         let at = self.held.iter().rposition(|h| h.instance == instance)?;

@@ -22,7 +22,7 @@
 //! Calls go down this list; the one reach back up is the report's snapshot, which reads the
 //! state it reports:
 //!
-//! - `sync/` (the lock types) and `contract` (what `#[requires_lock]` and `assert_held!`
+//! - `locks/` (the lock types), `sync` (the same locks with `std::sync`'s API) and `contract` (what `#[requires_lock]` and `assert_held!`
 //!   expand to): the front ends; they call the protocol, or read the held stack;
 //! - `check`: the acquire/release protocol, the only module that combines the others;
 //! - `held` (the per-thread held stack and edge cache, thread names), `graph` (the learned
@@ -79,9 +79,10 @@ mod graph;
 mod held;
 mod instances;
 mod internal;
+mod locks;
 mod rank;
 mod report;
-mod sync;
+pub mod sync;
 mod violation;
 
 pub use check::held_locks;
@@ -89,9 +90,9 @@ pub use class::MAX_SUBCLASSES;
 pub use contract::Lockable;
 pub use held::Mode;
 pub use lockcheck_ranks::{lock_ranks, DeclaredOrder, RankError, RankTable, RankTableBuilder};
+pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
-pub use sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use violation::{
     action, capture_violations, reported, set_action, Action, BrokenGate, Callback, LockUse,
     OrderEdge, Site, Violation, ViolationKind, ACTION_ENV,

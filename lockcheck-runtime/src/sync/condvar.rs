@@ -1,46 +1,56 @@
-use std::sync::{self as stdsync, PoisonError, WaitTimeoutResult};
+use std::sync::{self as stdsync, LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
-use super::MutexGuard;
+use crate::locks::MutexGuard;
 
-/// A condition variable for [`Mutex`](crate::Mutex).
-///
-/// While a thread waits, the mutex is released, and the thread's held stack says so: the mutex
-/// is not held during the wait, and is held again (re-checked, at the wait's site) after it.
+/// [`std::sync::Condvar`], for [`Mutex`](super::Mutex): same methods, same results. While a
+/// thread waits, its held stack says the mutex is not held; after the wait it is held again,
+/// re-checked at the wait's site.
 ///
 /// # Examples
 ///
 /// ```
-/// use std::sync::Arc;
-/// use lockcheck_runtime::{Condvar, Mutex};
+/// use lockcheck_runtime::sync::{Condvar, Mutex};
+/// use std::time::Duration;
 ///
-/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
-/// let p2 = Arc::clone(&pair);
-/// let t = std::thread::spawn(move || {
-///     *p2.0.lock() = true;
-///     p2.1.notify_one();
-/// });
-/// let mut ready = pair.0.lock();
-/// while !*ready {
-///     ready = pair.1.wait(ready);
-/// }
-/// t.join().unwrap();
+/// let (m, cv) = (Mutex::new(0), Condvar::new());
+/// let (g, res) = cv
+///     .wait_timeout_while(m.lock().unwrap(), Duration::from_millis(1), |n| *n == 0)
+///     .unwrap();
+/// assert!(res.timed_out());
+/// assert_eq!(*g, 0);
 /// ```
 #[derive(Debug, Default)]
 pub struct Condvar {
     inner: stdsync::Condvar,
 }
 
+/// Maps std's wait result on a std guard to one on the checked guard (poisoned or not).
+#[track_caller]
+fn rewrap<'a, T, X>(
+    r: LockResult<(stdsync::MutexGuard<'a, T>, X)>,
+    held: Option<crate::held::HeldLock>,
+) -> LockResult<(MutexGuard<'a, T>, X)> {
+    match r {
+        Ok((g, x)) => Ok((MutexGuard::from_std(g, held), x)),
+        Err(p) => {
+            let (g, x) = p.into_inner();
+            Err(PoisonError::new((MutexGuard::from_std(g, held), x)))
+        }
+    }
+}
+
+/// Drops the extra value of a rewrapped result.
+fn first<G, X>(r: LockResult<(G, X)>) -> LockResult<G> {
+    match r {
+        Ok((g, _)) => Ok(g),
+        Err(p) => Err(PoisonError::new(p.into_inner().0)),
+    }
+}
+
 impl Condvar {
     /// A new condition variable.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// static CV: lockcheck_runtime::Condvar = lockcheck_runtime::Condvar::new();
-    /// CV.notify_all();
-    /// ```
-    pub const fn new() -> Self {
+    pub const fn new() -> Condvar {
         Condvar {
             inner: stdsync::Condvar::new(),
         }
@@ -49,67 +59,98 @@ impl Condvar {
     /// Releases the guard's mutex, waits for a notification (or a spurious wake-up), and takes
     /// the mutex again.
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// See [`Condvar`].
+    /// The mutex is poisoned when it is taken again (the guard is inside).
     #[track_caller]
-    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let (inner, held) = MutexGuard::into_std(guard);
-        let inner = self
-            .inner
-            .wait(inner)
-            .unwrap_or_else(PoisonError::into_inner);
-        MutexGuard::from_std(inner, held)
+        let r = self.inner.wait(inner);
+        first(rewrap(
+            r.map(|g| (g, ()))
+                .map_err(|p| PoisonError::new((p.into_inner(), ()))),
+            held,
+        ))
     }
 
-    /// Like [`Condvar::wait`], but waits while `condition` returns `true`.
+    /// Waits while `condition` returns `true` (it runs with the mutex held).
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// use lockcheck_runtime::{Condvar, Mutex};
-    ///
-    /// let (m, cv) = (Mutex::new(0), Condvar::new());
-    /// let g = cv.wait_while(m.lock(), |n| *n > 0); // returns at once: 0 is not > 0
-    /// assert_eq!(*g, 0);
-    /// ```
+    /// The mutex is poisoned (the guard is inside).
     #[track_caller]
-    pub fn wait_while<'a, T>(
+    pub fn wait_while<'a, T, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
-        mut condition: impl FnMut(&mut T) -> bool,
-    ) -> MutexGuard<'a, T> {
-        while condition(&mut guard) {
-            guard = self.wait(guard);
+        mut condition: F,
+    ) -> LockResult<MutexGuard<'a, T>>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        while condition(&mut *guard) {
+            guard = self.wait(guard)?;
         }
-        guard
+        Ok(guard)
     }
 
-    /// Like [`Condvar::wait`], but gives up after `timeout`.
+    /// As [`Condvar::wait`], giving up after `dur`.
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// use std::time::Duration;
-    /// use lockcheck_runtime::{Condvar, Mutex};
-    ///
-    /// let (m, cv) = (Mutex::new(()), Condvar::new());
-    /// let (g, res) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
-    /// assert!(res.timed_out());
-    /// drop(g);
-    /// ```
+    /// The mutex is poisoned (the guard and the result are inside).
     #[track_caller]
     pub fn wait_timeout<'a, T>(
         &self,
         guard: MutexGuard<'a, T>,
-        timeout: Duration,
-    ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
+        dur: Duration,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
         let (inner, held) = MutexGuard::into_std(guard);
-        let (inner, res) = self
-            .inner
-            .wait_timeout(inner, timeout)
-            .unwrap_or_else(PoisonError::into_inner);
-        (MutexGuard::from_std(inner, held), res)
+        rewrap(self.inner.wait_timeout(inner, dur), held)
+    }
+
+    /// As [`Condvar::wait_timeout`], with the timeout in milliseconds.
+    ///
+    /// # Errors
+    ///
+    /// The mutex is poisoned (the guard is inside).
+    #[deprecated(
+        since = "0.1.0",
+        note = "replaced by `Condvar::wait_timeout`, as in std"
+    )]
+    #[track_caller]
+    pub fn wait_timeout_ms<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        ms: u32,
+    ) -> LockResult<(MutexGuard<'a, T>, bool)> {
+        match self.wait_timeout(guard, Duration::from_millis(u64::from(ms))) {
+            Ok((g, r)) => Ok((g, !r.timed_out())),
+            Err(p) => {
+                let (g, r) = p.into_inner();
+                Err(PoisonError::new((g, !r.timed_out())))
+            }
+        }
+    }
+
+    /// Waits while `condition` returns `true`, giving up after `dur` (std's semantics exactly:
+    /// the result says whether the condition still held when time ran out). The condition runs
+    /// with the mutex held.
+    ///
+    /// # Errors
+    ///
+    /// The mutex is poisoned (the guard and the result are inside).
+    #[track_caller]
+    pub fn wait_timeout_while<'a, T, F>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        dur: Duration,
+        condition: F,
+    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let (inner, held) = MutexGuard::into_std(guard);
+        rewrap(self.inner.wait_timeout_while(inner, dur, condition), held)
     }
 
     /// Wakes one waiting thread.

@@ -1,401 +1,148 @@
 use std::fmt;
-use std::mem::ManuallyDrop;
-use std::sync::{self as stdsync, PoisonError, TryLockError};
+use std::sync::{LockResult, TryLockResult};
 
-use crate::held::Mode;
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held};
+use crate::locks::{self, RwLockReadGuard, RwLockWriteGuard};
 
-/// A reader-writer lock whose acquisitions are checked.
-///
-/// Wraps [`std::sync::RwLock`]. Reads follow rw-semaphore rules, because std's read lock is not
-/// guaranteed to be recursive (a queued writer blocks new readers): taking a read lock this
-/// thread already holds is a violation, and read acquisitions take part in order cycles like
-/// write acquisitions do.
+/// [`std::sync::RwLock`], checked. Same methods, same results, same poisoning.
 ///
 /// # Examples
 ///
 /// ```
-/// use lockcheck_runtime::RwLock;
+/// use lockcheck_runtime::sync::RwLock;
 ///
-/// static ALLP: RwLock<Vec<u32>> = RwLock::named("allp", Vec::new());
-///
-/// ALLP.write().push(7);
-/// assert_eq!(ALLP.read().len(), 1);
+/// let l = RwLock::new(5);
+/// assert_eq!(*l.read().unwrap(), 5);
+/// *l.write().unwrap() += 1;
+/// assert_eq!(l.into_inner().unwrap(), 6);
 /// ```
-pub struct RwLock<T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
-    inner: stdsync::RwLock<T>,
-}
-
-/// Holds an [`RwLock`] for reading; releases it when dropped.
-#[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<stdsync::RwLockReadGuard<'a, T>>,
-    #[cfg(lockcheck_checks)]
-    instance: usize,
-}
-
-/// Holds an [`RwLock`] for writing; releases it when dropped.
-#[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<stdsync::RwLockWriteGuard<'a, T>>,
-    #[cfg(lockcheck_checks)]
-    instance: usize,
-}
-
-super::guard_impls!(RwLockReadGuard);
-super::guard_impls!(RwLockWriteGuard, DerefMut);
+#[repr(transparent)]
+pub struct RwLock<T: ?Sized>(locks::RwLock<T>);
 
 impl<T> RwLock<T> {
-    /// A new unlocked lock whose class is the caller's source location.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(1);
-    /// assert_eq!(*l.read(), 1);
-    /// ```
+    /// A new unlocked lock whose lock class is the caller's source location.
     #[track_caller]
     #[inline]
-    pub const fn new(value: T) -> Self {
-        RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
-            inner: stdsync::RwLock::new(value),
-        }
+    pub const fn new(t: T) -> RwLock<T> {
+        RwLock(locks::RwLock::new(t))
     }
 
-    /// A new unlocked lock of the lock class `name` (shared by every lock named alike).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::named("doc-rw", 1);
-    /// assert_eq!(*l.write(), 1);
-    /// ```
+    /// A new unlocked lock of the lock class `name` (lockcheck's; not in std).
     #[track_caller]
     #[inline]
-    pub const fn named(name: &'static str, value: T) -> Self {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
-        RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
-            inner: stdsync::RwLock::new(value),
-        }
+    pub const fn named(name: &'static str, t: T) -> RwLock<T> {
+        RwLock(locks::RwLock::named(name, t))
     }
 
-    /// Consumes the lock and returns its value.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(3);
-    /// assert_eq!(l.into_inner(), 3);
-    /// ```
-    pub fn into_inner(self) -> T {
-        super::consume!(self)
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Consumes the lock, returning its data; an error if it is poisoned (the data is inside).
+    pub fn into_inner(self) -> LockResult<T> {
+        self.0.into_inner_result()
     }
 }
 
-super::forget_on_drop!(RwLock);
-
 impl<T: ?Sized> RwLock<T> {
-    /// Locks for reading, blocking while a writer holds it. Checked like [`Mutex::lock`](crate::Mutex::lock).
+    /// Locks for reading; checked before it can block.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// If this thread holds this lock for writing (it would deadlock). If it holds it for
-    /// reading, the recursive read is reported, and then taken only if that cannot block.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(vec![1]);
-    /// assert_eq!(l.read()[0], 1);
-    /// ```
+    /// The lock is poisoned (the guard is inside).
     #[track_caller]
     #[inline]
-    pub fn read(&self) -> RwLockReadGuard<'_, T> {
-        self.read_nested(0)
+    pub fn read(&self) -> LockResult<RwLockReadGuard<'_, T>> {
+        self.0.read_result(0)
     }
 
-    /// Locks for reading at nesting level `subclass` of the class (see [`Mutex::lock_nested`](crate::Mutex::lock_nested)).
+    /// Tries to lock for reading without blocking.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// As [`RwLock::read`], and if `subclass` is out of range.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let a = lockcheck_runtime::RwLock::named("doc-rw-nest", 1);
-    /// let b = lockcheck_runtime::RwLock::named("doc-rw-nest", 2);
-    /// let (_a, _b) = (a.read(), b.read_nested(1));
-    /// ```
-    #[track_caller]
-    #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
-    pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
-        #[cfg(lockcheck_checks)]
-        {
-            self.read_guard(check::acquire(
-                self.acquisition(Mode::Shared, subclass),
-                || self.try_read_raw(),
-                || self.read_raw(),
-            ))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = subclass;
-            self.read_guard(self.read_raw())
-        }
-    }
-
-    /// Locks for writing, blocking while anyone holds it. Checked like [`Mutex::lock`](crate::Mutex::lock).
-    ///
-    /// # Panics
-    ///
-    /// If this thread already holds this lock, in either mode (it would deadlock).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(0);
-    /// *l.write() += 1;
-    /// assert_eq!(*l.read(), 1);
-    /// ```
+    /// `WouldBlock` when a writer holds it; `Poisoned` when it is poisoned.
     #[track_caller]
     #[inline]
-    pub fn write(&self) -> RwLockWriteGuard<'_, T> {
-        self.write_nested(0)
+    pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
+        self.0.try_read_result()
     }
 
-    /// Locks for writing at nesting level `subclass` of the class.
+    /// Locks for writing; checked before it can block.
     ///
-    /// # Panics
+    /// # Errors
     ///
-    /// As [`RwLock::write`], and if `subclass` is out of range.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let a = lockcheck_runtime::RwLock::named("doc-rw-nest-w", 1);
-    /// let b = lockcheck_runtime::RwLock::named("doc-rw-nest-w", 2);
-    /// let (_a, _b) = (a.write(), b.write_nested(1));
-    /// ```
-    #[track_caller]
-    #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
-    pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
-        #[cfg(lockcheck_checks)]
-        {
-            self.write_guard(check::acquire(
-                self.acquisition(Mode::Exclusive, subclass),
-                || self.try_write_raw(),
-                || self.write_raw(),
-            ))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = subclass;
-            self.write_guard(self.write_raw())
-        }
-    }
-
-    /// Tries to lock for reading without blocking; adds no order edge into this lock.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(());
-    /// let w = l.write();
-    /// assert!(l.try_read().is_none());
-    /// ```
+    /// The lock is poisoned (the guard is inside).
     #[track_caller]
     #[inline]
-    pub fn try_read(&self) -> Option<RwLockReadGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        {
-            check::try_acquire(self.acquisition(Mode::Shared, 0), || self.try_read_raw())
-                .map(|g| self.read_guard(g))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            self.try_read_raw().map(|g| self.read_guard(g))
-        }
+    pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
+        self.0.write_result(0)
     }
 
-    /// Tries to lock for writing without blocking; adds no order edge into this lock.
+    /// Tries to lock for writing without blocking.
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(());
-    /// let r = l.read();
-    /// assert!(l.try_write().is_none());
-    /// ```
+    /// `WouldBlock` when anyone holds it; `Poisoned` when it is poisoned.
     #[track_caller]
     #[inline]
-    pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        {
-            check::try_acquire(self.acquisition(Mode::Exclusive, 0), || {
-                self.try_write_raw()
-            })
-            .map(|g| self.write_guard(g))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            self.try_write_raw().map(|g| self.write_guard(g))
-        }
+    pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
+        self.0.try_write_result()
     }
 
-    /// Whether the current thread holds this lock, in either mode (`false` with the checker
-    /// compiled out).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let l = lockcheck_runtime::RwLock::new(());
-    /// let _r = l.read();
-    /// assert_eq!(l.is_held(), cfg!(debug_assertions));
-    /// ```
+    /// Whether the lock is poisoned.
     #[inline]
-    pub fn is_held(&self) -> bool {
-        self.held_mode().is_some()
+    pub fn is_poisoned(&self) -> bool {
+        self.0.std_lock().is_poisoned()
     }
 
-    /// How the current thread holds this lock, if it does (`None` with the checker compiled
-    /// out).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use lockcheck_runtime::{Mode, RwLock};
-    ///
-    /// let l = RwLock::new(());
-    /// let _w = l.write();
-    /// if cfg!(debug_assertions) {
-    ///     assert_eq!(l.held_mode(), Some(Mode::Exclusive));
-    /// }
-    /// ```
+    /// Clears the poisoned state.
     #[inline]
-    pub fn held_mode(&self) -> Option<Mode> {
-        #[cfg(lockcheck_checks)]
-        {
-            held::held_mode(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            None
-        }
+    pub fn clear_poison(&self) {
+        self.0.std_lock().clear_poison();
     }
 
-    /// A mutable reference to the data; no locking is needed.
+    /// A mutable reference to the data (no locking: the borrow is exclusive).
     ///
-    /// # Examples
+    /// # Errors
     ///
-    /// ```
-    /// let mut l = lockcheck_runtime::RwLock::new(1);
-    /// *l.get_mut() += 1;
-    /// assert_eq!(*l.read(), 2);
-    /// ```
-    pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut().unwrap_or_else(PoisonError::into_inner)
+    /// The lock is poisoned (the reference is inside).
+    pub fn get_mut(&mut self) -> LockResult<&mut T> {
+        self.0.std_lock_mut().get_mut()
     }
 
-    fn read_raw(&self) -> stdsync::RwLockReadGuard<'_, T> {
-        self.inner.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write_raw(&self) -> stdsync::RwLockWriteGuard<'_, T> {
-        self.inner.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn try_read_raw(&self) -> Option<stdsync::RwLockReadGuard<'_, T>> {
-        match self.inner.try_read() {
-            Ok(g) => Some(g),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
-    }
-
-    fn try_write_raw(&self) -> Option<stdsync::RwLockWriteGuard<'_, T>> {
-        match self.inner.try_write() {
-            Ok(g) => Some(g),
-            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => None,
-        }
-    }
-
-    #[inline]
-    fn read_guard<'a>(&'a self, g: stdsync::RwLockReadGuard<'a, T>) -> RwLockReadGuard<'a, T> {
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            #[cfg(lockcheck_checks)]
-            instance: self.class.instance(),
-        }
-    }
-
-    #[inline]
-    fn write_guard<'a>(&'a self, g: stdsync::RwLockWriteGuard<'a, T>) -> RwLockWriteGuard<'a, T> {
-        RwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
-            #[cfg(lockcheck_checks)]
-            instance: self.class.instance(),
-        }
-    }
-
-    /// The class name, for contract reports.
-    pub(crate) fn class_name_for_report(&self) -> String {
-        #[cfg(lockcheck_checks)]
-        {
-            self.class.name_for_report(std::any::type_name::<Self>())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            String::from("<unchecked>")
-        }
-    }
-
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held::HeldLock {
-        check::acquisition(
-            &self.class,
-            mode,
-            subclass,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+    /// The checked lock inside, with lockcheck's own API (`read_nested`, `held_mode`, ...).
+    pub fn as_checked(&self) -> &locks::RwLock<T> {
+        &self.0
     }
 }
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
-        match self.try_read_raw() {
-            Some(g) => d.field("data", &&*g),
-            None => d.field("data", &format_args!("<locked>")),
+        match self.0.std_lock().try_read() {
+            Ok(g) => d.field("data", &&*g),
+            Err(std::sync::TryLockError::Poisoned(p)) => d.field("data", &&*p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => d.field("data", &format_args!("<locked>")),
         };
+        d.field("poisoned", &self.is_poisoned());
         d.finish_non_exhaustive()
     }
 }
 
 impl<T: Default> Default for RwLock<T> {
     #[track_caller]
-    fn default() -> Self {
+    fn default() -> RwLock<T> {
         RwLock::new(T::default())
     }
 }
 
 impl<T> From<T> for RwLock<T> {
     #[track_caller]
-    fn from(value: T) -> Self {
-        RwLock::new(value)
+    fn from(t: T) -> Self {
+        RwLock::new(t)
+    }
+}
+
+impl<T: ?Sized> crate::Lockable for RwLock<T> {
+    fn held_as(&self, mode: Option<crate::Mode>) -> bool {
+        crate::Lockable::held_as(&self.0, mode)
+    }
+    fn class_name(&self) -> String {
+        crate::Lockable::class_name(&self.0)
     }
 }

@@ -1,0 +1,124 @@
+use std::sync::{self as stdsync, PoisonError, WaitTimeoutResult};
+use std::time::Duration;
+
+use super::MutexGuard;
+
+/// A condition variable for [`Mutex`](crate::Mutex).
+///
+/// While a thread waits, the mutex is released, and the thread's held stack says so: the mutex
+/// is not held during the wait, and is held again (re-checked, at the wait's site) after it.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use lockcheck_runtime::{Condvar, Mutex};
+///
+/// let pair = Arc::new((Mutex::new(false), Condvar::new()));
+/// let p2 = Arc::clone(&pair);
+/// let t = std::thread::spawn(move || {
+///     *p2.0.lock() = true;
+///     p2.1.notify_one();
+/// });
+/// let mut ready = pair.0.lock();
+/// while !*ready {
+///     ready = pair.1.wait(ready);
+/// }
+/// t.join().unwrap();
+/// ```
+#[derive(Debug, Default)]
+pub struct Condvar {
+    inner: stdsync::Condvar,
+}
+
+impl Condvar {
+    /// A new condition variable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CV: lockcheck_runtime::Condvar = lockcheck_runtime::Condvar::new();
+    /// CV.notify_all();
+    /// ```
+    pub const fn new() -> Self {
+        Condvar {
+            inner: stdsync::Condvar::new(),
+        }
+    }
+
+    /// Releases the guard's mutex, waits for a notification (or a spurious wake-up), and takes
+    /// the mutex again.
+    ///
+    /// # Examples
+    ///
+    /// See [`Condvar`].
+    #[track_caller]
+    pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        let (inner, held) = MutexGuard::into_std(guard);
+        let inner = self
+            .inner
+            .wait(inner)
+            .unwrap_or_else(PoisonError::into_inner);
+        MutexGuard::from_std(inner, held)
+    }
+
+    /// Like [`Condvar::wait`], but waits while `condition` returns `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockcheck_runtime::{Condvar, Mutex};
+    ///
+    /// let (m, cv) = (Mutex::new(0), Condvar::new());
+    /// let g = cv.wait_while(m.lock(), |n| *n > 0); // returns at once: 0 is not > 0
+    /// assert_eq!(*g, 0);
+    /// ```
+    #[track_caller]
+    pub fn wait_while<'a, T>(
+        &self,
+        mut guard: MutexGuard<'a, T>,
+        mut condition: impl FnMut(&mut T) -> bool,
+    ) -> MutexGuard<'a, T> {
+        while condition(&mut guard) {
+            guard = self.wait(guard);
+        }
+        guard
+    }
+
+    /// Like [`Condvar::wait`], but gives up after `timeout`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use lockcheck_runtime::{Condvar, Mutex};
+    ///
+    /// let (m, cv) = (Mutex::new(()), Condvar::new());
+    /// let (g, res) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+    /// assert!(res.timed_out());
+    /// drop(g);
+    /// ```
+    #[track_caller]
+    pub fn wait_timeout<'a, T>(
+        &self,
+        guard: MutexGuard<'a, T>,
+        timeout: Duration,
+    ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
+        let (inner, held) = MutexGuard::into_std(guard);
+        let (inner, res) = self
+            .inner
+            .wait_timeout(inner, timeout)
+            .unwrap_or_else(PoisonError::into_inner);
+        (MutexGuard::from_std(inner, held), res)
+    }
+
+    /// Wakes one waiting thread.
+    pub fn notify_one(&self) {
+        self.inner.notify_one();
+    }
+
+    /// Wakes every waiting thread.
+    pub fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}

@@ -1,0 +1,385 @@
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::sync::{self as stdsync, LockResult, PoisonError, TryLockError, TryLockResult};
+
+#[cfg(lockcheck_checks)]
+use crate::{
+    check,
+    class::LazyClass,
+    held::{self, Mode},
+};
+
+/// A mutual-exclusion lock whose acquisitions are checked: lock order, recursion, rank.
+///
+/// Wraps [`std::sync::Mutex`]. Its lock class is the place it was built (`new`) or its name
+/// (`named`); all locks of a class share one place in the learned order.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::Mutex;
+///
+/// static SCHED: Mutex<Vec<u32>> = Mutex::named("sched", Vec::new());
+///
+/// SCHED.lock().push(1);
+/// assert_eq!(*SCHED.lock(), [1]);
+/// ```
+pub struct Mutex<T: ?Sized> {
+    #[cfg(lockcheck_checks)]
+    class: LazyClass,
+    inner: stdsync::Mutex<T>,
+}
+
+/// Holds a [`Mutex`] locked; unlocks it (and updates the thread's held stack) when dropped.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    inner: ManuallyDrop<stdsync::MutexGuard<'a, T>>,
+    #[cfg(lockcheck_checks)]
+    instance: usize,
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex whose lock class is the caller's source location.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockcheck_runtime::Mutex::new(5);
+    /// assert_eq!(*m.lock(), 5);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn new(value: T) -> Self {
+        Mutex {
+            #[cfg(lockcheck_checks)]
+            class: LazyClass::site(std::panic::Location::caller()),
+            inner: stdsync::Mutex::new(value),
+        }
+    }
+
+    /// A new unlocked mutex of the lock class `name`. Every lock named alike shares the class,
+    /// and a declared rank of that name applies to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockcheck_runtime::Mutex;
+    ///
+    /// struct M { id: u32 }
+    /// let m = Mutex::named("m.lock", M { id: 1 });
+    /// assert_eq!(m.lock().id, 1);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub const fn named(name: &'static str, value: T) -> Self {
+        #[cfg(not(lockcheck_checks))]
+        let _ = name;
+        Mutex {
+            #[cfg(lockcheck_checks)]
+            class: LazyClass::name(name),
+            inner: stdsync::Mutex::new(value),
+        }
+    }
+
+    /// Consumes the mutex and returns its value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockcheck_runtime::Mutex::new(String::from("x"));
+    /// assert_eq!(m.into_inner(), "x");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.into_inner_result()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Consumes the lock, with std's poisoning kept (`sync`'s `into_inner`).
+    pub(crate) fn into_inner_result(self) -> LockResult<T> {
+        super::consume!(self).into_inner()
+    }
+}
+
+super::forget_on_drop!(Mutex);
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks the mutex, blocking until it is free.
+    ///
+    /// Before blocking, the acquisition is checked against the locks this thread holds: an
+    /// order that closes a cycle with orders learned earlier (on any thread), a lock of the same
+    /// class already held, or an order against the declared ranks is a violation, handled by
+    /// the configured [`Action`](crate::Action).
+    ///
+    /// # Panics
+    ///
+    /// If this thread already holds this mutex (it would deadlock): the violation is reported,
+    /// then the call panics instead of blocking forever. With the default action, any violation
+    /// panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockcheck_runtime::Mutex::new(0);
+    /// *m.lock() += 1;
+    /// assert_eq!(*m.lock(), 1);
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.lock_at_level(0)
+    }
+
+    /// Locks the mutex at nesting level `subclass` of its class (lockdep's
+    /// `mutex_lock_nested`). Levels are ordered like distinct classes, so a parent at level 0
+    /// and a child at level 1 of the same class may nest, and their order is still checked.
+    ///
+    /// # Panics
+    ///
+    /// If `subclass` is not below [`MAX_SUBCLASSES`](crate::MAX_SUBCLASSES), and as [`Mutex::lock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lockcheck_runtime::Mutex;
+    ///
+    /// let parent = Mutex::named("doc-inode", 1);
+    /// let child = Mutex::named("doc-inode", 2);
+    /// let _p = parent.lock();
+    /// let _c = child.lock_nested(1); // same class, declared nesting: no violation
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn lock_nested(&self, subclass: u8) -> MutexGuard<'_, T> {
+        self.lock_at_level(subclass)
+    }
+
+    #[track_caller]
+    #[inline(always)] // the checks' fast path belongs at the call site: LLVM sometimes declines
+    fn lock_at_level(&self, subclass: u8) -> MutexGuard<'_, T> {
+        self.lock_result(subclass)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The checked acquisition with std's poisoning kept: `lock` drops it, `sync::Mutex::lock`
+    /// returns it.
+    #[track_caller]
+    #[inline(always)]
+    pub(crate) fn lock_result(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
+        #[cfg(lockcheck_checks)]
+        let result = check::acquire(
+            self.acquisition(subclass),
+            || self.try_lock_std(),
+            || self.inner.lock(),
+        );
+        #[cfg(not(lockcheck_checks))]
+        let result = {
+            let _ = subclass;
+            self.inner.lock()
+        };
+        match result {
+            Ok(g) => Ok(self.guard(g)),
+            Err(p) => Err(PoisonError::new(self.guard(p.into_inner()))),
+        }
+    }
+
+    /// The checked `try_lock` with std's poisoning kept.
+    #[track_caller]
+    #[inline]
+    pub(crate) fn try_lock_result(&self) -> TryLockResult<MutexGuard<'_, T>> {
+        #[cfg(lockcheck_checks)]
+        let result = check::try_acquire(self.acquisition(0), || self.try_lock_std());
+        #[cfg(not(lockcheck_checks))]
+        let result = self.try_lock_std();
+        match result {
+            Some(Ok(g)) => Ok(self.guard(g)),
+            Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
+                self.guard(p.into_inner()),
+            ))),
+            None => Err(TryLockError::WouldBlock),
+        }
+    }
+
+    /// The std lock inside (poison state, `get_mut`).
+    pub(crate) fn std_lock(&self) -> &stdsync::Mutex<T> {
+        &self.inner
+    }
+
+    /// The std lock inside, mutably.
+    pub(crate) fn std_lock_mut(&mut self) -> &mut stdsync::Mutex<T> {
+        &mut self.inner
+    }
+
+    /// Tries to lock the mutex without blocking. A successful `try_lock` adds no order edge into
+    /// this mutex (it could not deadlock), but the mutex is held afterwards, so locks taken while
+    /// it is held are ordered after it. Returns `None` if it is locked, by any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockcheck_runtime::Mutex::new(());
+    /// let g = m.try_lock();
+    /// assert!(g.is_some());
+    /// assert!(m.try_lock().is_none());
+    /// ```
+    #[track_caller]
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        match self.try_lock_result() {
+            Ok(g) => Some(g),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    /// Whether the current thread holds this mutex. Always `false` when the checker is
+    /// compiled out (release builds without `release-checks`): nothing is tracked then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = lockcheck_runtime::Mutex::new(());
+    /// let g = m.lock();
+    /// assert_eq!(m.is_held(), cfg!(debug_assertions));
+    /// drop(g);
+    /// assert!(!m.is_held());
+    /// ```
+    #[inline]
+    pub fn is_held(&self) -> bool {
+        #[cfg(lockcheck_checks)]
+        {
+            held::holds_instance(self.class.instance())
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            false
+        }
+    }
+
+    /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = lockcheck_runtime::Mutex::new(1);
+    /// *m.get_mut() = 2;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// std's `try_lock`, as the protocol's "try" closure wants it: `None` when it would block.
+    #[inline]
+    fn try_lock_std(&self) -> Option<LockResult<stdsync::MutexGuard<'_, T>>> {
+        match self.inner.try_lock() {
+            Ok(g) => Some(Ok(g)),
+            Err(TryLockError::Poisoned(p)) => Some(Err(p)),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+
+    #[inline]
+    fn guard<'a>(&'a self, g: stdsync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        MutexGuard {
+            inner: ManuallyDrop::new(g),
+            #[cfg(lockcheck_checks)]
+            instance: self.class.instance(),
+        }
+    }
+
+    /// The class name, for contract reports.
+    pub(crate) fn class_name_for_report(&self) -> String {
+        #[cfg(lockcheck_checks)]
+        {
+            self.class.name_for_report(std::any::type_name::<Self>())
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            String::from("<unchecked>")
+        }
+    }
+
+    #[cfg(lockcheck_checks)]
+    #[track_caller]
+    #[inline]
+    fn acquisition(&self, subclass: u8) -> crate::held::HeldLock {
+        check::acquisition(
+            &self.class,
+            Mode::Exclusive,
+            subclass,
+            std::panic::Location::caller(),
+            std::any::type_name::<Self>,
+        )
+    }
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Takes the guard apart without unlocking: the std guard, and the held-stack entry
+    /// (removed), for `Condvar::wait`.
+    pub(crate) fn into_std(
+        guard: Self,
+    ) -> (stdsync::MutexGuard<'a, T>, Option<crate::held::HeldLock>) {
+        let mut guard = ManuallyDrop::new(guard);
+        // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
+        let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
+        #[cfg(lockcheck_checks)]
+        let held = check::release_entry(guard.instance);
+        #[cfg(not(lockcheck_checks))]
+        let held = None;
+        (inner, held)
+    }
+
+    /// Puts a guard back together after `Condvar::wait`: re-checks and re-pushes the entry.
+    #[track_caller]
+    pub(crate) fn from_std(
+        inner: stdsync::MutexGuard<'a, T>,
+        held: Option<crate::held::HeldLock>,
+    ) -> Self {
+        #[cfg(lockcheck_checks)]
+        {
+            let instance = held.map_or(0, |h| h.instance);
+            if let Some(h) = held {
+                check::reacquired(h, std::panic::Location::caller());
+            }
+            MutexGuard {
+                inner: ManuallyDrop::new(inner),
+                instance,
+            }
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            let _ = held;
+            MutexGuard {
+                inner: ManuallyDrop::new(inner),
+            }
+        }
+    }
+}
+
+super::guard_impls!(MutexGuard, DerefMut);
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock_std() {
+            Some(Ok(g)) => d.field("data", &&*g),
+            Some(Err(p)) => d.field("data", &&*p.into_inner()),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish_non_exhaustive()
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
