@@ -64,3 +64,12 @@ pub use lockcheck_runtime::__private;
 /// `std::sync` with the locks checked: `use lockcheck::sync::{Arc, Mutex, Condvar};` in place of
 /// `use std::sync::{Arc, Mutex, Condvar};` is the whole change (see the module).
 pub use lockcheck_runtime::sync;
+
+/// parking_lot's API with the locks checked (feature `parking_lot`):
+/// `use lockcheck::parking_lot::{Mutex, Condvar};` in place of `use parking_lot::{Mutex, Condvar};`.
+#[cfg(feature = "parking_lot")]
+pub use lockcheck_runtime::parking_lot;
+
+/// Checked locks over any `lock_api` raw lock (feature `lock_api`).
+#[cfg(feature = "lock_api")]
+pub use lockcheck_runtime::lock_api;

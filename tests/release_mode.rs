@@ -32,6 +32,26 @@ fn checked_locks_are_the_size_of_std_locks_when_off_and_small_when_on() {
             size_of::<lockcheck::sync::Condvar>(),
             size_of::<std::sync::Condvar>()
         );
+        #[cfg(feature = "parking_lot")]
+        {
+            assert_eq!(
+                size_of::<lockcheck::parking_lot::Mutex<u64>>(),
+                size_of::<parking_lot::Mutex<u64>>()
+            );
+            assert_eq!(
+                size_of::<lockcheck::parking_lot::RwLock<u64>>(),
+                size_of::<parking_lot::RwLock<u64>>()
+            );
+            assert_eq!(
+                size_of::<lockcheck::parking_lot::ReentrantMutex<u64>>(),
+                size_of::<parking_lot::ReentrantMutex<u64>>()
+            );
+            assert_eq!(
+                size_of::<lockcheck::parking_lot::MutexGuard<'static, u64>>(),
+                size_of::<parking_lot::MutexGuard<'static, u64>>() + size_of::<usize>(),
+                "the guard keeps its mutex's address (for `MutexGuard::mutex`)"
+            );
+        }
     }
 }
 

@@ -522,8 +522,13 @@ fn release_out_of_order(instance: usize) {
 /// The lock at `instance`, held exclusive by this thread, is now held shared (a write guard
 /// downgraded): its held-stack entry says so.
 pub(crate) fn downgraded(instance: usize) {
+    mode_changed(instance, Mode::Shared);
+}
+
+/// The lock at `instance`, held by this thread, is now held in `mode` (a downgrade, an upgrade).
+pub(crate) fn mode_changed(instance: usize, mode: Mode) {
     if let Some(mut s) = held::borrow_state() {
-        s.mark_mode(instance, Mode::Shared);
+        s.mark_mode(instance, mode);
     }
 }
 
@@ -610,6 +615,48 @@ fn acquire_checked<G>(
     let g = acquire();
     after_acquire(&a);
     g
+}
+
+/// A timed acquisition (`try_lock_for`, `try_lock_until`): it can block until its timeout, so it
+/// is checked as a blocking one; it may fail, and then nothing is held.
+#[inline]
+#[track_caller]
+pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>) -> Option<G> {
+    match check_and_push(&a) {
+        Fast::Untracked => attempt(),
+        Fast::Pushed => {
+            let g = attempt();
+            if g.is_none() {
+                release(a.instance);
+            }
+            g
+        }
+        Fast::Slow => acquire_timed_checked(a, attempt),
+    }
+}
+
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn acquire_timed_checked<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>) -> Option<G> {
+    let busy = Busy::enter();
+    let Some(found) = held::with_state(|s| findings(s, &a)) else {
+        drop(busy);
+        return attempt();
+    };
+    let verdict = slow_checks(&a, found);
+    drop(busy);
+    if let Verdict::HeldOrStale(h) = verdict {
+        // Held here already: the attempt can only time out. Said, not refused.
+        raise(violation(
+            ViolationKind::RecursiveLock { held: h.lock_use() },
+            a.lock_use(),
+        ));
+    }
+    make_room();
+    let g = attempt()?;
+    after_acquire(&a);
+    Some(g)
 }
 
 /// The protocol for a `try_*` acquisition: no checks (it cannot block), held if it succeeds.

@@ -79,7 +79,11 @@ mod graph;
 mod held;
 mod instances;
 mod internal;
+#[cfg(feature = "lock_api")]
+pub mod lock_api;
 mod locks;
+#[cfg(feature = "parking_lot")]
+pub mod parking_lot;
 mod rank;
 mod report;
 pub mod sync;

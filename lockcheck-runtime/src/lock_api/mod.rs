@@ -1,0 +1,117 @@
+//! Checked locks over any [`lock_api`] raw lock (cargo feature `lock_api`): a spin lock, a custom
+//! raw mutex, parking_lot's own raw locks (which `lockcheck::parking_lot` is made of).
+//!
+//! [`Mutex<R, T>`](Mutex), [`RwLock<R, T>`](RwLock) and [`ReentrantMutex<R, G, T>`](ReentrantMutex)
+//! have `lock_api`'s API (its guards' `map`, `try_map`, `unlocked`, `bump`, `unlock_fair`, the timed
+//! `try_lock_for`/`try_lock_until`, upgradable reads) and are checked as [`crate::Mutex`] is: a
+//! lock's class is the place it was built (every constructor is `#[track_caller]`) or its name
+//! (`named`), and every acquisition is checked, at the user's line, before it can block. With the
+//! checker compiled out each is the `lock_api` lock it wraps, same size, same code.
+//!
+//! # Examples
+//!
+//! A spin lock of your own, checked:
+//!
+//! ```
+//! use std::sync::atomic::{AtomicBool, Ordering};
+//!
+//! struct RawSpin(AtomicBool);
+//!
+//! // SAFETY: the lock is held exactly while the flag is set, taken with Acquire and released
+//! // with Release.
+//! unsafe impl lock_api::RawMutex for RawSpin {
+//!     const INIT: RawSpin = RawSpin(AtomicBool::new(false));
+//!     type GuardMarker = lock_api::GuardSend;
+//!     fn lock(&self) {
+//!         while !self.try_lock() {
+//!             std::hint::spin_loop();
+//!         }
+//!     }
+//!     fn try_lock(&self) -> bool {
+//!         self.0
+//!             .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+//!             .is_ok()
+//!     }
+//!     unsafe fn unlock(&self) {
+//!         self.0.store(false, Ordering::Release);
+//!     }
+//! }
+//!
+//! type SpinLock<T> = lockcheck_runtime::lock_api::Mutex<RawSpin, T>;
+//!
+//! let a = SpinLock::new(1);
+//! let b = SpinLock::new(2);
+//! let ((), found) = lockcheck_runtime::capture_violations(|| {
+//!     drop((a.lock(), b.lock()));
+//!     let _b = b.lock();
+//!     let _a = a.lock(); // the other order
+//! });
+//! if lockcheck_runtime::ENABLED {
+//!     assert_eq!(found[0].kind_name(), "order-cycle");
+//! }
+//! ```
+
+mod mutex;
+mod reentrant;
+mod rwlock;
+
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard};
+pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
+pub use rwlock::{
+    MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard,
+    RwLockUpgradableReadGuard, RwLockWriteGuard,
+};
+
+/// The checker's part of a guard: which lock instance it holds (0: none, the acquisition was
+/// not tracked), and releasing it from the held stack.
+#[derive(Clone, Copy)]
+pub(crate) struct Tracked {
+    #[cfg(lockcheck_checks)]
+    instance: usize,
+}
+
+impl Tracked {
+    #[cfg(lockcheck_checks)]
+    pub(crate) fn new(instance: usize) -> Self {
+        Tracked { instance }
+    }
+
+    #[cfg(not(lockcheck_checks))]
+    pub(crate) fn new(_instance: usize) -> Self {
+        Tracked {}
+    }
+
+    /// The held-stack entry goes (after the real release).
+    #[inline]
+    pub(crate) fn release(self) {
+        #[cfg(lockcheck_checks)]
+        crate::check::release(self.instance);
+    }
+
+    /// Around an unlock-and-relock by the raw lock (`unlocked`, a condvar wait): the entry goes
+    /// while `f` runs, and comes back, re-checked at `site`, after it.
+    #[track_caller]
+    pub(crate) fn while_unlocked<U>(self, f: impl FnOnce() -> U) -> U {
+        #[cfg(lockcheck_checks)]
+        {
+            let held = crate::check::release_entry(self.instance);
+            let r = f();
+            if let Some(h) = held {
+                crate::check::reacquired(h, std::panic::Location::caller());
+            }
+            r
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            f()
+        }
+    }
+
+    /// The hold changed mode (a downgrade, an upgrade).
+    pub(crate) fn set_mode(self, mode: crate::Mode) {
+        #[cfg(lockcheck_checks)]
+        crate::check::mode_changed(self.instance, mode);
+        #[cfg(not(lockcheck_checks))]
+        let _ = mode;
+    }
+}
