@@ -619,6 +619,7 @@ fn acquire_checked<G>(
 
 /// A timed acquisition (`try_lock_for`, `try_lock_until`): it can block until its timeout, so it
 /// is checked as a blocking one; it may fail, and then nothing is held.
+#[cfg(feature = "lock_api")]
 #[inline]
 #[track_caller]
 pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>) -> Option<G> {
@@ -635,6 +636,7 @@ pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>)
     }
 }
 
+#[cfg(feature = "lock_api")]
 #[cold]
 #[inline(never)]
 #[track_caller]
