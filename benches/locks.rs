@@ -24,6 +24,18 @@ fn uncontended(c: &mut Criterion) {
     });
     let lc = lockcheck::Mutex::new(0u64);
     g.bench_function("lockcheck", |b| b.iter(|| *black_box(&lc).lock() += 1));
+    // The std-compatible flavour (against std) and the parking_lot one (against parking_lot).
+    let ls = lockcheck::sync::Mutex::new(0u64);
+    g.bench_function("lockcheck::sync", |b| {
+        b.iter(|| *black_box(&ls).lock().unwrap() += 1)
+    });
+    #[cfg(feature = "parking_lot")]
+    {
+        let lp = lockcheck::parking_lot::Mutex::new(0u64);
+        g.bench_function("lockcheck::parking_lot", |b| {
+            b.iter(|| *black_box(&lp).lock() += 1)
+        });
+    }
     g.finish();
 }
 
@@ -60,6 +72,29 @@ fn nested_known(c: &mut Criterion) {
             *black_box(&bm).lock() += 1;
         })
     });
+    let (a, bm) = (
+        lockcheck::sync::Mutex::named("bench.sa", 0u64),
+        lockcheck::sync::Mutex::named("bench.sb", 0u64),
+    );
+    g.bench_function("lockcheck::sync", |b| {
+        b.iter(|| {
+            let _a = black_box(&a).lock().unwrap();
+            *black_box(&bm).lock().unwrap() += 1;
+        })
+    });
+    #[cfg(feature = "parking_lot")]
+    {
+        let (a, bm) = (
+            lockcheck::parking_lot::Mutex::named("bench.pa", 0u64),
+            lockcheck::parking_lot::Mutex::named("bench.pb", 0u64),
+        );
+        g.bench_function("lockcheck::parking_lot", |b| {
+            b.iter(|| {
+                let _a = black_box(&a).lock();
+                *black_box(&bm).lock() += 1;
+            })
+        });
+    }
     g.finish();
 }
 
