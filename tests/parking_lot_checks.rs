@@ -104,3 +104,28 @@ fn a_condvar_wait_and_unlocked_release_the_mutex_meanwhile() {
     assert!(!m.is_held());
     assert!(!cv.notify_one());
 }
+
+#[cfg(feature = "arc_lock")]
+#[test]
+fn an_arc_guard_is_held_until_dropped_and_checked_like_lock() {
+    use lockcheck::parking_lot::ArcMutexGuard;
+    use std::sync::Arc;
+
+    let a = Arc::new(Mutex::new(1));
+    let b = Arc::new(Mutex::new(2));
+    let ((), found) = capture_violations(|| {
+        let ga: ArcMutexGuard<i32> = a.lock_arc();
+        let gb = b.lock_arc();
+        assert!(a.is_held() && b.is_held());
+        drop((gb, ga));
+        let _gb = b.lock_arc();
+        let _ga = a.lock_arc(); // the inversion
+    });
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(!a.is_held() && !a.is_locked());
+    let mut g = a.lock_arc();
+    *g += 1;
+    let back = ArcMutexGuard::into_arc(g);
+    assert_eq!(*back.lock(), 2);
+    assert!(a.try_lock_arc().is_some());
+}

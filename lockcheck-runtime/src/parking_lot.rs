@@ -63,6 +63,10 @@ pub type ReentrantMutex<T> = checked::ReentrantMutex<RawMutex, RawThreadId, T>;
 /// Holds a [`ReentrantMutex`].
 pub type ReentrantMutexGuard<'a, T> = checked::ReentrantMutexGuard<'a, RawMutex, RawThreadId, T>;
 
+/// A [`Mutex`] guard that owns an `Arc` of its mutex (feature `arc_lock`).
+#[cfg(feature = "arc_lock")]
+pub type ArcMutexGuard<T> = checked::ArcMutexGuard<RawMutex, T>;
+
 /// A [`Mutex`] in a constant context (its class: the caller's line).
 #[track_caller]
 pub const fn const_mutex<T>(val: T) -> Mutex<T> {

@@ -55,6 +55,8 @@ mod mutex;
 mod reentrant;
 mod rwlock;
 
+#[cfg(feature = "arc_lock")]
+pub use mutex::ArcMutexGuard;
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard};
 pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
 pub use rwlock::{

@@ -432,3 +432,108 @@ impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, R,
         fmt::Debug::fmt(&**self, f)
     }
 }
+
+/// A guard that owns an `Arc` of its [`Mutex`] (feature `arc_lock`, as in `lock_api`): no
+/// lifetime ties it to a borrow.
+#[cfg(feature = "arc_lock")]
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct ArcMutexGuard<R: RawMutex, T: ?Sized> {
+    mutex: std::sync::Arc<Mutex<R, T>>,
+    tracked: Tracked,
+    /// `Send`/`Sync` as the raw lock's guards are (a raw lock may need unlocking on the thread
+    /// that locked it).
+    marker: std::marker::PhantomData<(*const (), R::GuardMarker)>,
+}
+
+// SAFETY: as `lock_api::ArcMutexGuard`: sendable exactly when the raw lock's guard is.
+#[cfg(feature = "arc_lock")]
+unsafe impl<R: RawMutex + Send + Sync, T: Send + ?Sized> Send for ArcMutexGuard<R, T> where
+    R::GuardMarker: Send
+{
+}
+// SAFETY: as `lock_api::ArcMutexGuard`.
+#[cfg(feature = "arc_lock")]
+unsafe impl<R: RawMutex + Sync, T: Sync + ?Sized> Sync for ArcMutexGuard<R, T> where
+    R::GuardMarker: Sync
+{
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
+    /// Acquires the mutex through an `Arc`; checked as [`Mutex::lock`].
+    #[track_caller]
+    pub fn lock_arc(self: &std::sync::Arc<Self>) -> ArcMutexGuard<R, T> {
+        let g = self.lock();
+        self.arc_guard(g)
+    }
+
+    /// Tries to acquire the mutex through an `Arc` without blocking.
+    #[track_caller]
+    pub fn try_lock_arc(self: &std::sync::Arc<Self>) -> Option<ArcMutexGuard<R, T>> {
+        self.try_lock().map(|g| self.arc_guard(g))
+    }
+
+    fn arc_guard(self: &std::sync::Arc<Self>, g: MutexGuard<'_, R, T>) -> ArcMutexGuard<R, T> {
+        let (inner, tracked) = MutexGuard::into_parts(g);
+        // The raw lock stays locked: the Arc guard unlocks it.
+        std::mem::forget(inner);
+        ArcMutexGuard {
+            mutex: std::sync::Arc::clone(self),
+            tracked,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized> ArcMutexGuard<R, T> {
+    /// The mutex this guard holds.
+    pub fn mutex(s: &Self) -> &std::sync::Arc<Mutex<R, T>> {
+        &s.mutex
+    }
+
+    /// Unlocks the mutex and gives its `Arc` back.
+    pub fn into_arc(s: Self) -> std::sync::Arc<Mutex<R, T>> {
+        let s = ManuallyDrop::new(s);
+        // SAFETY: this guard holds the lock; it is unlocked once, here (the guard's own `Drop`
+        // does not run), and the Arc is moved out exactly once.
+        unsafe {
+            s.mutex.inner.force_unlock();
+            s.tracked.release();
+            std::ptr::read(&s.mutex)
+        }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized> Deref for ArcMutexGuard<R, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the lock, so nothing else accesses the data.
+        unsafe { &*self.mutex.data_ptr() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized> DerefMut for ArcMutexGuard<R, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: this guard holds the lock, and `&mut self` makes the access exclusive.
+        unsafe { &mut *self.mutex.data_ptr() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized> Drop for ArcMutexGuard<R, T> {
+    fn drop(&mut self) {
+        // SAFETY: this guard holds the lock (taken in `lock_arc`, its guard forgotten).
+        unsafe { self.mutex.inner.force_unlock() };
+        self.tracked.release();
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for ArcMutexGuard<R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
