@@ -128,4 +128,16 @@ fn an_arc_guard_is_held_until_dropped_and_checked_like_lock() {
     let back = ArcMutexGuard::into_arc(g);
     assert_eq!(*back.lock(), 2);
     assert!(a.try_lock_arc().is_some());
+
+    let l = Arc::new(lockcheck::parking_lot::RwLock::new(0));
+    let r1 = l.read_arc();
+    let r2 = l.try_read_arc().unwrap();
+    assert_eq!(l.held_mode(), Some(Mode::Shared));
+    assert!(l.try_write_arc().is_none());
+    drop((r1, r2));
+    let mut w = l.write_arc();
+    *w += 1;
+    assert_eq!(l.held_mode(), Some(Mode::Exclusive));
+    drop(w);
+    assert!(!l.is_locked() && l.held_mode().is_none());
 }

@@ -67,6 +67,16 @@ pub type ReentrantMutexGuard<'a, T> = checked::ReentrantMutexGuard<'a, RawMutex,
 #[cfg(feature = "arc_lock")]
 pub type ArcMutexGuard<T> = checked::ArcMutexGuard<RawMutex, T>;
 
+/// An [`RwLock`] read guard that owns an `Arc` of its lock (feature `arc_lock`).
+#[cfg(feature = "arc_lock")]
+pub type ArcRwLockReadGuard<T> = checked::ArcRwLockReadGuard<RawRwLock, T>;
+/// An [`RwLock`] write guard that owns an `Arc` of its lock (feature `arc_lock`).
+#[cfg(feature = "arc_lock")]
+pub type ArcRwLockWriteGuard<T> = checked::ArcRwLockWriteGuard<RawRwLock, T>;
+/// A [`ReentrantMutexGuard`] mapped to a part of the data.
+pub type MappedReentrantMutexGuard<'a, T> =
+    checked::MappedReentrantMutexGuard<'a, RawMutex, RawThreadId, T>;
+
 /// A [`Mutex`] in a constant context (its class: the caller's line).
 #[track_caller]
 pub const fn const_mutex<T>(val: T) -> Mutex<T> {

@@ -58,7 +58,9 @@ mod rwlock;
 #[cfg(feature = "arc_lock")]
 pub use mutex::ArcMutexGuard;
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard};
-pub use reentrant::{ReentrantMutex, ReentrantMutexGuard};
+pub use reentrant::{MappedReentrantMutexGuard, ReentrantMutex, ReentrantMutexGuard};
+#[cfg(feature = "arc_lock")]
+pub use rwlock::{ArcRwLockGuard, ArcRwLockReadGuard, ArcRwLockWriteGuard};
 pub use rwlock::{
     MappedRwLockReadGuard, MappedRwLockWriteGuard, RwLock, RwLockReadGuard,
     RwLockUpgradableReadGuard, RwLockWriteGuard,

@@ -189,6 +189,71 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized + fmt::Debug> fmt::Debug for Reentra
     }
 }
 
+/// A [`ReentrantMutexGuard`] mapped to a part of the data.
+#[must_use = "if unused the ReentrantMutex will immediately unlock"]
+pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
+    inner: ManuallyDrop<lock_api::MappedReentrantMutexGuard<'a, R, G, T>>,
+    tracked: Tracked,
+}
+
+impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {
+    fn into_parts(s: Self) -> (lock_api::ReentrantMutexGuard<'a, R, G, T>, Tracked) {
+        let mut s = ManuallyDrop::new(s);
+        // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
+        (unsafe { ManuallyDrop::take(&mut s.inner) }, s.tracked)
+    }
+
+    /// A guard for a part of the data; the mutex stays held until it is dropped.
+    pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        let (g, tracked) = Self::into_parts(s);
+        MappedReentrantMutexGuard {
+            inner: ManuallyDrop::new(lock_api::ReentrantMutexGuard::map(g, f)),
+            tracked,
+        }
+    }
+
+    /// As [`ReentrantMutexGuard::map`], when `f` may fail: the original guard back on failure.
+    #[allow(clippy::result_large_err)]
+    pub fn try_map<U: ?Sized, F>(
+        s: Self,
+        f: F,
+    ) -> Result<MappedReentrantMutexGuard<'a, R, G, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let (g, tracked) = Self::into_parts(s);
+        match lock_api::ReentrantMutexGuard::try_map(g, f) {
+            Ok(m) => Ok(MappedReentrantMutexGuard {
+                inner: ManuallyDrop::new(m),
+                tracked,
+            }),
+            Err(g) => Err(ReentrantMutexGuard {
+                inner: ManuallyDrop::new(g),
+                tracked,
+            }),
+        }
+    }
+}
+
+impl<R: RawMutex, G: GetThreadId, T: ?Sized> Deref for MappedReentrantMutexGuard<'_, R, G, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<R: RawMutex, G: GetThreadId, T: ?Sized> Drop for MappedReentrantMutexGuard<'_, R, G, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `inner` is dropped exactly once, here.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+        self.tracked.release();
+    }
+}
+
 impl<R: RawMutex, G: GetThreadId, T: ?Sized> Deref for ReentrantMutexGuard<'_, R, G, T> {
     type Target = T;
     fn deref(&self) -> &T {

@@ -450,6 +450,19 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
         MappedRwLockReadGuard::wrap(lock_api::RwLockReadGuard::map(g, f), t)
     }
 
+    /// As [`RwLockReadGuard::map`], when `f` may fail: the original guard back on failure.
+    #[allow(clippy::result_large_err)]
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedRwLockReadGuard<'a, R, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let (g, t) = Self::into_parts(s);
+        match lock_api::RwLockReadGuard::try_map(g, f) {
+            Ok(m) => Ok(MappedRwLockReadGuard::wrap(m, t)),
+            Err(g) => Err(Self::wrap(g, t)),
+        }
+    }
+
     /// Unlocks while `f` runs, then locks for reading again (re-checked after).
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
@@ -481,6 +494,19 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> {
     {
         let (g, t) = Self::into_parts(s);
         MappedRwLockWriteGuard::wrap(lock_api::RwLockWriteGuard::map(g, f), t)
+    }
+
+    /// As [`RwLockWriteGuard::map`], when `f` may fail: the original guard back on failure.
+    #[allow(clippy::result_large_err)]
+    pub fn try_map<U: ?Sized, F>(s: Self, f: F) -> Result<MappedRwLockWriteGuard<'a, R, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let (g, t) = Self::into_parts(s);
+        match lock_api::RwLockWriteGuard::try_map(g, f) {
+            Ok(m) => Ok(MappedRwLockWriteGuard::wrap(m, t)),
+            Err(g) => Err(Self::wrap(g, t)),
+        }
     }
 
     /// Unlocks while `f` runs, then locks for writing again (re-checked after).
@@ -596,6 +622,134 @@ impl<R: RawRwLockUpgrade, T: ?Sized> Drop for RwLockUpgradableReadGuard<'_, R, T
 impl<R: RawRwLockUpgrade, T: ?Sized + fmt::Debug> fmt::Debug
     for RwLockUpgradableReadGuard<'_, R, T>
 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+/// A guard that owns an `Arc` of its [`RwLock`] (feature `arc_lock`); `WRITE` says the mode.
+#[cfg(feature = "arc_lock")]
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct ArcRwLockGuard<R: RawRwLock, T: ?Sized, const WRITE: bool> {
+    rwlock: std::sync::Arc<RwLock<R, T>>,
+    tracked: Tracked,
+    /// `Send`/`Sync` as the raw lock's guards are.
+    marker: std::marker::PhantomData<(*const (), R::GuardMarker)>,
+}
+
+/// A read guard that owns an `Arc` of its [`RwLock`] (feature `arc_lock`).
+#[cfg(feature = "arc_lock")]
+pub type ArcRwLockReadGuard<R, T> = ArcRwLockGuard<R, T, false>;
+/// A write guard that owns an `Arc` of its [`RwLock`] (feature `arc_lock`).
+#[cfg(feature = "arc_lock")]
+pub type ArcRwLockWriteGuard<R, T> = ArcRwLockGuard<R, T, true>;
+
+// SAFETY: as `lock_api`'s Arc guards: sendable exactly when the raw lock's guard is.
+#[cfg(feature = "arc_lock")]
+unsafe impl<R: RawRwLock + Send + Sync, T: Send + Sync + ?Sized, const W: bool> Send
+    for ArcRwLockGuard<R, T, W>
+where
+    R::GuardMarker: Send,
+{
+}
+// SAFETY: as `lock_api`'s Arc guards.
+#[cfg(feature = "arc_lock")]
+unsafe impl<R: RawRwLock + Sync, T: Send + Sync + ?Sized, const W: bool> Sync
+    for ArcRwLockGuard<R, T, W>
+where
+    R::GuardMarker: Sync,
+{
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
+    /// Locks for reading through an `Arc`; checked as [`RwLock::read`].
+    #[track_caller]
+    pub fn read_arc(self: &std::sync::Arc<Self>) -> ArcRwLockReadGuard<R, T> {
+        let (g, tracked) = RwLockReadGuard::into_parts(self.read());
+        std::mem::forget(g);
+        self.arc_guard(tracked)
+    }
+
+    /// Locks for writing through an `Arc`; checked as [`RwLock::write`].
+    #[track_caller]
+    pub fn write_arc(self: &std::sync::Arc<Self>) -> ArcRwLockWriteGuard<R, T> {
+        let (g, tracked) = RwLockWriteGuard::into_parts(self.write());
+        std::mem::forget(g);
+        self.arc_guard(tracked)
+    }
+
+    /// Tries to lock for reading through an `Arc` without blocking.
+    #[track_caller]
+    pub fn try_read_arc(self: &std::sync::Arc<Self>) -> Option<ArcRwLockReadGuard<R, T>> {
+        let (g, tracked) = RwLockReadGuard::into_parts(self.try_read()?);
+        std::mem::forget(g);
+        Some(self.arc_guard(tracked))
+    }
+
+    /// Tries to lock for writing through an `Arc` without blocking.
+    #[track_caller]
+    pub fn try_write_arc(self: &std::sync::Arc<Self>) -> Option<ArcRwLockWriteGuard<R, T>> {
+        let (g, tracked) = RwLockWriteGuard::into_parts(self.try_write()?);
+        std::mem::forget(g);
+        Some(self.arc_guard(tracked))
+    }
+
+    fn arc_guard<const W: bool>(
+        self: &std::sync::Arc<Self>,
+        tracked: Tracked,
+    ) -> ArcRwLockGuard<R, T, W> {
+        ArcRwLockGuard {
+            rwlock: std::sync::Arc::clone(self),
+            tracked,
+            marker: std::marker::PhantomData,
+        }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized, const W: bool> ArcRwLockGuard<R, T, W> {
+    /// The lock this guard holds.
+    pub fn rwlock(s: &Self) -> &std::sync::Arc<RwLock<R, T>> {
+        &s.rwlock
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized, const W: bool> Deref for ArcRwLockGuard<R, T, W> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the lock (shared or exclusive), so no writer accesses the data.
+        unsafe { &*self.rwlock.data_ptr() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized> DerefMut for ArcRwLockGuard<R, T, true> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: this guard holds the lock exclusively, and `&mut self` makes the access unique.
+        unsafe { &mut *self.rwlock.data_ptr() }
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized, const W: bool> Drop for ArcRwLockGuard<R, T, W> {
+    fn drop(&mut self) {
+        // SAFETY: this guard holds the lock in the mode `W` says (taken in `read_arc` or
+        // `write_arc`, its borrowing guard forgotten).
+        unsafe {
+            if W {
+                self.rwlock.inner.force_unlock_write();
+            } else {
+                self.rwlock.inner.force_unlock_read();
+            }
+        }
+        self.tracked.release();
+    }
+}
+
+#[cfg(feature = "arc_lock")]
+impl<R: RawRwLock, T: ?Sized + fmt::Debug, const W: bool> fmt::Debug for ArcRwLockGuard<R, T, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&**self, f)
     }

@@ -74,7 +74,15 @@ macro_rules! program {
             let outer = RE.lock();
             let inner = RE.lock();
             assert_eq!(*outer + *inner, 0);
-            drop((inner, outer));
+            let mapped = pl::ReentrantMutexGuard::map(inner, |n| n);
+            assert_eq!(*mapped, 0);
+            drop((mapped, outer));
+            let pair = RwLock::new((1u8, 2u8));
+            let r = RwLockReadGuard::try_map(pair.read(), |p| Some(&p.1)).ok().unwrap();
+            assert_eq!(*r, 2);
+            drop(r);
+            let w = RwLockWriteGuard::try_map(pair.write(), |_| None::<&mut u8>);
+            assert!(w.is_err());
 
             // Condvar
             let pair = Arc::new((Mutex::new(false), Condvar::new()));
