@@ -58,12 +58,7 @@ impl<R: RawMutex, T> Mutex<R, T> {
 
     /// Consumes the mutex, returning its data.
     pub fn into_inner(self) -> T {
-        let this = ManuallyDrop::new(self);
-        #[cfg(lockcheck_checks)]
-        check::lock_dropped(&this.class);
-        // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly once;
-        // the class needs no drop.
-        unsafe { std::ptr::read(&this.inner) }.into_inner()
+        crate::locks::consume!(self).into_inner()
     }
 }
 

@@ -51,11 +51,7 @@ impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
 
     /// Consumes the mutex, returning its data.
     pub fn into_inner(self) -> T {
-        let this = ManuallyDrop::new(self);
-        #[cfg(lockcheck_checks)]
-        check::lock_dropped(&this.class);
-        // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly once.
-        unsafe { std::ptr::read(&this.inner) }.into_inner()
+        crate::locks::consume!(self).into_inner()
     }
 }
 

@@ -131,12 +131,7 @@ impl<R: RawRwLock, T> RwLock<R, T> {
 
     /// Consumes the lock, returning its data.
     pub fn into_inner(self) -> T {
-        let this = ManuallyDrop::new(self);
-        #[cfg(lockcheck_checks)]
-        check::lock_dropped(&this.class);
-        // SAFETY: `this` is never dropped nor used again, so `inner` is moved out exactly once;
-        // the class needs no drop.
-        unsafe { std::ptr::read(&this.inner) }.into_inner()
+        crate::locks::consume!(self).into_inner()
     }
 }
 
