@@ -169,9 +169,12 @@ impl<'s> Walker<'s> {
         }
     }
 
-    /// The live guard a name owns, if any.
+    /// The live guard a name owns, when `e` is that name itself: a move (`drop(g)`, `f(g)`,
+    /// `let h = g`). A borrow (`f(&g)`, `&mut g`) is not: the guard stays held.
     fn bound_guard(&self, e: &Expr) -> Option<usize> {
-        let Expr::Path(p) = strip(e) else { return None };
+        let Expr::Path(p) = strip_parens(e) else {
+            return None;
+        };
         let id = p.path.get_ident()?;
         let g = self.lookup(&id.to_string())?.guard?;
         self.is_live(g).then_some(g)
@@ -227,6 +230,15 @@ impl<'s> Walker<'s> {
         Some((path, text))
     }
 
+    /// The guard a `try_*` acquisition produced, when `v` is one.
+    fn tried_guard(&self, v: &Val) -> Option<usize> {
+        let Val::Guard(id) = v else { return None };
+        self.live
+            .iter()
+            .find(|g| g.id == *id && g.held.try_)
+            .map(|g| g.id)
+    }
+
     fn snapshot(&self) -> Vec<Guard> {
         self.live.clone()
     }
@@ -254,7 +266,20 @@ impl<'s> Walker<'s> {
         self.bindings.push(Vec::new());
         let mut value = Val::None;
         let n = b.stmts.len();
+        let mut previous_cfg: Option<String> = None;
         for (i, stmt) in b.stmts.iter().enumerate() {
+            // `#[cfg]` on statements: test-only statements are not walked, and a statement
+            // under `cfg(not(P))` right after one under `cfg(P)` is its alternative (only one
+            // of the two is ever compiled), not a second acquisition.
+            let cfg = stmt_cfg(stmt);
+            let alternative = match (&previous_cfg, &cfg) {
+                (Some(p), Some(c)) => *c == format!("not ({p})"),
+                _ => false,
+            };
+            previous_cfg = cfg.clone();
+            if alternative || cfg.as_deref() == Some("test") {
+                continue;
+            }
             match stmt {
                 Stmt::Local(l) => self.local(l),
                 Stmt::Expr(e, semi) => {
@@ -300,7 +325,18 @@ impl<'s> Walker<'s> {
             _ => None,
         };
         if let Some((_, diverge)) = &init.diverge {
+            // The pattern did not match: the value and the initialiser's temporaries are
+            // dropped before the `else` block runs.
             let before = self.snapshot();
+            let created: Vec<usize> = match &v {
+                Val::Guard(id) => vec![*id],
+                Val::Guards(ids) => ids.clone(),
+                Val::None => Vec::new(),
+            }
+            .into_iter()
+            .chain(self.temps.last().cloned().unwrap_or_default())
+            .collect();
+            self.live.retain(|g| !created.contains(&g.id));
             let dv = self.expr(diverge);
             self.release_val(dv);
             self.live = before;
@@ -360,6 +396,12 @@ impl<'s> Walker<'s> {
                 if is_assign_op(&b.op) {
                     self.expr_temp(&b.right);
                     self.expr_temp(&b.left);
+                } else if matches!(b.op, syn::BinOp::And(_) | syn::BinOp::Or(_)) {
+                    // Lazy operators: each operand is a temporary scope of its own (the left
+                    // one's temporaries drop before the right one runs, on every edition rustc
+                    // accepts today).
+                    self.with_temps(|s| s.expr_temp(&b.left));
+                    self.with_temps(|s| s.expr_temp(&b.right));
                 } else {
                     self.expr_temp(&b.left);
                     self.expr_temp(&b.right);
@@ -531,13 +573,23 @@ impl<'s> Walker<'s> {
         self.with_temps(|s| {
             // The state the branches start from: after the condition.
             let start;
+            let mut failed_try = None;
             if let Expr::Let(l) = &*i.cond {
                 // `if let`: the scrutinee's temporaries live for the whole construct, else
                 // branch included (edition 2021).
                 let v = s.expr(&l.expr);
+                let tried = s.tried_guard(&v);
+                let on_failure = is_failure_pattern(&l.pat);
                 s.bindings.push(Vec::new());
                 s.bind_scrutinee(&l.pat, v);
                 start = s.snapshot();
+                match tried {
+                    // `if let Err(_) = m.try_lock()`: the body runs when the try failed.
+                    Some(id) if on_failure => s.live.retain(|g| g.id != id),
+                    // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the else runs when it did.
+                    Some(id) => failed_try = Some(id),
+                    None => {}
+                }
                 let v = s.block(&i.then_branch);
                 s.release_val(v);
                 s.bindings.pop();
@@ -550,6 +602,10 @@ impl<'s> Walker<'s> {
             }
             let mut released = s.released_since(&start);
             s.live = start.clone();
+            if let Some(id) = failed_try {
+                // The else branch of `if let Ok(g) = m.try_lock()`: the try failed, no guard.
+                s.live.retain(|g| g.id != id);
+            }
             if let Some((_, e)) = &i.else_branch {
                 let v = s.expr(e);
                 s.release_val(v);
@@ -595,17 +651,24 @@ impl<'s> Walker<'s> {
 
     fn match_expr(&mut self, m: &syn::ExprMatch) -> Val {
         self.with_temps(|s| {
-            s.expr_temp(&m.expr);
+            let scrutinee = s.expr(&m.expr);
+            let tried = s.tried_guard(&scrutinee);
+            s.temp(scrutinee);
             let before = s.snapshot();
             let mut released = Vec::new();
             for arm in &m.arms {
                 s.live = before.clone();
+                if let Some(id) = tried.filter(|_| is_failure_pattern(&arm.pat)) {
+                    // `Err(..)` / `None` of a `try_lock`: this arm holds no guard.
+                    s.live.retain(|g| g.id != id);
+                }
                 s.bindings.push(Vec::new());
                 for n in pattern_idents(&arm.pat) {
                     s.bind(n, None, None);
                 }
                 if let Some((_, g)) = &arm.guard {
-                    s.expr_temp(g);
+                    // A match guard's temporaries drop before the arm body runs.
+                    s.with_temps(|s| s.expr_temp(g));
                 }
                 let v = s.with_temps(|s| s.expr(&arm.body));
                 s.release_val(v);
@@ -790,6 +853,62 @@ impl<'s> Walker<'s> {
 /// A path's segments as strings (`std::mem::drop` → `["std", "mem", "drop"]`).
 pub(crate) fn segments(p: &syn::Path) -> Vec<String> {
     p.segments.iter().map(|s| s.ident.to_string()).collect()
+}
+
+/// The predicate of a statement's `#[cfg(..)]`, as normalised tokens (`feature = "std"`).
+fn stmt_cfg(stmt: &Stmt) -> Option<String> {
+    let attrs: &[syn::Attribute] = match stmt {
+        Stmt::Local(l) => &l.attrs,
+        Stmt::Macro(m) => &m.attrs,
+        Stmt::Expr(e, _) => expr_attrs(e),
+        Stmt::Item(_) => &[],
+    };
+    attrs.iter().find_map(|a| {
+        if !a.path().is_ident("cfg") {
+            return None;
+        }
+        let syn::Meta::List(list) = &a.meta else {
+            return None;
+        };
+        Some(list.tokens.to_string())
+    })
+}
+
+/// The outer attributes of an expression statement (the kinds that carry them in practice).
+fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
+    match e {
+        Expr::Block(b) => &b.attrs,
+        Expr::Call(c) => &c.attrs,
+        Expr::MethodCall(m) => &m.attrs,
+        Expr::Macro(m) => &m.attrs,
+        Expr::If(i) => &i.attrs,
+        Expr::Match(m) => &m.attrs,
+        Expr::Assign(a) => &a.attrs,
+        Expr::Unsafe(u) => &u.attrs,
+        Expr::ForLoop(f) => &f.attrs,
+        Expr::While(w) => &w.attrs,
+        Expr::Loop(l) => &l.attrs,
+        _ => &[],
+    }
+}
+
+/// Whether a pattern matches only a failed `try_lock` (`Err(..)`, `None`).
+fn is_failure_pattern(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t.path.segments.last().is_some_and(|s| s.ident == "Err"),
+        Pat::Ident(i) => i.ident == "None",
+        Pat::Path(pp) => pp.path.segments.last().is_some_and(|s| s.ident == "None"),
+        _ => false,
+    }
+}
+
+/// `e` without parentheses and invisible groups (a reference is kept: it is a borrow).
+fn strip_parens(e: &Expr) -> &Expr {
+    match e {
+        Expr::Paren(p) => strip_parens(&p.expr),
+        Expr::Group(g) => strip_parens(&g.expr),
+        _ => e,
+    }
 }
 
 fn strip(e: &Expr) -> &Expr {
