@@ -60,6 +60,11 @@ struct LintArgs {
     /// How to print the findings.
     #[arg(long, value_enum, default_value_t = LintFormat::Human)]
     format: LintFormat,
+    /// `json`: cargo's JSON message stream (`compiler-message` per finding, rustc's diagnostic
+    /// JSON inside), as `cargo check --message-format=json` prints it: for rust-analyzer's
+    /// `check.overrideCommand` and other cargo-JSON consumers. Overrides --format.
+    #[arg(long, value_enum, value_name = "FMT")]
+    message_format: Option<MessageFormat>,
     /// Findings accepted for now (written by --write-baseline) are not reported.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -89,6 +94,12 @@ enum LintFormat {
     Json,
     /// SARIF 2.1.0, for code-scanning services.
     Sarif,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MessageFormat {
+    /// cargo's JSON message stream.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -170,10 +181,18 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
             path.display()
         );
     }
-    match args.format {
-        LintFormat::Json => println!("{}", output::json(&units)),
-        LintFormat::Sarif => println!("{}", output::sarif(&units)),
-        LintFormat::Human => {
+    match (args.message_format, args.format) {
+        (Some(MessageFormat::Json), _) => {
+            let manifest = args
+                .manifest_path
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            print!("{}", output::cargo_messages(&units, "", &manifest));
+        }
+        (None, LintFormat::Json) => println!("{}", output::json(&units)),
+        (None, LintFormat::Sarif) => println!("{}", output::sarif(&units)),
+        (None, LintFormat::Human) => {
             let color = match args.color {
                 Color::Always => true,
                 Color::Never => false,

@@ -381,3 +381,52 @@ fn lint_a_workspace_by_manifest() {
         "{out}"
     );
 }
+
+#[test]
+fn message_format_json_is_cargos_message_stream() {
+    let fixture = "tests/fixtures/lc003_double_lock.rs";
+    let (code, out, err) = lint(&["--message-format=json", fixture]);
+    assert_eq!(code, 1, "{err}");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    // Parsed with cargo_metadata's own types for cargo's messages: what editors read.
+    let messages: Vec<cargo_metadata::Message> =
+        cargo_metadata::Message::parse_stream(out.as_bytes())
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let diagnostics: Vec<&cargo_metadata::diagnostic::Diagnostic> = messages
+        .iter()
+        .filter_map(|m| match m {
+            cargo_metadata::Message::CompilerMessage(c) => Some(&c.message),
+            _ => None,
+        })
+        .collect();
+    assert!(!diagnostics.is_empty(), "{out}");
+    for d in &diagnostics {
+        assert_eq!(d.code.as_ref().unwrap().code, "LC003");
+        assert_eq!(d.level, cargo_metadata::diagnostic::DiagnosticLevel::Error);
+        let s = &d.spans[0];
+        assert!(s.is_primary && s.file_name.ends_with("lc003_double_lock.rs"));
+        // Byte offsets and highlighted columns point at the same text.
+        let covered = &text[s.byte_start as usize..s.byte_end as usize];
+        let line = &s.text[0];
+        let highlighted: String = line
+            .text
+            .chars()
+            .skip(line.highlight_start - 1)
+            .take(line.highlight_end - line.highlight_start)
+            .collect();
+        assert!(
+            covered.starts_with(&highlighted),
+            "{covered:?} vs {highlighted:?}"
+        );
+        assert!(
+            d.rendered.as_deref().unwrap().starts_with("error[LC003]"),
+            "{:?}",
+            d.rendered
+        );
+    }
+    assert!(matches!(
+        messages.last(),
+        Some(cargo_metadata::Message::BuildFinished(f)) if !f.success
+    ));
+}

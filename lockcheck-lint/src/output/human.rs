@@ -37,46 +37,7 @@ pub fn human(units: &[Unit], color: bool) -> String {
         }
         for f in &u.findings {
             findings += 1;
-            let text = k.files[f.span.file].text.as_str();
-            let mut first = Level::ERROR
-                .primary_title(f.message.as_str())
-                .id(f.rule.id)
-                .element(
-                    Snippet::source(text)
-                        .path(path_of(k, &f.span))
-                        .fold(true)
-                        .annotation(
-                            AnnotationKind::Primary
-                                .span(byte_range(k, &f.span))
-                                .label(f.label.as_str()),
-                        ),
-                );
-            let mut groups: Vec<Group<'_>> = Vec::new();
-            for n in &f.notes {
-                match &n.span {
-                    Some(s) => groups.push(
-                        Level::NOTE.secondary_title(n.message.as_str()).element(
-                            Snippet::source(k.files[s.file].text.as_str())
-                                .path(path_of(k, s))
-                                .fold(true)
-                                .annotation(AnnotationKind::Context.span(byte_range(k, s))),
-                        ),
-                    ),
-                    None => first = first.element(Level::NOTE.message(n.message.as_str())),
-                }
-            }
-            if let Some(h) = &f.help {
-                match groups.last_mut() {
-                    Some(_) => {
-                        let g = groups.pop().expect("non-empty");
-                        groups.push(g.element(Level::HELP.message(h.as_str())));
-                    }
-                    None => first = first.element(Level::HELP.message(h.as_str())),
-                }
-            }
-            let mut report = vec![first];
-            report.extend(groups);
-            out.push_str(&renderer.render(&report));
+            out.push_str(&finding(k, f, &renderer));
             out.push_str("\n\n");
         }
         hidden += u.suppressed + u.baselined;
@@ -89,4 +50,52 @@ pub fn human(units: &[Unit], color: bool) -> String {
         if unparsed == 1 { "" } else { "s" },
     ));
     out
+}
+
+/// One finding as rustc would render it (no trailing newline).
+pub(crate) fn finding(
+    k: &crate::model::Crate,
+    f: &crate::rules::Finding,
+    renderer: &Renderer,
+) -> String {
+    let text = k.files[f.span.file].text.as_str();
+    let mut first = Level::ERROR
+        .primary_title(f.message.as_str())
+        .id(f.rule.id)
+        .element(
+            Snippet::source(text)
+                .path(path_of(k, &f.span))
+                .fold(true)
+                .annotation(
+                    AnnotationKind::Primary
+                        .span(byte_range(k, &f.span))
+                        .label(f.label.as_str()),
+                ),
+        );
+    let mut groups: Vec<Group<'_>> = Vec::new();
+    for n in &f.notes {
+        match &n.span {
+            Some(s) => groups.push(
+                Level::NOTE.secondary_title(n.message.as_str()).element(
+                    Snippet::source(k.files[s.file].text.as_str())
+                        .path(path_of(k, s))
+                        .fold(true)
+                        .annotation(AnnotationKind::Context.span(byte_range(k, s))),
+                ),
+            ),
+            None => first = first.element(Level::NOTE.message(n.message.as_str())),
+        }
+    }
+    if let Some(h) = &f.help {
+        match groups.last_mut() {
+            Some(_) => {
+                let g = groups.pop().expect("non-empty");
+                groups.push(g.element(Level::HELP.message(h.as_str())));
+            }
+            None => first = first.element(Level::HELP.message(h.as_str())),
+        }
+    }
+    let mut report = vec![first];
+    report.extend(groups);
+    renderer.render(&report)
 }

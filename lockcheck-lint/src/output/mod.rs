@@ -1,9 +1,12 @@
-//! The three ways findings are written: for people (rustc's look), JSON, and SARIF 2.1.0.
+//! The ways findings are written: for people (rustc's look), JSON, SARIF 2.1.0, and cargo's
+//! JSON message stream (for editors).
 
+mod cargo;
 mod human;
 mod json;
 mod sarif;
 
+pub use cargo::cargo_messages;
 pub use human::human;
 pub use json::json;
 pub use sarif::sarif;
