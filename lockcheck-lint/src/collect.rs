@@ -49,6 +49,36 @@ fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
+/// Whether a declared type is a re-entrant lock (`ReentrantMutex` of parking_lot, lock_api,
+/// lockcheck; std's `ReentrantLock`), directly or inside `Arc`, `Rc`, `Box`, `Pin` or a reference.
+fn is_reentrant(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Reference(r) => is_reentrant(&r.elem),
+        syn::Type::Paren(p) => is_reentrant(&p.elem),
+        syn::Type::Group(g) => is_reentrant(&g.elem),
+        syn::Type::Path(p) => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            let name = last.ident.to_string();
+            if matches!(name.as_str(), "ReentrantMutex" | "ReentrantLock") {
+                return true;
+            }
+            if !matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Pin") {
+                return false;
+            }
+            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                return false;
+            };
+            args.args.iter().any(|a| match a {
+                syn::GenericArgument::Type(t) => is_reentrant(t),
+                _ => false,
+            })
+        }
+        _ => false,
+    }
+}
+
 struct Collector<'a> {
     krate: &'a mut Crate,
     file: usize,
@@ -219,7 +249,26 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .class_names
                 .insert(LockPath::Static(s.ident.to_string()), class);
         }
+        if is_reentrant(&s.ty) {
+            self.krate
+                .reentrant
+                .insert(LockPath::Static(s.ident.to_string()));
+        }
         syn::visit::visit_item_static(self, s);
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        // Locks whose declared type is re-entrant: taking one again on the thread that holds it
+        // is no deadlock.
+        for f in &s.fields {
+            if let (Some(name), true) = (&f.ident, is_reentrant(&f.ty)) {
+                self.krate.reentrant.insert(LockPath::SelfField {
+                    ty: s.ident.to_string(),
+                    fields: name.to_string(),
+                });
+            }
+        }
+        syn::visit::visit_item_struct(self, s);
     }
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {

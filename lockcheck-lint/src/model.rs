@@ -8,7 +8,7 @@
 //! and `b` are the same object), and calls through anything but `self.method()`, `Type::f()` and
 //! free functions of the crate. Where it cannot tell, it says nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -276,6 +276,8 @@ pub struct Crate {
     pub parse_errors: Vec<ParseError>,
     /// Lock class names of statics and fields built with `named("...")`.
     pub class_names: BTreeMap<LockPath, String>,
+    /// Statics and struct fields whose declared type is a re-entrant lock.
+    pub reentrant: BTreeSet<LockPath>,
     /// Declared rank tables.
     pub ranks: Vec<DeclaredRanks>,
     /// Rank tables that were declared but are not consistent.

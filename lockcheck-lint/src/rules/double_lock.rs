@@ -19,7 +19,12 @@ pub(super) const RULE: Rule = Rule {
 
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A re-entrant lock (its declared type says so) taken again by its holder is no deadlock.
+    let reentrant = |lock: &LockPath| a.krate.reentrant.contains(lock);
     for acq in a.acquisitions() {
+        if reentrant(acq.lock) {
+            continue;
+        }
         let Some(h) = acq.held.iter().find(|h| h.lock == *acq.lock) else {
             continue;
         };
@@ -52,7 +57,7 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
             let Some(lock) = call.translate(a, &acq.lock) else {
                 continue;
             };
-            if matches!(lock, LockPath::Class(_)) {
+            if matches!(lock, LockPath::Class(_)) || reentrant(&lock) {
                 continue;
             }
             let Some(h) = call.held.iter().find(|h| h.lock == lock) else {
