@@ -277,7 +277,7 @@ impl<'s> Walker<'s> {
                 _ => false,
             };
             previous_cfg = cfg.clone();
-            if alternative || cfg.as_deref() == Some("test") {
+            if alternative || stmt_is_test(stmt) {
                 continue;
             }
             match stmt {
@@ -855,15 +855,28 @@ pub(crate) fn segments(p: &syn::Path) -> Vec<String> {
     p.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
+/// Whether a `cfg` predicate marks test code, or test support: `test`, and `any(..)`/`all(..)`
+/// with `test` among their terms (`cfg(any(test, feature = "testing"))` helper modules exist for
+/// tests; lint findings there are noise). `not(test)` is not.
+pub(crate) fn is_test_cfg(meta: &syn::Meta) -> bool {
+    match meta {
+        syn::Meta::Path(p) => p.is_ident("test"),
+        syn::Meta::List(l) if l.path.is_ident("any") || l.path.is_ident("all") => l
+            .parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+            .is_ok_and(|terms| {
+                terms
+                    .iter()
+                    .any(|t| matches!(t, syn::Meta::Path(p) if p.is_ident("test")))
+            }),
+        _ => false,
+    }
+}
+
 /// The predicate of a statement's `#[cfg(..)]`, as normalised tokens (`feature = "std"`).
 fn stmt_cfg(stmt: &Stmt) -> Option<String> {
-    let attrs: &[syn::Attribute] = match stmt {
-        Stmt::Local(l) => &l.attrs,
-        Stmt::Macro(m) => &m.attrs,
-        Stmt::Expr(e, _) => expr_attrs(e),
-        Stmt::Item(_) => &[],
-    };
-    attrs.iter().find_map(|a| {
+    stmt_attrs(stmt).iter().find_map(|a| {
         if !a.path().is_ident("cfg") {
             return None;
         }
@@ -872,6 +885,22 @@ fn stmt_cfg(stmt: &Stmt) -> Option<String> {
         };
         Some(list.tokens.to_string())
     })
+}
+
+/// Whether a statement is test code (`#[cfg(test)]`, `#[cfg(any(test, ..))]`).
+fn stmt_is_test(stmt: &Stmt) -> bool {
+    stmt_attrs(stmt).iter().any(|a| {
+        a.path().is_ident("cfg") && a.parse_args::<syn::Meta>().is_ok_and(|m| is_test_cfg(&m))
+    })
+}
+
+fn stmt_attrs(stmt: &Stmt) -> &[syn::Attribute] {
+    match stmt {
+        Stmt::Local(l) => &l.attrs,
+        Stmt::Macro(m) => &m.attrs,
+        Stmt::Expr(e, _) => expr_attrs(e),
+        Stmt::Item(_) => &[],
+    }
 }
 
 /// The outer attributes of an expression statement (the kinds that carry them in practice).
