@@ -352,6 +352,15 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
         if call.held.is_empty() || call.callee_index == call.caller_index {
             continue;
         }
+        // A call that re-takes a lock its caller holds is a double lock (LC003): the orders it
+        // would add are that same problem again, not another one.
+        let retakes = a.acquires[call.callee_index].iter().any(|acq| {
+            call.translate(a, &acq.lock)
+                .is_some_and(|lock| call.held.iter().any(|h| h.lock == lock))
+        });
+        if retakes {
+            continue;
+        }
         for acq in &a.acquires[call.callee_index] {
             let Some(lock) = call.translate(a, &acq.lock) else {
                 continue;

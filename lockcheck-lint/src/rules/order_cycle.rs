@@ -7,9 +7,12 @@
 //! fn two(&self) { let _b = self.b.lock(); let _a = self.a.lock(); } // LC004
 //! ```
 
+use std::collections::BTreeSet;
+
 use super::{Finding, Note, Rule};
 use crate::analysis::Analysis;
 use crate::cycles::shortest_cycles;
+use crate::model::LockPath;
 
 pub(super) const RULE: Rule = Rule {
     id: "LC004",
@@ -20,8 +23,32 @@ pub(super) const RULE: Rule = Rule {
 pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let edges = &a.order_edges;
     let mut out = Vec::new();
+    // Every inversion pair (`A -> B` somewhere, `B -> A` elsewhere) is a finding of its own,
+    // with both sides: fixing one does not "reveal" another that was there all along.
+    let index: std::collections::BTreeMap<(&LockPath, &LockPath), usize> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((&e.from, &e.to), i))
+        .collect();
+    let mut paired: BTreeSet<usize> = BTreeSet::new();
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    for (i, e) in edges.iter().enumerate() {
+        if let Some(&j) = index.get(&(&e.to, &e.from)) {
+            if i < j {
+                cycles.push(vec![i, j]);
+                paired.extend([i, j]);
+            }
+        }
+    }
+    // Longer cycles: one shortest cycle per strongly connected set, unless every lock of it is
+    // already in a reported pair.
     for found in shortest_cycles(edges, |e| (&e.from, &e.to)) {
-        let cycle: Vec<_> = found.edges.iter().map(|&i| &edges[i]).collect();
+        if found.edges.len() > 2 && !found.edges.iter().all(|i| paired.contains(i)) {
+            cycles.push(found.edges);
+        }
+    }
+    for found in cycles {
+        let cycle: Vec<_> = found.iter().map(|&i| &edges[i]).collect();
         // Reported at the edge seen last in the source, the one that closes the cycle.
         let closing = cycle
             .iter()
