@@ -20,21 +20,31 @@ impl Crate {
             files,
             ..Crate::default()
         };
+        let mut asts = Vec::new();
         for index in 0..krate.files.len() {
             match syn::parse_file(&krate.files[index].text) {
-                Ok(ast) => {
-                    let mut collector = Collector {
-                        krate: &mut krate,
-                        file: index,
-                        self_ty: Vec::new(),
-                    };
-                    collector.visit_file(&ast);
-                }
+                Ok(ast) => asts.push((index, ast)),
                 Err(e) => krate.parse_errors.push(ParseError {
                     span: Span::of(index, e.span()),
                     message: e.to_string(),
                 }),
             }
+        }
+        // First the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
+        // every file: a body anywhere may lock through one.
+        let mut accessors = Accessors::default();
+        for (_, ast) in &asts {
+            accessors.visit_file(ast);
+        }
+        let accessors = std::rc::Rc::new(accessors.found);
+        for (index, ast) in &asts {
+            let mut collector = Collector {
+                krate: &mut krate,
+                file: *index,
+                self_ty: Vec::new(),
+                accessors: std::rc::Rc::clone(&accessors),
+            };
+            collector.visit_file(ast);
         }
         krate
     }
@@ -83,6 +93,48 @@ struct Collector<'a> {
     krate: &'a mut Crate,
     file: usize,
     self_ty: Vec<Option<String>>,
+    accessors: std::rc::Rc<guards::AccessorMap>,
+}
+
+/// Finds one-expression accessors that return a lock: `fn x(&self) -> &Mutex<..> { &self.a.b }`
+/// (also `-> &Arc<RwLock<..>>`, `-> Arc<..> { self.a.clone() }`), keyed by `Self` type and name,
+/// with the field path they return.
+#[derive(Default)]
+struct Accessors {
+    self_ty: Vec<Option<String>>,
+    found: guards::AccessorMap,
+}
+
+impl<'ast> Visit<'ast> for Accessors {
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.self_ty.push(type_name(&i.self_ty));
+        syn::visit::visit_item_impl(self, i);
+        self.self_ty.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let Some(ty) = self.self_ty.last().cloned().flatten() else {
+            return;
+        };
+        let only_self = f.sig.inputs.len() == 1 && f.sig.receiver().is_some();
+        let returns_lock = match &f.sig.output {
+            syn::ReturnType::Type(_, t) => {
+                let text = quote::ToTokens::to_token_stream(t).to_string();
+                ["Mutex", "RwLock", "ReentrantMutex", "ReentrantLock"]
+                    .iter()
+                    .any(|l| text.split(|c: char| !c.is_alphanumeric()).any(|w| w == *l))
+            }
+            syn::ReturnType::Default => false,
+        };
+        if !(only_self && returns_lock) {
+            return;
+        }
+        if let [syn::Stmt::Expr(e, None)] = f.block.stmts.as_slice() {
+            if let Some(fields) = guards::self_field_path(e) {
+                self.found.insert((ty, f.sig.ident.to_string()), fields);
+            }
+        }
+    }
 }
 
 impl Collector<'_> {
@@ -111,6 +163,7 @@ impl Collector<'_> {
             file: self.file,
             self_ty: self_ty.clone(),
             params: params.clone(),
+            accessors: std::rc::Rc::clone(&self.accessors),
         };
         // A contract that does not parse is skipped: the macro makes it a compile error.
         let scope = &scope;

@@ -29,12 +29,48 @@ use syn::{Block, Expr, Pat, Stmt};
 
 use crate::model::{Callee, Event, Held, LockPath, Span};
 
-/// What a body is walked in: the function's identity, `Self` type and parameters.
+/// Accessors that return a lock: (`Self` type, method) → the field path on `self` they return.
+pub(crate) type AccessorMap = std::collections::BTreeMap<(String, String), String>;
+
+/// What a body is walked in: the function's identity, `Self` type and parameters, and the
+/// crate's lock accessors.
 pub(crate) struct FnScope {
     pub(crate) id: usize,
     pub(crate) file: usize,
     pub(crate) self_ty: Option<String>,
     pub(crate) params: Vec<String>,
+    pub(crate) accessors: std::rc::Rc<AccessorMap>,
+}
+
+/// The field path on `self` an accessor's body returns: `&self.a.b`, `self.a.b`,
+/// `self.a.clone()` (an `Arc` of the lock), `&*self.a` → `a.b` / `a`.
+pub(crate) fn self_field_path(e: &Expr) -> Option<String> {
+    let e = match strip_parens(e) {
+        Expr::Reference(r) => strip_parens(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip_parens(&u.expr),
+        Expr::MethodCall(m) if m.method == "clone" && m.args.is_empty() => {
+            strip_parens(&m.receiver)
+        }
+        e => e,
+    };
+    let e = match e {
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip_parens(&u.expr),
+        e => e,
+    };
+    let mut fields = Vec::new();
+    let mut base = e;
+    while let Expr::Field(f) = base {
+        fields.push(match &f.member {
+            syn::Member::Named(n) => n.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        });
+        base = strip_parens(&f.base);
+    }
+    if fields.is_empty() || !is_self(base) {
+        return None;
+    }
+    fields.reverse();
+    Some(fields.join("."))
 }
 
 impl FnScope {
@@ -183,6 +219,19 @@ impl<'s> Walker<'s> {
     /// The lock a (field) path expression names, normalised; `None` for anything else.
     fn lock_path(&self, e: &Expr) -> Option<(LockPath, String)> {
         let e = strip(e);
+        // `self.deposits()`, an accessor returning a lock: the field it returns.
+        if let Expr::MethodCall(m) = e {
+            if m.args.is_empty() && is_self(&m.receiver) {
+                let ty = self.scope.self_ty.clone()?;
+                let fields = self
+                    .scope
+                    .accessors
+                    .get(&(ty.clone(), m.method.to_string()))?
+                    .clone();
+                return Some((LockPath::SelfField { ty, fields }, text_of(e)));
+            }
+            return None;
+        }
         let text = text_of(e);
         let mut fields = Vec::new();
         let mut base = e;
