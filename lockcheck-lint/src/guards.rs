@@ -370,7 +370,7 @@ impl<'s> Walker<'s> {
             self.expr(&init.expr)
         };
         let alias = match v {
-            Val::None => self.lock_path(&init.expr),
+            Val::None => self.lock_path(alias_of(&init.expr)),
             _ => None,
         };
         if let Some((_, diverge)) = &init.diverge {
@@ -967,6 +967,32 @@ fn expr_attrs(e: &Expr) -> &[syn::Attribute] {
         Expr::While(w) => &w.attrs,
         Expr::Loop(l) => &l.attrs,
         _ => &[],
+    }
+}
+
+/// What a `let` initialiser names, through the ways code takes a second handle on the same
+/// object: `&x`, `&*x`, `x.clone()` (an `Arc`), `x.as_ref()`, `x.deref()`, `Arc::clone(&x)` /
+/// `Rc::clone(&x)`. `let device = self.device.clone();` makes `device.x` be `self.device.x`.
+fn alias_of(e: &Expr) -> &Expr {
+    match strip_parens(e) {
+        Expr::Reference(r) => alias_of(&r.expr),
+        Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => alias_of(&u.expr),
+        Expr::MethodCall(m)
+            if m.args.is_empty()
+                && matches!(m.method.to_string().as_str(), "clone" | "as_ref" | "deref") =>
+        {
+            alias_of(&m.receiver)
+        }
+        Expr::Call(c) if c.args.len() == 1 => match strip_parens(&c.func) {
+            Expr::Path(p)
+                if segments(&p.path).ends_with(&["Arc".to_owned(), "clone".to_owned()])
+                    || segments(&p.path).ends_with(&["Rc".to_owned(), "clone".to_owned()]) =>
+            {
+                alias_of(&c.args[0])
+            }
+            _ => e,
+        },
+        other => other,
     }
 }
 
