@@ -312,6 +312,8 @@ pub(crate) struct OrderEdge {
     /// Through a call: where the callee takes `to`.
     pub(crate) inner_site: Option<Span>,
     pub(crate) function: String,
+    /// Every sighting of this order was in a method taking `self` exclusively.
+    pub(crate) exclusive: bool,
 }
 
 fn in_graph(l: &LockPath) -> bool {
@@ -321,11 +323,15 @@ fn in_graph(l: &LockPath) -> bool {
 /// Every order edge of the crate, first sighting of each.
 fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
     let mut seen: BTreeMap<(LockPath, LockPath), OrderEdge> = BTreeMap::new();
-    let mut add = |e: OrderEdge| {
+    let mut add = |mut e: OrderEdge| {
         let key = (e.from.clone(), e.to.clone());
-        match seen.get(&key) {
-            Some(old) if old.site <= e.site => {}
-            _ => {
+        match seen.get_mut(&key) {
+            Some(old) if old.site <= e.site => old.exclusive &= e.exclusive,
+            Some(old) => {
+                e.exclusive &= old.exclusive;
+                *old = e;
+            }
+            None => {
                 seen.insert(key, e);
             }
         }
@@ -345,6 +351,7 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                 from_site: h.span,
                 inner_site: None,
                 function: acq.function.name.clone(),
+                exclusive: acq.function.exclusive_self,
             });
         }
     }
@@ -382,6 +389,7 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                     from_site: h.span,
                     inner_site: Some(acq.site),
                     function: call.caller.name.clone(),
+                    exclusive: call.caller.exclusive_self,
                 });
             }
         }

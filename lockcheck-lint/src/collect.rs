@@ -158,6 +158,10 @@ impl Collector<'_> {
             })
             .collect();
         let has_self = sig.receiver().is_some();
+        let exclusive_self = sig.receiver().is_some_and(|r| match &r.reference {
+            Some(_) => r.mutability.is_some(),
+            None => r.colon_token.is_none(),
+        });
         let scope = guards::FnScope {
             id,
             file: self.file,
@@ -198,6 +202,7 @@ impl Collector<'_> {
             ident: sig.ident.to_string(),
             self_ty,
             has_self,
+            exclusive_self,
             params,
             span: Span::of(self.file, sig.ident.span()),
             requires,
@@ -316,11 +321,22 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         // Locks whose declared type is re-entrant: taking one again on the thread that holds it
         // is no deadlock.
         for f in &s.fields {
-            if let (Some(name), true) = (&f.ident, is_reentrant(&f.ty)) {
+            let Some(name) = &f.ident else { continue };
+            if is_reentrant(&f.ty) {
                 self.krate.reentrant.insert(LockPath::SelfField {
                     ty: s.ident.to_string(),
                     fields: name.to_string(),
                 });
+            }
+            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+            let shared = ty.contains('&')
+                || ty
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| matches!(w, "Arc" | "Rc" | "Weak"));
+            if shared {
+                self.krate
+                    .shared_fields
+                    .insert((s.ident.to_string(), name.to_string()));
             }
         }
         syn::visit::visit_item_struct(self, s);

@@ -226,6 +226,9 @@ pub struct Function {
     pub self_ty: Option<String>,
     /// Whether it takes `self`.
     pub has_self: bool,
+    /// Whether it takes `self` exclusively (`&mut self`, or `self` by value): no other thread
+    /// can be in a method of the same instance meanwhile.
+    pub exclusive_self: bool,
     /// Its non-`self` parameter names (empty for a pattern parameter).
     pub params: Vec<String>,
     /// Where it is declared (its name).
@@ -278,6 +281,9 @@ pub struct Crate {
     pub class_names: BTreeMap<LockPath, String>,
     /// Statics and struct fields whose declared type is a re-entrant lock.
     pub reentrant: BTreeSet<LockPath>,
+    /// Struct fields (`Type`, field) whose declared type can be shared beyond one instance
+    /// (`Arc`, `Rc`, `Weak`, a reference): a lock under one is not owned by its instance alone.
+    pub shared_fields: BTreeSet<(String, String)>,
     /// Declared rank tables.
     pub ranks: Vec<DeclaredRanks>,
     /// Rank tables that were declared but are not consistent.

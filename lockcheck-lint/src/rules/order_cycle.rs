@@ -49,6 +49,9 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     }
     for found in cycles {
         let cycle: Vec<_> = found.iter().map(|&i| &edges[i]).collect();
+        if one_instance_exclusively(a, &cycle) {
+            continue;
+        }
         // Reported at the edge seen last in the source, the one that closes the cycle.
         let closing = cycle
             .iter()
@@ -89,4 +92,26 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
         });
     }
     out
+}
+
+/// Whether every order of the cycle is taken on locks of one instance, in methods that hold
+/// that instance exclusively (`&mut self`, `self`): two threads cannot both be in them, so the
+/// orders cannot deadlock each other. Not when a lock sits under a field that can be shared
+/// beyond the instance (`Arc`, `Rc`, `Weak`, a reference): then two instances may share it.
+fn one_instance_exclusively(a: &Analysis<'_>, cycle: &[&crate::analysis::OrderEdge]) -> bool {
+    let mut ty: Option<&str> = None;
+    cycle.iter().all(|e| {
+        e.exclusive
+            && [&e.from, &e.to].into_iter().all(|l| match l {
+                LockPath::SelfField { ty: t, fields } => {
+                    let first = fields.split('.').next().unwrap_or_default();
+                    let same = *ty.get_or_insert(t.as_str()) == t.as_str();
+                    same && !a
+                        .krate
+                        .shared_fields
+                        .contains(&(t.clone(), first.to_owned()))
+                }
+                _ => false,
+            })
+    })
 }
