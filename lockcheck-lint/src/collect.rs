@@ -36,6 +36,7 @@ impl Crate {
         for (_, ast) in &asts {
             accessors.visit_file(ast);
         }
+        let guard_returners = std::rc::Rc::new(std::mem::take(&mut accessors.guard_returners));
         let accessors = std::rc::Rc::new(accessors.found);
         for (index, ast) in &asts {
             let mut collector = Collector {
@@ -43,6 +44,7 @@ impl Crate {
                 file: *index,
                 self_ty: Vec::new(),
                 accessors: std::rc::Rc::clone(&accessors),
+                guard_returners: std::rc::Rc::clone(&guard_returners),
             };
             collector.visit_file(ast);
         }
@@ -94,6 +96,7 @@ struct Collector<'a> {
     file: usize,
     self_ty: Vec<Option<String>>,
     accessors: std::rc::Rc<guards::AccessorMap>,
+    guard_returners: std::rc::Rc<guards::GuardReturners>,
 }
 
 /// Finds one-expression accessors that return a lock: `fn x(&self) -> &Mutex<..> { &self.a.b }`
@@ -103,6 +106,7 @@ struct Collector<'a> {
 struct Accessors {
     self_ty: Vec<Option<String>>,
     found: guards::AccessorMap,
+    guard_returners: guards::GuardReturners,
 }
 
 impl<'ast> Visit<'ast> for Accessors {
@@ -117,21 +121,34 @@ impl<'ast> Visit<'ast> for Accessors {
             return;
         };
         let only_self = f.sig.inputs.len() == 1 && f.sig.receiver().is_some();
-        let returns_lock = match &f.sig.output {
-            syn::ReturnType::Type(_, t) => {
-                let text = quote::ToTokens::to_token_stream(t).to_string();
-                ["Mutex", "RwLock", "ReentrantMutex", "ReentrantLock"]
-                    .iter()
-                    .any(|l| text.split(|c: char| !c.is_alphanumeric()).any(|w| w == *l))
-            }
-            syn::ReturnType::Default => false,
+        let returned = match &f.sig.output {
+            syn::ReturnType::Type(_, t) => quote::ToTokens::to_token_stream(t).to_string(),
+            syn::ReturnType::Default => String::new(),
         };
-        if !(only_self && returns_lock) {
+        let names = |words: &[&str]| {
+            returned
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| words.contains(&w))
+        };
+        let [syn::Stmt::Expr(e, None)] = f.block.stmts.as_slice() else {
+            return;
+        };
+        if !only_self {
             return;
         }
-        if let [syn::Stmt::Expr(e, None)] = f.block.stmts.as_slice() {
+        let key = (ty, f.sig.ident.to_string());
+        if names(&[
+            "MutexGuard",
+            "RwLockReadGuard",
+            "RwLockWriteGuard",
+            "ReentrantMutexGuard",
+        ]) {
+            if let Some(acquisition) = guards::returned_acquisition(e) {
+                self.guard_returners.insert(key, acquisition);
+            }
+        } else if names(&["Mutex", "RwLock", "ReentrantMutex", "ReentrantLock"]) {
             if let Some(fields) = guards::self_field_path(e) {
-                self.found.insert((ty, f.sig.ident.to_string()), fields);
+                self.found.insert(key, fields);
             }
         }
     }
@@ -168,6 +185,7 @@ impl Collector<'_> {
             self_ty: self_ty.clone(),
             params: params.clone(),
             accessors: std::rc::Rc::clone(&self.accessors),
+            guard_returners: std::rc::Rc::clone(&self.guard_returners),
         };
         // A contract that does not parse is skipped: the macro makes it a compile error.
         let scope = &scope;

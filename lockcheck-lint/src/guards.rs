@@ -32,6 +32,28 @@ use crate::model::{Callee, Event, Held, LockPath, Span};
 /// Accessors that return a lock: (`Self` type, method) → the field path on `self` they return.
 pub(crate) type AccessorMap = std::collections::BTreeMap<(String, String), String>;
 
+/// Functions that return a guard of a lock of `self` (`fn state(&self) -> MutexGuard<'_, S> {
+/// self.state.lock().unwrap() }`): (`Self` type, method) → the field path and the acquiring
+/// method. A call to one is an acquisition, and the guard is held where it goes.
+pub(crate) type GuardReturners =
+    std::collections::BTreeMap<(String, String), (String, AcquireMethod)>;
+
+/// The lock acquisition a guard-returning body's tail is: `self.a.lock()`, through
+/// `.unwrap()` / `.expect(..)` / `?`.
+pub(crate) fn returned_acquisition(e: &Expr) -> Option<(String, AcquireMethod)> {
+    match strip_parens(e) {
+        Expr::Try(t) => returned_acquisition(&t.expr),
+        Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
+            returned_acquisition(&m.receiver)
+        }
+        Expr::MethodCall(m) => {
+            let method = acquire_method(&m.method.to_string(), m.args.len())?;
+            Some((self_field_path(&m.receiver)?, method))
+        }
+        _ => None,
+    }
+}
+
 /// What a body is walked in: the function's identity, `Self` type and parameters, and the
 /// crate's lock accessors.
 pub(crate) struct FnScope {
@@ -40,6 +62,7 @@ pub(crate) struct FnScope {
     pub(crate) self_ty: Option<String>,
     pub(crate) params: Vec<String>,
     pub(crate) accessors: std::rc::Rc<AccessorMap>,
+    pub(crate) guard_returners: std::rc::Rc<GuardReturners>,
 }
 
 /// The field path on `self` an accessor's body returns: `&self.a.b`, `self.a.b`,
@@ -741,6 +764,20 @@ impl<'s> Walker<'s> {
             let v = self.expr(&mc.receiver);
             self.exprs(&mc.args);
             return v;
+        }
+        if is_self(&mc.receiver) && mc.args.is_empty() {
+            // A method returning a guard of one of `self`'s locks: an acquisition here.
+            if let Some(ty) = self.scope.self_ty.clone() {
+                if let Some((fields, method)) = self
+                    .scope
+                    .guard_returners
+                    .get(&(ty.clone(), name.clone()))
+                    .cloned()
+                {
+                    let lock = LockPath::SelfField { ty, fields };
+                    return self.acquire(lock, text_of(&Expr::MethodCall(mc.clone())), mc, method);
+                }
+            }
         }
         if is_self(&mc.receiver) {
             let args = self.call_args(&mc.args);
