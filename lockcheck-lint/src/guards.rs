@@ -1,25 +1,28 @@
 //! Guard lifetimes: walks a function body in evaluation order and records, at each acquisition
 //! and each call, which guards are live. This is where such tools are wrong most, so it follows
-//! the Rust reference (edition 2021 temporary scopes) rule by rule:
+//! the temporary scopes rustc implements (checked against rustc by `tests/drop_order.rs`):
 //!
-//! - `let g = x.lock();` lives to the end of its block or to `drop(g)`; shadowing does not drop
-//!   it; `let h = g;` moves it and the lock stays held; `let _ = x.lock();` drops it at once;
-//!   `let r = &x.lock();` extends the temporary to the block.
+//! - `let g = x.lock();` lives to the end of its block or until it is moved (`drop(g)`, `f(g)`,
+//!   `let h = g;`, the lock then held through `h`); lending it (`f(&g)`) keeps it held;
+//!   shadowing does not drop it; `let _ = x.lock();` drops it at once; `let r = &x.lock();`
+//!   extends the temporary to the block.
 //! - A temporary guard lives to the end of the enclosing statement (so both operands of `+`,
-//!   `==`, `&&`, every field of a struct literal, every argument of a macro such as `assert!`
-//!   are alive together); a block's tail expression's temporaries live to the end of the
-//!   statement that encloses the block.
+//!   `==`, every field of a struct literal, every argument of a macro such as `assert!` are
+//!   alive together); but the left operand of `&&`/`||` and a match guard drop theirs first; a
+//!   block's tail expression's temporaries live to the end of the statement that encloses it.
 //! - The scrutinee of `match`, `if let`, `while let` and the iterator of `for` live for the
-//!   whole construct; a plain `if`/`while` condition's temporaries are dropped before the body.
+//!   whole construct (edition 2021's rule); a plain `if`/`while` condition's temporaries are
+//!   dropped before the body; a `let … else` initialiser's before the `else` block.
 //! - The right-hand side of `=` (and of compound assignment on primitives) is evaluated before
 //!   its left; a method's receiver before (and, if a temporary, during) its arguments.
-//! - `try_*` acquisitions add no order edge, but the lock is held afterwards.
+//! - `try_*` acquisitions add no order edge, but the lock is held afterwards, except where the
+//!   try failed (`Err`/`None` arms, the `else` of `if let Ok(..)`).
 //! - Branches are walked one after the other from the same state; a guard released in any
 //!   branch counts as released after the construct (silence rather than a guess). A closure or
 //!   `async` block is walked on its own, from an empty held set: it runs later.
 //!
-//! A guard passed by value to a function (other than `drop`) or stored into another value is
-//! treated as released: the lint cannot follow it, and prefers silence.
+//! A guard stored into another value is treated as released: the lint cannot follow it, and
+//! prefers silence.
 
 use lockcheck_syntax::contract::parse_assertion;
 use lockcheck_syntax::methods::{acquire_method, AcquireMethod, PASS_THROUGH};
@@ -80,20 +83,8 @@ pub(crate) fn self_field_path(e: &Expr) -> Option<String> {
         Expr::Unary(u) if matches!(u.op, syn::UnOp::Deref(_)) => strip_parens(&u.expr),
         e => e,
     };
-    let mut fields = Vec::new();
-    let mut base = e;
-    while let Expr::Field(f) = base {
-        fields.push(match &f.member {
-            syn::Member::Named(n) => n.to_string(),
-            syn::Member::Unnamed(i) => i.index.to_string(),
-        });
-        base = strip_parens(&f.base);
-    }
-    if fields.is_empty() || !is_self(base) {
-        return None;
-    }
-    fields.reverse();
-    Some(fields.join("."))
+    let (fields, base) = field_chain(e, strip_parens);
+    (!fields.is_empty() && is_self(base)).then_some(fields)
 }
 
 impl FnScope {
@@ -256,17 +247,7 @@ impl<'s> Walker<'s> {
             return None;
         }
         let text = text_of(e);
-        let mut fields = Vec::new();
-        let mut base = e;
-        while let Expr::Field(f) = base {
-            fields.push(match &f.member {
-                syn::Member::Named(n) => n.to_string(),
-                syn::Member::Unnamed(i) => i.index.to_string(),
-            });
-            base = strip(&f.base);
-        }
-        fields.reverse();
-        let fields = fields.join(".");
+        let (fields, base) = field_chain(e, strip);
         let Expr::Path(p) = base else { return None };
         if p.qself.is_some() {
             return None;
@@ -1041,6 +1022,21 @@ fn is_failure_pattern(p: &Pat) -> bool {
         Pat::Path(pp) => pp.path.segments.last().is_some_and(|s| s.ident == "None"),
         _ => false,
     }
+}
+
+/// A field access chain taken apart: `a.b.c` → (`"b.c"`, `a`), each base peeled with `peel`.
+fn field_chain(e: &Expr, peel: fn(&Expr) -> &Expr) -> (String, &Expr) {
+    let mut fields = Vec::new();
+    let mut base = e;
+    while let Expr::Field(f) = base {
+        fields.push(match &f.member {
+            syn::Member::Named(n) => n.to_string(),
+            syn::Member::Unnamed(i) => i.index.to_string(),
+        });
+        base = peel(&f.base);
+    }
+    fields.reverse();
+    (fields.join("."), base)
 }
 
 /// `e` without parentheses and invisible groups (a reference is kept: it is a borrow).
