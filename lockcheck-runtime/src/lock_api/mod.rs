@@ -66,6 +66,36 @@ pub use rwlock::{
     RwLockUpgradableReadGuard, RwLockWriteGuard,
 };
 
+/// The checker's part of a guard for the lock `$lock` (a checked lock of this module).
+macro_rules! tracked {
+    ($lock:expr) => {{
+        #[cfg(lockcheck_checks)]
+        let tracked = $crate::lock_api::Tracked::new($lock.class.instance());
+        #[cfg(not(lockcheck_checks))]
+        let tracked = $crate::lock_api::Tracked::new(0);
+        tracked
+    }};
+}
+pub(crate) use tracked;
+
+/// The acquisition of a lock of type `L` (its class field `class`) in `mode`, at the caller's
+/// line: what every checked lock of this module hands the protocol.
+#[cfg(lockcheck_checks)]
+#[track_caller]
+#[inline]
+pub(crate) fn acquisition<L: ?Sized>(
+    class: &crate::class::LazyClass,
+    mode: crate::Mode,
+) -> crate::held::HeldLock {
+    crate::check::acquisition(
+        class,
+        mode,
+        0,
+        std::panic::Location::caller(),
+        std::any::type_name::<L>,
+    )
+}
+
 /// The checker's part of a guard: which lock instance it holds (0: none, the acquisition was
 /// not tracked), and releasing it from the held stack.
 #[derive(Clone, Copy)]

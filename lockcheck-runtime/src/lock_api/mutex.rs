@@ -134,7 +134,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     pub unsafe fn force_unlock(&self) {
         // SAFETY: the caller's contract, passed on.
         unsafe { self.inner.force_unlock() };
-        self.tracked().release();
+        super::tracked!(self).release();
     }
 
     /// The raw lock (see `lock_api::Mutex::raw`).
@@ -153,23 +153,12 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
         self.inner.data_ptr()
     }
 
-    fn tracked(&self) -> Tracked {
-        #[cfg(lockcheck_checks)]
-        {
-            Tracked::new(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            Tracked::new(0)
-        }
-    }
-
     #[inline]
     fn guard<'a>(&'a self, g: lock_api::MutexGuard<'a, R, T>) -> MutexGuard<'a, R, T> {
         MutexGuard {
             mutex: self,
             inner: ManuallyDrop::new(g),
-            tracked: self.tracked(),
+            tracked: super::tracked!(self),
         }
     }
 
@@ -177,13 +166,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[track_caller]
     #[inline]
     fn acquisition(&self) -> crate::held::HeldLock {
-        check::acquisition(
-            &self.class,
-            Mode::Exclusive,
-            0,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+        super::acquisition::<Self>(&self.class, Mode::Exclusive)
     }
 }
 
@@ -196,7 +179,7 @@ impl<R: RawMutexFair, T: ?Sized> Mutex<R, T> {
     pub unsafe fn force_unlock_fair(&self) {
         // SAFETY: the caller's contract, passed on.
         unsafe { self.inner.force_unlock_fair() };
-        self.tracked().release();
+        super::tracked!(self).release();
     }
 }
 

@@ -71,7 +71,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         );
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.lock();
-        self.guard(g, self.tracked())
+        self.guard(g, super::tracked!(self))
     }
 
     /// Tries to acquire the mutex without blocking.
@@ -88,7 +88,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         let g = check::try_acquire(self.acquisition(), || self.inner.try_lock());
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_lock();
-        g.map(|g| self.guard(g, self.tracked()))
+        g.map(|g| self.guard(g, super::tracked!(self)))
     }
 
     /// A mutable reference to the data.
@@ -111,17 +111,6 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         self.inner.data_ptr()
     }
 
-    fn tracked(&self) -> Tracked {
-        #[cfg(lockcheck_checks)]
-        {
-            Tracked::new(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            Tracked::new(0)
-        }
-    }
-
     fn guard<'a>(
         &'a self,
         g: lock_api::ReentrantMutexGuard<'a, R, G, T>,
@@ -137,13 +126,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[track_caller]
     #[inline]
     fn acquisition(&self) -> crate::held::HeldLock {
-        check::acquisition(
-            &self.class,
-            Mode::Exclusive,
-            0,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+        super::acquisition::<Self>(&self.class, Mode::Exclusive)
     }
 }
 
@@ -161,7 +144,7 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
         let g = check::acquire_timed(self.acquisition(), || self.inner.try_lock_for(timeout));
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_lock_for(timeout);
-        g.map(|g| self.guard(g, self.tracked()))
+        g.map(|g| self.guard(g, super::tracked!(self)))
     }
 }
 

@@ -161,7 +161,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         );
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.read();
-        RwLockReadGuard::wrap(g, self.tracked())
+        RwLockReadGuard::wrap(g, super::tracked!(self))
     }
 
     /// Tries to lock for reading without blocking.
@@ -172,7 +172,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         let g = check::try_acquire(self.acquisition(Mode::Shared), || self.inner.try_read());
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_read();
-        g.map(|g| RwLockReadGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
     }
 
     /// Locks for writing; checked before it can block.
@@ -187,7 +187,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         );
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.write();
-        RwLockWriteGuard::wrap(g, self.tracked())
+        RwLockWriteGuard::wrap(g, super::tracked!(self))
     }
 
     /// Tries to lock for writing without blocking.
@@ -198,7 +198,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         let g = check::try_acquire(self.acquisition(Mode::Exclusive), || self.inner.try_write());
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_write();
-        g.map(|g| RwLockWriteGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
     }
 
     /// A mutable reference to the data (no locking: the borrow is exclusive).
@@ -244,28 +244,11 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         unsafe { self.inner.raw() }
     }
 
-    fn tracked(&self) -> Tracked {
-        #[cfg(lockcheck_checks)]
-        {
-            Tracked::new(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            Tracked::new(0)
-        }
-    }
-
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
     fn acquisition(&self, mode: Mode) -> crate::held::HeldLock {
-        check::acquisition(
-            &self.class,
-            mode,
-            0,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+        super::acquisition::<Self>(&self.class, mode)
     }
 }
 
@@ -286,7 +269,7 @@ impl<R: RawRwLockRecursive, T: ?Sized> RwLock<R, T> {
         );
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.read_recursive();
-        RwLockReadGuard::wrap(g, self.tracked())
+        RwLockReadGuard::wrap(g, super::tracked!(self))
     }
 
     /// Tries to lock for reading without blocking, even while a writer waits.
@@ -298,7 +281,7 @@ impl<R: RawRwLockRecursive, T: ?Sized> RwLock<R, T> {
         });
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_read_recursive();
-        g.map(|g| RwLockReadGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
     }
 }
 
@@ -316,7 +299,7 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
         let g = self.inner.upgradable_read();
         RwLockUpgradableReadGuard {
             inner: ManuallyDrop::new(g),
-            tracked: self.tracked(),
+            tracked: super::tracked!(self),
         }
     }
 
@@ -331,7 +314,7 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
         let g = self.inner.try_upgradable_read();
         g.map(|g| RwLockUpgradableReadGuard {
             inner: ManuallyDrop::new(g),
-            tracked: self.tracked(),
+            tracked: super::tracked!(self),
         })
     }
 }
@@ -346,7 +329,7 @@ impl<R: RawRwLockTimed, T: ?Sized> RwLock<R, T> {
         });
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_read_for(timeout);
-        g.map(|g| RwLockReadGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
     }
 
     /// Tries to lock for reading, waiting until `timeout` at most.
@@ -358,7 +341,7 @@ impl<R: RawRwLockTimed, T: ?Sized> RwLock<R, T> {
         });
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_read_until(timeout);
-        g.map(|g| RwLockReadGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
     }
 
     /// Tries to lock for writing, waiting at most `timeout`; checked as a blocking write.
@@ -370,7 +353,7 @@ impl<R: RawRwLockTimed, T: ?Sized> RwLock<R, T> {
         });
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_write_for(timeout);
-        g.map(|g| RwLockWriteGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
     }
 
     /// Tries to lock for writing, waiting until `timeout` at most.
@@ -382,7 +365,7 @@ impl<R: RawRwLockTimed, T: ?Sized> RwLock<R, T> {
         });
         #[cfg(not(lockcheck_checks))]
         let g = self.inner.try_write_until(timeout);
-        g.map(|g| RwLockWriteGuard::wrap(g, self.tracked()))
+        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
     }
 }
 
