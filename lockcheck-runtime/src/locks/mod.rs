@@ -90,6 +90,17 @@ macro_rules! forget_on_drop {
 }
 pub(crate) use forget_on_drop;
 
+/// std's `try_*` result, as the protocol's "try" closure wants it: `None` when it would block,
+/// the poisoning kept.
+#[inline]
+pub(crate) fn try_std<G>(r: std::sync::TryLockResult<G>) -> Option<std::sync::LockResult<G>> {
+    match r {
+        Ok(g) => Some(Ok(g)),
+        Err(std::sync::TryLockError::Poisoned(p)) => Some(Err(p)),
+        Err(std::sync::TryLockError::WouldBlock) => None,
+    }
+}
+
 mod condvar;
 mod mutex;
 mod rwlock;

@@ -271,11 +271,7 @@ impl<T: ?Sized> Mutex<T> {
     /// std's `try_lock`, as the protocol's "try" closure wants it: `None` when it would block.
     #[inline]
     fn try_lock_std(&self) -> Option<LockResult<stdsync::MutexGuard<'_, T>>> {
-        match self.inner.try_lock() {
-            Ok(g) => Some(Ok(g)),
-            Err(TryLockError::Poisoned(p)) => Some(Err(p)),
-            Err(TryLockError::WouldBlock) => None,
-        }
+        super::try_std(self.inner.try_lock())
     }
 
     #[inline]

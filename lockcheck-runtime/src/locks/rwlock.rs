@@ -188,7 +188,7 @@ impl<T: ?Sized> RwLock<T> {
         #[cfg(lockcheck_checks)]
         let result = check::acquire(
             self.acquisition(Mode::Shared, subclass),
-            || try_std(self.inner.try_read()),
+            || super::try_std(self.inner.try_read()),
             || self.inner.read(),
         );
         #[cfg(not(lockcheck_checks))]
@@ -209,7 +209,7 @@ impl<T: ?Sized> RwLock<T> {
         #[cfg(lockcheck_checks)]
         let result = check::acquire(
             self.acquisition(Mode::Exclusive, subclass),
-            || try_std(self.inner.try_write()),
+            || super::try_std(self.inner.try_write()),
             || self.inner.write(),
         );
         #[cfg(not(lockcheck_checks))]
@@ -229,10 +229,10 @@ impl<T: ?Sized> RwLock<T> {
     pub(crate) fn try_read_result(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
         #[cfg(lockcheck_checks)]
         let result = check::try_acquire(self.acquisition(Mode::Shared, 0), || {
-            try_std(self.inner.try_read())
+            super::try_std(self.inner.try_read())
         });
         #[cfg(not(lockcheck_checks))]
-        let result = try_std(self.inner.try_read());
+        let result = super::try_std(self.inner.try_read());
         match result {
             Some(Ok(g)) => Ok(self.read_guard(g)),
             Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
@@ -248,10 +248,10 @@ impl<T: ?Sized> RwLock<T> {
     pub(crate) fn try_write_result(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         #[cfg(lockcheck_checks)]
         let result = check::try_acquire(self.acquisition(Mode::Exclusive, 0), || {
-            try_std(self.inner.try_write())
+            super::try_std(self.inner.try_write())
         });
         #[cfg(not(lockcheck_checks))]
-        let result = try_std(self.inner.try_write());
+        let result = super::try_std(self.inner.try_write());
         match result {
             Some(Ok(g)) => Ok(self.write_guard(g)),
             Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
@@ -446,20 +446,10 @@ impl<T: ?Sized> RwLock<T> {
     }
 }
 
-/// std's `try_*`, as the protocol's "try" closure wants it: `None` when it would block.
-#[inline]
-fn try_std<G>(r: TryLockResult<G>) -> Option<LockResult<G>> {
-    match r {
-        Ok(g) => Some(Ok(g)),
-        Err(TryLockError::Poisoned(p)) => Some(Err(p)),
-        Err(TryLockError::WouldBlock) => None,
-    }
-}
-
 impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("RwLock");
-        match try_std(self.inner.try_read()) {
+        match super::try_std(self.inner.try_read()) {
             Some(Ok(g)) => d.field("data", &&*g),
             Some(Err(p)) => d.field("data", &&*p.into_inner()),
             None => d.field("data", &format_args!("<locked>")),
