@@ -71,10 +71,13 @@ fn runtime_view(v: &Violation) -> (String, String, Option<Mode>, bool) {
 
 /// What the lint reads from the source: (function, lock text, mode, must hold) per argument.
 fn lint_view() -> Vec<(String, String, Option<Mode>, bool)> {
-    let krate = Crate::build(vec![SourceFile {
-        path: "grammar.rs".into(),
-        text: SOURCE.to_owned(),
-    }]);
+    let krate = Crate::build(
+        vec![SourceFile {
+            path: "grammar.rs".into(),
+            text: SOURCE.to_owned(),
+        }],
+        Default::default(),
+    );
     assert!(krate.parse_errors.is_empty(), "{:?}", krate.parse_errors);
     let mut out = Vec::new();
     for f in &krate.functions {

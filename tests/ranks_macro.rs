@@ -32,10 +32,13 @@ fn comments_and_lines_survive_the_macro() {
 #[test]
 fn the_lint_reads_the_table_as_the_macro_does() {
     let source = "fn ranks() {\n    let _ = lockcheck::lock_ranks! {\n        # outer first\n        a < b;\n        b < c;\n    };\n}\n";
-    let krate = Crate::build(vec![SourceFile {
-        path: "ranks.rs".into(),
-        text: source.to_owned(),
-    }]);
+    let krate = Crate::build(
+        vec![SourceFile {
+            path: "ranks.rs".into(),
+            text: source.to_owned(),
+        }],
+        Default::default(),
+    );
     assert!(krate.rank_errors.is_empty(), "{:?}", krate.rank_errors);
     let table = &krate.ranks[0].table;
     assert!(table.orders("a", "c"));

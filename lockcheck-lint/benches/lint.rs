@@ -97,7 +97,10 @@ fn lines_per_second(c: &mut Criterion) {
     g.throughput(Throughput::Elements(lines as u64));
     g.bench_function(format!("{lines} lines"), |b| {
         b.iter(|| {
-            let unit = lint::run(Crate::build(files.clone()), None);
+            let unit = lint::run(
+                Crate::build(files.clone(), lockcheck_lint::Edition::E2021),
+                None,
+            );
             std::hint::black_box(unit.findings.len())
         })
     });

@@ -11,13 +11,16 @@ use crate::guards;
 use crate::model::{
     Contract, Crate, DeclaredRanks, Function, LockPath, ParseError, SourceFile, Span,
 };
+use crate::Edition;
 
 impl Crate {
     /// Reads and models `files` (their text already loaded). A file that does not parse is
-    /// recorded in [`Crate::parse_errors`]; the others are modelled.
-    pub fn build(files: Vec<SourceFile>) -> Crate {
+    /// recorded in [`Crate::parse_errors`]; the others are modelled, with the temporary-scope
+    /// rules of `edition`.
+    pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
         let mut krate = Crate {
             files,
+            edition,
             ..Crate::default()
         };
         let mut asts = Vec::new();
@@ -184,6 +187,7 @@ impl Collector<'_> {
             file: self.file,
             self_ty: self_ty.clone(),
             params: params.clone(),
+            edition: self.krate.edition,
             accessors: std::rc::Rc::clone(&self.accessors),
             guard_returners: std::rc::Rc::clone(&self.guard_returners),
         };

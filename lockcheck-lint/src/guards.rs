@@ -9,10 +9,13 @@
 //! - A temporary guard lives to the end of the enclosing statement (so both operands of `+`,
 //!   `==`, every field of a struct literal, every argument of a macro such as `assert!` are
 //!   alive together); but the left operand of `&&`/`||` and a match guard drop theirs first; a
-//!   block's tail expression's temporaries live to the end of the statement that encloses it.
+//!   block's tail expression's temporaries live to the end of the statement that encloses it
+//!   (before edition 2024).
 //! - The scrutinee of `match`, `if let`, `while let` and the iterator of `for` live for the
-//!   whole construct (edition 2021's rule); a plain `if`/`while` condition's temporaries are
-//!   dropped before the body; a `let … else` initialiser's before the `else` block.
+//!   whole construct, except that from edition 2024 an `if let` scrutinee's temporaries drop
+//!   before its `else` block; a plain `if`/`while` condition's temporaries are dropped before
+//!   the body; a `let … else` initialiser's before the `else` block.
+//! - From edition 2024 a block's tail-expression temporaries drop at the end of the block.
 //! - The right-hand side of `=` (and of compound assignment on primitives) is evaluated before
 //!   its left; a method's receiver before (and, if a temporary, during) its arguments.
 //! - `try_*` acquisitions add no order edge, but the lock is held afterwards, except where the
@@ -64,6 +67,7 @@ pub(crate) struct FnScope {
     pub(crate) file: usize,
     pub(crate) self_ty: Option<String>,
     pub(crate) params: Vec<String>,
+    pub(crate) edition: crate::Edition,
     pub(crate) accessors: std::rc::Rc<AccessorMap>,
     pub(crate) guard_returners: std::rc::Rc<GuardReturners>,
 }
@@ -337,8 +341,13 @@ impl<'s> Walker<'s> {
                 Stmt::Local(l) => self.local(l),
                 Stmt::Expr(e, semi) => {
                     if semi.is_none() && i + 1 == n {
-                        // The tail: its temporaries belong to the enclosing statement.
-                        value = self.expr(e);
+                        // The tail: its temporaries belong to the enclosing statement, or, from
+                        // edition 2024, end with the block (its value goes on either way).
+                        value = if self.scope.edition.drops_tail_temporaries_in_block() {
+                            self.with_temps(|w| w.expr(e))
+                        } else {
+                            self.expr(e)
+                        };
                     } else {
                         self.with_temps(|w| {
                             w.expr_temp(e);
@@ -627,9 +636,15 @@ impl<'s> Walker<'s> {
             // The state the branches start from: after the condition.
             let start;
             let mut failed_try = None;
+            // What the scrutinee's temporaries do not include (edition 2024 drops them before
+            // `else`).
+            let mut before_scrutinee = None;
             if let Expr::Let(l) = &*i.cond {
                 // `if let`: the scrutinee's temporaries live for the whole construct, else
-                // branch included (edition 2021).
+                // branch included before edition 2024, then branch only from it.
+                if s.scope.edition.drops_if_let_before_else() {
+                    before_scrutinee = Some(s.snapshot());
+                }
                 let v = s.expr(&l.expr);
                 let tried = s.tried_guard(&v);
                 let on_failure = is_failure_pattern(&l.pat);
@@ -658,6 +673,9 @@ impl<'s> Walker<'s> {
             if let Some(id) = failed_try {
                 // The else branch of `if let Ok(g) = m.try_lock()`: the try failed, no guard.
                 s.live.retain(|g| g.id != id);
+            }
+            if let Some(before) = &before_scrutinee {
+                s.live.retain(|g| before.iter().any(|b| b.id == g.id));
             }
             if let Some((_, e)) = &i.else_branch {
                 let v = s.expr(e);

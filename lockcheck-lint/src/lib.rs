@@ -2,7 +2,8 @@
 //!
 //! - the static lint, in one direction: `collect.rs` reads a crate's source into the [`model`]
 //!   (functions, contracts and the lock events of each body; guard lifetimes in `guards.rs`;
-//!   the contract grammar is `lockcheck-syntax`, shared with the attribute macros);
+//!   the contract grammar is `lockcheck-syntax`, shared with the attribute macros; the
+//!   temporary-scope rules follow the crate's [`Edition`], read from its manifest);
 //!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
 //!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces, suppressions,
 //!   baselines); [`output`] writes the findings. Errors that stop the run are an [`Error`];
@@ -17,6 +18,7 @@
 mod analysis;
 mod collect;
 mod cycles;
+mod edition;
 mod error;
 mod guards;
 pub mod lint;
@@ -25,4 +27,5 @@ pub mod model;
 pub mod output;
 pub mod rules;
 
+pub use edition::Edition;
 pub use error::Error;

@@ -1,6 +1,6 @@
 //! The driver: which files make a crate, running the rules, suppressions and baselines.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::model::{Crate, SourceFile};
 use crate::rules::{self, Finding};
+use crate::Edition;
 
 /// One analysed unit (a crate target, or the files given on the command line) and its findings.
 pub struct Unit {
@@ -49,8 +50,22 @@ pub fn rust_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Reads files into a crate. An unreadable file is an error for the caller.
-pub fn load(files: &[PathBuf]) -> std::io::Result<Crate> {
+/// The files of one crate target and the edition they are written in.
+#[derive(Clone, Debug)]
+pub struct Sources {
+    /// Its `.rs` files.
+    pub files: Vec<PathBuf>,
+    /// Its edition, from the package's manifest.
+    pub edition: Edition,
+}
+
+/// Reads files into a crate, modelled with the temporary-scope rules of `edition`, or, when
+/// `None`, of the edition the manifest nearest the first file declares (2021 without one). An
+/// unreadable file is an error for the caller.
+pub fn load(files: &[PathBuf], edition: Option<Edition>) -> std::io::Result<Crate> {
+    let edition = edition
+        .or_else(|| files.first().and_then(|f| Edition::of_path(f)))
+        .unwrap_or_default();
     let mut sources = Vec::new();
     for f in files {
         sources.push(SourceFile {
@@ -58,17 +73,17 @@ pub fn load(files: &[PathBuf]) -> std::io::Result<Crate> {
             text: std::fs::read_to_string(f)?,
         });
     }
-    Ok(Crate::build(sources))
+    Ok(Crate::build(sources, edition))
 }
 
 /// The units of a Cargo workspace: one per distinct source directory of each member's lib, bin
-/// and example targets.
+/// and example targets, with the package's edition.
 ///
 /// # Errors
 ///
 /// When `cargo metadata` fails (no manifest, not a workspace, cargo missing), or a source
 /// directory cannot be read.
-pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, Error> {
+pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
     let meta = cargo_metadata::MetadataCommand::new()
         .manifest_path(manifest)
         .no_deps()
@@ -77,8 +92,9 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, Error> {
             manifest: manifest.to_path_buf(),
             source,
         })?;
-    let mut dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut dirs: BTreeMap<PathBuf, Edition> = BTreeMap::new();
     for pkg in meta.workspace_packages() {
+        let edition = pkg.edition.as_str().parse().unwrap_or_default();
         for t in &pkg.targets {
             let wanted = t.kind.iter().any(|k| {
                 matches!(
@@ -91,24 +107,25 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, Error> {
             });
             if wanted {
                 if let Some(dir) = t.src_path.parent() {
-                    dirs.insert(dir.as_std_path().to_path_buf());
+                    dirs.insert(dir.as_std_path().to_path_buf(), edition);
                 }
             }
         }
     }
     // A directory inside another one is part of it (src/bin inside src).
-    let roots: Vec<PathBuf> = dirs
+    let roots: Vec<(PathBuf, Edition)> = dirs
         .iter()
-        .filter(|d| !dirs.iter().any(|o| o != *d && d.starts_with(o)))
-        .cloned()
+        .filter(|(d, _)| !dirs.keys().any(|o| o != *d && d.starts_with(o)))
+        .map(|(d, e)| (d.clone(), *e))
         .collect();
     // Shown relative to the current directory, as cargo and rustc show paths.
     let cwd = std::env::current_dir().ok();
     let mut units = Vec::new();
-    for r in roots {
+    for (r, edition) in roots {
         let files = rust_files(&r).map_err(|e| Error::io(&r, e))?;
-        units.push(
-            files
+        units.push(Sources {
+            edition,
+            files: files
                 .into_iter()
                 .map(
                     |f| match cwd.as_ref().and_then(|c| f.strip_prefix(c).ok()) {
@@ -117,7 +134,7 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Vec<PathBuf>>, Error> {
                     },
                 )
                 .collect(),
-        );
+        });
     }
     Ok(units)
 }

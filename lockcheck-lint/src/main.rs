@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use lockcheck_lint::{lint, merge, output, rules};
+use lockcheck_lint::{lint, merge, output, rules, Edition};
 
 const ABOUT: &str = "\
 lock-order checking for Rust
@@ -65,6 +65,10 @@ struct LintArgs {
     /// `check.overrideCommand` and other cargo-JSON consumers. Overrides --format.
     #[arg(long, value_enum, value_name = "FMT")]
     message_format: Option<MessageFormat>,
+    /// The edition whose temporary-scope rules guard lifetimes follow (default: each
+    /// package's own, from its manifest; 2021 where no manifest is found).
+    #[arg(long, value_name = "YEAR")]
+    edition: Option<Edition>,
     /// Findings accepted for now (written by --write-baseline) are not reported.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -147,7 +151,7 @@ fn main() -> ExitCode {
 }
 
 fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
-    let units_files: Vec<Vec<PathBuf>> = if args.paths.is_empty() {
+    let units_files: Vec<lint::Sources> = if args.paths.is_empty() {
         let manifest = args
             .manifest_path
             .clone()
@@ -158,7 +162,12 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
         for p in &args.paths {
             files.extend(lint::rust_files(p).map_err(|e| format!("{}: {e}", p.display()))?);
         }
-        vec![files]
+        let edition = args
+            .paths
+            .first()
+            .and_then(|p| Edition::of_path(p))
+            .unwrap_or_default();
+        vec![lint::Sources { files, edition }]
     };
     let baseline = args
         .baseline
@@ -167,8 +176,10 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     let mut units = Vec::new();
-    for files in units_files {
-        let krate = lint::load(&files).map_err(|e| format!("could not read the sources: {e}"))?;
+    for sources in units_files {
+        let edition = args.edition.unwrap_or(sources.edition);
+        let krate = lint::load(&sources.files, Some(edition))
+            .map_err(|e| format!("could not read the sources: {e}"))?;
         units.push(lint::run(krate, baseline.as_ref()));
     }
     if let Some(path) = &args.write_baseline {

@@ -273,6 +273,8 @@ pub struct DeclaredRanks {
 pub struct Crate {
     /// Its files.
     pub files: Vec<SourceFile>,
+    /// The edition it is written in (guard lifetimes depend on it).
+    pub edition: crate::Edition,
     /// Its functions.
     pub functions: Vec<Function>,
     /// Files that did not parse.

@@ -430,3 +430,36 @@ fn message_format_json_is_cargos_message_stream() {
         Some(cargo_metadata::Message::BuildFinished(f)) if !f.success
     ));
 }
+
+#[test]
+fn the_edition_comes_from_the_manifest_and_can_be_overridden() {
+    // Refilling in the `else` of an `if let` whose scrutinee locks: a double lock before
+    // edition 2024 (the scrutinee's guard lives through `else`), none from it.
+    let dir = fresh_dir("edition");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "pub static Q: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());\n\
+         pub fn f() { if let Some(_) = Q.lock().unwrap().first() {} else { Q.lock().unwrap().push(1); } }\n",
+    )
+    .unwrap();
+    let manifest = dir.join("Cargo.toml");
+    let src = dir.join("src");
+    for (edition, by_manifest, by_path) in [("2021", 1, 1), ("2024", 0, 0)] {
+        std::fs::write(
+            &manifest,
+            format!("[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"{edition}\"\n\n[workspace]\n"),
+        )
+        .unwrap();
+        let (code, out, err) = lint(&["--manifest-path", manifest.to_str().unwrap()]);
+        assert_eq!(code, by_manifest, "{edition} by manifest: {out}{err}");
+        let (code, out, err) = lint(&[src.to_str().unwrap()]);
+        assert_eq!(code, by_path, "{edition} by path: {out}{err}");
+    }
+    // The manifest says 2024; the flag wins.
+    let (code, out, err) = lint(&["--edition", "2021", src.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    let (code, _, err) = lint(&["--edition", "2019", src.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown edition `2019`"), "{err}");
+}

@@ -5,8 +5,8 @@
 //! finding on the same source).
 //!
 //! Edition 2024 changed two rules (an `if let` scrutinee's temporaries drop before `else`; a
-//! block's tail-expression temporaries drop before its locals) that the lint does not model yet:
-//! the cases where that shows are listed in `NOT_MODELLED`, so a change either way fails here.
+//! block's tail-expression temporaries drop at the end of the block): the lint is run with each
+//! edition too, so both rules are proved on the editions that have them and not on the others.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -78,10 +78,30 @@ const CASES: &[(&str, &str)] = &[
         "let _x = { M.lock().get() }; let _g = M.lock();",
     ),
     ("statement", "M.lock().get(); let _g = M.lock();"),
+    (
+        "block_tail_scrutinee",
+        "match { M.lock().get() } { Some(_) => { let _g = M.lock(); } None => {} }",
+    ),
+    (
+        "block_tail_condition",
+        "if let Some(_) = { M.lock().get() } { let _g = M.lock(); }",
+    ),
+    (
+        "if_let_then",
+        "if let Some(_x) = M.lock().get() { let _g = M.lock(); } else {}",
+    ),
+    (
+        "if_let_else_bound",
+        "if let None = Some(M.lock()) {} else { let _g = M.lock(); }",
+    ),
+    (
+        "unsafe_block_tail",
+        "let _x = unsafe { M.lock().get() } == M.lock().get();",
+    ),
 ];
 
 /// Cases where rustc and the lint disagree, per edition: rules the lint does not model yet.
-const NOT_MODELLED: &[(&str, &str)] = &[("2024", "if_let_else")];
+const NOT_MODELLED: &[(&str, &str)] = &[];
 
 fn rustc_says_double(name: &str, edition: &str, source: &str) -> bool {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("drop-order");
@@ -106,12 +126,16 @@ fn rustc_says_double(name: &str, edition: &str, source: &str) -> bool {
     String::from_utf8_lossy(&run.stdout).contains("DOUBLE")
 }
 
-fn lint_says_double(name: &str, source: &str) -> bool {
+fn lint_says_double(name: &str, edition: &str, source: &str) -> bool {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("drop-order-lint");
     std::fs::create_dir_all(&dir).unwrap();
     let src = dir.join(format!("{name}.rs"));
+    let edition = edition.parse().unwrap();
     std::fs::write(&src, source).unwrap();
-    let unit = lockcheck_lint::lint::run(lockcheck_lint::lint::load(&[src]).unwrap(), None);
+    let unit = lockcheck_lint::lint::run(
+        lockcheck_lint::lint::load(&[src], Some(edition)).unwrap(),
+        None,
+    );
     assert!(unit.krate.parse_errors.is_empty(), "{name}");
     unit.findings.iter().any(|f| f.rule.id == "LC003")
 }
@@ -122,8 +146,8 @@ fn the_lints_guard_lifetimes_match_rustcs() {
     let mut doubles = 0;
     for (name, body) in CASES {
         let source = format!("{HARNESS}\nfn case() {{\n    {body}\n}}\n");
-        let lint = lint_says_double(name, &source);
         for edition in ["2018", "2021", "2024"] {
+            let lint = lint_says_double(name, edition, &source);
             let rustc = rustc_says_double(name, edition, &source);
             doubles += usize::from(rustc);
             if rustc != lint {

@@ -22,10 +22,13 @@ fn fixtures() -> Vec<String> {
 }
 
 fn check(text: String) -> Result<(), TestCaseError> {
-    let krate = Crate::build(vec![SourceFile {
-        path: PathBuf::from("fuzz.rs"),
-        text,
-    }]);
+    let krate = Crate::build(
+        vec![SourceFile {
+            path: PathBuf::from("fuzz.rs"),
+            text,
+        }],
+        Default::default(),
+    );
     for e in &krate.parse_errors {
         prop_assert!(e.span.line >= 1 && e.span.column >= 1);
     }

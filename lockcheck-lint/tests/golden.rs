@@ -1,12 +1,13 @@
 //! Golden tests: each fixture under `tests/fixtures/` marks the lines where findings are
 //! expected (`//~ LC003`, several ids if several), and its `.expected` file holds the exact
-//! findings (rule, line, column, message). Regenerate the `.expected` files with
+//! findings (rule, line, column, message). A fixture is edition 2021 unless its first line says
+//! `// edition: 2024` (or another year). Regenerate the `.expected` files with
 //! `BLESS=1 cargo test -p lockcheck-lint --test golden`, then read the diff.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use lockcheck_lint::lint;
+use lockcheck_lint::{lint, Edition};
 
 /// Relative paths (cargo runs tests from the package's directory), so that messages naming a
 /// file are the same on every machine.
@@ -38,12 +39,24 @@ fn marked(text: &str) -> BTreeSet<(String, usize)> {
     out
 }
 
+/// The edition a fixture's first line names (`// edition: 2024`), or 2021.
+fn edition_of(text: &str) -> Edition {
+    text.lines()
+        .next()
+        .and_then(|l| l.strip_prefix("// edition:"))
+        .map_or(Edition::E2021, |e| e.trim().parse().unwrap())
+}
+
 #[test]
 fn every_fixture_gives_exactly_its_findings() {
     let mut failures = Vec::new();
     for path in fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
-        let unit = lint::run(lint::load(std::slice::from_ref(&path)).unwrap(), None);
+        let edition = Some(edition_of(&text));
+        let unit = lint::run(
+            lint::load(std::slice::from_ref(&path), edition).unwrap(),
+            None,
+        );
         assert!(
             unit.krate.parse_errors.is_empty(),
             "{}: {:?}",
@@ -107,7 +120,10 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
         .into_iter()
         .find(|p| p.ends_with("lc003_double_lock.rs"))
         .unwrap();
-    let unit = lint::run(lint::load(&[broken.clone(), good]).unwrap(), None);
+    let unit = lint::run(
+        lint::load(&[broken.clone(), good], Some(Edition::E2021)).unwrap(),
+        None,
+    );
     assert_eq!(unit.krate.parse_errors.len(), 1);
     let e = &unit.krate.parse_errors[0];
     assert_eq!(unit.krate.files[e.span.file].path, broken);
@@ -119,7 +135,7 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
 fn the_go_sched_example_prefix_dropm_is_found_and_the_fix_is_not() {
     let dir = Path::new("../examples/go_sched");
     let files = lint::rust_files(dir).unwrap();
-    let unit = lint::run(lint::load(&files).unwrap(), None);
+    let unit = lint::run(lint::load(&files, Some(Edition::E2021)).unwrap(), None);
     let lc001: Vec<_> = unit
         .findings
         .iter()
