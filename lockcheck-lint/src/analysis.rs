@@ -42,6 +42,7 @@ impl Call<'_> {
 /// A blocking acquisition in a function's body (`try_*` ones add no order and cannot deadlock).
 pub(crate) struct Acquisition<'k> {
     pub(crate) function: &'k Function,
+    pub(crate) function_index: usize,
     pub(crate) lock: &'k LockPath,
     /// The lock as written.
     pub(crate) text: &'k str,
@@ -61,6 +62,8 @@ pub(crate) struct Analysis<'k> {
     pub(crate) acquires: Vec<Vec<Acq>>,
     /// Every order edge of the crate, first sighting of each.
     pub(crate) order_edges: Vec<OrderEdge>,
+    /// `exclusive[f]`: `f` only ever runs while its thread holds `self` exclusively.
+    pub(crate) exclusive: Vec<bool>,
 }
 
 impl<'k> Analysis<'k> {
@@ -79,8 +82,10 @@ impl<'k> Analysis<'k> {
             methods,
             acquires: Vec::new(),
             order_edges: Vec::new(),
+            exclusive: Vec::new(),
         };
         a.summarise();
+        a.exclusive = exclusive_methods(&a);
         a.order_edges = order_edges(&a);
         a
     }
@@ -101,7 +106,7 @@ impl<'k> Analysis<'k> {
     /// Every blocking acquisition in the crate, function by function, in body order.
     pub(crate) fn acquisitions(&self) -> impl Iterator<Item = Acquisition<'k>> + 'k {
         let krate = self.krate;
-        krate.functions.iter().flat_map(|f| {
+        krate.functions.iter().enumerate().flat_map(|(fi, f)| {
             f.events.iter().filter_map(move |e| match e {
                 Event::Acquire {
                     lock,
@@ -112,6 +117,7 @@ impl<'k> Analysis<'k> {
                     read,
                 } => Some(Acquisition {
                     function: f,
+                    function_index: fi,
                     lock,
                     text,
                     span: *span,
@@ -316,6 +322,71 @@ pub(crate) struct OrderEdge {
     pub(crate) exclusive: bool,
 }
 
+/// Which functions only ever run while their thread holds `self` exclusively: methods taking
+/// `&mut self` or `self`, and, to a fixpoint, `&self` methods that code outside the crate cannot
+/// call (not `pub`, not a trait's) and that are called only as `self.m()` from such methods
+/// (redb's `store_data_freed_pages_for(&self)`, reached only from `commit(self)`). A method
+/// whose name appears anywhere else in the source (a call on another receiver, a function
+/// pointer) is not one: the lint cannot see who calls it.
+fn exclusive_methods(a: &Analysis<'_>) -> Vec<bool> {
+    let fns = &a.krate.functions;
+    let mut exclusive: Vec<bool> = fns.iter().map(|f| f.exclusive_self).collect();
+    // Resolved `self.m()` calls into each function, and whether any other resolved call is.
+    let mut callers: Vec<Vec<usize>> = vec![Vec::new(); fns.len()];
+    let mut other_call = vec![false; fns.len()];
+    for call in a.calls() {
+        if matches!(call.how, Callee::SelfMethod(_)) {
+            callers[call.callee_index].push(call.caller_index);
+        } else {
+            other_call[call.callee_index] = true;
+        }
+    }
+    let candidate: Vec<bool> = fns
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            f.has_self
+                && !f.exposed
+                && !exclusive[i]
+                && !other_call[i]
+                && !callers[i].is_empty()
+                // Every mention of its name is its definition or one of these calls.
+                && mentions(a.krate, &f.ident) == 1 + callers[i].len()
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for i in 0..fns.len() {
+            if candidate[i] && !exclusive[i] && callers[i].iter().all(|&c| exclusive[c]) {
+                exclusive[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return exclusive;
+        }
+    }
+}
+
+/// How many times `ident` occurs as a whole word in the crate's source.
+fn mentions(krate: &Crate, ident: &str) -> usize {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    krate
+        .files
+        .iter()
+        .map(|f| {
+            f.text
+                .match_indices(ident)
+                .filter(|(at, _)| {
+                    let before = f.text[..*at].chars().next_back();
+                    let after = f.text[at + ident.len()..].chars().next();
+                    !before.is_some_and(word) && !after.is_some_and(word)
+                })
+                .count()
+        })
+        .sum()
+}
+
 fn in_graph(l: &LockPath) -> bool {
     !matches!(l, LockPath::Param { .. } | LockPath::Class(_))
 }
@@ -351,7 +422,7 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                 from_site: h.span,
                 inner_site: None,
                 function: acq.function.name.clone(),
-                exclusive: acq.function.exclusive_self,
+                exclusive: a.exclusive[acq.function_index],
             });
         }
     }
@@ -389,7 +460,7 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                     from_site: h.span,
                     inner_site: Some(acq.site),
                     function: call.caller.name.clone(),
-                    exclusive: call.caller.exclusive_self,
+                    exclusive: a.exclusive[call.caller_index],
                 });
             }
         }

@@ -24,7 +24,13 @@ impl Crate {
             ..Crate::default()
         };
         let mut asts = Vec::new();
+        let included = included_files(&krate.files);
         for index in 0..krate.files.len() {
+            if included.contains(&lexically_normal(&krate.files[index].path)) {
+                // `include!("pcis.rs")`: an expression or items pasted into another file, not a
+                // module of its own (and often not a whole file's syntax).
+                continue;
+            }
             match syn::parse_file(&krate.files[index].text) {
                 Ok(ast) => asts.push((index, ast)),
                 Err(e) => krate.parse_errors.push(ParseError {
@@ -46,6 +52,7 @@ impl Crate {
                 krate: &mut krate,
                 file: *index,
                 self_ty: Vec::new(),
+                trait_impl: Vec::new(),
                 accessors: std::rc::Rc::clone(&accessors),
                 guard_returners: std::rc::Rc::clone(&guard_returners),
             };
@@ -53,6 +60,44 @@ impl Crate {
         }
         krate
     }
+}
+
+/// The files that another file of the crate pastes in with `include!("file.rs")` (a literal
+/// path, relative to the including file's directory).
+fn included_files(files: &[SourceFile]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for f in files {
+        let mut rest = f.text.as_str();
+        while let Some(at) = rest.find("include!(") {
+            rest = &rest[at + "include!(".len()..];
+            let Some(lit) = rest.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = lit.find('"') else { break };
+            if let Some(dir) = f.path.parent() {
+                out.push(lexically_normal(&dir.join(&lit[..end])));
+            }
+        }
+    }
+    out
+}
+
+/// `src/a/../b.rs` → `src/b.rs`, without touching the file system.
+fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The last segment of a type's path (`crate::sched::Sched<T>` → `Sched`).
@@ -98,6 +143,8 @@ struct Collector<'a> {
     krate: &'a mut Crate,
     file: usize,
     self_ty: Vec<Option<String>>,
+    /// For each enclosing `impl`: whether it implements a trait.
+    trait_impl: Vec<bool>,
     accessors: std::rc::Rc<guards::AccessorMap>,
     guard_returners: std::rc::Rc<guards::GuardReturners>,
 }
@@ -163,6 +210,7 @@ impl Collector<'_> {
         attrs: &[syn::Attribute],
         sig: &syn::Signature,
         body: Option<&syn::Block>,
+        exposed: bool,
     ) {
         let self_ty = self.self_ty.last().cloned().flatten();
         let id = self.krate.functions.len();
@@ -225,6 +273,7 @@ impl Collector<'_> {
             self_ty,
             has_self,
             exclusive_self,
+            exposed,
             params,
             span: Span::of(self.file, sig.ident.span()),
             requires,
@@ -298,19 +347,25 @@ impl<'ast> Visit<'ast> for Collector<'_> {
 
     fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
         self.self_ty.push(None);
-        self.function(&f.attrs, &f.sig, Some(&f.block));
+        let exposed = matches!(f.vis, syn::Visibility::Public(_));
+        self.function(&f.attrs, &f.sig, Some(&f.block), exposed);
         syn::visit::visit_item_fn(self, f);
         self.self_ty.pop();
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         self.self_ty.push(type_name(&i.self_ty));
+        self.trait_impl.push(i.trait_.is_some());
         syn::visit::visit_item_impl(self, i);
+        self.trait_impl.pop();
         self.self_ty.pop();
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
-        self.function(&f.attrs, &f.sig, Some(&f.block));
+        // A trait's method can be called from outside the crate whatever its visibility.
+        let exposed = matches!(f.vis, syn::Visibility::Public(_))
+            || self.trait_impl.last().copied().unwrap_or(false);
+        self.function(&f.attrs, &f.sig, Some(&f.block), exposed);
         syn::visit::visit_impl_item_fn(self, f);
     }
 
@@ -321,7 +376,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
-        self.function(&f.attrs, &f.sig, f.default.as_ref());
+        self.function(&f.attrs, &f.sig, f.default.as_ref(), true);
         syn::visit::visit_trait_item_fn(self, f);
     }
 

@@ -229,6 +229,8 @@ pub struct Function {
     /// Whether it takes `self` exclusively (`&mut self`, or `self` by value): no other thread
     /// can be in a method of the same instance meanwhile.
     pub exclusive_self: bool,
+    /// Whether code outside the crate can call it (`pub`, or a trait's method).
+    pub exposed: bool,
     /// Its non-`self` parameter names (empty for a pattern parameter).
     pub params: Vec<String>,
     /// Where it is declared (its name).

@@ -132,6 +132,42 @@ fn a_file_that_does_not_parse_is_reported_and_the_others_still_checked() {
 }
 
 #[test]
+fn a_file_pasted_in_with_include_is_not_a_module() {
+    // sysinfo's `src/pcis.rs` is one `Some(match ..)` expression, `include!`d by utils.rs.
+    let dir = std::env::temp_dir().join(format!("lockcheck-include-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("src/data")).unwrap();
+    let table = dir.join("src/data/table.rs");
+    std::fs::write(
+        &table,
+        "Some(match id {\n    1 => \"one\",\n    _ => return None,\n})\n",
+    )
+    .unwrap();
+    let user = dir.join("src/utils.rs");
+    std::fs::write(
+        &user,
+        "fn name(id: u32) -> Option<&'static str> {\n    include!(\"data/../data/table.rs\")\n}\n",
+    )
+    .unwrap();
+    let broken = dir.join("src/broken.rs");
+    std::fs::write(&broken, "Some(match id {})\n").unwrap();
+    let unit = lint::run(
+        lint::load(&[broken.clone(), table, user], Some(Edition::E2021)).unwrap(),
+        None,
+    );
+    // The included file is skipped; a file nobody includes that does not parse is still one.
+    assert_eq!(
+        unit.krate.parse_errors.len(),
+        1,
+        "{:?}",
+        unit.krate.parse_errors
+    );
+    assert_eq!(
+        unit.krate.files[unit.krate.parse_errors[0].span.file].path,
+        broken
+    );
+}
+
+#[test]
 fn the_go_sched_example_prefix_dropm_is_found_and_the_fix_is_not() {
     let dir = Path::new("../examples/go_sched");
     let files = lint::rust_files(dir).unwrap();

@@ -94,24 +94,26 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     out
 }
 
-/// Whether every order of the cycle is taken on locks of one instance, in methods that hold
-/// that instance exclusively (`&mut self`, `self`): two threads cannot both be in them, so the
-/// orders cannot deadlock each other. Not when a lock sits under a field that can be shared
-/// beyond the instance (`Arc`, `Rc`, `Weak`, a reference): then two instances may share it.
+/// Whether the cycle is made of locks of one instance and one of its orders is only ever taken
+/// in methods that hold that instance exclusively (`&mut self`, `self`): while a thread takes
+/// that order, no other thread can reach the instance's locks at all, so the cycle cannot close
+/// on one instance (and another instance has other locks). Not when a lock sits under a field
+/// that can be shared beyond the instance (`Arc`, `Rc`, `Weak`, a reference): then two
+/// instances may share it.
 fn one_instance_exclusively(a: &Analysis<'_>, cycle: &[&crate::analysis::OrderEdge]) -> bool {
     let mut ty: Option<&str> = None;
-    cycle.iter().all(|e| {
-        e.exclusive
-            && [&e.from, &e.to].into_iter().all(|l| match l {
-                LockPath::SelfField { ty: t, fields } => {
-                    let first = fields.split('.').next().unwrap_or_default();
-                    let same = *ty.get_or_insert(t.as_str()) == t.as_str();
-                    same && !a
-                        .krate
-                        .shared_fields
-                        .contains(&(t.clone(), first.to_owned()))
-                }
-                _ => false,
-            })
-    })
+    let one_instance = cycle.iter().all(|e| {
+        [&e.from, &e.to].into_iter().all(|l| match l {
+            LockPath::SelfField { ty: t, fields } => {
+                let first = fields.split('.').next().unwrap_or_default();
+                let same = *ty.get_or_insert(t.as_str()) == t.as_str();
+                same && !a
+                    .krate
+                    .shared_fields
+                    .contains(&(t.clone(), first.to_owned()))
+            }
+            _ => false,
+        })
+    });
+    one_instance && cycle.iter().any(|e| e.exclusive)
 }
