@@ -177,7 +177,7 @@ impl<'k> Analysis<'k> {
             ),
             _ => (None, args),
         };
-        match lock {
+        let translated = match lock {
             LockPath::Static(_) | LockPath::Class(_) => Some(lock.clone()),
             LockPath::SelfField { fields, .. } => match how {
                 Callee::SelfMethod(_) => Some(LockPath::SelfField {
@@ -193,7 +193,8 @@ impl<'k> Analysis<'k> {
                 .flatten()
                 .map(|p| p.with_fields(fields)),
             LockPath::Local { .. } => None,
-        }
+        };
+        translated.map(|l| self.krate.canonical(l))
     }
 
     /// Computes `acquires` to a fixpoint, or for at most 32 rounds (a summary deeper than 32 calls
@@ -387,6 +388,14 @@ fn mentions(krate: &Crate, ident: &str) -> usize {
         .sum()
 }
 
+/// Whether `locks` are all fields of `f`'s own instance (not reached through a field that is
+/// another struct of the crate, which may be shared: `Queue`'s `self.device.x` is `Device`'s).
+fn own_fields(f: &Function, locks: &[&LockPath]) -> bool {
+    locks.iter().all(|l| {
+        matches!(l, LockPath::SelfField { ty, .. } if Some(ty.as_str()) == f.self_ty.as_deref())
+    })
+}
+
 fn in_graph(l: &LockPath) -> bool {
     !matches!(l, LockPath::Param { .. } | LockPath::Class(_))
 }
@@ -422,7 +431,8 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                 from_site: h.span,
                 inner_site: None,
                 function: acq.function.name.clone(),
-                exclusive: a.exclusive[acq.function_index],
+                exclusive: a.exclusive[acq.function_index]
+                    && own_fields(acq.function, &[&h.lock, acq.lock]),
             });
         }
     }
@@ -460,7 +470,8 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
                     from_site: h.span,
                     inner_site: Some(acq.site),
                     function: call.caller.name.clone(),
-                    exclusive: a.exclusive[call.caller_index],
+                    exclusive: a.exclusive[call.caller_index]
+                        && own_fields(call.caller, &[&h.lock, &lock]),
                 });
             }
         }

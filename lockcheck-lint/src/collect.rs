@@ -9,7 +9,7 @@ use syn::visit::Visit;
 
 use crate::guards;
 use crate::model::{
-    Contract, Crate, DeclaredRanks, Function, LockPath, ParseError, SourceFile, Span,
+    Contract, Crate, DeclaredRanks, Event, Function, LockPath, ParseError, SourceFile, Span,
 };
 use crate::Edition;
 
@@ -58,7 +58,73 @@ impl Crate {
             };
             collector.visit_file(ast);
         }
+        // Only fields whose type is one of the crate's structs lead anywhere.
+        let structs = std::mem::take(&mut krate.structs);
+        krate.field_types.retain(|_, t| structs.contains(t));
+        krate.structs = structs;
+        let mut functions = std::mem::take(&mut krate.functions);
+        for f in &mut functions {
+            f.canonicalise(&krate);
+        }
+        krate.functions = functions;
         krate
+    }
+
+    /// A lock path in its canonical form: a field path on `self` that goes through a field whose
+    /// declared type is another struct of the crate is that struct's field
+    /// (`Queue`'s `self.device.trackers`, `device: Arc<Device>` → `Device`'s `self.trackers`),
+    /// so that one lock has one name wherever it is reached from: a lock class, as lockdep
+    /// names them.
+    pub fn canonical(&self, lock: LockPath) -> LockPath {
+        let LockPath::SelfField { mut ty, mut fields } = lock else {
+            return lock;
+        };
+        // Not into a type already passed through: `self.parent.lock` of a `Node` whose
+        // `parent: Arc<Node>` is another node's lock, not this one's `self.lock`.
+        let mut seen = vec![ty.clone()];
+        while let Some((first, rest)) = fields.split_once('.') {
+            let Some(target) = self.field_types.get(&(ty.clone(), first.to_owned())) else {
+                break;
+            };
+            if seen.contains(target) {
+                break;
+            }
+            seen.push(target.clone());
+            ty = target.clone();
+            fields = rest.to_owned();
+        }
+        LockPath::SelfField { ty, fields }
+    }
+}
+
+impl Function {
+    /// Every lock path of the function in its [canonical](Crate::canonical) form.
+    fn canonicalise(&mut self, krate: &Crate) {
+        let c = |l: &mut LockPath| {
+            *l = krate.canonical(std::mem::replace(l, LockPath::Class(String::new())))
+        };
+        for contract in self.requires.iter_mut().chain(self.excludes.iter_mut()) {
+            if let Some(l) = &mut contract.lock {
+                c(l);
+            }
+        }
+        for e in &mut self.events {
+            match e {
+                Event::Acquire { lock, held, .. } => {
+                    c(lock);
+                    held.iter_mut().for_each(|h| c(&mut h.lock));
+                }
+                Event::Call { args, held, .. } => {
+                    args.iter_mut().flatten().for_each(&c);
+                    held.iter_mut().for_each(|h| c(&mut h.lock));
+                }
+                Event::AssertHeld { lock, .. } => {
+                    if let Some(l) = lock {
+                        c(l);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -112,30 +178,33 @@ fn type_name(ty: &syn::Type) -> Option<String> {
 /// Whether a declared type is a re-entrant lock (`ReentrantMutex` of parking_lot, lock_api,
 /// lockcheck; std's `ReentrantLock`), directly or inside `Arc`, `Rc`, `Box`, `Pin` or a reference.
 fn is_reentrant(ty: &syn::Type) -> bool {
+    pointee(ty).is_some_and(|s| s.ident == "ReentrantMutex" || s.ident == "ReentrantLock")
+}
+
+/// The type a field's type points to, through references and the owning or sharing wrappers
+/// (`&Arc<Device>`, `Box<Pin<Device>>`, `Weak<Device>` → `Device`): its path's last segment.
+fn pointee(ty: &syn::Type) -> Option<&syn::PathSegment> {
     match ty {
-        syn::Type::Reference(r) => is_reentrant(&r.elem),
-        syn::Type::Paren(p) => is_reentrant(&p.elem),
-        syn::Type::Group(g) => is_reentrant(&g.elem),
+        syn::Type::Reference(r) => pointee(&r.elem),
+        syn::Type::Paren(p) => pointee(&p.elem),
+        syn::Type::Group(g) => pointee(&g.elem),
         syn::Type::Path(p) => {
-            let Some(last) = p.path.segments.last() else {
-                return false;
-            };
-            let name = last.ident.to_string();
-            if matches!(name.as_str(), "ReentrantMutex" | "ReentrantLock") {
-                return true;
-            }
-            if !matches!(name.as_str(), "Arc" | "Rc" | "Box" | "Pin") {
-                return false;
+            let last = p.path.segments.last()?;
+            if !matches!(
+                last.ident.to_string().as_str(),
+                "Arc" | "Rc" | "Box" | "Pin" | "Weak"
+            ) {
+                return Some(last);
             }
             let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                return false;
+                return Some(last);
             };
-            args.args.iter().any(|a| match a {
-                syn::GenericArgument::Type(t) => is_reentrant(t),
-                _ => false,
+            args.args.iter().find_map(|a| match a {
+                syn::GenericArgument::Type(t) => pointee(t),
+                _ => None,
             })
         }
-        _ => false,
+        _ => None,
     }
 }
 
@@ -397,8 +466,15 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
         // Locks whose declared type is re-entrant: taking one again on the thread that holds it
         // is no deadlock.
+        self.krate.structs.insert(s.ident.to_string());
         for f in &s.fields {
             let Some(name) = &f.ident else { continue };
+            if let Some(target) = pointee(&f.ty) {
+                self.krate.field_types.insert(
+                    (s.ident.to_string(), name.to_string()),
+                    target.ident.to_string(),
+                );
+            }
             if is_reentrant(&f.ty) {
                 self.krate.reentrant.insert(LockPath::SelfField {
                     ty: s.ident.to_string(),

@@ -288,6 +288,11 @@ pub struct Crate {
     /// Struct fields (`Type`, field) whose declared type can be shared beyond one instance
     /// (`Arc`, `Rc`, `Weak`, a reference): a lock under one is not owned by its instance alone.
     pub shared_fields: BTreeSet<(String, String)>,
+    /// The crate's structs, by name.
+    pub structs: BTreeSet<String>,
+    /// Struct fields (`Type`, field) whose declared type is (a reference, `Arc`, `Rc`, `Box`,
+    /// `Pin` or `Weak` of) another struct of the crate, and that struct's name.
+    pub field_types: BTreeMap<(String, String), String>,
     /// Declared rank tables.
     pub ranks: Vec<DeclaredRanks>,
     /// Rank tables that were declared but are not consistent.
