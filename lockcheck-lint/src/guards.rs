@@ -668,7 +668,8 @@ impl<'s> Walker<'s> {
                 let v = s.block(&i.then_branch);
                 s.release_val(v);
             }
-            let mut released = s.released_since(&start);
+            let mut branches = Branches::default();
+            branches.add(block_diverges(&i.then_branch), s.released_since(&start));
             s.live = start.clone();
             if let Some(id) = failed_try {
                 // The else branch of `if let Ok(g) = m.try_lock()`: the try failed, no guard.
@@ -677,12 +678,16 @@ impl<'s> Walker<'s> {
             if let Some(before) = &before_scrutinee {
                 s.live.retain(|g| before.iter().any(|b| b.id == g.id));
             }
-            if let Some((_, e)) = &i.else_branch {
-                let v = s.expr(e);
-                s.release_val(v);
-                released.extend(s.released_since(&start));
+            match &i.else_branch {
+                Some((_, e)) => {
+                    let v = s.expr(e);
+                    s.release_val(v);
+                    branches.add(diverges(e), s.released_since(&start));
+                }
+                // No `else`: that path goes on with what it had.
+                None => branches.add(false, s.released_since(&start)),
             }
-            s.join(&start, &released);
+            s.join(&start, &branches.released());
         });
         Val::None
     }
@@ -726,7 +731,7 @@ impl<'s> Walker<'s> {
             let tried = s.tried_guard(&scrutinee);
             s.temp(scrutinee);
             let before = s.snapshot();
-            let mut released = Vec::new();
+            let mut branches = Branches::default();
             for arm in &m.arms {
                 s.live = before.clone();
                 if let Some(id) = tried.filter(|_| is_failure_pattern(&arm.pat)) {
@@ -744,9 +749,9 @@ impl<'s> Walker<'s> {
                 let v = s.with_temps(|s| s.expr(&arm.body));
                 s.release_val(v);
                 s.bindings.pop();
-                released.extend(s.released_since(&before));
+                branches.add(diverges(&arm.body), s.released_since(&before));
             }
-            s.join(&before, &released);
+            s.join(&before, &branches.released());
         });
         Val::None
     }
@@ -1110,4 +1115,70 @@ fn pattern_idents(p: &Pat) -> Vec<String> {
     let mut n = Names(Vec::new());
     syn::visit::Visit::visit_pat(&mut n, p);
     n.0
+}
+
+/// The branches of an `if` or `match`, as far as releases go: after the construct a guard is
+/// released when every branch that goes on past it released it (`if c { drop(g); }` leaves `g`
+/// held on the path where `c` is false, as rustc's drop flags do); branches that leave
+/// (`return`, `break`, `continue`, `panic!`) do not count, unless all of them do.
+#[derive(Default)]
+struct Branches {
+    /// Released on every branch that goes on (`None`: no such branch yet).
+    every: Option<Vec<usize>>,
+    /// Released on any branch.
+    any: Vec<usize>,
+}
+
+impl Branches {
+    fn add(&mut self, leaves: bool, released: Vec<usize>) {
+        self.any.extend(released.iter().copied());
+        if !leaves {
+            self.every = Some(match self.every.take() {
+                None => released,
+                Some(every) => every.into_iter().filter(|id| released.contains(id)).collect(),
+            });
+        }
+    }
+
+    fn released(self) -> Vec<usize> {
+        self.every.unwrap_or(self.any)
+    }
+}
+
+/// Whether control never goes on past `e`: `return`, `break`, `continue`, `panic!` and its
+/// kin, `std::process::exit(..)`, or a block, `if`/`else` or `match` all of whose ways do not.
+fn diverges(e: &Expr) -> bool {
+    match strip_parens(e) {
+        Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => true,
+        Expr::Macro(m) => macro_diverges(&m.mac),
+        Expr::Block(b) => block_diverges(&b.block),
+        Expr::Unsafe(u) => block_diverges(&u.block),
+        Expr::If(i) => {
+            block_diverges(&i.then_branch)
+                && i.else_branch.as_ref().is_some_and(|(_, e)| diverges(e))
+        }
+        Expr::Match(m) => !m.arms.is_empty() && m.arms.iter().all(|a| diverges(&a.body)),
+        Expr::Call(c) => matches!(&*c.func, Expr::Path(p)
+            if p.path.segments.len() >= 2
+                && p.path.segments.iter().rev().nth(1).is_some_and(|s| s.ident == "process")
+                && p.path.segments.last().is_some_and(|s| s.ident == "exit")),
+        _ => false,
+    }
+}
+
+fn block_diverges(b: &Block) -> bool {
+    match b.stmts.last() {
+        Some(Stmt::Expr(e, _)) => diverges(e),
+        Some(Stmt::Macro(m)) => macro_diverges(&m.mac),
+        _ => false,
+    }
+}
+
+fn macro_diverges(m: &syn::Macro) -> bool {
+    m.path.segments.last().is_some_and(|s| {
+        matches!(
+            s.ident.to_string().as_str(),
+            "panic" | "unreachable" | "todo" | "unimplemented"
+        )
+    })
 }

@@ -98,6 +98,18 @@ const CASES: &[(&str, &str)] = &[
         "unsafe_block_tail",
         "let _x = unsafe { M.lock().get() } == M.lock().get();",
     ),
+    (
+        "dropped_on_one_branch",
+        "let g = M.lock(); if std::env::args().count() > 5 { drop(g); } let _h = M.lock();",
+    ),
+    (
+        "dropped_or_returned",
+        "let g = M.lock(); if std::env::args().count() < 5 { drop(g); } else { return; } let _h = M.lock();",
+    ),
+    (
+        "dropped_in_every_arm",
+        "let g = M.lock(); match std::env::args().count() { 0 => drop(g), _ => { lend(&g); drop(g); } } let _h = M.lock();",
+    ),
 ];
 
 /// Cases where rustc and the lint disagree, per edition: rules the lint does not model yet.
