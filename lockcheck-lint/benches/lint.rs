@@ -107,5 +107,48 @@ fn lines_per_second(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, lines_per_second);
+/// The largest crate of the lint corpus (`bash scripts/lint-corpus` fetches it), as a user
+/// lints it: its files read from disk once, then modelled and checked each iteration. Skipped,
+/// with a message, when the corpus has not been fetched (CI does not fetch it).
+fn largest_corpus_crate(c: &mut Criterion) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/lint-corpus/crates")
+        .join(std::env::var("LOCKCHECK_BENCH_CRATE").unwrap_or_else(|_| "vulkano-0.35.2".into()));
+    let src = root.join("src");
+    if !src.is_dir() {
+        eprintln!(
+            "lint bench: {} not found; run `bash scripts/lint-corpus` first",
+            src.display()
+        );
+        return;
+    }
+    let paths = lint::rust_files(&src).expect("corpus sources");
+    let files: Vec<SourceFile> = paths
+        .iter()
+        .map(|p| SourceFile {
+            path: p.clone(),
+            text: std::fs::read_to_string(p).expect("corpus file"),
+        })
+        .collect();
+    let lines: usize = files.iter().map(|f| f.text.lines().count()).sum();
+    let name = root.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut g = c.benchmark_group("lint the largest corpus crate");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(lines as u64));
+    g.bench_function(
+        format!("{} ({lines} lines)", name.unwrap_or_default()),
+        |b| {
+            b.iter(|| {
+                let unit = lint::run(
+                    Crate::build(files.clone(), lockcheck_lint::Edition::E2021),
+                    None,
+                );
+                std::hint::black_box(unit.findings.len())
+            })
+        },
+    );
+    g.finish();
+}
+
+criterion_group!(benches, lines_per_second, largest_corpus_crate);
 criterion_main!(benches);

@@ -342,19 +342,24 @@ fn exclusive_methods(a: &Analysis<'_>) -> Vec<bool> {
             other_call[call.callee_index] = true;
         }
     }
-    let candidate: Vec<bool> = fns
+    let mut candidate: Vec<bool> = fns
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            f.has_self
-                && !f.exposed
-                && !exclusive[i]
-                && !other_call[i]
-                && !callers[i].is_empty()
-                // Every mention of its name is its definition or one of these calls.
-                && mentions(a.krate, &f.ident) == 1 + callers[i].len()
+            f.has_self && !f.exposed && !exclusive[i] && !other_call[i] && !callers[i].is_empty()
         })
         .collect();
+    // Every mention of its name must be its definition or one of these calls.
+    let names: std::collections::HashSet<&str> = fns
+        .iter()
+        .zip(&candidate)
+        .filter(|(_, c)| **c)
+        .map(|(f, _)| f.ident.as_str())
+        .collect();
+    let counts = mentions(a.krate, &names);
+    for (i, f) in fns.iter().enumerate() {
+        candidate[i] &= counts.get(f.ident.as_str()).copied().unwrap_or(0) == 1 + callers[i].len();
+    }
     loop {
         let mut changed = false;
         for i in 0..fns.len() {
@@ -369,23 +374,27 @@ fn exclusive_methods(a: &Analysis<'_>) -> Vec<bool> {
     }
 }
 
-/// How many times `ident` occurs as a whole word in the crate's source.
-fn mentions(krate: &Crate, ident: &str) -> usize {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    krate
-        .files
-        .iter()
-        .map(|f| {
-            f.text
-                .match_indices(ident)
-                .filter(|(at, _)| {
-                    let before = f.text[..*at].chars().next_back();
-                    let after = f.text[at + ident.len()..].chars().next();
-                    !before.is_some_and(word) && !after.is_some_and(word)
-                })
-                .count()
-        })
-        .sum()
+/// How many times each of `names` occurs as a whole word in the crate's source: one pass.
+fn mentions<'n>(
+    krate: &Crate,
+    names: &std::collections::HashSet<&'n str>,
+) -> HashMap<&'n str, usize> {
+    let mut counts = HashMap::new();
+    if names.is_empty() {
+        return counts;
+    }
+    for f in &krate.files {
+        let words = f
+            .text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty());
+        for w in words {
+            if let Some(n) = names.get(w) {
+                *counts.entry(*n).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
 }
 
 /// Whether `locks` are all fields of `f`'s own instance (not reached through a field that is

@@ -450,6 +450,10 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        self.krate.lock_sites.push((
+            Span::of_tokens(self.file, s),
+            LockPath::Static(s.ident.to_string()),
+        ));
         if let Some(class) = Self::named_class(&s.expr) {
             self.krate
                 .class_names
@@ -503,6 +507,17 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 ty
             };
             for f in &e.fields {
+                if let syn::Member::Named(name) = &f.member {
+                    // Where a lock of this field may be built: a run-time class made here is
+                    // this field's lock.
+                    self.krate.lock_sites.push((
+                        Span::of_tokens(self.file, &f.expr),
+                        LockPath::SelfField {
+                            ty: ty.clone(),
+                            fields: name.to_string(),
+                        },
+                    ));
+                }
                 if let (syn::Member::Named(name), Some(class)) =
                     (&f.member, Self::named_class(&f.expr))
                 {

@@ -1135,7 +1135,10 @@ impl Branches {
         if !leaves {
             self.every = Some(match self.every.take() {
                 None => released,
-                Some(every) => every.into_iter().filter(|id| released.contains(id)).collect(),
+                Some(every) => every
+                    .into_iter()
+                    .filter(|id| released.contains(id))
+                    .collect(),
             });
         }
     }

@@ -208,7 +208,17 @@ pub fn suppressed(krate: &Crate, f: &Finding) -> bool {
 
 /// Runs the rules on a crate, applying suppressions and an optional baseline.
 pub fn run(krate: Crate, baseline: Option<&Baseline>) -> Unit {
-    let all = rules::check(&krate);
+    run_with_reports(krate, baseline, None)
+}
+
+/// [`run`], with the orders that test runs learned (`cargo lockcheck merge`'s reading of their
+/// report files) in LC004's graph.
+pub fn run_with_reports(
+    krate: Crate,
+    baseline: Option<&Baseline>,
+    reports: Option<&crate::merge::Merged>,
+) -> Unit {
+    let all = rules::check_with_reports(&krate, reports);
     let mut unit = Unit {
         findings: Vec::new(),
         suppressed: 0,

@@ -69,6 +69,11 @@ struct LintArgs {
     /// package's own, from its manifest; 2021 where no manifest is found).
     #[arg(long, value_name = "YEAR")]
     edition: Option<Edition>,
+    /// Add the lock orders that runs learned (the report files processes wrote with
+    /// LOCKCHECK_REPORT_DIR=DIR) to the lint's graph: a cycle made partly of orders seen in the
+    /// source and partly of orders seen at run time is reported too, each order with its evidence.
+    #[arg(long, value_name = "DIR")]
+    reports: Option<PathBuf>,
     /// Findings accepted for now (written by --write-baseline) are not reported.
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
@@ -175,12 +180,32 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
         .map(lint::Baseline::read)
         .transpose()
         .map_err(|e| e.to_string())?;
+    let reports = match &args.reports {
+        Some(dir) => {
+            let merged = merge::merge_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for e in &merged.errors {
+                eprintln!("warning: {e}");
+            }
+            if merged.processes.is_empty() {
+                return Err(format!(
+                    "no lockcheck report could be read in {}",
+                    dir.display()
+                ));
+            }
+            Some(merged)
+        }
+        None => None,
+    };
     let mut units = Vec::new();
     for sources in units_files {
         let edition = args.edition.unwrap_or(sources.edition);
         let krate = lint::load(&sources.files, Some(edition))
             .map_err(|e| format!("could not read the sources: {e}"))?;
-        units.push(lint::run(krate, baseline.as_ref()));
+        units.push(lint::run_with_reports(
+            krate,
+            baseline.as_ref(),
+            reports.as_ref(),
+        ));
     }
     if let Some(path) = &args.write_baseline {
         let b = lint::baseline_of(&units);

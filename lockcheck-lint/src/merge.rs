@@ -42,6 +42,8 @@ impl fmt::Display for Site {
 #[derive(Deserialize)]
 struct FileClass {
     name: String,
+    #[serde(default)]
+    site: Option<Site>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +227,9 @@ pub struct Merged {
     pub errors: Vec<FileError>,
     /// Every class seen.
     pub classes: BTreeSet<String>,
+    /// Where each class's lock was built (or first used, for a named class), as the first
+    /// process that reported a site for it saw it.
+    pub class_sites: BTreeMap<String, Site>,
     /// Every order edge, merged.
     pub edges: Vec<MergedEdge>,
     /// Cycles of the merged graph.
@@ -313,9 +318,12 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
             pid: report.pid,
             file: file.clone(),
         };
-        merged
-            .classes
-            .extend(report.classes.into_iter().map(|c| c.name));
+        for c in report.classes {
+            if let Some(site) = c.site {
+                merged.class_sites.entry(c.name.clone()).or_insert(site);
+            }
+            merged.classes.insert(c.name);
+        }
         for e in report.edges {
             merged.classes.insert(e.from.clone());
             merged.classes.insert(e.to.clone());

@@ -288,6 +288,10 @@ pub struct Crate {
     /// Struct fields (`Type`, field) whose declared type can be shared beyond one instance
     /// (`Arc`, `Rc`, `Weak`, a reference): a lock under one is not owned by its instance alone.
     pub shared_fields: BTreeSet<(String, String)>,
+    /// Where locks may be constructed, and which lock a construction there is: each static
+    /// (its whole item) and each field of a struct literal (its value). Run-time lock classes
+    /// are matched to source locks by their construction site through this.
+    pub lock_sites: Vec<(Span, LockPath)>,
     /// The crate's structs, by name.
     pub structs: BTreeSet<String>,
     /// Struct fields (`Type`, field) whose declared type is (a reference, `Arc`, `Rc`, `Box`,

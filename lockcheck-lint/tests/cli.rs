@@ -463,3 +463,89 @@ fn the_edition_comes_from_the_manifest_and_can_be_overridden() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("unknown edition `2019`"), "{err}");
 }
+
+#[test]
+fn reports_add_run_time_orders_to_the_source_graph() {
+    // The source takes A then B; a test run (another part of the program, code the lint cannot
+    // follow) learned B then A. Neither side alone has a cycle; together they do.
+    let dir = fresh_dir("reports");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/lib.rs"),
+        "pub static A: std::sync::Mutex<u8> = std::sync::Mutex::new(0);\n\
+         pub static B: std::sync::Mutex<u8> = std::sync::Mutex::new(0);\n\
+         pub fn a_then_b() { let _a = A.lock().unwrap(); let _b = B.lock().unwrap(); }\n",
+    )
+    .unwrap();
+    let reports = dir.join("reports");
+    std::fs::create_dir_all(&reports).unwrap();
+    let report = |from: &str, to: &str| {
+        format!(
+            r#"{{"schema":"lockcheck-report","version":1,"pid":77,"program":"it","classes":[
+            {{"name":"src/lib.rs:1:38","site":{{"file":"src/lib.rs","line":1,"column":38}},"rank":null}},
+            {{"name":"src/lib.rs:2:38","site":{{"file":"src/lib.rs","line":2,"column":38}},"rank":null}},
+            {{"name":"elsewhere","site":null,"rank":null}}],
+            "edges":[{{"from":"{from}","to":"{to}","site":{{"file":"tests/it.rs","line":9,"column":5}},"from_site":{{"file":"tests/it.rs","line":8,"column":5}},"thread":"worker","count":1,"declared":null}}],
+            "declared_order":[],"violations":[]}}"#
+        )
+    };
+    let src = dir.join("src");
+    // A consistent run adds nothing.
+    std::fs::write(
+        reports.join("lockcheck-it-77.json"),
+        report("src/lib.rs:1:38", "src/lib.rs:2:38"),
+    )
+    .unwrap();
+    let (code, out, err) = lint(&[
+        "--reports",
+        reports.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The inverted run closes the cycle: reported, each order with its evidence.
+    std::fs::write(
+        reports.join("lockcheck-it-77.json"),
+        report("src/lib.rs:2:38", "src/lib.rs:1:38"),
+    )
+    .unwrap();
+    let (code, out, err) = lint(&[
+        "--reports",
+        reports.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("error[LC004]: lock order cycle through `A`, `B`, seen partly in the source and partly at run time"),
+        "{out}"
+    );
+    assert!(
+        out.contains("in the source, `B` is taken while `A` is held (in `a_then_b`)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "learned at run time by `it` pid 77, thread `worker`: `A` taken at tests/it.rs:9:5"
+        ),
+        "{out}"
+    );
+    // Without --reports, or with a class the source does not build, nothing.
+    let (code, _, _) = lint(&[src.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    std::fs::write(
+        reports.join("lockcheck-it-77.json"),
+        report("src/lib.rs:2:38", "elsewhere"),
+    )
+    .unwrap();
+    let (code, out, err) = lint(&[
+        "--reports",
+        reports.to_str().unwrap(),
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    // A directory with no report is an error, not a silent pass.
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let (code, _, err) = lint(&["--reports", empty.to_str().unwrap(), src.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no lockcheck report could be read"), "{err}");
+}

@@ -5,6 +5,7 @@ use crate::analysis::Analysis;
 use crate::model::{Crate, Span};
 
 mod asserted_not_annotated;
+mod combined_cycle;
 mod double_lock;
 mod excluded_lock_held;
 mod order_cycle;
@@ -62,6 +63,12 @@ pub struct Finding {
 
 /// Runs every rule over the crate; findings sorted by place.
 pub fn check(krate: &Crate) -> Vec<Finding> {
+    check_with_reports(krate, None)
+}
+
+/// The findings of every rule, with the orders test runs learned (merged from their report
+/// files) added to LC004's graph: cycles made partly of run-time orders are reported too.
+pub fn check_with_reports(krate: &Crate, reports: Option<&crate::merge::Merged>) -> Vec<Finding> {
     let a = Analysis::new(krate);
     let mut findings = Vec::new();
     findings.extend(requires_lock::check(&a));
@@ -70,6 +77,9 @@ pub fn check(krate: &Crate) -> Vec<Finding> {
     findings.extend(order_cycle::check(&a));
     findings.extend(rank_order::check(&a));
     findings.extend(asserted_not_annotated::check(&a));
+    if let Some(reports) = reports {
+        findings.extend(combined_cycle::check(&a, reports));
+    }
     findings.sort_by(|x, y| (x.span, x.rule.id).cmp(&(y.span, y.rule.id)));
     findings.dedup_by(|x, y| x.span == y.span && x.rule == y.rule && x.message == y.message);
     findings
