@@ -179,6 +179,11 @@ impl<'k> Analysis<'k> {
         };
         let translated = match lock {
             LockPath::Static(_) | LockPath::Class(_) => Some(lock.clone()),
+            // Another struct's lock, reached through a field or parameter of that type
+            // (canonical already): the same lock in the caller.
+            LockPath::SelfField { ty, .. } if Some(ty) != callee.self_ty.as_ref() => {
+                Some(lock.clone())
+            }
             LockPath::SelfField { fields, .. } => match how {
                 Callee::SelfMethod(_) => Some(LockPath::SelfField {
                     ty: caller.self_ty.clone()?,
@@ -194,7 +199,7 @@ impl<'k> Analysis<'k> {
                 .map(|p| p.with_fields(fields)),
             LockPath::Local { .. } => None,
         };
-        translated.map(|l| self.krate.canonical(l))
+        translated.map(|l| self.krate.canonical_in(caller, l))
     }
 
     /// Computes `acquires` to a fixpoint, or for at most 32 rounds (a summary deeper than 32 calls

@@ -70,11 +70,32 @@ impl Crate {
         krate
     }
 
-    /// A lock path in its canonical form: a field path on `self` that goes through a field whose
-    /// declared type is another struct of the crate is that struct's field
-    /// (`Queue`'s `self.device.trackers`, `device: Arc<Device>` → `Device`'s `self.trackers`),
-    /// so that one lock has one name wherever it is reached from: a lock class, as lockdep
-    /// names them.
+    /// A lock path of `f`'s body in its canonical form: a lock of a parameter that points to a
+    /// struct of the crate (`dev.lock`, `dev: &Device`) is that struct's, unless another
+    /// parameter (or `self`) has the same type (`fn transfer(a: &Account, b: &Account)` takes
+    /// two accounts' locks, not one twice); then [`Crate::canonical`].
+    pub fn canonical_in(&self, f: &Function, lock: LockPath) -> LockPath {
+        let lock = match lock {
+            LockPath::Param { index, fields } if !fields.is_empty() => {
+                let ty = f.param_types.get(index).cloned().flatten().filter(|ty| {
+                    let unique = f.param_types.iter().flatten().filter(|t| *t == ty).count() == 1;
+                    self.structs.contains(ty) && unique && f.self_ty.as_ref() != Some(ty)
+                });
+                match ty {
+                    Some(ty) => LockPath::SelfField { ty, fields },
+                    None => LockPath::Param { index, fields },
+                }
+            }
+            other => other,
+        };
+        self.canonical(lock)
+    }
+
+    /// A lock path in its canonical form (see [`Crate::canonical_in`] for the parameters of a
+    /// function): a field path on `self` that goes through a field whose declared type is
+    /// another struct of the crate is that struct's field (`Queue`'s `self.device.trackers`,
+    /// `device: Arc<Device>` → `Device`'s `self.trackers`), so that one lock has one name
+    /// wherever it is reached from: a lock class, as lockdep names them.
     pub fn canonical(&self, lock: LockPath) -> LockPath {
         let LockPath::SelfField { mut ty, mut fields } = lock else {
             return lock;
@@ -98,33 +119,45 @@ impl Crate {
 }
 
 impl Function {
-    /// Every lock path of the function in its [canonical](Crate::canonical) form.
+    /// Every lock path of the function's body in its [canonical](Crate::canonical_in) form.
+    /// (Contracts and call arguments keep their parameter paths: callers translate them to
+    /// their own arguments.)
     fn canonicalise(&mut self, krate: &Crate) {
-        let c = |l: &mut LockPath| {
-            *l = krate.canonical(std::mem::replace(l, LockPath::Class(String::new())))
+        let mut events = std::mem::take(&mut self.events);
+        let mut requires = std::mem::take(&mut self.requires);
+        let mut excludes = std::mem::take(&mut self.excludes);
+        let me = &*self;
+        let body = |l: &mut LockPath| {
+            *l = krate.canonical_in(me, std::mem::replace(l, LockPath::Class(String::new())));
         };
-        for contract in self.requires.iter_mut().chain(self.excludes.iter_mut()) {
+        let keep_params = |l: &mut LockPath| {
+            *l = krate.canonical(std::mem::replace(l, LockPath::Class(String::new())));
+        };
+        for contract in requires.iter_mut().chain(excludes.iter_mut()) {
             if let Some(l) = &mut contract.lock {
-                c(l);
+                keep_params(l);
             }
         }
-        for e in &mut self.events {
+        for e in &mut events {
             match e {
                 Event::Acquire { lock, held, .. } => {
-                    c(lock);
-                    held.iter_mut().for_each(|h| c(&mut h.lock));
+                    body(lock);
+                    held.iter_mut().for_each(|h| body(&mut h.lock));
                 }
                 Event::Call { args, held, .. } => {
-                    args.iter_mut().flatten().for_each(&c);
-                    held.iter_mut().for_each(|h| c(&mut h.lock));
+                    args.iter_mut().flatten().for_each(keep_params);
+                    held.iter_mut().for_each(|h| body(&mut h.lock));
                 }
                 Event::AssertHeld { lock, .. } => {
                     if let Some(l) = lock {
-                        c(l);
+                        keep_params(l);
                     }
                 }
             }
         }
+        self.requires = requires;
+        self.excludes = excludes;
+        self.events = events;
     }
 }
 
@@ -294,6 +327,15 @@ impl Collector<'_> {
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
+        // The struct each parameter points to (`dev: &Device`, `Arc<Device>` → `Device`).
+        let param_types: Vec<Option<String>> = sig
+            .inputs
+            .iter()
+            .filter_map(|a| match a {
+                syn::FnArg::Typed(t) => Some(pointee(&t.ty).map(|s| s.ident.to_string())),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect();
         let has_self = sig.receiver().is_some();
         let exclusive_self = sig.receiver().is_some_and(|r| match &r.reference {
             Some(_) => r.mutability.is_some(),
@@ -344,6 +386,7 @@ impl Collector<'_> {
             exclusive_self,
             exposed,
             params,
+            param_types,
             span: Span::of(self.file, sig.ident.span()),
             requires,
             excludes,

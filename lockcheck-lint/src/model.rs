@@ -233,6 +233,9 @@ pub struct Function {
     pub exposed: bool,
     /// Its non-`self` parameter names (empty for a pattern parameter).
     pub params: Vec<String>,
+    /// For each non-`self` parameter, the type it points to (`&Device`, `Arc<Device>` →
+    /// `Device`), when its declared type is a path.
+    pub param_types: Vec<Option<String>>,
     /// Where it is declared (its name).
     pub span: Span,
     /// `#[requires_lock]` arguments.
