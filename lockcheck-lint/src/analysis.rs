@@ -51,6 +51,8 @@ pub(crate) struct Acquisition<'k> {
     pub(crate) held: &'k [Held],
     /// For reading.
     pub(crate) read: bool,
+    /// Its declared type (a `let` or parameter's) is re-entrant.
+    pub(crate) reentrant: bool,
 }
 
 /// Shared analysis state.
@@ -115,6 +117,7 @@ impl<'k> Analysis<'k> {
                     held,
                     try_: false,
                     read,
+                    reentrant,
                 } => Some(Acquisition {
                     function: f,
                     function_index: fi,
@@ -123,6 +126,7 @@ impl<'k> Analysis<'k> {
                     span: *span,
                     held,
                     read: *read,
+                    reentrant: *reentrant,
                 }),
                 _ => None,
             })

@@ -8,6 +8,7 @@ use lockcheck_syntax::ranks::table_text;
 use syn::visit::Visit;
 
 use crate::guards;
+use crate::lock_kind::{async_imports, Declared, DeclaredType, LockKind};
 use crate::model::{
     Contract, Crate, DeclaredRanks, Event, Function, LockPath, ParseError, SourceFile, Span,
 };
@@ -41,11 +42,39 @@ impl Crate {
         }
         // First the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
         // every file: a body anywhere may lock through one.
-        let mut accessors = Accessors::default();
-        for (_, ast) in &asts {
+        // With them, the declared types of fields and statics and the files' async imports.
+        let mut accessors = Declarations::default();
+        for (index, ast) in &asts {
+            accessors.file = *index;
             accessors.visit_file(ast);
         }
         let guard_returners = std::rc::Rc::new(std::mem::take(&mut accessors.guard_returners));
+        let declared = std::rc::Rc::new(std::mem::take(&mut accessors.declared));
+        for ((ty, field), t) in &declared.fields {
+            if matches!(
+                declared.kind(t),
+                Some(LockKind::Lock {
+                    reentrant: true,
+                    ..
+                })
+            ) {
+                krate.reentrant.insert(LockPath::SelfField {
+                    ty: ty.clone(),
+                    fields: field.clone(),
+                });
+            }
+        }
+        for (name, t) in &declared.statics {
+            if matches!(
+                declared.kind(t),
+                Some(LockKind::Lock {
+                    reentrant: true,
+                    ..
+                })
+            ) {
+                krate.reentrant.insert(LockPath::Static(name.clone()));
+            }
+        }
         let accessors = std::rc::Rc::new(accessors.found);
         for (index, ast) in &asts {
             let mut collector = Collector {
@@ -55,6 +84,7 @@ impl Crate {
                 trait_impl: Vec::new(),
                 accessors: std::rc::Rc::clone(&accessors),
                 guard_returners: std::rc::Rc::clone(&guard_returners),
+                declared: std::rc::Rc::clone(&declared),
             };
             collector.visit_file(ast);
         }
@@ -208,39 +238,6 @@ fn type_name(ty: &syn::Type) -> Option<String> {
     }
 }
 
-/// Whether a declared type is a re-entrant lock (`ReentrantMutex` of parking_lot, lock_api,
-/// lockcheck; std's `ReentrantLock`), directly or inside `Arc`, `Rc`, `Box`, `Pin` or a reference.
-fn is_reentrant(ty: &syn::Type) -> bool {
-    pointee(ty).is_some_and(|s| s.ident == "ReentrantMutex" || s.ident == "ReentrantLock")
-}
-
-/// The type a field's type points to, through references and the owning or sharing wrappers
-/// (`&Arc<Device>`, `Box<Pin<Device>>`, `Weak<Device>` → `Device`): its path's last segment.
-fn pointee(ty: &syn::Type) -> Option<&syn::PathSegment> {
-    match ty {
-        syn::Type::Reference(r) => pointee(&r.elem),
-        syn::Type::Paren(p) => pointee(&p.elem),
-        syn::Type::Group(g) => pointee(&g.elem),
-        syn::Type::Path(p) => {
-            let last = p.path.segments.last()?;
-            if !matches!(
-                last.ident.to_string().as_str(),
-                "Arc" | "Rc" | "Box" | "Pin" | "Weak"
-            ) {
-                return Some(last);
-            }
-            let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-                return Some(last);
-            };
-            args.args.iter().find_map(|a| match a {
-                syn::GenericArgument::Type(t) => pointee(t),
-                _ => None,
-            })
-        }
-        _ => None,
-    }
-}
-
 struct Collector<'a> {
     krate: &'a mut Crate,
     file: usize,
@@ -249,19 +246,62 @@ struct Collector<'a> {
     trait_impl: Vec<bool>,
     accessors: std::rc::Rc<guards::AccessorMap>,
     guard_returners: std::rc::Rc<guards::GuardReturners>,
+    declared: std::rc::Rc<Declared>,
 }
 
-/// Finds one-expression accessors that return a lock: `fn x(&self) -> &Mutex<..> { &self.a.b }`
-/// (also `-> &Arc<RwLock<..>>`, `-> Arc<..> { self.a.clone() }`), keyed by `Self` type and name,
+/// The pre-pass: one-expression accessors that return a lock: `fn x(&self) -> &Mutex<..> {
+/// &self.a.b }` (also `-> &Arc<RwLock<..>>`, `-> Arc<..> { self.a.clone() }`), keyed by `Self` type and name,
 /// with the field path they return.
+///
+/// Also the declared types bodies need before they are walked: every struct's fields, every
+/// static, and each file's imports from async crates ([`Declared`]).
 #[derive(Default)]
-struct Accessors {
+struct Declarations {
+    file: usize,
     self_ty: Vec<Option<String>>,
     found: guards::AccessorMap,
     guard_returners: guards::GuardReturners,
+    declared: Declared,
 }
 
-impl<'ast> Visit<'ast> for Accessors {
+impl<'ast> Visit<'ast> for Declarations {
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        let attrs = match i {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Impl(im) => &im.attrs,
+            _ => return syn::visit::visit_item(self, i),
+        };
+        if !is_test_only(attrs) {
+            syn::visit::visit_item(self, i);
+        }
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        let name = s.ident.to_string();
+        self.declared.structs.insert(name.clone());
+        for f in &s.fields {
+            let (Some(field), Some(t)) = (&f.ident, DeclaredType::of(&f.ty, self.file)) else {
+                continue;
+            };
+            self.declared
+                .fields
+                .insert((name.clone(), field.to_string()), t);
+        }
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if let Some(t) = DeclaredType::of(&s.ty, self.file) {
+            self.declared.statics.insert(s.ident.to_string(), t);
+        }
+    }
+
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        async_imports(u, self.declared.async_names.entry(self.file).or_default());
+    }
+
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         self.self_ty.push(type_name(&i.self_ty));
         syn::visit::visit_item_impl(self, i);
@@ -327,14 +367,18 @@ impl Collector<'_> {
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
-        // The struct each parameter points to (`dev: &Device`, `Arc<Device>` → `Device`).
-        let param_types: Vec<Option<String>> = sig
+        // The type each parameter points to (`dev: &Device`, `Arc<Device>` → `Device`).
+        let declared_params: Vec<Option<DeclaredType>> = sig
             .inputs
             .iter()
             .filter_map(|a| match a {
-                syn::FnArg::Typed(t) => Some(pointee(&t.ty).map(|s| s.ident.to_string())),
+                syn::FnArg::Typed(t) => Some(DeclaredType::of(&t.ty, self.file)),
                 syn::FnArg::Receiver(_) => None,
             })
+            .collect();
+        let param_types: Vec<Option<String>> = declared_params
+            .iter()
+            .map(|d| d.as_ref().map(|d| d.name().to_owned()))
             .collect();
         let has_self = sig.receiver().is_some();
         let exclusive_self = sig.receiver().is_some_and(|r| match &r.reference {
@@ -347,6 +391,8 @@ impl Collector<'_> {
             self_ty: self_ty.clone(),
             params: params.clone(),
             edition: self.krate.edition,
+            param_types: declared_params,
+            declared: std::rc::Rc::clone(&self.declared),
             accessors: std::rc::Rc::clone(&self.accessors),
             guard_returners: std::rc::Rc::clone(&self.guard_returners),
         };
@@ -502,11 +548,6 @@ impl<'ast> Visit<'ast> for Collector<'_> {
                 .class_names
                 .insert(LockPath::Static(s.ident.to_string()), class);
         }
-        if is_reentrant(&s.ty) {
-            self.krate
-                .reentrant
-                .insert(LockPath::Static(s.ident.to_string()));
-        }
         syn::visit::visit_item_static(self, s);
     }
 
@@ -516,17 +557,11 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.krate.structs.insert(s.ident.to_string());
         for f in &s.fields {
             let Some(name) = &f.ident else { continue };
-            if let Some(target) = pointee(&f.ty) {
+            if let Some(target) = DeclaredType::of(&f.ty, self.file) {
                 self.krate.field_types.insert(
                     (s.ident.to_string(), name.to_string()),
-                    target.ident.to_string(),
+                    target.name().to_owned(),
                 );
-            }
-            if is_reentrant(&f.ty) {
-                self.krate.reentrant.insert(LockPath::SelfField {
-                    ty: s.ident.to_string(),
-                    fields: name.to_string(),
-                });
             }
             let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
             let shared = ty.contains('&')

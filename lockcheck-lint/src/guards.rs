@@ -33,6 +33,7 @@ use lockcheck_syntax::text::normalized as text_of;
 use quote::ToTokens;
 use syn::{Block, Expr, Pat, Stmt};
 
+use crate::lock_kind::{Declared, DeclaredType, LockKind};
 use crate::model::{Callee, Event, Held, LockPath, Span};
 
 /// Accessors that return a lock: (`Self` type, method) → the field path on `self` they return.
@@ -68,6 +69,9 @@ pub(crate) struct FnScope {
     pub(crate) self_ty: Option<String>,
     pub(crate) params: Vec<String>,
     pub(crate) edition: crate::Edition,
+    /// Each non-`self` parameter's declared type.
+    pub(crate) param_types: Vec<Option<DeclaredType>>,
+    pub(crate) declared: std::rc::Rc<Declared>,
     pub(crate) accessors: std::rc::Rc<AccessorMap>,
     pub(crate) guard_returners: std::rc::Rc<GuardReturners>,
 }
@@ -128,6 +132,8 @@ struct Binding {
     name: String,
     guard: Option<usize>,
     alias: Option<(LockPath, String)>,
+    /// Its declared type (`let m: Mutex<..>`, `let m = Mutex::new(..)`), when the source says.
+    declared: Option<DeclaredType>,
 }
 
 /// The value of an expression, as far as guards go.
@@ -139,6 +145,8 @@ enum Val {
 
 struct Walker<'s> {
     scope: &'s FnScope,
+    /// The method call being walked is the operand of `.await`.
+    awaited: bool,
     live: Vec<Guard>,
     next: usize,
     bindings: Vec<Vec<Binding>>,
@@ -150,6 +158,7 @@ impl<'s> Walker<'s> {
     fn new(scope: &'s FnScope) -> Self {
         Walker {
             scope,
+            awaited: false,
             live: Vec::new(),
             next: 0,
             bindings: vec![Vec::new()],
@@ -219,7 +228,12 @@ impl<'s> Walker<'s> {
 
     fn bind(&mut self, name: String, guard: Option<usize>, alias: Option<(LockPath, String)>) {
         if let Some(s) = self.bindings.last_mut() {
-            s.push(Binding { name, guard, alias });
+            s.push(Binding {
+                name,
+                guard,
+                alias,
+                declared: None,
+            });
         }
     }
 
@@ -285,6 +299,27 @@ impl<'s> Walker<'s> {
             LockPath::Static(last).with_fields(&fields)
         };
         Some((path, text))
+    }
+
+    /// What the declared types say the lock at `lock` (a path as `lock_path` gives it) is;
+    /// `None` where no type is visible.
+    fn declared_kind(&self, lock: &LockPath) -> Option<LockKind> {
+        let d = &self.scope.declared;
+        match lock {
+            LockPath::SelfField { ty, fields } => d.field_path(ty, fields).and_then(|t| d.kind(t)),
+            LockPath::Static(path) => {
+                let (name, fields) = path.split_once('.').unwrap_or((path, ""));
+                d.kind_through(d.statics.get(name)?, fields)
+            }
+            LockPath::Param { index, fields } => {
+                d.kind_through(self.scope.param_types.get(*index)?.as_ref()?, fields)
+            }
+            LockPath::Local { path, .. } => {
+                let (name, fields) = path.split_once('.').unwrap_or((path, ""));
+                d.kind_through(self.lookup(name)?.declared.as_ref()?, fields)
+            }
+            LockPath::Class(_) => None,
+        }
     }
 
     /// The guard a `try_*` acquisition produced, when `v` is one.
@@ -404,6 +439,17 @@ impl<'s> Walker<'s> {
             self.live = before;
         }
         self.bind_pattern(&l.pat, v, alias);
+        if let Some(declared) = declared_local(l, self.scope.file) {
+            let names = pattern_idents(&l.pat);
+            if let (Some(b), [name]) = (
+                self.bindings.last_mut().and_then(|s| s.last_mut()),
+                names.as_slice(),
+            ) {
+                if b.name == *name {
+                    b.declared = Some(declared);
+                }
+            }
+        }
         let ids = self.temps.pop().unwrap_or_default();
         self.release_all(ids);
     }
@@ -478,7 +524,11 @@ impl<'s> Walker<'s> {
             Expr::Paren(p) => self.expr(&p.expr),
             Expr::Group(g) => self.expr(&g.expr),
             Expr::Try(t) => self.expr(&t.expr),
-            Expr::Await(a) => self.expr(&a.base),
+            Expr::Await(a) => {
+                // `m.lock().await`: an async lock's acquisition is the awaited call.
+                self.awaited = matches!(strip_parens(&a.base), Expr::MethodCall(_));
+                self.expr(&a.base)
+            }
             Expr::Unary(u) => {
                 self.expr_temp(&u.expr);
                 Val::None
@@ -758,10 +808,32 @@ impl<'s> Walker<'s> {
 
     fn method_call(&mut self, mc: &syn::ExprMethodCall) -> Val {
         let name = mc.method.to_string();
+        let awaited = std::mem::take(&mut self.awaited);
         if let Some(method) = acquire_method(&name, mc.args.len()) {
             if let Some((lock, text)) = self.lock_path(&mc.receiver) {
-                self.exprs(&mc.args);
-                return self.acquire(lock, text, mc, method);
+                match self.declared_kind(&lock) {
+                    // `self.config.read()` on a struct of the crate that is not a lock: its own
+                    // method, walked as any other.
+                    Some(LockKind::NotALock) => {}
+                    // An async lock's `lock()` not awaited is a future, not a guard.
+                    Some(LockKind::Lock {
+                        asynchronous: true, ..
+                    }) if !awaited && method.blocks() && !name.starts_with("blocking_") => {
+                        self.exprs(&mc.args);
+                        return Val::None;
+                    }
+                    kind => {
+                        self.exprs(&mc.args);
+                        let reentrant = matches!(
+                            kind,
+                            Some(LockKind::Lock {
+                                reentrant: true,
+                                ..
+                            })
+                        );
+                        return self.acquire(lock, text, mc, method, reentrant);
+                    }
+                }
             }
         }
         if PASS_THROUGH.contains(&name.as_str()) {
@@ -779,7 +851,8 @@ impl<'s> Walker<'s> {
                     .cloned()
                 {
                     let lock = LockPath::SelfField { ty, fields };
-                    return self.acquire(lock, text_of(&Expr::MethodCall(mc.clone())), mc, method);
+                    let text = text_of(&Expr::MethodCall(mc.clone()));
+                    return self.acquire(lock, text, mc, method, false);
                 }
             }
         }
@@ -810,6 +883,7 @@ impl<'s> Walker<'s> {
         text: String,
         mc: &syn::ExprMethodCall,
         method: AcquireMethod,
+        reentrant: bool,
     ) -> Val {
         let try_ = !method.blocks();
         let read = method.shared();
@@ -822,6 +896,7 @@ impl<'s> Walker<'s> {
                 held: self.held(),
                 try_,
                 read,
+                reentrant,
             });
         }
         let id = self.next;
@@ -1184,4 +1259,47 @@ fn macro_diverges(m: &syn::Macro) -> bool {
             "panic" | "unreachable" | "todo" | "unimplemented"
         )
     })
+}
+
+/// The declared type of a `let`: its annotation (`let m: Mutex<u8> = ..`), or the type its
+/// initialiser constructs (`Mutex::new(..)`, `tokio::sync::Mutex::new(..)`, through
+/// `Arc::new(..)`, `Rc::new(..)`, `Box::new(..)`).
+fn declared_local(l: &syn::Local, file: usize) -> Option<DeclaredType> {
+    if let Pat::Type(t) = &l.pat {
+        return DeclaredType::of(&t.ty, file);
+    }
+    let mut e = strip_parens(&l.init.as_ref()?.expr);
+    loop {
+        let Expr::Call(c) = e else { return None };
+        let Expr::Path(p) = &*c.func else { return None };
+        let segments: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let (last, ty) = segments.split_last()?;
+        // `io::stdout()` / `io::stderr()`: handles on re-entrant locks.
+        if matches!(last.as_str(), "stdout" | "stderr") && c.args.is_empty() {
+            let name = if last == "stdout" { "Stdout" } else { "Stderr" };
+            return Some(DeclaredType {
+                segments: vec![name.to_owned()],
+                file,
+            });
+        }
+        if !matches!(last.as_str(), "new" | "named" | "default" | "const_new") || ty.is_empty() {
+            return None;
+        }
+        if matches!(
+            ty.last().map(String::as_str),
+            Some("Arc" | "Rc" | "Box" | "Pin")
+        ) {
+            e = strip_parens(c.args.first()?);
+            continue;
+        }
+        return Some(DeclaredType {
+            segments: ty.to_vec(),
+            file,
+        });
+    }
 }

@@ -22,6 +22,7 @@ mod edition;
 mod error;
 mod guards;
 pub mod lint;
+mod lock_kind;
 pub mod merge;
 pub mod model;
 pub mod output;

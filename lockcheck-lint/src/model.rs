@@ -190,6 +190,9 @@ pub enum Event {
         try_: bool,
         /// A read acquisition.
         read: bool,
+        /// The declared type of the lock is re-entrant (a `let` or parameter: fields and
+        /// statics are in [`Crate::reentrant`]).
+        reentrant: bool,
     },
     /// A function of the crate is called while `held` are held.
     Call {

@@ -22,7 +22,7 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
     // A re-entrant lock (its declared type says so) taken again by its holder is no deadlock.
     let reentrant = |lock: &LockPath| a.krate.reentrant.contains(lock);
     for acq in a.acquisitions() {
-        if reentrant(acq.lock) {
+        if acq.reentrant || reentrant(acq.lock) {
             continue;
         }
         let Some(h) = acq.held.iter().find(|h| h.lock == *acq.lock) else {
