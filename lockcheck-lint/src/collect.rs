@@ -12,6 +12,7 @@ use crate::lock_kind::{async_imports, Declared, DeclaredType, LockKind};
 use crate::model::{
     Contract, Crate, DeclaredRanks, Event, Function, LockPath, ParseError, SourceFile, Span,
 };
+use crate::type_keys::TypeKeys;
 use crate::Edition;
 
 impl Crate {
@@ -40,14 +41,40 @@ impl Crate {
                 }),
             }
         }
-        // First the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
-        // every file: a body anywhere may lock through one.
-        // With them, the declared types of fields and statics and the files' async imports.
-        let mut accessors = Declarations::default();
+        // The type names, module by module: two modules' `Inner` are two types.
+        let modules: Vec<String> = krate
+            .files
+            .iter()
+            .map(|f| TypeKeys::module_of_file(&f.path))
+            .collect();
+        let keys = std::rc::Rc::new(TypeKeys::collect(
+            asts.iter().map(|(i, ast)| (modules[*i].clone(), ast)),
+        ));
+        // Then the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
+        // every file: a body anywhere may lock through one. With them, the declared types of
+        // fields and statics and the files' async imports.
+        let mut accessors = Declarations {
+            file: 0,
+            place: Place::new(&keys),
+            self_ty: Vec::new(),
+            found: guards::AccessorMap::default(),
+            guard_returners: guards::GuardReturners::default(),
+            declared: Declared::default(),
+        };
         for (index, ast) in &asts {
             accessors.file = *index;
+            accessors.place.module = vec![modules[*index].clone()];
             accessors.visit_file(ast);
         }
+        let shared_fields = std::mem::take(&mut accessors.declared.shared_fields);
+        krate.shared_fields = shared_fields;
+        krate.structs = accessors.declared.structs.clone();
+        krate.field_types = accessors
+            .declared
+            .fields
+            .iter()
+            .map(|(k, t)| (k.clone(), t.key.clone()))
+            .collect();
         let guard_returners = std::rc::Rc::new(std::mem::take(&mut accessors.guard_returners));
         let declared = std::rc::Rc::new(std::mem::take(&mut accessors.declared));
         for ((ty, field), t) in &declared.fields {
@@ -80,12 +107,15 @@ impl Crate {
             let mut collector = Collector {
                 krate: &mut krate,
                 file: *index,
+                place: Place::new(&keys),
+                keys: std::rc::Rc::clone(&keys),
                 self_ty: Vec::new(),
                 trait_impl: Vec::new(),
                 accessors: std::rc::Rc::clone(&accessors),
                 guard_returners: std::rc::Rc::clone(&guard_returners),
                 declared: std::rc::Rc::clone(&declared),
             };
+            collector.place.module = vec![modules[*index].clone()];
             collector.visit_file(ast);
         }
         // Only fields whose type is one of the crate's structs lead anywhere.
@@ -229,18 +259,63 @@ fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
     out
 }
 
-/// The last segment of a type's path (`crate::sched::Sched<T>` → `Sched`).
-fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Type::Reference(r) => type_name(&r.elem),
-        _ => None,
+/// Where a visitor is in the crate: its module, and the crate's type names, to name a type
+/// written there (`type_keys.rs`).
+struct Place<'k> {
+    keys: &'k TypeKeys,
+    /// The file's module, then the inline `mod`s entered.
+    module: Vec<String>,
+}
+
+impl<'k> Place<'k> {
+    fn new(keys: &'k TypeKeys) -> Self {
+        Place {
+            keys,
+            module: Vec::new(),
+        }
+    }
+
+    fn here(&self) -> String {
+        self.module
+            .iter()
+            .filter(|m| !m.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("::")
+    }
+
+    /// The key of the type a path written here names.
+    fn key(&self, segments: &[String]) -> String {
+        self.keys.key(&self.here(), segments)
+    }
+
+    /// The key of a type written here (`crate::sched::Sched<T>`, `&Sched`), if it is a path.
+    fn type_key(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(p) => {
+                let segments: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                (!segments.is_empty()).then(|| self.key(&segments))
+            }
+            syn::Type::Reference(r) => self.type_key(&r.elem),
+            _ => None,
+        }
+    }
+
+    fn declared(&self, ty: &syn::Type, file: usize) -> Option<DeclaredType> {
+        DeclaredType::of(ty, file, |s| self.key(s))
     }
 }
 
 struct Collector<'a> {
     krate: &'a mut Crate,
     file: usize,
+    place: Place<'a>,
+    keys: std::rc::Rc<TypeKeys>,
     self_ty: Vec<Option<String>>,
     /// For each enclosing `impl`: whether it implements a trait.
     trait_impl: Vec<bool>,
@@ -255,16 +330,22 @@ struct Collector<'a> {
 ///
 /// Also the declared types bodies need before they are walked: every struct's fields, every
 /// static, and each file's imports from async crates ([`Declared`]).
-#[derive(Default)]
-struct Declarations {
+struct Declarations<'k> {
     file: usize,
+    place: Place<'k>,
     self_ty: Vec<Option<String>>,
     found: guards::AccessorMap,
     guard_returners: guards::GuardReturners,
     declared: Declared,
 }
 
-impl<'ast> Visit<'ast> for Declarations {
+impl<'ast> Visit<'ast> for Declarations<'_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.place.module.push(m.ident.to_string());
+        syn::visit::visit_item_mod(self, m);
+        self.place.module.pop();
+    }
+
     fn visit_item(&mut self, i: &'ast syn::Item) {
         let attrs = match i {
             syn::Item::Mod(m) => &m.attrs,
@@ -280,20 +361,32 @@ impl<'ast> Visit<'ast> for Declarations {
     }
 
     fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-        let name = s.ident.to_string();
+        let name = self.place.key(&[s.ident.to_string()]);
         self.declared.structs.insert(name.clone());
         for f in &s.fields {
-            let (Some(field), Some(t)) = (&f.ident, DeclaredType::of(&f.ty, self.file)) else {
-                continue;
-            };
-            self.declared
-                .fields
-                .insert((name.clone(), field.to_string()), t);
+            let Some(field) = &f.ident else { continue };
+            // A field whose type can be shared beyond one instance (`Arc`, `Rc`, `Weak`, a
+            // reference): a lock under it is not owned by its instance alone.
+            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+            let shared = ty.contains('&')
+                || ty
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| matches!(w, "Arc" | "Rc" | "Weak"));
+            if shared {
+                self.declared
+                    .shared_fields
+                    .insert((name.clone(), field.to_string()));
+            }
+            if let Some(t) = self.place.declared(&f.ty, self.file) {
+                self.declared
+                    .fields
+                    .insert((name.clone(), field.to_string()), t);
+            }
         }
     }
 
     fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
-        if let Some(t) = DeclaredType::of(&s.ty, self.file) {
+        if let Some(t) = self.place.declared(&s.ty, self.file) {
             self.declared.statics.insert(s.ident.to_string(), t);
         }
     }
@@ -303,7 +396,7 @@ impl<'ast> Visit<'ast> for Declarations {
     }
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        self.self_ty.push(type_name(&i.self_ty));
+        self.self_ty.push(self.place.type_key(&i.self_ty));
         syn::visit::visit_item_impl(self, i);
         self.self_ty.pop();
     }
@@ -372,13 +465,13 @@ impl Collector<'_> {
             .inputs
             .iter()
             .filter_map(|a| match a {
-                syn::FnArg::Typed(t) => Some(DeclaredType::of(&t.ty, self.file)),
+                syn::FnArg::Typed(t) => Some(self.place.declared(&t.ty, self.file)),
                 syn::FnArg::Receiver(_) => None,
             })
             .collect();
         let param_types: Vec<Option<String>> = declared_params
             .iter()
-            .map(|d| d.as_ref().map(|d| d.name().to_owned()))
+            .map(|d| d.as_ref().map(|d| d.key.clone()))
             .collect();
         let has_self = sig.receiver().is_some();
         let exclusive_self = sig.receiver().is_some_and(|r| match &r.reference {
@@ -393,6 +486,8 @@ impl Collector<'_> {
             edition: self.krate.edition,
             param_types: declared_params,
             declared: std::rc::Rc::clone(&self.declared),
+            module: self.place.here(),
+            keys: std::rc::Rc::clone(&self.keys),
             accessors: std::rc::Rc::clone(&self.accessors),
             guard_returners: std::rc::Rc::clone(&self.guard_returners),
         };
@@ -511,8 +606,16 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         self.self_ty.pop();
     }
 
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.self_ty.push(None);
+        self.place.module.push(m.ident.to_string());
+        syn::visit::visit_item_mod(self, m);
+        self.place.module.pop();
+        self.self_ty.pop();
+    }
+
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
-        self.self_ty.push(type_name(&i.self_ty));
+        self.self_ty.push(self.place.type_key(&i.self_ty));
         self.trait_impl.push(i.trait_.is_some());
         syn::visit::visit_item_impl(self, i);
         self.trait_impl.pop();
@@ -528,7 +631,8 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
-        self.self_ty.push(Some(t.ident.to_string()));
+        self.self_ty
+            .push(Some(self.place.key(&[t.ident.to_string()])));
         syn::visit::visit_item_trait(self, t);
         self.self_ty.pop();
     }
@@ -551,38 +655,22 @@ impl<'ast> Visit<'ast> for Collector<'_> {
         syn::visit::visit_item_static(self, s);
     }
 
-    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
-        // Locks whose declared type is re-entrant: taking one again on the thread that holds it
-        // is no deadlock.
-        self.krate.structs.insert(s.ident.to_string());
-        for f in &s.fields {
-            let Some(name) = &f.ident else { continue };
-            if let Some(target) = DeclaredType::of(&f.ty, self.file) {
-                self.krate.field_types.insert(
-                    (s.ident.to_string(), name.to_string()),
-                    target.name().to_owned(),
-                );
-            }
-            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
-            let shared = ty.contains('&')
-                || ty
-                    .split(|c: char| !c.is_alphanumeric())
-                    .any(|w| matches!(w, "Arc" | "Rc" | "Weak"));
-            if shared {
-                self.krate
-                    .shared_fields
-                    .insert((s.ident.to_string(), name.to_string()));
-            }
-        }
-        syn::visit::visit_item_struct(self, s);
-    }
-
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
-        if let Some(ty) = e.path.segments.last().map(|s| s.ident.to_string()) {
-            let ty = if ty == "Self" {
-                self.self_ty.last().cloned().flatten().unwrap_or(ty)
+        let segments: Vec<String> = e
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        if !segments.is_empty() {
+            let ty = if segments == ["Self"] {
+                self.self_ty
+                    .last()
+                    .cloned()
+                    .flatten()
+                    .unwrap_or_else(|| "Self".to_owned())
             } else {
-                ty
+                self.place.key(&segments)
             };
             for f in &e.fields {
                 if let syn::Member::Named(name) = &f.member {
@@ -647,11 +735,5 @@ impl<'ast> Visit<'ast> for Collector<'_> {
             }
         }
         syn::visit::visit_expr(self, e);
-    }
-
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        self.self_ty.push(None);
-        syn::visit::visit_item_mod(self, m);
-        self.self_ty.pop();
     }
 }

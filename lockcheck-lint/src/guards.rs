@@ -35,6 +35,7 @@ use syn::{Block, Expr, Pat, Stmt};
 
 use crate::lock_kind::{Declared, DeclaredType, LockKind};
 use crate::model::{Callee, Event, Held, LockPath, Span};
+use crate::type_keys::TypeKeys;
 
 /// Accessors that return a lock: (`Self` type, method) → the field path on `self` they return.
 pub(crate) type AccessorMap = std::collections::BTreeMap<(String, String), String>;
@@ -72,6 +73,9 @@ pub(crate) struct FnScope {
     /// Each non-`self` parameter's declared type.
     pub(crate) param_types: Vec<Option<DeclaredType>>,
     pub(crate) declared: std::rc::Rc<Declared>,
+    /// The module the function is in, and the crate's type names (`type_keys.rs`).
+    pub(crate) module: String,
+    pub(crate) keys: std::rc::Rc<TypeKeys>,
     pub(crate) accessors: std::rc::Rc<AccessorMap>,
     pub(crate) guard_returners: std::rc::Rc<GuardReturners>,
 }
@@ -439,7 +443,7 @@ impl<'s> Walker<'s> {
             self.live = before;
         }
         self.bind_pattern(&l.pat, v, alias);
-        if let Some(declared) = declared_local(l, self.scope.file) {
+        if let Some(declared) = declared_local(l, self.scope) {
             let names = pattern_idents(&l.pat);
             if let (Some(b), [name]) = (
                 self.bindings.last_mut().and_then(|s| s.last_mut()),
@@ -960,7 +964,9 @@ impl<'s> Walker<'s> {
                 let ty = if ty == "Self" {
                     self.scope.self_ty.clone().unwrap_or_else(|| ty.clone())
                 } else {
-                    ty.clone()
+                    self.scope
+                        .keys
+                        .key(&self.scope.module, &segs[..segs.len() - 1])
                 };
                 Callee::Assoc(ty, last.clone())
             } else {
@@ -1264,9 +1270,11 @@ fn macro_diverges(m: &syn::Macro) -> bool {
 /// The declared type of a `let`: its annotation (`let m: Mutex<u8> = ..`), or the type its
 /// initialiser constructs (`Mutex::new(..)`, `tokio::sync::Mutex::new(..)`, through
 /// `Arc::new(..)`, `Rc::new(..)`, `Box::new(..)`).
-fn declared_local(l: &syn::Local, file: usize) -> Option<DeclaredType> {
+fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
+    let file = scope.file;
+    let key_of = |s: &[String]| scope.keys.key(&scope.module, s);
     if let Pat::Type(t) = &l.pat {
-        return DeclaredType::of(&t.ty, file);
+        return DeclaredType::of(&t.ty, file, key_of);
     }
     let mut e = strip_parens(&l.init.as_ref()?.expr);
     loop {
@@ -1282,10 +1290,11 @@ fn declared_local(l: &syn::Local, file: usize) -> Option<DeclaredType> {
         // `io::stdout()` / `io::stderr()`: handles on re-entrant locks.
         if matches!(last.as_str(), "stdout" | "stderr") && c.args.is_empty() {
             let name = if last == "stdout" { "Stdout" } else { "Stderr" };
-            return Some(DeclaredType {
-                segments: vec![name.to_owned()],
+            return Some(DeclaredType::from_segments(
+                vec![name.to_owned()],
                 file,
-            });
+                key_of,
+            ));
         }
         if !matches!(last.as_str(), "new" | "named" | "default" | "const_new") || ty.is_empty() {
             return None;
@@ -1297,9 +1306,6 @@ fn declared_local(l: &syn::Local, file: usize) -> Option<DeclaredType> {
             e = strip_parens(c.args.first()?);
             continue;
         }
-        return Some(DeclaredType {
-            segments: ty.to_vec(),
-            file,
-        });
+        return Some(DeclaredType::from_segments(ty.to_vec(), file, key_of));
     }
 }

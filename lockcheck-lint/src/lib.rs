@@ -27,6 +27,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;
+mod type_keys;
 
 pub use edition::Edition;
 pub use error::Error;

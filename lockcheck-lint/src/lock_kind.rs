@@ -46,15 +46,38 @@ pub(crate) enum LockKind {
 pub(crate) struct DeclaredType {
     pub(crate) segments: Vec<String>,
     pub(crate) file: usize,
+    /// How the lint names the type (`type_keys.rs`): its name, or its module path and name
+    /// when two modules define that name.
+    pub(crate) key: String,
 }
 
 impl DeclaredType {
-    pub(crate) fn of(ty: &syn::Type, file: usize) -> Option<DeclaredType> {
+    /// The declared type `ty`, written in `file` and named by `key_of` (from its path's
+    /// segments).
+    pub(crate) fn of(
+        ty: &syn::Type,
+        file: usize,
+        key_of: impl Fn(&[String]) -> String,
+    ) -> Option<DeclaredType> {
         let path = pointee_path(ty)?;
-        Some(DeclaredType {
-            segments: path.segments.iter().map(|s| s.ident.to_string()).collect(),
+        Some(DeclaredType::from_segments(
+            path.segments.iter().map(|s| s.ident.to_string()).collect(),
             file,
-        })
+            key_of,
+        ))
+    }
+
+    pub(crate) fn from_segments(
+        segments: Vec<String>,
+        file: usize,
+        key_of: impl Fn(&[String]) -> String,
+    ) -> DeclaredType {
+        let key = key_of(&segments);
+        DeclaredType {
+            segments,
+            file,
+            key,
+        }
     }
 
     /// The type's own name: its last segment.
@@ -97,8 +120,10 @@ pub(crate) struct Declared {
     pub(crate) fields: BTreeMap<(String, String), DeclaredType>,
     /// static → its declared type.
     pub(crate) statics: BTreeMap<String, DeclaredType>,
-    /// The crate's structs.
+    /// The crate's structs, by key.
     pub(crate) structs: BTreeSet<String>,
+    /// Struct fields (struct, field) whose declared type can be shared beyond one instance.
+    pub(crate) shared_fields: BTreeSet<(String, String)>,
     /// Per file: names imported from async crates (`use tokio::sync::{Mutex, RwLock}`).
     pub(crate) async_names: BTreeMap<usize, BTreeSet<String>>,
 }
@@ -121,7 +146,7 @@ impl Declared {
                 asynchronous,
             });
         }
-        self.structs.contains(name).then_some(LockKind::NotALock)
+        self.structs.contains(&t.key).then_some(LockKind::NotALock)
     }
 
     /// The declared type at the end of a field path from a struct (`Queue`, `device.trackers`
@@ -131,7 +156,7 @@ impl Declared {
         let mut found = None;
         for field in fields.split('.') {
             let t = self.fields.get(&(ty.clone(), field.to_owned()))?;
-            ty = t.name().to_owned();
+            ty = t.key.clone();
             found = Some(t);
         }
         found
@@ -143,7 +168,7 @@ impl Declared {
         if fields.is_empty() {
             return self.kind(t);
         }
-        self.field_path(t.name(), fields).and_then(|t| self.kind(t))
+        self.field_path(&t.key, fields).and_then(|t| self.kind(t))
     }
 }
 
@@ -195,7 +220,9 @@ mod tests {
                 syn::Item::Struct(s) => {
                     d.structs.insert(s.ident.to_string());
                 }
-                syn::Item::Static(s) => types.push(DeclaredType::of(&s.ty, 0).unwrap()),
+                syn::Item::Static(s) => types.push(
+                    DeclaredType::of(&s.ty, 0, |s| s.last().cloned().unwrap_or_default()).unwrap(),
+                ),
                 _ => {}
             }
         }

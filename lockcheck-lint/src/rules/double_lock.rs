@@ -68,10 +68,10 @@ pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
                 .collect();
             out.push(Finding {
                 rule: &RULE,
+                // Named as the caller wrote the lock it holds.
                 message: format!(
                     "call to `{}` locks `{}`, which is already held here",
-                    call.text,
-                    a.show(&lock, call.caller)
+                    call.text, h.text
                 ),
                 span: call.span,
                 label: format!("`{}` is held across this call", h.text),
