@@ -24,8 +24,12 @@
 //!   branch counts as released after the construct (silence rather than a guess). A closure or
 //!   `async` block is walked on its own, from an empty held set: it runs later.
 //!
-//! A guard stored into another value is treated as released: the lint cannot follow it, and
-//! prefers silence.
+//! - A guard stored into another value stays held as long as that value: a struct literal or
+//!   tuple that takes it is bound with its guards (`let ctx = Ctx { a: a.lock() }`), a guard
+//!   pushed into a local collection (`push`, `push_back`, `push_front`, `insert`) is the
+//!   collection's, a guard assigned to a local (or a parameter) is that local's (its old guard
+//!   dropped), and a guard assigned to anything else (`self.slot = Some(m.lock())`) is held for
+//!   the rest of the function. A guard passed by value to any other call is moved away.
 
 use lockcheck_syntax::contract::parse_assertion;
 use lockcheck_syntax::methods::{acquire_method, AcquireMethod, PASS_THROUGH};
@@ -134,7 +138,9 @@ struct Guard {
 #[derive(Clone)]
 struct Binding {
     name: String,
-    guard: Option<usize>,
+    /// The guards it owns: one (`let g = m.lock()`), several (`let ctx = Ctx { a: a.lock(),
+    /// b: b.lock() }`, a `Vec` guards were pushed into), or none.
+    guards: Vec<usize>,
     alias: Option<(LockPath, String)>,
     /// Its declared type (`let m: Mutex<..>`, `let m = Mutex::new(..)`), when the source says.
     declared: Option<DeclaredType>,
@@ -231,25 +237,99 @@ impl<'s> Walker<'s> {
     }
 
     fn bind(&mut self, name: String, guard: Option<usize>, alias: Option<(LockPath, String)>) {
+        self.bind_guards(name, guard.into_iter().collect(), alias);
+    }
+
+    fn bind_guards(&mut self, name: String, guards: Vec<usize>, alias: Option<(LockPath, String)>) {
         if let Some(s) = self.bindings.last_mut() {
             s.push(Binding {
                 name,
-                guard,
+                guards,
                 alias,
                 declared: None,
             });
         }
     }
 
-    /// The live guard a name owns, when `e` is that name itself: a move (`drop(g)`, `f(g)`,
+    /// The live guards a name owns, when `e` is that name itself: a move (`drop(g)`, `f(g)`,
     /// `let h = g`). A borrow (`f(&g)`, `&mut g`) is not: the guard stays held.
-    fn bound_guard(&self, e: &Expr) -> Option<usize> {
+    fn bound_guards(&self, e: &Expr) -> Option<Val> {
         let Expr::Path(p) = strip_parens(e) else {
             return None;
         };
         let id = p.path.get_ident()?;
-        let g = self.lookup(&id.to_string())?.guard?;
-        self.is_live(g).then_some(g)
+        let ids: Vec<usize> = self
+            .lookup(&id.to_string())?
+            .guards
+            .iter()
+            .copied()
+            .filter(|g| self.is_live(*g))
+            .collect();
+        match ids.as_slice() {
+            [] => None,
+            [one] => Some(Val::Guard(*one)),
+            _ => Some(Val::Guards(ids)),
+        }
+    }
+
+    /// The binding `e` names, when it is a plain local name.
+    fn binding_mut(&mut self, e: &Expr) -> Option<&mut Binding> {
+        let Expr::Path(p) = strip_parens(e) else {
+            return None;
+        };
+        let name = p.path.get_ident()?.to_string();
+        self.bindings
+            .iter_mut()
+            .rev()
+            .flat_map(|s| s.iter_mut().rev())
+            .find(|b| b.name == name)
+    }
+
+    /// A parameter assigned to (`internals = m.lock();`, `internals` a `MutexGuard`
+    /// parameter) becomes a binding of the function's outer scope that still names the
+    /// parameter, so that it can own the guard.
+    fn param_binding(&mut self, e: &Expr) {
+        let Expr::Path(p) = strip_parens(e) else {
+            return;
+        };
+        let Some(name) = p.path.get_ident().map(ToString::to_string) else {
+            return;
+        };
+        if self.lookup(&name).is_some() {
+            return;
+        }
+        let Some(index) = self.scope.params.iter().position(|p| *p == name) else {
+            return;
+        };
+        let alias = Some((
+            LockPath::Param {
+                index,
+                fields: String::new(),
+            },
+            name.clone(),
+        ));
+        if let Some(outer) = self.bindings.first_mut() {
+            outer.push(Binding {
+                name,
+                guards: Vec::new(),
+                alias,
+                declared: None,
+            });
+        }
+    }
+
+    /// Guards stored where the lint cannot follow them further (`self.slot = Some(m.lock())`):
+    /// held for the rest of the function.
+    fn escape(&mut self, v: Val) {
+        let ids = val_ids(v);
+        if let Some(outer) = self.bindings.first_mut() {
+            outer.push(Binding {
+                name: String::new(),
+                guards: ids,
+                alias: None,
+                declared: None,
+            });
+        }
     }
 
     /// The lock a (field) path expression names, normalised; `None` for anything else.
@@ -399,9 +479,7 @@ impl<'s> Walker<'s> {
         }
         let scope = self.bindings.pop().unwrap_or_default();
         for b in scope.into_iter().rev() {
-            if let Some(g) = b.guard {
-                self.release(g);
-            }
+            self.release_all(b.guards);
         }
         value
     }
@@ -413,8 +491,8 @@ impl<'s> Walker<'s> {
         };
         self.temps.push(Vec::new());
         // `let h = g;` moves the guard: the lock stays held, now through `h`.
-        let v = if let Some(g) = self.bound_guard(&init.expr) {
-            Val::Guard(g)
+        let v = if let Some(v) = self.bound_guards(&init.expr) {
+            v
         } else if let Expr::Reference(r) = strip(&init.expr) {
             // `let r = &x.lock();`: the temporary lives as long as `r`.
             self.expr(&r.expr)
@@ -472,6 +550,10 @@ impl<'s> Walker<'s> {
             (_, Val::Guard(id)) if names.len() == 1 => {
                 self.bind(names[0].clone(), Some(id), None);
             }
+            // `let ctx = Ctx { a: a.lock(), b: b.lock() };`: the value owns both guards.
+            (Pat::Ident(_) | Pat::Type(_), Val::Guards(ids)) if names.len() == 1 => {
+                self.bind_guards(names[0].clone(), ids, None);
+            }
             (_, v) => {
                 self.temp(v);
                 let single = names.len() == 1 && matches!(pat, Pat::Ident(_) | Pat::Type(_));
@@ -521,8 +603,27 @@ impl<'s> Walker<'s> {
                 Val::None
             }
             Expr::Assign(a) => {
-                self.expr_temp(&a.right);
-                self.expr_temp(&a.left);
+                let v = self.expr(&a.right);
+                // A value stored into a local (or a parameter) is that local's, and its old
+                // value (a guard it owned) is dropped; a guard stored anywhere else
+                // (`self.slot = Some(m.lock())`) stays held. The local keeps the ids of guards
+                // it owned before (they are no longer live): a branch that reassigned it must
+                // not make the others forget what it owns there.
+                self.param_binding(&a.left);
+                let old = self.binding_mut(&a.left).map(|b| {
+                    let old = b.guards.clone();
+                    b.guards.extend(val_ids_ref(&v));
+                    old
+                });
+                match old {
+                    Some(old) => self.release_all(old),
+                    None => {
+                        self.expr_temp(&a.left);
+                        if !matches!(v, Val::None) {
+                            self.escape(v);
+                        }
+                    }
+                }
                 Val::None
             }
             Expr::Paren(p) => self.expr(&p.expr),
@@ -577,11 +678,22 @@ impl<'s> Walker<'s> {
                 Val::None
             }
             Expr::Struct(s) => {
-                self.exprs(s.fields.iter().map(|f| &f.expr));
+                // The guards its fields take are the value's: held as long as it is.
+                let mut ids = Vec::new();
+                for f in &s.fields {
+                    match self.expr(&f.expr) {
+                        Val::None => {}
+                        v => ids.extend(val_ids(v)),
+                    }
+                }
                 if let Some(rest) = &s.rest {
                     self.expr_temp(rest);
                 }
-                Val::None
+                match ids.as_slice() {
+                    [] => Val::None,
+                    [one] => Val::Guard(*one),
+                    _ => Val::Guards(ids),
+                }
             }
             Expr::Range(r) => {
                 self.exprs(r.start.iter().chain(r.end.iter()).map(|b| &**b));
@@ -871,6 +983,26 @@ impl<'s> Walker<'s> {
             });
             return Val::None;
         }
+        // `guards.push(m.lock())`: a guard put into a local collection is held as long as
+        // the collection is.
+        if matches!(
+            name.as_str(),
+            "push" | "push_back" | "push_front" | "insert"
+        ) && self.binding_mut(&mc.receiver).is_some()
+        {
+            let mut stored = Vec::new();
+            for a in &mc.args {
+                let v = match self.bound_guards(a) {
+                    Some(v) => v,
+                    None => self.expr(a),
+                };
+                stored.extend(val_ids(v));
+            }
+            if let Some(b) = self.binding_mut(&mc.receiver) {
+                b.guards.extend(stored);
+            }
+            return Val::None;
+        }
         // Any other method: the receiver (a temporary guard among them) lives during the
         // arguments; a guard passed as an argument is moved away.
         self.expr_temp(&mc.receiver);
@@ -925,9 +1057,9 @@ impl<'s> Walker<'s> {
         let mut out = Vec::new();
         for a in args {
             out.push(self.lock_path(a).map(|(p, _)| p));
-            if let Some(g) = self.bound_guard(a) {
+            if let Some(v) = self.bound_guards(a) {
                 // Moved into the callee.
-                self.release(g);
+                self.release_val(v);
                 continue;
             }
             let v = self.expr(a);
@@ -945,8 +1077,8 @@ impl<'s> Walker<'s> {
         let segs = segments(&p.path);
         let last = segs.last().cloned().unwrap_or_default();
         if last == "drop" && c.args.len() == 1 {
-            if let Some(g) = self.bound_guard(&c.args[0]) {
-                self.release(g);
+            if let Some(v) = self.bound_guards(&c.args[0]) {
+                self.release_val(v);
             } else {
                 let v = self.expr(&c.args[0]);
                 self.release_val(v);
@@ -1307,5 +1439,21 @@ fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
             continue;
         }
         return Some(DeclaredType::from_segments(ty.to_vec(), file, key_of));
+    }
+}
+
+fn val_ids(v: Val) -> Vec<usize> {
+    match v {
+        Val::None => Vec::new(),
+        Val::Guard(id) => vec![id],
+        Val::Guards(ids) => ids,
+    }
+}
+
+fn val_ids_ref(v: &Val) -> Vec<usize> {
+    match v {
+        Val::None => Vec::new(),
+        Val::Guard(id) => vec![*id],
+        Val::Guards(ids) => ids.clone(),
     }
 }

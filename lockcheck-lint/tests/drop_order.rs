@@ -110,6 +110,26 @@ const CASES: &[(&str, &str)] = &[
         "dropped_in_every_arm",
         "let g = M.lock(); match std::env::args().count() { 0 => drop(g), _ => { lend(&g); drop(g); } } let _h = M.lock();",
     ),
+    (
+        "guard_in_struct",
+        "struct Ctx { _g: Guard } let _c = Ctx { _g: M.lock() }; let _h = M.lock();",
+    ),
+    (
+        "guard_in_struct_dropped",
+        "struct Ctx { _g: Guard } let c = Ctx { _g: M.lock() }; drop(c); let _h = M.lock();",
+    ),
+    (
+        "guard_pushed",
+        "let mut v = Vec::new(); v.push(M.lock()); let _h = M.lock();",
+    ),
+    (
+        "guard_assigned",
+        "let mut slot = None; slot = Some(M.lock()); let _h = M.lock();",
+    ),
+    (
+        "guard_overwritten",
+        "let mut slot = Some(M.lock()); slot = None; let _h = M.lock();",
+    ),
 ];
 
 /// Cases where rustc and the lint disagree, per edition: rules the lint does not model yet.
