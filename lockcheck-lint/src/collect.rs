@@ -37,7 +37,13 @@ impl Crate {
                 Ok(ast) => asts.push((index, ast)),
                 Err(e) => krate.parse_errors.push(ParseError {
                     span: Span::of(index, e.span()),
-                    message: e.to_string(),
+                    // syn reads the syntax of editions 2018 and later: say so when the crate
+                    // is older, the likeliest cause (`async` or `dyn` as a name, `try!`).
+                    message: if edition == Edition::E2015 {
+                        format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
+                    } else {
+                        e.to_string()
+                    },
                 }),
             }
         }

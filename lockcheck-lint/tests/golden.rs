@@ -188,3 +188,25 @@ fn the_go_sched_example_prefix_dropm_is_found_and_the_fix_is_not() {
     assert!(unit.findings.iter().any(|f| f.rule.id == "LC004"));
     assert!(unit.findings.iter().any(|f| f.rule.id == "LC005"));
 }
+
+#[test]
+fn a_rust_2015_file_that_does_not_parse_says_so() {
+    let dir = std::env::temp_dir().join(format!("lockcheck-2015-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("old.rs");
+    // `async` was a plain name in Rust 2015.
+    std::fs::write(&file, "fn async() {}\n").unwrap();
+    for (edition, says) in [(Edition::E2015, true), (Edition::E2018, false)] {
+        let unit = lint::run(
+            lint::load(std::slice::from_ref(&file), Some(edition)).unwrap(),
+            None,
+        );
+        assert_eq!(unit.krate.parse_errors.len(), 1);
+        assert_eq!(
+            unit.krate.parse_errors[0].message.contains("Rust 2015"),
+            says,
+            "{edition}: {}",
+            unit.krate.parse_errors[0].message
+        );
+    }
+}
