@@ -90,21 +90,32 @@ fn workspace(modules: usize) -> (Vec<SourceFile>, usize) {
     (files, lines)
 }
 
-fn lines_per_second(c: &mut Criterion) {
-    let (files, lines) = workspace(500);
-    let mut g = c.benchmark_group("lint a generated workspace");
+/// Models and checks `files` each iteration, as one benchmark of `group` throughput in lines.
+fn bench_lint(c: &mut Criterion, group: &str, name: String, files: &[SourceFile]) {
+    let lines: usize = files.iter().map(|f| f.text.lines().count()).sum();
+    let mut g = c.benchmark_group(group);
     g.sample_size(10);
     g.throughput(Throughput::Elements(lines as u64));
-    g.bench_function(format!("{lines} lines"), |b| {
+    g.bench_function(name, |b| {
         b.iter(|| {
             let unit = lint::run(
-                Crate::build(files.clone(), lockcheck_lint::Edition::E2021),
+                Crate::build(files.to_vec(), lockcheck_lint::Edition::E2021),
                 None,
             );
             std::hint::black_box(unit.findings.len())
         })
     });
     g.finish();
+}
+
+fn lines_per_second(c: &mut Criterion) {
+    let (files, lines) = workspace(500);
+    bench_lint(
+        c,
+        "lint a generated workspace",
+        format!("{lines} lines"),
+        &files,
+    );
 }
 
 /// The largest crate of the lint corpus (`bash scripts/lint-corpus` fetches it), as a user
@@ -131,23 +142,16 @@ fn largest_corpus_crate(c: &mut Criterion) {
         })
         .collect();
     let lines: usize = files.iter().map(|f| f.text.lines().count()).sum();
-    let name = root.file_name().map(|n| n.to_string_lossy().into_owned());
-    let mut g = c.benchmark_group("lint the largest corpus crate");
-    g.sample_size(10);
-    g.throughput(Throughput::Elements(lines as u64));
-    g.bench_function(
-        format!("{} ({lines} lines)", name.unwrap_or_default()),
-        |b| {
-            b.iter(|| {
-                let unit = lint::run(
-                    Crate::build(files.clone(), lockcheck_lint::Edition::E2021),
-                    None,
-                );
-                std::hint::black_box(unit.findings.len())
-            })
-        },
+    let name = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    bench_lint(
+        c,
+        "lint the largest corpus crate",
+        format!("{name} ({lines} lines)"),
+        &files,
     );
-    g.finish();
 }
 
 criterion_group!(benches, lines_per_second, largest_corpus_crate);

@@ -282,12 +282,7 @@ impl<'k> Place<'k> {
     }
 
     fn here(&self) -> String {
-        self.module
-            .iter()
-            .filter(|m| !m.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("::")
+        crate::type_keys::module_path(&self.module)
     }
 
     /// The key of the type a path written here names.
@@ -299,12 +294,7 @@ impl<'k> Place<'k> {
     fn type_key(&self, ty: &syn::Type) -> Option<String> {
         match ty {
             syn::Type::Path(p) => {
-                let segments: Vec<String> = p
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
+                let segments = guards::segments(&p.path);
                 (!segments.is_empty()).then(|| self.key(&segments))
             }
             syn::Type::Reference(r) => self.type_key(&r.elem),
@@ -662,12 +652,7 @@ impl<'ast> Visit<'ast> for Collector<'_> {
     }
 
     fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
-        let segments: Vec<String> = e
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segments = guards::segments(&e.path);
         if !segments.is_empty() {
             let ty = if segments == ["Self"] {
                 self.self_ty

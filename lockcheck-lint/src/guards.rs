@@ -1412,12 +1412,7 @@ fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
     loop {
         let Expr::Call(c) = e else { return None };
         let Expr::Path(p) = &*c.func else { return None };
-        let segments: Vec<String> = p
-            .path
-            .segments
-            .iter()
-            .map(|s| s.ident.to_string())
-            .collect();
+        let segments = segments(&p.path);
         let (last, ty) = segments.split_last()?;
         // `io::stdout()` / `io::stderr()`: handles on re-entrant locks.
         if matches!(last.as_str(), "stdout" | "stderr") && c.args.is_empty() {

@@ -126,14 +126,19 @@ struct Items<'k> {
     module: Vec<String>,
 }
 
+/// The path of a stack of modules (the file's, then inline `mod`s; the root is ``).
+pub(crate) fn module_path(stack: &[String]) -> String {
+    stack
+        .iter()
+        .filter(|m| !m.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("::")
+}
+
 impl Items<'_> {
     fn here(&self) -> String {
-        self.module
-            .iter()
-            .filter(|m| !m.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("::")
+        module_path(&self.module)
     }
 
     fn define(&mut self, name: &syn::Ident) {

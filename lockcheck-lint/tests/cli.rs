@@ -490,29 +490,20 @@ fn reports_add_run_time_orders_to_the_source_graph() {
         )
     };
     let src = dir.join("src");
+    // Lints `src` with one report in which the process learned `from -> to`.
+    let run = |from: &str, to: &str| {
+        std::fs::write(reports.join("lockcheck-it-77.json"), report(from, to)).unwrap();
+        lint(&[
+            "--reports",
+            reports.to_str().unwrap(),
+            src.to_str().unwrap(),
+        ])
+    };
     // A consistent run adds nothing.
-    std::fs::write(
-        reports.join("lockcheck-it-77.json"),
-        report("src/lib.rs:1:38", "src/lib.rs:2:38"),
-    )
-    .unwrap();
-    let (code, out, err) = lint(&[
-        "--reports",
-        reports.to_str().unwrap(),
-        src.to_str().unwrap(),
-    ]);
+    let (code, out, err) = run("src/lib.rs:1:38", "src/lib.rs:2:38");
     assert_eq!(code, 0, "{out}{err}");
     // The inverted run closes the cycle: reported, each order with its evidence.
-    std::fs::write(
-        reports.join("lockcheck-it-77.json"),
-        report("src/lib.rs:2:38", "src/lib.rs:1:38"),
-    )
-    .unwrap();
-    let (code, out, err) = lint(&[
-        "--reports",
-        reports.to_str().unwrap(),
-        src.to_str().unwrap(),
-    ]);
+    let (code, out, err) = run("src/lib.rs:2:38", "src/lib.rs:1:38");
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("error[LC004]: lock order cycle through `A`, `B`, seen partly in the source and partly at run time"),
@@ -531,16 +522,7 @@ fn reports_add_run_time_orders_to_the_source_graph() {
     // Without --reports, or with a class the source does not build, nothing.
     let (code, _, _) = lint(&[src.to_str().unwrap()]);
     assert_eq!(code, 0);
-    std::fs::write(
-        reports.join("lockcheck-it-77.json"),
-        report("src/lib.rs:2:38", "elsewhere"),
-    )
-    .unwrap();
-    let (code, out, err) = lint(&[
-        "--reports",
-        reports.to_str().unwrap(),
-        src.to_str().unwrap(),
-    ]);
+    let (code, out, err) = run("src/lib.rs:2:38", "elsewhere");
     assert_eq!(code, 0, "{out}{err}");
     // A directory with no report is an error, not a silent pass.
     let empty = dir.join("empty");
