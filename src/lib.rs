@@ -70,6 +70,13 @@ pub use lockcheck_runtime::sync;
 #[cfg(feature = "parking_lot")]
 pub use lockcheck_runtime::parking_lot;
 
+/// tokio's async locks checked, held sets per task, and blocking locks held across an `.await`
+/// (feature `tokio`): `use lockcheck::tokio::{Mutex, RwLock};` in place of
+/// `use tokio::sync::{Mutex, RwLock};`, and `lockcheck::tokio::spawn` for tasks checked at each
+/// yield.
+#[cfg(feature = "tokio")]
+pub use lockcheck_runtime::tokio;
+
 /// Checked locks over any `lock_api` raw lock (feature `lock_api`).
 #[cfg(feature = "lock_api")]
 pub use lockcheck_runtime::lock_api;

@@ -670,6 +670,96 @@ pub(crate) fn try_acquire<G>(a: HeldLock, try_acquire: impl FnOnce() -> Option<G
     Some(g)
 }
 
+/// How an async acquisition (`lockcheck::tokio`) goes on after its checks.
+#[cfg(feature = "tokio")]
+pub(crate) enum AsyncStart {
+    /// The entry is on the held stack: wait for the lock (and [`release`] it if the wait is
+    /// cancelled).
+    Pushed,
+    /// Not tracked (the checker's own critical section, or no stack usable): wait unchecked.
+    Untracked,
+    /// A recursive read: take it only if that does not wait; [`async_tried`] says how it went.
+    TryOnly,
+    /// The task's held stack has this very lock: really held (waiting would never end) or a
+    /// stale entry; try without waiting, and say how it went with [`async_tried`].
+    HeldOrStale(HeldLock),
+}
+
+/// The checks of an async acquisition: those of a blocking one, run where the task first polls
+/// it; the entry is pushed before the task waits, so a task waiting for a lock is seen holding
+/// what it holds, and the order it is trying is learned before the wait, never after a deadlock.
+#[cfg(feature = "tokio")]
+#[inline(always)]
+#[track_caller]
+pub(crate) fn async_start(a: &HeldLock) -> AsyncStart {
+    match check_and_push(a) {
+        Fast::Untracked => AsyncStart::Untracked,
+        Fast::Pushed => AsyncStart::Pushed,
+        Fast::Slow => async_start_checked(a),
+    }
+}
+
+#[cfg(feature = "tokio")]
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn async_start_checked(a: &HeldLock) -> AsyncStart {
+    let busy = Busy::enter();
+    let Some(found) = held::with_state(|s| findings(s, a)) else {
+        drop(busy);
+        return AsyncStart::Untracked;
+    };
+    let verdict = slow_checks(a, found);
+    drop(busy);
+    make_room();
+    match verdict {
+        Verdict::Go => {
+            after_acquire(a);
+            AsyncStart::Pushed
+        }
+        Verdict::TryOnly => AsyncStart::TryOnly,
+        Verdict::HeldOrStale(h) => AsyncStart::HeldOrStale(h),
+    }
+}
+
+/// After [`AsyncStart::TryOnly`] / [`AsyncStart::HeldOrStale`]: the try got the lock (`true`:
+/// a stale entry is dropped and reported, the new one pushed) or not (the acquisition is
+/// refused: waiting would never end).
+#[cfg(feature = "tokio")]
+#[track_caller]
+pub(crate) fn async_tried(a: &HeldLock, start: &AsyncStart, got: bool) {
+    match (start, got) {
+        (AsyncStart::HeldOrStale(h), true) => {
+            held::with_state(|s| s.mark_released(h.instance));
+            held_lock_freed(*h);
+            after_acquire(a);
+        }
+        (AsyncStart::HeldOrStale(h), false) => {
+            raise(violation(
+                ViolationKind::RecursiveLock { held: h.lock_use() },
+                a.lock_use(),
+            ));
+            refuse(a)
+        }
+        (_, true) => after_acquire(a),
+        (_, false) => refuse(a),
+    }
+}
+
+/// The blocking locks (every lockcheck lock but an async one) the current owner holds: for the
+/// check of a task's yield.
+#[cfg(feature = "tokio")]
+pub(crate) fn blocking_locks_held() -> Vec<HeldLock> {
+    held::with_state(|s| {
+        s.held()
+            .iter()
+            .copied()
+            .filter(|h| !h.is_async_lock())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// A lock taken again after a `Condvar` wait: checked against what is held now (the real
 /// acquisition already happened inside the wait, so a finding is reported, not prevented),
 /// then pushed again with the wait's site.

@@ -97,10 +97,38 @@ impl HeldLock {
     /// How it is held.
     #[inline(always)]
     pub(crate) fn mode(&self) -> Mode {
-        if self.key_mode >> 32 == 0 {
+        if (self.key_mode >> 32) & 1 == 0 {
             Mode::Exclusive
         } else {
             Mode::Shared
+        }
+    }
+
+    /// The same acquisition, of an async lock (`lockcheck::tokio`): one a task may hold across
+    /// an `.await`.
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub(crate) fn of_async_lock(mut self) -> Self {
+        self.key_mode |= ASYNC_LOCK;
+        self
+    }
+
+    /// Whether it is an async lock's (`lockcheck::tokio`), which a task may hold across an
+    /// `.await`; every other lockcheck lock blocks its thread.
+    #[inline(always)]
+    pub(crate) fn is_async_lock(&self) -> bool {
+        self.key_mode & ASYNC_LOCK != 0
+    }
+
+    /// The same entry in another mode (a downgrade), its other bits kept.
+    pub(crate) fn with_mode(self, mode: Mode) -> Self {
+        let shared = match mode {
+            Mode::Exclusive => 0,
+            Mode::Shared => 1u64 << 32,
+        };
+        HeldLock {
+            key_mode: (self.key_mode & !(1u64 << 32)) | shared,
+            ..self
         }
     }
 
@@ -113,6 +141,9 @@ impl HeldLock {
         }
     }
 }
+
+/// The `key_mode` bit of an async lock's entry.
+const ASYNC_LOCK: u64 = 1u64 << 33;
 
 /// A multiply-xorshift hasher for the edge cache: keys are already well-spread `u64`s, and this
 /// is on the nested-acquisition path, where SipHash would cost more than the lock itself.
@@ -249,6 +280,9 @@ pub(crate) struct ThreadState {
     armed: bool,
     /// The thread's name as edges keep it (interned, bounded), computed on first need.
     thread_name: Option<&'static str>,
+    /// The last tokio task this thread took or released a lock for (`task.rs`).
+    #[cfg(feature = "tokio")]
+    tasks: crate::task::TaskCache,
 }
 
 impl ThreadState {
@@ -259,6 +293,8 @@ impl ThreadState {
             thread: None,
             armed: false,
             thread_name: None,
+            #[cfg(feature = "tokio")]
+            tasks: crate::task::TaskCache::new(),
         }
     }
 
@@ -351,7 +387,7 @@ impl ThreadState {
     /// Records that the lock at `instance` is now held in `mode` (a downgrade).
     pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
         if let Some(h) = self.held.iter_mut().rev().find(|h| h.instance == instance) {
-            *h = HeldLock::new(h.instance, h.key(), mode, h.site);
+            *h = h.with_mode(mode);
         }
     }
 
@@ -455,6 +491,10 @@ thread_local! {
 pub(crate) struct StateRef {
     cell: &'static StateCell,
     flag_before: usize,
+    /// The task's (or checked future's) held stack swapped into the state for this borrow
+    /// (`task.rs`); null: the thread's own.
+    #[cfg(feature = "tokio")]
+    task: *const crate::task::TaskHeld,
 }
 
 impl std::ops::Deref for StateRef {
@@ -479,8 +519,44 @@ impl std::ops::DerefMut for StateRef {
 impl Drop for StateRef {
     #[inline(always)]
     fn drop(&mut self) {
+        #[cfg(feature = "tokio")]
+        if !self.task.is_null() {
+            // SAFETY: `enter_owner` claimed it for this borrow, and swapped it in.
+            unsafe {
+                let state = &mut *self.cell.state.get();
+                crate::task::swap(self.task, &mut state.held);
+                crate::task::release(self.task);
+            }
+        }
         // Busy levels entered while borrowed have been left again by now (they nest).
         self.cell.flag.set(self.flag_before);
+    }
+}
+
+impl StateRef {
+    /// With the `tokio` feature: swaps the owner's held stack (a checked future being polled,
+    /// a tokio task) into the state for this borrow. `None`: no stack can be used now (the
+    /// operation goes unchecked).
+    #[inline(always)]
+    fn enter_owner(self) -> Option<StateRef> {
+        #[cfg(feature = "tokio")]
+        {
+            let mut this = self;
+            // SAFETY: this is the only borrow (the flag), on this thread.
+            let state = unsafe { &mut *this.cell.state.get() };
+            match crate::task::owner(&mut state.tasks) {
+                Ok(None) => Some(this),
+                Ok(Some(task)) => {
+                    // SAFETY: `owner` claimed it for this thread.
+                    unsafe { crate::task::swap(task, &mut state.held) };
+                    this.task = task;
+                    Some(this)
+                }
+                Err(()) => None,
+            }
+        }
+        #[cfg(not(feature = "tokio"))]
+        Some(self)
     }
 }
 
@@ -509,7 +585,10 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> 
     let mut state = StateRef {
         cell,
         flag_before: flag,
-    };
+        #[cfg(feature = "tokio")]
+        task: std::ptr::null(),
+    }
+    .enter_owner()?;
     Some(f(&mut state))
 }
 
@@ -524,10 +603,13 @@ pub(crate) fn borrow_state() -> Option<StateRef> {
         return None;
     }
     cell.flag.set(BORROWED);
-    Some(StateRef {
+    StateRef {
         cell,
         flag_before: 0,
-    })
+        #[cfg(feature = "tokio")]
+        task: std::ptr::null(),
+    }
+    .enter_owner()
 }
 
 /// Whether this thread is inside the checker's own critical sections.

@@ -87,6 +87,10 @@ pub mod parking_lot;
 mod rank;
 mod report;
 pub mod sync;
+#[cfg(feature = "tokio")]
+mod task;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod violation;
 
 pub use check::held_locks;

@@ -150,6 +150,12 @@ pub enum ViolationKind {
     /// `mem::forget` or a reference cycle): lockdep's "held lock freed". `acquiring` is the
     /// lock, with the place it was taken.
     HeldLockFreed,
+    /// A task yielded (its poll returned `Pending`) while holding a lock that blocks its thread
+    /// (any lockcheck lock but `lockcheck::tokio`'s): clippy's `await_holding_lock`, seen at
+    /// run time. Another task on the same worker that wants the lock blocks the worker thread,
+    /// and can deadlock the runtime. `held` lists the blocking locks held; `acquiring` is the
+    /// first of them, with where it was taken.
+    HeldAcrossAwait,
     /// A function's lock contract was broken (`#[requires_lock]`, `assert_held!`, ...).
     Contract {
         /// The function or assertion that states the contract.
@@ -221,6 +227,7 @@ impl Violation {
             ViolationKind::RankOrder { .. } => "rank-order",
             ViolationKind::ExitWhileHolding => "exit-while-holding",
             ViolationKind::HeldLockFreed => "held-lock-freed",
+            ViolationKind::HeldAcrossAwait => "held-across-await",
             ViolationKind::Contract { .. } => "contract",
         }
     }
@@ -247,6 +254,10 @@ impl Violation {
             }
             ViolationKind::HeldLockFreed => {
                 format!("freed {} {}", self.acquiring.class, self.acquiring.site)
+            }
+            ViolationKind::HeldAcrossAwait => {
+                let held: Vec<String> = self.held.iter().map(|h| h.site.to_string()).collect();
+                format!("await {}", held.join(" "))
             }
             ViolationKind::Contract {
                 function,

@@ -142,7 +142,9 @@ fn violation(out: &mut String, v: &Violation) {
             out.push_str(",\"declared\":");
             declared_list(out, declared);
         }
-        ViolationKind::ExitWhileHolding | ViolationKind::HeldLockFreed => {}
+        ViolationKind::ExitWhileHolding
+        | ViolationKind::HeldLockFreed
+        | ViolationKind::HeldAcrossAwait => {}
         ViolationKind::Contract {
             function,
             lock,

@@ -334,6 +334,31 @@ impl fmt::Display for Violation {
                 )?;
                 held_list(f, &self.held, &[])
             }
+            ViolationKind::HeldAcrossAwait => {
+                writeln!(
+                    f,
+                    "lockcheck: a task on thread `{}` yielded at an `.await` while holding {} \
+                     blocking lock{}",
+                    self.thread,
+                    self.held.len(),
+                    if self.held.len() == 1 { "" } else { "s" },
+                )?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  while the task waits, another task on this worker that takes `{}` blocks \
+                     the worker thread: with few workers (one, on a current-thread runtime) the \
+                     runtime deadlocks",
+                    self.acquiring.class
+                )?;
+                held_list(f, &self.held, &[])?;
+                writeln!(f)?;
+                writeln!(
+                    f,
+                    "  help: release the guard before the `.await` (end its scope, or `drop` it), \
+                     or use an async lock (`lockcheck::tokio::Mutex`)"
+                )
+            }
             ViolationKind::HeldLockFreed => {
                 writeln!(
                     f,

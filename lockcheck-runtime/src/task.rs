@@ -1,0 +1,210 @@
+//! Held stacks per task (feature `tokio`): inside a tokio task the locks held are the task's,
+//! whichever worker thread polls it, and two tasks interleaved on one thread never see each
+//! other's locks. Outside a task, the thread's own held stack is used, as without the feature.
+//!
+//! How: a lock operation borrows the thread's state (`held.rs`); with this feature it first asks
+//! whose held stack it is working on, the **owner**: a checked future being polled on this
+//! thread ([`Checked`](crate::tokio::Checked), which carries its own stack), else the tokio task
+//! being polled (`tokio::task::try_id()`), else the thread. A task's or a checked future's stack
+//! lives in a [`TaskHeld`]; for the length of the borrow it is swapped into the thread's state (a
+//! swap of two `Vec` headers), so the protocol in `check.rs` is the same for all three owners,
+//! and swapped back when the borrow ends.
+//!
+//! A task's `TaskHeld` is found through a global map by task id, and cached per thread: the
+//! common case (the same task as this thread's last lock operation) is one compare and one
+//! atomic exchange. A task is polled by one thread at a time, so the exchange never waits; it
+//! only makes the hand-over between threads (a task that migrated) a proper synchronisation.
+//! Entries of tasks that hold nothing are swept from the map when it grows (tokio has no stable
+//! hook for a task's end), so a server spawning millions of tasks keeps a map the size of the
+//! tasks that hold locks.
+
+use std::cell::{Cell, UnsafeCell};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use crate::held::{HeldLock, KeyMap};
+use crate::internal::Internal;
+
+/// Free: no thread is using the stack.
+const FREE: u8 = 0;
+/// A thread has the stack swapped into its state.
+const IN_USE: u8 = 1;
+/// Swept from the map: whoever caches it must look the task up again.
+const SWEPT: u8 = 2;
+
+/// The held stack of a task, or of a checked future.
+pub(crate) struct TaskHeld {
+    state: AtomicU8,
+    held: UnsafeCell<Vec<HeldLock>>,
+}
+
+// SAFETY: `held` is only touched by the thread that moved `state` from FREE to IN_USE (with
+// Acquire), until it stores FREE back (with Release); every other access goes through the same
+// exchange, so accesses never overlap and each sees the last one's writes.
+unsafe impl Sync for TaskHeld {}
+// SAFETY: as above; `Vec<HeldLock>` is `Send`.
+unsafe impl Send for TaskHeld {}
+
+impl TaskHeld {
+    pub(crate) fn new() -> Self {
+        TaskHeld {
+            state: AtomicU8::new(FREE),
+            held: UnsafeCell::new(Vec::new()),
+        }
+    }
+}
+
+thread_local! {
+    /// The checked future being polled on this thread (its stack), if any: it owns the locks
+    /// taken in its poll, whatever task it runs in.
+    static POLLING: Cell<*const TaskHeld> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Makes `held` the owner of the locks this thread takes until the returned value is dropped
+/// (a checked future's poll, or its drop).
+pub(crate) fn polling(held: &Arc<TaskHeld>) -> Polling {
+    let previous = POLLING
+        .try_with(|p| p.replace(Arc::as_ptr(held)))
+        .unwrap_or(std::ptr::null());
+    Polling { previous }
+}
+
+/// See [`polling`].
+pub(crate) struct Polling {
+    previous: *const TaskHeld,
+}
+
+impl Drop for Polling {
+    fn drop(&mut self) {
+        let _ = POLLING.try_with(|p| p.set(self.previous));
+    }
+}
+
+/// The last task this thread worked for, and its stack.
+pub(crate) struct TaskCache {
+    task: Option<(tokio::task::Id, Arc<TaskHeld>)>,
+}
+
+impl TaskCache {
+    pub(crate) const fn new() -> Self {
+        TaskCache { task: None }
+    }
+}
+
+/// Every task that has (or had, until the next sweep) a stack: by task id.
+struct Tasks {
+    map: KeyMap<tokio::task::Id, Arc<TaskHeld>>,
+    /// Sweep when the map grows past this.
+    sweep_at: usize,
+}
+
+static TASKS: Internal<Tasks> = Internal::new(Tasks {
+    map: std::collections::HashMap::with_hasher(std::hash::BuildHasherDefault::new()),
+    sweep_at: 1024,
+});
+
+/// Whose stack a lock operation on this thread works on: a stack to swap in (`Some`), the
+/// thread's own (`Ok(None)`), or none that can be used now (`Err`: the operation goes
+/// unchecked; only if a stack were somehow in use on two threads at once).
+pub(crate) fn owner(cache: &mut TaskCache) -> Result<Option<*const TaskHeld>, ()> {
+    let polling = POLLING.try_with(Cell::get).unwrap_or(std::ptr::null());
+    if !polling.is_null() {
+        // SAFETY: a `Polling` set it from an `Arc` that its checked future keeps alive for as
+        // long as it is set (the poll or the drop it covers).
+        let held = unsafe { &*polling };
+        return claim_task(held).map(|()| Some(polling)).map_err(|_| ());
+    }
+    let Some(id) = tokio::task::try_id() else {
+        return Ok(None);
+    };
+    // The common case: the task this thread worked for last.
+    if let Some((cached, held)) = &cache.task {
+        if *cached == id {
+            match claim_task(held) {
+                Ok(()) => return Ok(Some(Arc::as_ptr(held))),
+                // Swept since this thread cached it: look the task up again.
+                Err(SWEPT) => {}
+                Err(_) => return Err(()),
+            }
+        }
+    }
+    let held = lookup(id);
+    let claimed = claim_task(&held);
+    let ptr = Arc::as_ptr(&held);
+    // The cache keeps the `Arc` alive until the borrow ends (nothing replaces it while the
+    // thread's state is borrowed).
+    cache.task = Some((id, held));
+    match claimed {
+        Ok(()) => Ok(Some(ptr)),
+        Err(_) => Err(()),
+    }
+}
+
+/// Claims a task's stack for this thread; the state it found when that fails.
+#[inline(always)]
+fn claim_task(held: &TaskHeld) -> Result<(), u8> {
+    held.state
+        .compare_exchange(FREE, IN_USE, Ordering::Acquire, Ordering::Relaxed)
+        .map(|_| ())
+}
+
+/// Swaps the owner's stack with the thread's (both ways: call it again to undo).
+///
+/// # Safety
+///
+/// `held` must have been claimed by this thread ([`owner`]) and not released since.
+pub(crate) unsafe fn swap(held: *const TaskHeld, thread: &mut Vec<HeldLock>) {
+    // SAFETY: the caller claimed it: this thread is the only one using it.
+    std::mem::swap(unsafe { &mut *(*held).held.get() }, thread);
+}
+
+/// Gives a claimed stack back.
+///
+/// # Safety
+///
+/// As for [`swap`].
+pub(crate) unsafe fn release(held: *const TaskHeld) {
+    // SAFETY: the caller claimed it, so it is alive (see `owner`).
+    unsafe { (*held).state.store(FREE, Ordering::Release) };
+}
+
+/// The stack of task `id`, made if it has none.
+fn lookup(id: tokio::task::Id) -> Arc<TaskHeld> {
+    let mut tasks = TASKS.lock();
+    if let Some(held) = tasks.map.get(&id) {
+        return Arc::clone(held);
+    }
+    if tasks.map.len() >= tasks.sweep_at {
+        sweep(&mut tasks);
+    }
+    let held = Arc::new(TaskHeld::new());
+    tasks.map.insert(id, Arc::clone(&held));
+    held
+}
+
+/// Drops the stacks that hold nothing (most are of tasks that ended); a thread that still caches
+/// one finds it swept and looks its task up again.
+#[cold]
+fn sweep(tasks: &mut Tasks) {
+    tasks.map.retain(|_, held| {
+        if held
+            .state
+            .compare_exchange(FREE, SWEPT, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return true;
+        }
+        // SAFETY: this thread moved it to SWEPT: nobody else uses it from now on.
+        let empty = unsafe { (*held.held.get()).is_empty() };
+        if !empty {
+            held.state.store(FREE, Ordering::Release);
+        }
+        !empty
+    });
+    tasks.sweep_at = (tasks.map.len() * 2).max(1024);
+}
+
+/// How many tasks have a stack in the map (for tests of the bound).
+pub(crate) fn tasks_with_stacks() -> usize {
+    TASKS.lock().map.len()
+}

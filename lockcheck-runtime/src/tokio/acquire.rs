@@ -1,0 +1,207 @@
+//! The protocol around one tokio lock acquisition: async (`lock().await`: checked at the first
+//! poll, the entry pushed before the wait and removed if the wait is cancelled), blocking
+//! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge); and the
+//! guards' `Drop`/`Deref` impls.
+
+use std::future::Future;
+
+#[cfg(lockcheck_checks)]
+use crate::{check, held::HeldLock};
+
+/// One acquisition, before it happens.
+pub(crate) struct Acquire {
+    #[cfg(lockcheck_checks)]
+    a: HeldLock,
+}
+
+impl Acquire {
+    /// The acquisition `a` of a tokio lock (which a task may hold across an `.await`).
+    #[cfg(lockcheck_checks)]
+    pub(crate) fn new(a: HeldLock) -> Self {
+        Acquire {
+            a: a.of_async_lock(),
+        }
+    }
+
+    /// With the checker compiled out.
+    #[cfg(not(lockcheck_checks))]
+    pub(crate) fn unchecked() -> Self {
+        Acquire {}
+    }
+
+    /// The lock's identity, for its guard.
+    pub(crate) fn instance(&self) -> usize {
+        #[cfg(lockcheck_checks)]
+        {
+            self.a.instance
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            0
+        }
+    }
+
+    /// The async acquisition: the checks at the first poll, then `wait`.
+    pub(crate) async fn run<G>(
+        self,
+        try_now: impl FnOnce() -> Option<G>,
+        wait: impl Future<Output = G>,
+    ) -> G {
+        #[cfg(lockcheck_checks)]
+        {
+            match check::async_start(&self.a) {
+                check::AsyncStart::Pushed => {
+                    // Removes the entry if the wait is cancelled (the future dropped).
+                    let waiting = Waiting(self.a.instance);
+                    let g = wait.await;
+                    std::mem::forget(waiting);
+                    g
+                }
+                check::AsyncStart::Untracked => wait.await,
+                start => {
+                    let g = try_now();
+                    check::async_tried(&self.a, &start, g.is_some());
+                    match g {
+                        Some(g) => g,
+                        // `async_tried` refused the acquisition: it does not return.
+                        None => unreachable!("lockcheck: a refused acquisition went on"),
+                    }
+                }
+            }
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            let _ = try_now;
+            wait.await
+        }
+    }
+
+    /// The blocking acquisition (`blocking_lock`), checked as a sync lock's.
+    #[track_caller]
+    pub(crate) fn blocking<G>(
+        self,
+        try_now: impl FnOnce() -> Option<G>,
+        acquire: impl FnOnce() -> G,
+    ) -> G {
+        #[cfg(lockcheck_checks)]
+        {
+            check::acquire(self.a, try_now, acquire)
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            let _ = try_now;
+            acquire()
+        }
+    }
+
+    /// A `try_*` acquisition, tokio's error kept.
+    #[track_caller]
+    pub(crate) fn try_now<G, E>(self, f: impl FnOnce() -> Result<G, E>) -> Result<G, E> {
+        #[cfg(lockcheck_checks)]
+        {
+            let mut error = None;
+            let got = check::try_acquire(self.a, || match f() {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            });
+            match (got, error) {
+                (Some(g), _) => Ok(g),
+                (None, Some(e)) => Err(e),
+                // `try_acquire` calls `f` exactly once: one of the two is set.
+                (None, None) => unreachable!("lockcheck: a try acquisition that did not try"),
+            }
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            f()
+        }
+    }
+}
+
+/// An acquisition waiting for its lock, its entry already pushed: dropped (the future
+/// cancelled) before the lock was had, it removes the entry.
+#[cfg(lockcheck_checks)]
+struct Waiting(usize);
+
+#[cfg(lockcheck_checks)]
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        check::release(self.0);
+    }
+}
+
+/// Drop (the real release first, then the held-stack entry), `Deref` (and `DerefMut` when
+/// asked), `Debug` and `Display` for a guard with fields `inner: ManuallyDrop<tokio guard>` and
+/// `instance`.
+macro_rules! guard_impls {
+    ($guard:ident $(, $mutable:ident)?) => {
+        impl<T: ?Sized> Drop for $guard<'_, T> {
+            fn drop(&mut self) {
+                // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
+                unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
+                #[cfg(lockcheck_checks)]
+                $crate::check::release(self.instance);
+                let _ = self.instance;
+            }
+        }
+        $crate::tokio::acquire::deref_impls!(['a, T: ?Sized] $guard<'a, T> $(, $mutable)?);
+    };
+}
+pub(crate) use guard_impls;
+
+/// As [`guard_impls`], for an owned guard (`$guard<T>`, with a `lock` field dropped after).
+macro_rules! owned_guard_impls {
+    ($guard:ident $(, $mutable:ident)?) => {
+        impl<T: ?Sized + 'static> Drop for $guard<T> {
+            fn drop(&mut self) {
+                // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows
+                // from (a field, dropped after this).
+                unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
+                #[cfg(lockcheck_checks)]
+                $crate::check::release(self.instance);
+                let _ = self.instance;
+            }
+        }
+        $crate::tokio::acquire::deref_impls!([T: ?Sized + 'static] $guard<T> $(, $mutable)?);
+    };
+}
+pub(crate) use owned_guard_impls;
+
+macro_rules! deref_impls {
+    ([$($gen:tt)*] $ty:ty) => {
+        impl<$($gen)*> ::std::ops::Deref for $ty {
+            type Target = T;
+            fn deref(&self) -> &T {
+                &self.inner
+            }
+        }
+        impl<$($gen)*> ::std::fmt::Debug for $ty
+        where
+            T: ::std::fmt::Debug,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&**self, f)
+            }
+        }
+        impl<$($gen)*> ::std::fmt::Display for $ty
+        where
+            T: ::std::fmt::Display,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+    ([$($gen:tt)*] $ty:ty, DerefMut) => {
+        $crate::tokio::acquire::deref_impls!([$($gen)*] $ty);
+        impl<$($gen)*> ::std::ops::DerefMut for $ty {
+            fn deref_mut(&mut self) -> &mut T {
+                &mut self.inner
+            }
+        }
+    };
+}
+pub(crate) use deref_impls;

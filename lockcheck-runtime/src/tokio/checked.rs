@@ -1,0 +1,134 @@
+//! The poll boundary: a future that owns the locks taken while it is polled, and is checked
+//! each time it yields for blocking locks still held (clippy's `await_holding_lock`, at run
+//! time, through calls and generics).
+
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use crate::task::{self, TaskHeld};
+
+/// A future checked at each yield ([`CheckedExt::checked`], [`checked`], [`spawn`]).
+///
+/// While it is polled (and while it is dropped), the locks taken are its own: it carries its
+/// held stack from poll to poll, on whatever thread polls it. When its poll returns `Pending`
+/// while it holds a lock that blocks its thread (a lockcheck lock other than
+/// [`lockcheck::tokio`](crate::tokio)'s), that is a
+/// [`HeldAcrossAwait`](crate::ViolationKind::HeldAcrossAwait) violation.
+#[must_use = "futures do nothing unless polled"]
+pub struct Checked<F> {
+    // Dropped in `Drop`, while this future owns the locks the drop releases.
+    inner: ManuallyDrop<F>,
+    held: Arc<TaskHeld>,
+}
+
+impl<F> Checked<F> {
+    /// `future`, checked.
+    pub fn new(future: F) -> Self {
+        Checked {
+            inner: ManuallyDrop::new(future),
+            held: Arc::new(TaskHeld::new()),
+        }
+    }
+}
+
+impl<F: Future> Future for Checked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `inner` is structurally pinned (never moved out while pinned: only dropped in
+        // place, in `Drop`); `held` is not pinned.
+        let this = unsafe { self.get_unchecked_mut() };
+        let polled = {
+            let _owner = task::polling(&this.held);
+            // SAFETY: as above.
+            let inner = unsafe { Pin::new_unchecked(&mut *this.inner) };
+            let polled = inner.poll(cx);
+            if polled.is_pending() {
+                yielded();
+            }
+            polled
+        };
+        polled
+    }
+}
+
+/// The future yields: the blocking locks it still holds are reported.
+fn yielded() {
+    #[cfg(lockcheck_checks)]
+    {
+        let held = crate::check::blocking_locks_held();
+        if let Some(first) = held.first() {
+            crate::violation::raise(crate::held::violation_holding(
+                crate::ViolationKind::HeldAcrossAwait,
+                first.lock_use(),
+                &held,
+            ));
+        }
+    }
+}
+
+impl<F> Drop for Checked<F> {
+    fn drop(&mut self) {
+        // The inner future's guards are released as this future's.
+        let _owner = task::polling(&self.held);
+        // SAFETY: dropped exactly once, here; never used after.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+    }
+}
+
+/// `.checked()` on any future: see [`Checked`].
+pub trait CheckedExt: Future + Sized {
+    /// This future, checked at each yield for blocking locks held across an `.await`, and
+    /// owning the locks taken while it is polled.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use lockcheck_runtime::tokio::CheckedExt;
+    ///
+    /// let sum = async { 1 + 1 }.checked().await;
+    /// assert_eq!(sum, 2);
+    /// # }
+    /// ```
+    fn checked(self) -> Checked<Self> {
+        Checked::new(self)
+    }
+}
+
+impl<F: Future> CheckedExt for F {}
+
+/// `future`, checked: see [`Checked`]. The one line a `#[tokio::test]` adds around its body.
+pub fn checked<F: Future>(future: F) -> Checked<F> {
+    Checked::new(future)
+}
+
+/// [`tokio::spawn`], the task checked: see [`Checked`].
+///
+/// # Panics
+///
+/// As `tokio::spawn`, outside a runtime.
+#[track_caller]
+pub fn spawn<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    tokio::spawn(Checked::new(future))
+}
+
+/// [`tokio::task::spawn_local`], the task checked: see [`Checked`].
+///
+/// # Panics
+///
+/// As `spawn_local`, outside a `LocalSet`.
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    tokio::task::spawn_local(Checked::new(future))
+}

@@ -1,0 +1,355 @@
+//! `lockcheck::tokio::Mutex`: tokio's async mutex, its acquisitions checked.
+
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::Location;
+use std::sync::Arc;
+
+use tokio::sync::TryLockError;
+
+#[cfg(lockcheck_checks)]
+use crate::{check, class::LazyClass, held::Mode};
+
+use super::acquire::{self, Acquire};
+
+/// An async mutex whose acquisitions are checked: [`tokio::sync::Mutex`], with the lock order,
+/// recursion, ranks and contracts of lockcheck's other locks, per task.
+///
+/// `lock().await` is checked where the task first polls it, before it waits: an order that
+/// closes a cycle with orders other tasks (or threads) took is reported then, so two tasks that
+/// would deadlock are reported instead of parked forever. A task may hold it across an `.await`.
+///
+/// # Examples
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use lockcheck_runtime::tokio::Mutex;
+///
+/// let m = Mutex::new(1);
+/// *m.lock().await += 1;
+/// assert_eq!(*m.lock().await, 2);
+/// assert!(m.try_lock().is_ok());
+/// # }
+/// ```
+pub struct Mutex<T: ?Sized> {
+    #[cfg(lockcheck_checks)]
+    class: LazyClass,
+    inner: tokio::sync::Mutex<T>,
+}
+
+// SAFETY-free: the class field is `Sync` (atomics), the rest is tokio's.
+
+/// Holds a [`Mutex`] locked; unlocks it (and updates the task's held stack) when dropped.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MutexGuard<'a, T: ?Sized> {
+    inner: ManuallyDrop<tokio::sync::MutexGuard<'a, T>>,
+    instance: usize,
+}
+
+/// A [`MutexGuard`] narrowed to a part of the data ([`MutexGuard::map`]).
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'a, T>>,
+    instance: usize,
+}
+
+/// An owned guard of a [`Mutex`] in an `Arc` ([`Mutex::lock_owned`]): `'static`, so it can be
+/// moved into a spawned task. Unlike tokio's, it needs `T: 'static`.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct OwnedMutexGuard<T: ?Sized + 'static> {
+    // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
+    inner: ManuallyDrop<tokio::sync::MutexGuard<'static, T>>,
+    lock: Arc<Mutex<T>>,
+    instance: usize,
+}
+
+impl<T> Mutex<T> {
+    /// A new unlocked mutex whose lock class is the caller's source location.
+    #[track_caller]
+    pub fn new(value: T) -> Self {
+        Self::const_new(value)
+    }
+
+    /// As [`Mutex::new`], in a `const` context (a `static`).
+    ///
+    /// ```
+    /// static QUEUE: lockcheck_runtime::tokio::Mutex<Vec<u8>> =
+    ///     lockcheck_runtime::tokio::Mutex::const_new(Vec::new());
+    /// ```
+    #[track_caller]
+    pub const fn const_new(value: T) -> Self {
+        Mutex {
+            #[cfg(lockcheck_checks)]
+            class: LazyClass::site(Location::caller()),
+            inner: tokio::sync::Mutex::const_new(value),
+        }
+    }
+
+    /// A new unlocked mutex of the lock class `name`: every lock named alike (of any flavour,
+    /// sync or async) shares the class, and a declared rank of that name applies to it.
+    #[track_caller]
+    pub const fn named(name: &'static str, value: T) -> Self {
+        #[cfg(not(lockcheck_checks))]
+        let _ = name;
+        Mutex {
+            #[cfg(lockcheck_checks)]
+            class: LazyClass::name(name),
+            inner: tokio::sync::Mutex::const_new(value),
+        }
+    }
+
+    /// Consumes the mutex and returns its value.
+    pub fn into_inner(self) -> T {
+        crate::locks::consume!(self).into_inner()
+    }
+}
+
+crate::locks::forget_on_drop!(Mutex);
+
+impl<T: ?Sized> Mutex<T> {
+    /// Locks the mutex, waiting (as a task, without blocking the thread) until it is free.
+    ///
+    /// The acquisition is checked at the future's first poll, against the locks this task
+    /// holds, before it waits.
+    ///
+    /// # Panics
+    ///
+    /// If this task already holds this mutex (waiting would never end): the violation is
+    /// reported, then the future panics. With the default action, any violation panics.
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
+        let a = self.acquire(Location::caller());
+        async move {
+            let instance = a.instance();
+            let g = a
+                .run(
+                    || self.inner.try_lock().ok(),
+                    async { self.inner.lock().await },
+                )
+                .await;
+            MutexGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }
+        }
+    }
+
+    /// Locks the mutex from outside the runtime, blocking the thread (tokio's `blocking_lock`;
+    /// it panics inside an async context). Checked as a blocking acquisition of the thread.
+    #[track_caller]
+    pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
+        let a = self.acquire(Location::caller());
+        let instance = a.instance();
+        let g = a.blocking(|| self.inner.try_lock().ok(), || self.inner.blocking_lock());
+        MutexGuard {
+            inner: ManuallyDrop::new(g),
+            instance,
+        }
+    }
+
+    /// Locks the mutex if it is free, without waiting. A successful `try_lock` adds no order
+    /// edge into this mutex (it could not deadlock), but the mutex is held afterwards.
+    ///
+    /// # Errors
+    ///
+    /// tokio's [`TryLockError`] when the mutex is locked.
+    #[track_caller]
+    pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
+        let a = self.acquire(Location::caller());
+        let instance = a.instance();
+        let g = a.try_now(|| self.inner.try_lock())?;
+        Ok(MutexGuard {
+            inner: ManuallyDrop::new(g),
+            instance,
+        })
+    }
+
+    /// Whether the current task (or thread, outside a task) holds this mutex. Always `false`
+    /// when the checker is compiled out.
+    pub fn is_held(&self) -> bool {
+        #[cfg(lockcheck_checks)]
+        {
+            crate::held::holds_instance(self.class.instance())
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            false
+        }
+    }
+
+    /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// The class name, for contract reports.
+    pub(crate) fn class_name_for_report(&self) -> String {
+        #[cfg(lockcheck_checks)]
+        {
+            self.class
+                .name_for_report(std::any::type_name::<Mutex<T>>())
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            String::from("<unchecked>")
+        }
+    }
+
+    fn acquire(&self, site: &'static Location<'static>) -> Acquire {
+        #[cfg(lockcheck_checks)]
+        {
+            Acquire::new(check::acquisition(
+                &self.class,
+                Mode::Exclusive,
+                0,
+                site,
+                std::any::type_name::<Self>,
+            ))
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            let _ = site;
+            Acquire::unchecked()
+        }
+    }
+}
+
+impl<T: ?Sized + 'static> Mutex<T> {
+    /// Locks the mutex in an `Arc`, for a guard that owns its `Arc` (`'static`).
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
+        let a = self.acquire(Location::caller());
+        async move {
+            let instance = a.instance();
+            // SAFETY: the guard borrows the mutex inside `self`, an `Arc` the owned guard keeps
+            // (and drops after the guard), so the mutex outlives the guard at a fixed address.
+            let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
+            let g = a
+                .run(
+                    || this.inner.try_lock().ok(),
+                    async { this.inner.lock().await },
+                )
+                .await;
+            OwnedMutexGuard {
+                inner: ManuallyDrop::new(g),
+                lock: self,
+                instance,
+            }
+        }
+    }
+
+    /// [`Mutex::blocking_lock`], for an owned guard.
+    #[track_caller]
+    pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
+        let a = self.acquire(Location::caller());
+        let instance = a.instance();
+        // SAFETY: as in `lock_owned`.
+        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
+        let g = a.blocking(|| this.inner.try_lock().ok(), || this.inner.blocking_lock());
+        OwnedMutexGuard {
+            inner: ManuallyDrop::new(g),
+            lock: self,
+            instance,
+        }
+    }
+
+    /// [`Mutex::try_lock`], for an owned guard.
+    ///
+    /// # Errors
+    ///
+    /// tokio's [`TryLockError`] when the mutex is locked.
+    #[track_caller]
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        let a = self.acquire(Location::caller());
+        let instance = a.instance();
+        // SAFETY: as in `lock_owned`.
+        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
+        let g = a.try_now(|| this.inner.try_lock())?;
+        Ok(OwnedMutexGuard {
+            inner: ManuallyDrop::new(g),
+            lock: self,
+            instance,
+        })
+    }
+}
+
+impl<T: Default> Default for Mutex<T> {
+    #[track_caller]
+    fn default() -> Self {
+        Mutex::new(T::default())
+    }
+}
+
+impl<T> From<T> for Mutex<T> {
+    #[track_caller]
+    fn from(value: T) -> Self {
+        Mutex::new(value)
+    }
+}
+
+impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Mutex<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.inner, f)
+    }
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    /// Narrows the guard to a part of the data; the lock stays held.
+    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
+        let (inner, instance) = Self::into_parts(this);
+        MappedMutexGuard {
+            inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
+            instance,
+        }
+    }
+
+    /// As [`MutexGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        let (inner, instance) = Self::into_parts(this);
+        match tokio::sync::MutexGuard::try_map(inner, f) {
+            Ok(g) => Ok(MappedMutexGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
+            Err(g) => Err(MutexGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
+        }
+    }
+
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, usize) {
+        let mut this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
+        let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
+        (inner, this.instance)
+    }
+}
+
+impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
+    /// The mutex this guard holds.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+acquire::guard_impls!(MutexGuard, DerefMut);
+acquire::guard_impls!(MappedMutexGuard, DerefMut);
+acquire::owned_guard_impls!(OwnedMutexGuard, DerefMut);
+
+impl<T: ?Sized> crate::Lockable for Mutex<T> {
+    fn held_as(&self, _mode: Option<crate::Mode>) -> bool {
+        self.is_held()
+    }
+    fn class_name(&self) -> String {
+        self.class_name_for_report()
+    }
+}
