@@ -5,7 +5,7 @@
 //! Violations raise the default action (a panic): a task that hits one ends with a panic, which
 //! its `JoinHandle` shows, and `lockcheck::reported()` keeps the report. Every test uses lock
 //! classes of its own, so the tests can run in parallel in this one process.
-#![cfg(all(feature = "tokio", debug_assertions))]
+#![cfg(all(feature = "tokio", any(debug_assertions, feature = "release-checks")))]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -682,9 +682,16 @@ pub(crate) fn thread_name() -> &'static str {
         .unwrap_or_else(|| intern_thread_name(label_of(&std::thread::current())))
 }
 
-/// This thread's name for a violation: its given name, or its id. Not kept after the report.
+/// This thread's name for a violation: its given name, or its id; inside a tokio task (feature
+/// `tokio`), the task's id too, whose held set the violation is about. Not kept after the report.
 pub(crate) fn thread_label() -> String {
-    with_state(|s| s.thread_label()).unwrap_or_else(|| label_of(&std::thread::current()))
+    let thread =
+        with_state(|s| s.thread_label()).unwrap_or_else(|| label_of(&std::thread::current()));
+    #[cfg(feature = "tokio")]
+    if let Some(task) = tokio::task::try_id() {
+        return format!("{thread}, task {task}");
+    }
+    thread
 }
 
 fn label_of(t: &std::thread::Thread) -> String {

@@ -346,16 +346,20 @@ impl fmt::Display for Violation {
                 writeln!(f)?;
                 writeln!(
                     f,
-                    "  while the task waits, another task on this worker that takes `{}` blocks \
-                     the worker thread: with few workers (one, on a current-thread runtime) the \
+                    "  while it waits, another task on this worker that takes `{}` blocks the\n  \
+                     worker thread: with few workers (one, on a current-thread runtime) the\n  \
                      runtime deadlocks",
                     self.acquiring.class
                 )?;
-                held_list(f, &self.held, &[])?;
+                writeln!(f)?;
+                writeln!(f, "  the task holds, across the `.await`:")?;
+                for h in &self.held {
+                    writeln!(f, "    {:<24} taken at {}", what(h), h.site)?;
+                }
                 writeln!(f)?;
                 writeln!(
                     f,
-                    "  help: release the guard before the `.await` (end its scope, or `drop` it), \
+                    "  help: release the guard before the `.await` (end its scope, or `drop` it),\n  \
                      or use an async lock (`lockcheck::tokio::Mutex`)"
                 )
             }

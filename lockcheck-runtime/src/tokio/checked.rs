@@ -41,16 +41,14 @@ impl<F: Future> Future for Checked<F> {
         // SAFETY: `inner` is structurally pinned (never moved out while pinned: only dropped in
         // place, in `Drop`); `held` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
-        let polled = {
-            let _owner = task::polling(&this.held);
-            // SAFETY: as above.
-            let inner = unsafe { Pin::new_unchecked(&mut *this.inner) };
-            let polled = inner.poll(cx);
-            if polled.is_pending() {
-                yielded();
-            }
-            polled
-        };
+        // The locks taken in this poll, and the check at a yield, are this future's.
+        let _owner = task::polling(&this.held);
+        // SAFETY: as above.
+        let inner = unsafe { Pin::new_unchecked(&mut *this.inner) };
+        let polled = inner.poll(cx);
+        if polled.is_pending() {
+            yielded();
+        }
         polled
     }
 }
