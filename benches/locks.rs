@@ -252,8 +252,91 @@ fn rwlock_read(c: &mut Criterion) {
     g.finish();
 }
 
+/// `lockcheck::tokio::Mutex` against `tokio::sync::Mutex` (feature `tokio`): `iters`
+/// acquisitions timed inside one future, on a current-thread runtime; `in_task`: inside a
+/// spawned task (per-task held sets), else in `block_on`'s future (the thread's held stack).
+#[cfg(feature = "tokio")]
+fn tokio_time<F: std::future::Future<Output = ()> + Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    in_task: bool,
+    run: impl FnOnce() -> F,
+) -> Duration {
+    let fut = run();
+    let timed = async move {
+        let start = Instant::now();
+        fut.await;
+        start.elapsed()
+    };
+    if in_task {
+        rt.block_on(async { tokio::spawn(timed).await.unwrap() })
+    } else {
+        rt.block_on(timed)
+    }
+}
+
+#[cfg(feature = "tokio")]
+fn tokio_locks(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for (where_, in_task) in [("", false), (", in a task", true)] {
+        let mut g = c.benchmark_group(format!("tokio uncontended lock+unlock{where_}"));
+        g.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                let m = Arc::new(tokio::sync::Mutex::new(0u64));
+                tokio_time(&rt, in_task, move || async move {
+                    for _ in 0..iters {
+                        *black_box(&m).lock().await += 1;
+                    }
+                })
+            })
+        });
+        g.bench_function("lockcheck::tokio", |b| {
+            b.iter_custom(|iters| {
+                let m = Arc::new(lockcheck::tokio::Mutex::new(0u64));
+                tokio_time(&rt, in_task, move || async move {
+                    for _ in 0..iters {
+                        *black_box(&m).lock().await += 1;
+                    }
+                })
+            })
+        });
+        g.finish();
+        let mut g = c.benchmark_group(format!("tokio nested pair A->B, edge known{where_}"));
+        g.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                let a = Arc::new(tokio::sync::Mutex::new(0u64));
+                let bb = Arc::new(tokio::sync::Mutex::new(0u64));
+                tokio_time(&rt, in_task, move || async move {
+                    for _ in 0..iters {
+                        let _a = black_box(&a).lock().await;
+                        *black_box(&bb).lock().await += 1;
+                    }
+                })
+            })
+        });
+        g.bench_function("lockcheck::tokio", |b| {
+            b.iter_custom(|iters| {
+                let a = Arc::new(lockcheck::tokio::Mutex::named("bench-tokio-a", 0u64));
+                let bb = Arc::new(lockcheck::tokio::Mutex::named("bench-tokio-b", 0u64));
+                tokio_time(&rt, in_task, move || async move {
+                    for _ in 0..iters {
+                        let _a = black_box(&a).lock().await;
+                        *black_box(&bb).lock().await += 1;
+                    }
+                })
+            })
+        });
+        g.finish();
+    }
+}
+
+#[cfg(not(feature = "tokio"))]
+fn tokio_locks(_: &mut Criterion) {}
+
 criterion_group!(
     benches,
+    tokio_locks,
     uncontended,
     nested_known,
     nested_triple_known,

@@ -113,6 +113,7 @@ impl HeldLock {
         self
     }
 
+    #[cfg(feature = "tokio")]
     /// Whether it is an async lock's (`lockcheck::tokio`), which a task may hold across an
     /// `.await`; every other lockcheck lock blocks its thread.
     #[inline(always)]
@@ -469,6 +470,10 @@ impl ThreadState {
 /// ([`with_state`]) only needs the state not to be borrowed.
 struct StateCell {
     flag: Cell<usize>,
+    /// The checked future being polled on this thread, if any (`task.rs`): it owns the locks
+    /// taken meanwhile. Here, not in a thread-local of its own: one lookup per lock operation.
+    #[cfg(feature = "tokio")]
+    polling: Cell<*const crate::task::TaskHeld>,
     state: UnsafeCell<ManuallyDrop<ThreadState>>,
 }
 
@@ -479,6 +484,8 @@ thread_local! {
     static STATE: StateCell = const {
         StateCell {
             flag: Cell::new(0),
+            #[cfg(feature = "tokio")]
+            polling: Cell::new(std::ptr::null()),
             state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
         }
     };
@@ -521,7 +528,7 @@ impl Drop for StateRef {
     fn drop(&mut self) {
         #[cfg(feature = "tokio")]
         if !self.task.is_null() {
-            // SAFETY: `enter_owner` claimed it for this borrow, and swapped it in.
+            // SAFETY: `borrow_with_owner` claimed it for this borrow, and swapped it in.
             unsafe {
                 let state = &mut *self.cell.state.get();
                 crate::task::swap(self.task, &mut state.held);
@@ -533,31 +540,40 @@ impl Drop for StateRef {
     }
 }
 
-impl StateRef {
-    /// With the `tokio` feature: swaps the owner's held stack (a checked future being polled,
-    /// a tokio task) into the state for this borrow. `None`: no stack can be used now (the
-    /// operation goes unchecked).
-    #[inline(always)]
-    fn enter_owner(self) -> Option<StateRef> {
-        #[cfg(feature = "tokio")]
-        {
-            let mut this = self;
-            // SAFETY: this is the only borrow (the flag), on this thread.
-            let state = unsafe { &mut *this.cell.state.get() };
-            match crate::task::owner(&mut state.tasks) {
-                Ok(None) => Some(this),
-                Ok(Some(task)) => {
-                    // SAFETY: `owner` claimed it for this thread.
-                    unsafe { crate::task::swap(task, &mut state.held) };
-                    this.task = task;
-                    Some(this)
-                }
-                Err(()) => None,
+/// Borrows `cell` (its flag already set to `flag_before | BORROWED`): with the `tokio` feature,
+/// the owner's held stack (a checked future being polled, a tokio task: `task.rs`) is swapped
+/// in for the borrow. `None`: no stack can be used now (the operation goes unchecked), and the
+/// flag is put back. The `StateRef` is built in one go: a field written after it (it is moved
+/// on return) would make the move's wide load wait on a failed store forward.
+#[inline(always)]
+fn borrow_with_owner(cell: &'static StateCell, flag_before: usize) -> Option<StateRef> {
+    #[cfg(feature = "tokio")]
+    {
+        // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
+        let state = unsafe { &mut *cell.state.get() };
+        match crate::task::owner(cell.polling.get(), &mut state.tasks) {
+            Ok(None) => Some(StateRef {
+                cell,
+                flag_before,
+                task: std::ptr::null(),
+            }),
+            Ok(Some(task)) => {
+                // SAFETY: `owner` claimed it for this thread.
+                unsafe { crate::task::swap(task, &mut state.held) };
+                Some(StateRef {
+                    cell,
+                    flag_before,
+                    task,
+                })
+            }
+            Err(()) => {
+                cell.flag.set(flag_before);
+                None
             }
         }
-        #[cfg(not(feature = "tokio"))]
-        Some(self)
     }
+    #[cfg(not(feature = "tokio"))]
+    Some(StateRef { cell, flag_before })
 }
 
 /// This thread's state cell. Only the address is taken inside `try_with`, so it inlines whatever
@@ -582,13 +598,7 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> 
         return None;
     }
     cell.flag.set(flag | BORROWED);
-    let mut state = StateRef {
-        cell,
-        flag_before: flag,
-        #[cfg(feature = "tokio")]
-        task: std::ptr::null(),
-    }
-    .enter_owner()?;
+    let mut state = borrow_with_owner(cell, flag)?;
     Some(f(&mut state))
 }
 
@@ -603,13 +613,14 @@ pub(crate) fn borrow_state() -> Option<StateRef> {
         return None;
     }
     cell.flag.set(BORROWED);
-    StateRef {
-        cell,
-        flag_before: 0,
-        #[cfg(feature = "tokio")]
-        task: std::ptr::null(),
-    }
-    .enter_owner()
+    borrow_with_owner(cell, 0)
+}
+
+/// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread
+/// takes, returning the previous one (`task::polling`).
+#[cfg(feature = "tokio")]
+pub(crate) fn set_polling(held: *const crate::task::TaskHeld) -> *const crate::task::TaskHeld {
+    state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
 }
 
 /// Whether this thread is inside the checker's own critical sections.

@@ -3,8 +3,6 @@
 //! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge); and the
 //! guards' `Drop`/`Deref` impls.
 
-use std::future::Future;
-
 #[cfg(lockcheck_checks)]
 use crate::{check, held::HeldLock};
 
@@ -41,38 +39,23 @@ impl Acquire {
         }
     }
 
-    /// The async acquisition: the checks at the first poll, then `wait`.
-    pub(crate) async fn run<G>(
-        self,
-        try_now: impl FnOnce() -> Option<G>,
-        wait: impl Future<Output = G>,
-    ) -> G {
+    /// The start of an async acquisition, where the task first polls it: the checks of a
+    /// blocking one, the entry pushed before the wait. The caller then waits for the lock in
+    /// place (no future is moved into another: tokio's acquire future is large) and finishes
+    /// with [`Start`]'s answer.
+    #[inline]
+    pub(crate) fn start(&self) -> Start {
         #[cfg(lockcheck_checks)]
         {
             match check::async_start(&self.a) {
-                check::AsyncStart::Pushed => {
-                    // Removes the entry if the wait is cancelled (the future dropped).
-                    let waiting = Waiting(self.a.instance);
-                    let g = wait.await;
-                    std::mem::forget(waiting);
-                    g
-                }
-                check::AsyncStart::Untracked => wait.await,
-                start => {
-                    let g = try_now();
-                    check::async_tried(&self.a, &start, g.is_some());
-                    match g {
-                        Some(g) => g,
-                        // `async_tried` refused the acquisition: it does not return.
-                        None => unreachable!("lockcheck: a refused acquisition went on"),
-                    }
-                }
+                check::AsyncStart::Pushed => Start::Wait(Waiting(self.a.instance)),
+                check::AsyncStart::Untracked => Start::Untracked,
+                start => Start::Try(Tried { a: self.a, start }),
             }
         }
         #[cfg(not(lockcheck_checks))]
         {
-            let _ = try_now;
-            wait.await
+            Start::Untracked
         }
     }
 
@@ -121,10 +104,31 @@ impl Acquire {
     }
 }
 
+/// How an async acquisition goes on after [`Acquire::start`].
+pub(crate) enum Start {
+    /// Wait for the lock, then [`Waiting::done`].
+    #[cfg(lockcheck_checks)]
+    Wait(Waiting),
+    /// Wait for the lock, unchecked.
+    Untracked,
+    /// Take the lock only if that needs no wait, and hand the result to [`Tried::finish`].
+    #[cfg(lockcheck_checks)]
+    Try(Tried),
+}
+
 /// An acquisition waiting for its lock, its entry already pushed: dropped (the future
 /// cancelled) before the lock was had, it removes the entry.
 #[cfg(lockcheck_checks)]
-struct Waiting(usize);
+pub(crate) struct Waiting(usize);
+
+#[cfg(lockcheck_checks)]
+impl Waiting {
+    /// The lock was had: the entry stays.
+    #[inline]
+    pub(crate) fn done(self) {
+        std::mem::forget(self);
+    }
+}
 
 #[cfg(lockcheck_checks)]
 impl Drop for Waiting {
@@ -132,6 +136,46 @@ impl Drop for Waiting {
         check::release(self.0);
     }
 }
+
+/// A recursive read, or a lock this task's stack says it holds: see [`Start::Try`].
+#[cfg(lockcheck_checks)]
+pub(crate) struct Tried {
+    a: HeldLock,
+    start: check::AsyncStart,
+}
+
+#[cfg(lockcheck_checks)]
+impl Tried {
+    /// The try's result: the guard, or the acquisition is refused (a panic: waiting would
+    /// never end).
+    pub(crate) fn finish<G>(self, got: Option<G>) -> G {
+        check::async_tried(&self.a, &self.start, got.is_some());
+        match got {
+            Some(g) => g,
+            // `async_tried` refused the acquisition: it does not return.
+            None => unreachable!("lockcheck: a refused acquisition went on"),
+        }
+    }
+}
+
+/// The async acquisition of `$lock` (a tokio lock) by `$wait` (its acquiring method) and
+/// `$try` (its `try_*`): the checks where the task first polls it, then the wait in place.
+macro_rules! acquire_async {
+    ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {
+        match $acquire.start() {
+            #[cfg(lockcheck_checks)]
+            $crate::tokio::acquire::Start::Wait(waiting) => {
+                let g = $lock.$wait().await;
+                waiting.done();
+                g
+            }
+            $crate::tokio::acquire::Start::Untracked => $lock.$wait().await,
+            #[cfg(lockcheck_checks)]
+            $crate::tokio::acquire::Start::Try(tried) => tried.finish($lock.$try().ok()),
+        }
+    };
+}
+pub(crate) use acquire_async;
 
 /// Drop (the real release first, then the held-stack entry), `Deref` (and `DerefMut` when
 /// asked), `Debug` and `Display` for a guard with fields `inner: ManuallyDrop<tokio guard>` and

@@ -122,12 +122,7 @@ impl<T: ?Sized> Mutex<T> {
         let a = self.acquire(Location::caller());
         async move {
             let instance = a.instance();
-            let g = a
-                .run(
-                    || self.inner.try_lock().ok(),
-                    async { self.inner.lock().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, self.inner, lock, try_lock);
             MutexGuard {
                 inner: ManuallyDrop::new(g),
                 instance,
@@ -225,12 +220,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
             // SAFETY: the guard borrows the mutex inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard), so the mutex outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = a
-                .run(
-                    || this.inner.try_lock().ok(),
-                    async { this.inner.lock().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, this.inner, lock, try_lock);
             OwnedMutexGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,

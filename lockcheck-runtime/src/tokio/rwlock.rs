@@ -125,12 +125,7 @@ impl<T: ?Sized> RwLock<T> {
         let a = self.acquire(Mode::Shared, Location::caller());
         async move {
             let instance = a.instance();
-            let g = a
-                .run(
-                    || self.inner.try_read().ok(),
-                    async { self.inner.read().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, self.inner, read, try_read);
             RwLockReadGuard {
                 inner: ManuallyDrop::new(g),
                 instance,
@@ -149,12 +144,7 @@ impl<T: ?Sized> RwLock<T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         async move {
             let instance = a.instance();
-            let g = a
-                .run(
-                    || self.inner.try_write().ok(),
-                    async { self.inner.write().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, self.inner, write, try_write);
             RwLockWriteGuard {
                 inner: ManuallyDrop::new(g),
                 instance,
@@ -276,12 +266,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
             // SAFETY: the guard borrows the lock inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard): the lock outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = a
-                .run(
-                    || this.inner.try_read().ok(),
-                    async { this.inner.read().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, this.inner, read, try_read);
             OwnedRwLockReadGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,
@@ -298,12 +283,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
             let instance = a.instance();
             // SAFETY: as in `read_owned`.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = a
-                .run(
-                    || this.inner.try_write().ok(),
-                    async { this.inner.write().await },
-                )
-                .await;
+            let g = acquire::acquire_async!(a, this.inner, write, try_write);
             OwnedRwLockWriteGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,
