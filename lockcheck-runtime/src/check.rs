@@ -503,6 +503,10 @@ fn make_room() {
 /// always the top one.
 #[inline]
 pub(crate) fn release(instance: usize) {
+    #[cfg(feature = "tokio")]
+    if held::release_thread_top(instance) {
+        return;
+    }
     let Some(mut s) = held::borrow_state() else {
         return;
     };

@@ -623,6 +623,31 @@ pub(crate) fn set_polling(held: *const crate::task::TaskHeld) -> *const crate::t
     state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
 }
 
+/// With the `tokio` feature: releases the lock at `instance` from the thread's own held stack,
+/// without asking whose stack is in use, when it is that stack's top entry and held exclusive
+/// (then no task or checked future can hold it too: it is the thread's). The release of a lock
+/// taken outside any task skips the owner lookup this way.
+#[cfg(feature = "tokio")]
+#[inline(always)]
+pub(crate) fn release_thread_top(instance: usize) -> bool {
+    let Some(cell) = state_cell() else {
+        return false;
+    };
+    if cell.flag.get() != 0 {
+        return false;
+    }
+    // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this one
+    // runs (it calls nothing).
+    let state = unsafe { &mut *cell.state.get() };
+    match state.held.last() {
+        Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
+            state.held.pop();
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Whether this thread is inside the checker's own critical sections.
 pub(crate) fn is_busy() -> bool {
     state_cell().is_some_and(|c| c.flag.get() >= BUSY)
