@@ -33,6 +33,10 @@
 //! - `report`: text, JSON and DOT, and the file written at exit (`check` arms its exit hook on
 //!   a lock's first use). The class registry and the protocol never format or write a report
 //!   themselves;
+//! - `task` and `tokio/` (feature `tokio`): whose held stack a lock operation works on — a
+//!   checked future being polled, a tokio task, or the thread — swapped into the thread's state
+//!   for the operation, so `check` is the same for all three; tokio's locks, and the yield check
+//!   for blocking locks held across an `.await`;
 //! - `internal`: the checker's own locks. Holding one marks the thread **busy**, and a lock
 //!   operation on a busy thread is taken unchecked: the checker never blocks on itself, even
 //!   with a checked lock inside the global allocator.
