@@ -182,12 +182,13 @@ fn is_lock_name(name: &str) -> bool {
 
 /// The names a `use` item imports from an async crate, under the names the file uses.
 pub(crate) fn async_imports(u: &syn::ItemUse, out: &mut BTreeSet<String>) {
-    fn walk(tree: &syn::UseTree, from_async: bool, first: bool, out: &mut BTreeSet<String>) {
+    // A path through an async crate, or through a module of that name that re-exports one
+    // (`lockcheck::tokio::Mutex`).
+    fn walk(tree: &syn::UseTree, from_async: bool, out: &mut BTreeSet<String>) {
         match tree {
             syn::UseTree::Path(p) => {
-                let is_async =
-                    from_async || (first && ASYNC_CRATES.contains(&p.ident.to_string().as_str()));
-                walk(&p.tree, is_async, false, out);
+                let is_async = from_async || ASYNC_CRATES.contains(&p.ident.to_string().as_str());
+                walk(&p.tree, is_async, out);
             }
             syn::UseTree::Name(n) if from_async => {
                 out.insert(n.ident.to_string());
@@ -197,13 +198,13 @@ pub(crate) fn async_imports(u: &syn::ItemUse, out: &mut BTreeSet<String>) {
             }
             syn::UseTree::Group(g) => {
                 for t in &g.items {
-                    walk(t, from_async, first, out);
+                    walk(t, from_async, out);
                 }
             }
             _ => {}
         }
     }
-    walk(&u.tree, false, true, out);
+    walk(&u.tree, false, out);
 }
 
 #[cfg(test)]
@@ -233,6 +234,7 @@ mod tests {
     fn kinds_from_declared_types() {
         let (d, t) = declared(
             "use tokio::sync::{Mutex as TMutex, RwLock};\n\
+             use lockcheck::tokio::Mutex as CheckedAsync;\n\
              struct Config;\n\
              static A: std::sync::Mutex<u8> = x;\n\
              static B: Arc<TMutex<u8>> = x;\n\
@@ -240,7 +242,8 @@ mod tests {
              static D: parking_lot::ReentrantMutex<u8> = x;\n\
              static E: Config = x;\n\
              static F: Block = x;\n\
-             static G: async_lock::Mutex<u8> = x;\n",
+             static G: async_lock::Mutex<u8> = x;\n\
+             static H: CheckedAsync<u8> = x;\n",
         );
         let lock = |reentrant, asynchronous| {
             Some(LockKind::Lock {
@@ -258,6 +261,7 @@ mod tests {
                 lock(true, false),
                 Some(LockKind::NotALock),
                 None,
+                lock(false, true),
                 lock(false, true),
             ]
         );
