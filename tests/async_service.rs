@@ -35,9 +35,9 @@ fn the_demo_scenarios() {
         let reporter = svc.clone();
         let reported = local
             .run_until(async move {
-                lockcheck::tokio::spawn_local(async move {
-                    reporter.report_stats_before_fix().await
-                })
+                lockcheck::tokio::spawn_local(
+                    async move { reporter.report_stats_before_fix().await },
+                )
                 .await
             })
             .await;
@@ -45,9 +45,16 @@ fn the_demo_scenarios() {
     });
     let violations = lockcheck::reported();
     let kinds: Vec<&str> = violations.iter().map(|v| v.kind_name()).collect();
-    assert_eq!(kinds, ["order-cycle", "held-across-await"], "{violations:?}");
+    assert_eq!(
+        kinds,
+        ["order-cycle", "held-across-await"],
+        "{violations:?}"
+    );
     let cycle = violations[0].to_string();
-    assert!(cycle.contains("lock order inversion between `cache` and `sessions`"), "{cycle}");
+    assert!(
+        cycle.contains("lock order inversion between `cache` and `sessions`"),
+        "{cycle}"
+    );
     assert!(cycle.contains("task "), "names the task: {cycle}");
     assert!(violations[1].to_string().contains("`stats`"));
 

@@ -40,11 +40,19 @@ fn current_thread() -> tokio::runtime::Runtime {
 fn an_inversion_between_two_tasks_is_reported_on_both_runtimes() {
     for (flavour, rt) in [("mt", multi_thread()), ("ct", current_thread())] {
         let a = Arc::new(Mutex::named(
-            if flavour == "mt" { "inv-mt-a" } else { "inv-ct-a" },
+            if flavour == "mt" {
+                "inv-mt-a"
+            } else {
+                "inv-ct-a"
+            },
             0,
         ));
         let b = Arc::new(Mutex::named(
-            if flavour == "mt" { "inv-mt-b" } else { "inv-ct-b" },
+            if flavour == "mt" {
+                "inv-mt-b"
+            } else {
+                "inv-ct-b"
+            },
             0,
         ));
         rt.block_on(async {
@@ -97,11 +105,10 @@ fn a_deadlock_two_tasks_really_form_is_reported_not_hung() {
                 let _a = a.lock().await;
             })
         };
-        let (r1, r2) = tokio::time::timeout(Duration::from_secs(10), async {
-            (t1.await, t2.await)
-        })
-        .await
-        .expect("the two tasks deadlocked instead of being reported");
+        let (r1, r2) =
+            tokio::time::timeout(Duration::from_secs(10), async { (t1.await, t2.await) })
+                .await
+                .expect("the two tasks deadlocked instead of being reported");
         assert!(r1.is_ok(), "task 1 gets b once task 2 gave up");
         assert!(r2.unwrap_err().is_panic());
     });
@@ -137,7 +144,10 @@ fn a_guard_held_across_a_migration_stays_the_tasks() {
             // On the other worker the task still holds a: it is in its held set, and taking b
             // now learns a -> b.
             assert!(a.is_held());
-            let held: Vec<String> = lockcheck::held_locks().into_iter().map(|h| h.class).collect();
+            let held: Vec<String> = lockcheck::held_locks()
+                .into_iter()
+                .map(|h| h.class)
+                .collect();
             assert_eq!(held, ["migrate-a"]);
             drop(b.lock());
             // Released here, on whatever thread this is: the task holds nothing any more.
@@ -182,7 +192,8 @@ async fn interleave(a: Arc<Mutex<u8>>, b: Arc<Mutex<u8>>, spawn: fn(BoxFuture) -
         let _b = b3.lock().await;
         let _a = a3.lock().await;
     }));
-    t3.await.expect("b -> a is no cycle: no task ever took a -> b");
+    t3.await
+        .expect("b -> a is no cycle: no task ever took a -> b");
 }
 
 type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + 'static>>;
@@ -259,7 +270,10 @@ fn a_blocking_lock_held_across_an_await_is_reported_and_an_async_one_is_not() {
     let found = reports("held-across-await", "await-sync");
     assert_eq!(found.len(), 1, "{found:?}");
     let text = found[0].to_string();
-    assert!(text.contains("yielded at an `.await` while holding 1 blocking lock"), "{text}");
+    assert!(
+        text.contains("yielded at an `.await` while holding 1 blocking lock"),
+        "{text}"
+    );
     assert!(text.contains("tests/tokio_tasks.rs"), "{text}");
     assert!(reports("held-across-await", "await-async").is_empty());
 }

@@ -132,15 +132,15 @@ impl Declared {
     /// The kind of a declared type; `None` when it says nothing (a generic, an unknown type).
     pub(crate) fn kind(&self, t: &DeclaredType) -> Option<LockKind> {
         let name = t.name();
-        if is_lock_name(name) {
-            let asynchronous = t
-                .segments
-                .iter()
-                .any(|s| ASYNC_CRATES.contains(&s.as_str()))
-                || self
-                    .async_names
-                    .get(&t.file)
-                    .is_some_and(|names| names.contains(name));
+        let imported_async = self
+            .async_names
+            .get(&t.file)
+            .is_some_and(|names| names.contains(name));
+        if is_lock_name(name) || imported_async {
+            let asynchronous = imported_async
+                || t.segments
+                    .iter()
+                    .any(|s| ASYNC_CRATES.contains(&s.as_str()));
             return Some(LockKind::Lock {
                 reentrant: REENTRANT.contains(&name),
                 asynchronous,
@@ -193,7 +193,8 @@ pub(crate) fn async_imports(u: &syn::ItemUse, out: &mut BTreeSet<String>) {
             syn::UseTree::Name(n) if from_async => {
                 out.insert(n.ident.to_string());
             }
-            syn::UseTree::Rename(r) if from_async => {
+            // `use tokio::sync::Mutex as AsyncMutex;`: the new name is a lock too.
+            syn::UseTree::Rename(r) if from_async && is_lock_name(&r.ident.to_string()) => {
                 out.insert(r.rename.to_string());
             }
             syn::UseTree::Group(g) => {

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
+use crate::held::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{check, class::LazyClass};
-use crate::held::Mode;
 
 use super::acquire::{self, Acquire};
 
@@ -169,7 +169,10 @@ impl<T: ?Sized> RwLock<T> {
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         let instance = a.instance();
-        let g = a.blocking(|| self.inner.try_write().ok(), || self.inner.blocking_write());
+        let g = a.blocking(
+            || self.inner.try_write().ok(),
+            || self.inner.blocking_write(),
+        );
         RwLockWriteGuard {
             inner: ManuallyDrop::new(g),
             instance,
