@@ -144,6 +144,7 @@ impl HeldLock {
 }
 
 /// The `key_mode` bit of an async lock's entry.
+#[cfg(feature = "tokio")]
 const ASYNC_LOCK: u64 = 1u64 << 33;
 
 /// A multiply-xorshift hasher for the edge cache: keys are already well-spread `u64`s, and this
