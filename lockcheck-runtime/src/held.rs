@@ -273,7 +273,12 @@ fn holds_all(held: &[HeldLock], gate: &[LockKey]) -> bool {
 
 /// Everything lockcheck keeps per thread.
 pub(crate) struct ThreadState {
-    held: Vec<HeldLock>,
+    /// The thread's own held stack.
+    own: Vec<HeldLock>,
+    /// With the `tokio` feature: the held stack this borrow works on, when it is not the
+    /// thread's own (a task's, a checked future's: `task.rs`); null: the thread's own.
+    #[cfg(feature = "tokio")]
+    active: *mut Vec<HeldLock>,
     edges: EdgeCache,
     /// The thread's handle, taken when it first holds a lock (never in its teardown, where
     /// `std::thread::current()` may not be usable), for its name in reports.
@@ -290,7 +295,9 @@ pub(crate) struct ThreadState {
 impl ThreadState {
     const fn new() -> Self {
         ThreadState {
-            held: Vec::new(),
+            own: Vec::new(),
+            #[cfg(feature = "tokio")]
+            active: std::ptr::null_mut(),
             edges: EdgeCache::new(),
             thread: None,
             armed: false,
@@ -303,7 +310,29 @@ impl ThreadState {
     /// The held stack, first taken first.
     #[inline(always)]
     pub(crate) fn held(&self) -> &[HeldLock] {
-        &self.held
+        self.stack()
+    }
+
+    /// The held stack this borrow works on: the thread's own, or (feature `tokio`) a task's.
+    #[inline(always)]
+    fn stack(&self) -> &Vec<HeldLock> {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            // SAFETY: set for this borrow only, to a stack `task::owner` claimed for it.
+            return unsafe { &*self.active };
+        }
+        &self.own
+    }
+
+    /// [`stack`](Self::stack), mutably.
+    #[inline(always)]
+    fn stack_mut(&mut self) -> &mut Vec<HeldLock> {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            // SAFETY: as in `stack`.
+            return unsafe { &mut *self.active };
+        }
+        &mut self.own
     }
 
     /// Records that the lock is now held. The hot path is a capacity check and the stores;
@@ -312,16 +341,17 @@ impl ThreadState {
     /// a lock has nothing to reap.
     #[inline(always)]
     pub(crate) fn mark_held(&mut self, entry: HeldLock) {
-        if self.held.len() == self.held.capacity() {
+        let stack = self.stack_mut();
+        if stack.len() == stack.capacity() {
             self.grow();
         }
-        self.held.push(entry);
+        self.stack_mut().push(entry);
     }
 
     #[cold]
     #[inline(never)]
     fn grow(&mut self) {
-        self.held.reserve(8);
+        self.stack_mut().reserve(8);
         if !self.armed {
             self.armed = true;
             if self.thread.is_none() {
@@ -336,7 +366,8 @@ impl ThreadState {
     /// while holding the lock could re-enter an allocator that takes that very lock).
     #[inline(always)]
     pub(crate) fn reserve_one(&mut self) {
-        if self.held.len() == self.held.capacity() {
+        let stack = self.stack();
+        if stack.len() == stack.capacity() {
             self.grow();
         }
     }
@@ -370,16 +401,17 @@ impl ThreadState {
         self.edges.known = EdgeSet::default();
         self.edges.gated = KeyMap::default();
         self.edges.refused = KeyMap::default();
-        std::mem::take(&mut self.held)
+        std::mem::take(&mut self.own)
     }
 
     /// Records the release of the lock at `instance` when it is the top entry (the usual case);
     /// `false` otherwise.
     #[inline(always)]
     pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
-        match self.held.last() {
+        let stack = self.stack_mut();
+        match stack.last() {
             Some(h) if h.instance == instance => {
-                self.held.pop();
+                stack.pop();
                 true
             }
             _ => false,
@@ -388,15 +420,16 @@ impl ThreadState {
 
     /// Records that the lock at `instance` is now held in `mode` (a downgrade).
     pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
-        if let Some(h) = self.held.iter_mut().rev().find(|h| h.instance == instance) {
+        if let Some(h) = self.stack_mut().iter_mut().rev().find(|h| h.instance == instance) {
             *h = h.with_mode(mode);
         }
     }
 
     /// Records the release of the lock at `instance`, searching from the top; returns its entry.
     pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
-        let at = self.held.iter().rposition(|h| h.instance == instance)?;
-        Some(self.held.remove(at))
+        let stack = self.stack_mut();
+        let at = stack.iter().rposition(|h| h.instance == instance)?;
+        Some(stack.remove(at))
     }
 
     /// Whether every held lock is a different lock of a different class, with an order edge
@@ -409,7 +442,15 @@ impl ThreadState {
         let (instance, key) = (a.instance, a.key());
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
-        let held = &self.held;
+        #[cfg(feature = "tokio")]
+        let held: &Vec<HeldLock> = if self.active.is_null() {
+            &self.own
+        } else {
+            // SAFETY: as in `stack`.
+            unsafe { &*self.active }
+        };
+        #[cfg(not(feature = "tokio"))]
+        let held = &self.own;
         held.iter().all(|h| {
             h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key), held)
         })
@@ -423,7 +464,7 @@ impl ThreadState {
                 .edges
                 .gated
                 .get(&edge)
-                .is_some_and(|gate| holds_all(&self.held, gate))
+                .is_some_and(|gate| holds_all(self.stack(), gate))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
@@ -529,10 +570,10 @@ impl Drop for StateRef {
     fn drop(&mut self) {
         #[cfg(feature = "tokio")]
         if !self.task.is_null() {
-            // SAFETY: `borrow_with_owner` claimed it for this borrow, and swapped it in.
+            // SAFETY: `borrow_with_owner` claimed it for this borrow, and made it the active
+            // stack; this is the only borrow.
             unsafe {
-                let state = &mut *self.cell.state.get();
-                crate::task::swap(self.task, &mut state.held);
+                (&mut *self.cell.state.get()).active = std::ptr::null_mut();
                 crate::task::release(self.task);
             }
         }
@@ -542,8 +583,8 @@ impl Drop for StateRef {
 }
 
 /// Borrows `cell` (its flag already set to `flag_before | BORROWED`): with the `tokio` feature,
-/// the owner's held stack (a checked future being polled, a tokio task: `task.rs`) is swapped
-/// in for the borrow. `None`: no stack can be used now (the operation goes unchecked), and the
+/// the owner's held stack (a checked future being polled, a tokio task: `task.rs`) is the
+/// active one for the borrow. `None`: no stack can be used now (the operation goes unchecked), and the
 /// flag is put back. The `StateRef` is built in one go: a field written after it (it is moved
 /// on return) would make the move's wide load wait on a failed store forward.
 #[inline(always)]
@@ -559,8 +600,8 @@ fn borrow_with_owner(cell: &'static StateCell, flag_before: usize) -> Option<Sta
                 task: std::ptr::null(),
             }),
             Ok(Some(task)) => {
-                // SAFETY: `owner` claimed it for this thread.
-                unsafe { crate::task::swap(task, &mut state.held) };
+                // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
+                state.active = unsafe { crate::task::stack_of(task) };
                 Some(StateRef {
                     cell,
                     flag_before,
@@ -640,9 +681,9 @@ pub(crate) fn release_thread_top(instance: usize) -> bool {
     // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this one
     // runs (it calls nothing).
     let state = unsafe { &mut *cell.state.get() };
-    match state.held.last() {
+    match state.own.last() {
         Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
-            state.held.pop();
+            state.own.pop();
             true
         }
         _ => false,
@@ -695,7 +736,7 @@ pub(crate) fn holds_instance(instance: usize) -> bool {
 /// The mode this thread holds `instance` in, if it holds it.
 pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
     with_state(|s| {
-        s.held
+        s.stack()
             .iter()
             .rev()
             .find(|h| h.instance == instance)
@@ -706,7 +747,7 @@ pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
 
 /// A copy of this thread's held stack, bottom first.
 pub(crate) fn snapshot() -> Vec<HeldLock> {
-    with_state(|s| s.held.clone()).unwrap_or_default()
+    with_state(|s| s.stack().clone()).unwrap_or_default()
 }
 
 /// This thread's name as the order graph keeps it, for the edges it is the first to take:

@@ -6,9 +6,9 @@
 //! whose held stack it is working on, the **owner**: a checked future being polled on this
 //! thread ([`Checked`](crate::tokio::Checked), which carries its own stack), else the tokio task
 //! being polled (`tokio::task::try_id()`), else the thread. A task's or a checked future's stack
-//! lives in a [`TaskHeld`]; for the length of the borrow it is swapped into the thread's state (a
-//! swap of two `Vec` headers), so the protocol in `check.rs` is the same for all three owners,
-//! and swapped back when the borrow ends.
+//! lives in a [`TaskHeld`]; for the length of the borrow the thread's state works on it (one
+//! pointer set, and cleared when the borrow ends), so the protocol in `check.rs` is the same for
+//! all three owners.
 //!
 //! A task's `TaskHeld` is found through a global map by task id, and cached per thread: the
 //! common case (the same task as this thread's last lock operation) is one compare and one
@@ -150,43 +150,16 @@ fn claim_task(held: &TaskHeld) -> Result<(), u8> {
         .map(|_| ())
 }
 
-/// Swaps the owner's stack with the thread's (both ways: call it again to undo).
+/// The stack inside a claimed `TaskHeld`, for the thread's state to work on until it gives it
+/// back ([`release`]).
 ///
 /// # Safety
 ///
 /// `held` must have been claimed by this thread ([`owner`]) and not released since.
 #[inline(always)]
-pub(crate) unsafe fn swap(held: *const TaskHeld, thread: &mut Vec<HeldLock>) {
-    // SAFETY: the caller claimed it: this thread is the only one using it.
-    let task = unsafe { (*held).held.get() };
-    // SAFETY: two distinct, valid `Vec`s; see `swap_words`.
-    unsafe { swap_words(task, thread) };
-}
-
-const WORDS: usize = std::mem::size_of::<Vec<HeldLock>>() / std::mem::size_of::<usize>();
-const _: () = assert!(WORDS * std::mem::size_of::<usize>() == std::mem::size_of::<Vec<HeldLock>>());
-
-/// Swaps two `Vec`s a machine word at a time. `mem::swap` moves them in 16-byte halves, and the
-/// protocol then stores their length alone: the next swap's 16-byte load of a half written in
-/// two 8-byte stores waits on a failed store forward (measured: a third of a task's lock
-/// operation). Word-sized volatile accesses are never merged into wider ones.
-///
-/// # Safety
-///
-/// `a` and `b` point to two valid, distinct `Vec<HeldLock>`s no one else is using.
-#[inline(always)]
-unsafe fn swap_words(a: *mut Vec<HeldLock>, b: *mut Vec<HeldLock>) {
-    let (a, b) = (a.cast::<usize>(), b.cast::<usize>());
-    for i in 0..WORDS {
-        // SAFETY: both point to `WORDS` words of a `Vec` (checked above); exchanging every
-        // word of the two representations moves each `Vec` into the other's place.
-        unsafe {
-            let x = a.add(i).read_volatile();
-            let y = b.add(i).read_volatile();
-            a.add(i).write_volatile(y);
-            b.add(i).write_volatile(x);
-        }
-    }
+pub(crate) unsafe fn stack_of(held: *const TaskHeld) -> *mut Vec<HeldLock> {
+    // SAFETY: the caller claimed it, so it is alive and this thread's alone.
+    unsafe { (*held).held.get() }
 }
 
 /// Gives a claimed stack back.
