@@ -60,24 +60,7 @@ fn the_demo_scenarios() {
 
     // 3. The fixed versions, all at once: nothing new.
     rt.block_on(async {
-        let mut tasks = Vec::new();
-        for user in 0..40 {
-            let svc = svc.clone();
-            tasks.push(lockcheck::tokio::spawn(async move {
-                svc.handle(user % 7).await;
-            }));
-        }
-        let evictor = svc.clone();
-        tasks.push(lockcheck::tokio::spawn(async move {
-            evictor.evict().await;
-        }));
-        let reporter = svc.clone();
-        tasks.push(lockcheck::tokio::spawn(async move {
-            reporter.report_stats().await;
-        }));
-        for t in tasks {
-            t.await.unwrap();
-        }
+        service::run_fixed_under_load(&svc).await;
     });
     assert_eq!(lockcheck::reported().len(), 2);
 }

@@ -61,24 +61,7 @@ async fn main() {
         "Forty handlers, the fixed evictor and reporter, all at once on two workers.",
     );
     let before = lockcheck::reported().len();
-    let mut tasks = Vec::new();
-    for user in 0..40 {
-        let svc = svc.clone();
-        tasks.push(lockcheck::tokio::spawn(async move {
-            svc.handle(user % 7).await;
-        }));
-    }
-    let evictor = svc.clone();
-    tasks.push(lockcheck::tokio::spawn(async move {
-        evictor.evict().await;
-    }));
-    let reporter = svc.clone();
-    tasks.push(lockcheck::tokio::spawn(async move {
-        reporter.report_stats().await;
-    }));
-    for t in tasks {
-        t.await.expect("task");
-    }
+    service::run_fixed_under_load(&svc).await;
     println!(
         "done: {} new violations",
         lockcheck::reported().len() - before

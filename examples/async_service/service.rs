@@ -72,3 +72,26 @@ impl Service {
         count
     }
 }
+
+/// The fixed service under load: forty handlers, the fixed evictor and reporter, all at once,
+/// each a checked task.
+pub(crate) async fn run_fixed_under_load(svc: &Arc<Service>) {
+    let mut tasks = Vec::new();
+    for user in 0..40 {
+        let svc = Arc::clone(svc);
+        tasks.push(lockcheck::tokio::spawn(async move {
+            svc.handle(user % 7).await;
+        }));
+    }
+    let evictor = Arc::clone(svc);
+    tasks.push(lockcheck::tokio::spawn(async move {
+        evictor.evict().await;
+    }));
+    let reporter = Arc::clone(svc);
+    tasks.push(lockcheck::tokio::spawn(async move {
+        reporter.report_stats().await;
+    }));
+    for t in tasks {
+        t.await.expect("task");
+    }
+}

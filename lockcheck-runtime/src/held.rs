@@ -420,7 +420,12 @@ impl ThreadState {
 
     /// Records that the lock at `instance` is now held in `mode` (a downgrade).
     pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
-        if let Some(h) = self.stack_mut().iter_mut().rev().find(|h| h.instance == instance) {
+        if let Some(h) = self
+            .stack_mut()
+            .iter_mut()
+            .rev()
+            .find(|h| h.instance == instance)
+        {
             *h = h.with_mode(mode);
         }
     }

@@ -90,6 +90,27 @@ macro_rules! forget_on_drop {
 }
 pub(crate) use forget_on_drop;
 
+/// `Default` (a lock of the default value) and `From<T>`, both placing the class at the
+/// caller's line, as `new` does.
+macro_rules! default_and_from {
+    ($lock:ident) => {
+        impl<T: Default> Default for $lock<T> {
+            #[track_caller]
+            fn default() -> Self {
+                $lock::new(T::default())
+            }
+        }
+
+        impl<T> From<T> for $lock<T> {
+            #[track_caller]
+            fn from(value: T) -> Self {
+                $lock::new(value)
+            }
+        }
+    };
+}
+pub(crate) use default_and_from;
+
 /// std's `try_*` result, as the protocol's "try" closure wants it: `None` when it would block,
 /// the poisoning kept.
 #[inline]
