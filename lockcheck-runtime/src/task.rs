@@ -11,15 +11,22 @@
 //! all three owners.
 //!
 //! A task's `TaskHeld` is found through a global map by task id, and cached per thread: the
-//! common case (the same task as this thread's last lock operation) is one compare and one
-//! atomic exchange. A task is polled by one thread at a time, so the exchange never waits; it
-//! only makes the hand-over between threads (a task that migrated) a proper synchronisation.
+//! common case (the same task as this thread's last lock operation) is one compare, one load and
+//! one store, no atomic read-modify-write. That is sound because only the thread polling a task
+//! (or dropping it) sees its id from `try_id()`, tokio polls a task on one thread at a time,
+//! and its hand-over of a task between threads orders one poll before the next; a checked future
+//! is polled through `&mut` likewise. The `state` word only catches a stack in use twice (the
+//! operation then goes unchecked, never racing) and says when the sweeper took it out.
+//!
 //! Entries of tasks that hold nothing are swept from the map when it grows (tokio has no stable
 //! hook for a task's end), so a server spawning millions of tasks keeps a map the size of the
-//! tasks that hold locks.
+//! tasks that hold locks. The sweeper never touches a stack: it reads the length its owner
+//! published at the end of its last operation. A task that starts an operation at the very moment
+//! its empty stack is swept works on the swept one, and a later thread may start it a new one:
+//! that task's held set can then miss a lock (a missed report, never a false one nor a race).
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::held::{HeldLock, KeyMap};
@@ -27,7 +34,7 @@ use crate::internal::Internal;
 
 /// Free: no thread is using the stack.
 const FREE: u8 = 0;
-/// A thread has the stack swapped into its state.
+/// A thread's state is working on the stack.
 const IN_USE: u8 = 1;
 /// Swept from the map: whoever caches it must look the task up again.
 const SWEPT: u8 = 2;
@@ -35,12 +42,15 @@ const SWEPT: u8 = 2;
 /// The held stack of a task, or of a checked future.
 pub(crate) struct TaskHeld {
     state: AtomicU8,
+    /// The stack's length when its owner last gave it back, for the sweeper.
+    len: AtomicUsize,
     held: UnsafeCell<Vec<HeldLock>>,
 }
 
-// SAFETY: `held` is only touched by the thread that moved `state` from FREE to IN_USE (with
-// Acquire), until it stores FREE back (with Release); every other access goes through the same
-// exchange, so accesses never overlap and each sees the last one's writes.
+// SAFETY: `held` is only touched by the thread polling (or dropping) the task or checked future
+// that owns it, between claiming it (`owner`) and giving it back (`release`): tokio polls a task
+// on one thread at a time and orders its polls on different threads (the hand-over synchronises),
+// and a future is polled through `&mut`. The sweeper reads `state` and `len` only.
 unsafe impl Sync for TaskHeld {}
 // SAFETY: as above; `Vec<HeldLock>` is `Send`.
 unsafe impl Send for TaskHeld {}
@@ -49,6 +59,7 @@ impl TaskHeld {
     pub(crate) fn new() -> Self {
         TaskHeld {
             state: AtomicU8::new(FREE),
+            len: AtomicUsize::new(0),
             held: UnsafeCell::new(Vec::new()),
         }
     }
@@ -96,9 +107,9 @@ static TASKS: Internal<Tasks> = Internal::new(Tasks {
     sweep_at: 1024,
 });
 
-/// Whose stack a lock operation on this thread works on: a stack to swap in (`Some`), the
-/// thread's own (`Ok(None)`), or none that can be used now (`Err`: the operation goes
-/// unchecked; only if a stack were somehow in use on two threads at once).
+/// Whose stack a lock operation on this thread works on: a task's or a checked future's
+/// (`Some`, claimed), the thread's own (`Ok(None)`), or none that can be used now (`Err`: the
+/// operation goes unchecked; only if a stack were somehow in use twice).
 #[inline(always)]
 pub(crate) fn owner(
     polling: *const TaskHeld,
@@ -145,9 +156,15 @@ fn task_owner(id: tokio::task::Id, cache: &mut TaskCache) -> Result<Option<*cons
 /// Claims a task's stack for this thread; the state it found when that fails.
 #[inline(always)]
 fn claim_task(held: &TaskHeld) -> Result<(), u8> {
-    held.state
-        .compare_exchange(FREE, IN_USE, Ordering::Acquire, Ordering::Relaxed)
-        .map(|_| ())
+    // A load and a store, not an exchange: see the module's doc for why no other thread can
+    // claim it meanwhile.
+    match held.state.load(Ordering::Acquire) {
+        FREE => {
+            held.state.store(IN_USE, Ordering::Relaxed);
+            Ok(())
+        }
+        other => Err(other),
+    }
 }
 
 /// The stack inside a claimed `TaskHeld`, for the thread's state to work on until it gives it
@@ -162,14 +179,19 @@ pub(crate) unsafe fn stack_of(held: *const TaskHeld) -> *mut Vec<HeldLock> {
     unsafe { (*held).held.get() }
 }
 
-/// Gives a claimed stack back.
+/// Gives a claimed stack back, publishing its length for the sweeper.
 ///
 /// # Safety
 ///
-/// As for [`swap`].
+/// As for [`stack_of`].
+#[inline(always)]
 pub(crate) unsafe fn release(held: *const TaskHeld) {
-    // SAFETY: the caller claimed it, so it is alive (see `owner`).
-    unsafe { (*held).state.store(FREE, Ordering::Release) };
+    // SAFETY: the caller claimed it, so it is alive (see `owner`) and this thread's.
+    unsafe {
+        let len = (*(*held).held.get()).len();
+        (*held).len.store(len, Ordering::Relaxed);
+        (*held).state.store(FREE, Ordering::Release);
+    }
 }
 
 /// The stack of task `id`, made if it has none.
@@ -191,19 +213,12 @@ fn lookup(id: tokio::task::Id) -> Arc<TaskHeld> {
 #[cold]
 fn sweep(tasks: &mut Tasks) {
     tasks.map.retain(|_, held| {
-        if held
-            .state
-            .compare_exchange(FREE, SWEPT, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            return true;
+        let idle_and_empty =
+            held.state.load(Ordering::Acquire) == FREE && held.len.load(Ordering::Relaxed) == 0;
+        if idle_and_empty {
+            held.state.store(SWEPT, Ordering::Release);
         }
-        // SAFETY: this thread moved it to SWEPT: nobody else uses it from now on.
-        let empty = unsafe { (*held.held.get()).is_empty() };
-        if !empty {
-            held.state.store(FREE, Ordering::Release);
-        }
-        !empty
+        !idle_and_empty
     });
     tasks.sweep_at = (tasks.map.len() * 2).max(1024);
 }
