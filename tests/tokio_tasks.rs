@@ -507,3 +507,48 @@ fn contracts_on_async_fns_ask_whether_this_task_holds_the_lock() {
     assert!(functions.iter().any(|f| f.contains("bump_locked")));
     assert!(functions.iter().any(|f| f.contains("refresh")));
 }
+
+#[test]
+fn owned_and_mapped_guards_keep_the_lock_held_until_they_drop() {
+    let rt = current_thread();
+    rt.block_on(async {
+        tokio::spawn(async {
+            let m = Arc::new(Mutex::named("mapped-m", (1u8, 2u8)));
+            let owned = Arc::clone(&m).lock_owned().await;
+            let mut second = lockcheck::tokio::OwnedMutexGuard::map(owned, |pair| &mut pair.1);
+            *second += 1;
+            assert!(m.is_held(), "a mapped owned guard still holds the lock");
+            assert!(m.try_lock().is_err());
+            drop(second);
+            assert!(!m.is_held());
+            assert_eq!(m.lock().await.1, 3);
+            let declined = lockcheck::tokio::OwnedMutexGuard::try_map(
+                Arc::clone(&m).lock_owned().await,
+                |_| None::<&mut u8>,
+            );
+            let back = declined.err().expect("the guard comes back");
+            assert!(m.is_held());
+            drop(back);
+
+            let l = Arc::new(RwLock::named("mapped-l", vec![1, 2]));
+            let w = Arc::clone(&l).write_owned().await;
+            let r = lockcheck::tokio::OwnedRwLockWriteGuard::downgrade(w);
+            assert_eq!(l.held_mode(), Some(lockcheck::Mode::Shared));
+            drop(r);
+            assert_eq!(l.held_mode(), None);
+            let first = lockcheck::tokio::RwLockReadGuard::try_map(l.read().await, |v| v.first());
+            assert_eq!(*first.ok().unwrap(), 1);
+            assert_eq!(l.held_mode(), None);
+            let mut last =
+                lockcheck::tokio::RwLockWriteGuard::try_map(l.write().await, |v| v.last_mut())
+                    .ok()
+                    .unwrap();
+            *last = 5;
+            assert_eq!(l.held_mode(), Some(lockcheck::Mode::Exclusive));
+            drop(last);
+            assert_eq!(*l.read().await, [1, 5]);
+        })
+        .await
+        .unwrap();
+    });
+}

@@ -312,10 +312,106 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     }
 }
 
+/// An [`OwnedMutexGuard`] narrowed to a part of the data ([`OwnedMutexGuard::map`]). Unlike
+/// tokio's, it needs `U: 'static`.
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct OwnedMappedMutexGuard<T: ?Sized + 'static, U: ?Sized + 'static> {
+    // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
+    inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'static, U>>,
+    lock: Arc<Mutex<T>>,
+    instance: usize,
+}
+
 impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
     /// The mutex this guard holds.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
+    }
+
+    /// Narrows the guard to a part of the data; the lock stays held.
+    pub fn map<U: ?Sized + 'static>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> &mut U,
+    ) -> OwnedMappedMutexGuard<T, U> {
+        let (inner, lock, instance) = Self::into_parts(this);
+        OwnedMappedMutexGuard {
+            inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
+            lock,
+            instance,
+        }
+    }
+
+    /// As [`OwnedMutexGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<U: ?Sized + 'static>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
+        let (inner, lock, instance) = Self::into_parts(this);
+        match tokio::sync::MutexGuard::try_map(inner, f) {
+            Ok(g) => Ok(OwnedMappedMutexGuard {
+                inner: ManuallyDrop::new(g),
+                lock,
+                instance,
+            }),
+            Err(g) => Err(OwnedMutexGuard {
+                inner: ManuallyDrop::new(g),
+                lock,
+                instance,
+            }),
+        }
+    }
+
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'static, T>, Arc<Mutex<T>>, usize) {
+        let mut this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
+        unsafe {
+            (
+                ManuallyDrop::take(&mut this.inner),
+                std::ptr::read(&this.lock),
+                this.instance,
+            )
+        }
+    }
+}
+
+impl<T: ?Sized + 'static, U: ?Sized + 'static> OwnedMappedMutexGuard<T, U> {
+    /// The mutex this guard holds.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized + 'static, U: ?Sized + 'static> Drop for OwnedMappedMutexGuard<T, U> {
+    fn drop(&mut self) {
+        // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows from.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+        #[cfg(lockcheck_checks)]
+        check::release(self.instance);
+    }
+}
+
+impl<T: ?Sized + 'static, U: ?Sized + 'static> std::ops::Deref for OwnedMappedMutexGuard<T, U> {
+    type Target = U;
+    fn deref(&self) -> &U {
+        &self.inner
+    }
+}
+
+impl<T: ?Sized + 'static, U: ?Sized + 'static> std::ops::DerefMut for OwnedMappedMutexGuard<T, U> {
+    fn deref_mut(&mut self) -> &mut U {
+        &mut self.inner
+    }
+}
+
+impl<T: ?Sized + 'static, U: ?Sized + 'static + std::fmt::Debug> std::fmt::Debug
+    for OwnedMappedMutexGuard<T, U>
+{
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
     }
 }
 

@@ -345,13 +345,40 @@ impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for RwLock<T> {
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
+        let (inner, instance) = Self::into_parts(this);
+        RwLockReadGuard {
+            inner: ManuallyDrop::new(tokio::sync::RwLockReadGuard::map(inner, f)),
+            instance,
+        }
+    }
+
+    /// As [`RwLockReadGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        let (inner, instance) = Self::into_parts(this);
+        match tokio::sync::RwLockReadGuard::try_map(inner, f) {
+            Ok(g) => Ok(RwLockReadGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
+            Err(g) => Err(RwLockReadGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
+        }
+    }
+
+    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, usize) {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(tokio::sync::RwLockReadGuard::map(inner, f)),
-            instance: this.instance,
-        }
+        (inner, this.instance)
     }
 }
 
@@ -365,6 +392,28 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         RwLockMappedWriteGuard {
             inner: ManuallyDrop::new(tokio::sync::RwLockWriteGuard::map(inner, f)),
             instance,
+        }
+    }
+
+    /// As [`RwLockWriteGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        let (inner, instance) = Self::into_parts(this);
+        match tokio::sync::RwLockWriteGuard::try_map(inner, f) {
+            Ok(g) => Ok(RwLockMappedWriteGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
+            Err(g) => Err(RwLockWriteGuard {
+                inner: ManuallyDrop::new(g),
+                instance,
+            }),
         }
     }
 
@@ -406,6 +455,27 @@ impl<T: ?Sized + 'static> OwnedRwLockWriteGuard<T> {
     /// The lock this guard holds.
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
+    }
+
+    /// Turns the write hold into a read hold without letting a writer in between.
+    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
+        let mut this = ManuallyDrop::new(this);
+        // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
+        let (inner, lock, instance) = unsafe {
+            (
+                ManuallyDrop::take(&mut this.inner),
+                std::ptr::read(&this.lock),
+                this.instance,
+            )
+        };
+        let g = inner.downgrade();
+        #[cfg(lockcheck_checks)]
+        check::downgraded(instance);
+        OwnedRwLockReadGuard {
+            inner: ManuallyDrop::new(g),
+            lock,
+            instance,
+        }
     }
 }
 
