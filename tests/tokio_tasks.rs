@@ -526,7 +526,7 @@ fn owned_and_mapped_guards_keep_the_lock_held_until_they_drop() {
                 Arc::clone(&m).lock_owned().await,
                 |_| None::<&mut u8>,
             );
-            let back = declined.err().expect("the guard comes back");
+            let back = declined.expect_err("the guard comes back");
             assert!(m.is_held());
             drop(back);
 
