@@ -88,3 +88,38 @@ fn contracts_are_checked_exactly_when_configured() {
     let (_, found) = capture_violations(|| lockcheck::assert_held!(SCHED));
     assert_eq!(found.len(), usize::from(expected));
 }
+
+#[cfg(feature = "tokio")]
+#[test]
+fn tokio_locks_are_tokios_when_off_and_still_checked_when_on() {
+    use lockcheck::tokio::{Mutex as AsyncMutex, RwLock as AsyncRwLock};
+    if !lockcheck::ENABLED {
+        assert_eq!(
+            size_of::<AsyncMutex<u64>>(),
+            size_of::<tokio::sync::Mutex<u64>>()
+        );
+        assert_eq!(
+            size_of::<AsyncRwLock<u64>>(),
+            size_of::<tokio::sync::RwLock<u64>>()
+        );
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let m = AsyncMutex::new(1u64);
+    let l = AsyncRwLock::new(vec![1u8]);
+    let ((), found) = capture_violations(|| {
+        rt.block_on(async {
+            *m.lock().await += 1;
+            l.write().await.push(2);
+            assert_eq!(l.read().await.len(), 2);
+            let g = m.lock().await;
+            // Held, as far as the checker knows: only when it is compiled in.
+            assert_eq!(m.is_held(), lockcheck::ENABLED);
+            drop(g);
+            assert!(!m.is_held());
+        });
+    });
+    assert!(found.is_empty());
+    assert_eq!(m.into_inner(), 2);
+}

@@ -249,3 +249,40 @@ macro_rules! deref_impls {
     };
 }
 pub(crate) use deref_impls;
+
+/// With the checks compiled out: a tokio lock's own future, its guard wrapped when it is ready.
+#[cfg(not(lockcheck_checks))]
+pub(crate) struct Wrapped<F, W> {
+    future: F,
+    wrap: Option<W>,
+}
+
+#[cfg(not(lockcheck_checks))]
+impl<F, W> Wrapped<F, W> {
+    pub(crate) fn new(future: F, wrap: W) -> Self {
+        Wrapped {
+            future,
+            wrap: Some(wrap),
+        }
+    }
+}
+
+#[cfg(not(lockcheck_checks))]
+impl<F: std::future::Future, W: FnOnce(F::Output) -> G, G> std::future::Future for Wrapped<F, W> {
+    type Output = G;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<G> {
+        // SAFETY: `future` is structurally pinned (never moved out of a pinned `Wrapped`);
+        // `wrap` is not pinned, and only taken out.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: as above.
+        let future = unsafe { std::pin::Pin::new_unchecked(&mut this.future) };
+        match future.poll(cx) {
+            std::task::Poll::Ready(g) => match this.wrap.take() {
+                Some(wrap) => std::task::Poll::Ready(wrap(g)),
+                None => panic!("lockcheck: a lock future polled after it completed"),
+            },
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}

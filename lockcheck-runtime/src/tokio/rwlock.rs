@@ -122,15 +122,24 @@ impl<T: ?Sized> RwLock<T> {
     /// violation under the default action.
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        let a = self.acquire(Mode::Shared, Location::caller());
-        async move {
-            let instance = a.instance();
-            let g = acquire::acquire_async!(a, self.inner, read, try_read);
-            RwLockReadGuard {
-                inner: ManuallyDrop::new(g),
-                instance,
+        #[cfg(lockcheck_checks)]
+        {
+            let a = self.acquire(Mode::Shared, Location::caller());
+            async move {
+                let instance = a.instance();
+                let g = acquire::acquire_async!(a, self.inner, read, try_read);
+                RwLockReadGuard {
+                    inner: ManuallyDrop::new(g),
+                    instance,
+                }
             }
         }
+        // Checks compiled out: tokio's future, its output wrapped.
+        #[cfg(not(lockcheck_checks))]
+        acquire::Wrapped::new(self.inner.read(), |g| RwLockReadGuard {
+            inner: ManuallyDrop::new(g),
+            instance: 0,
+        })
     }
 
     /// Locks for writing, waiting (as a task) until it is free.
@@ -141,15 +150,24 @@ impl<T: ?Sized> RwLock<T> {
     /// the default action.
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        let a = self.acquire(Mode::Exclusive, Location::caller());
-        async move {
-            let instance = a.instance();
-            let g = acquire::acquire_async!(a, self.inner, write, try_write);
-            RwLockWriteGuard {
-                inner: ManuallyDrop::new(g),
-                instance,
+        #[cfg(lockcheck_checks)]
+        {
+            let a = self.acquire(Mode::Exclusive, Location::caller());
+            async move {
+                let instance = a.instance();
+                let g = acquire::acquire_async!(a, self.inner, write, try_write);
+                RwLockWriteGuard {
+                    inner: ManuallyDrop::new(g),
+                    instance,
+                }
             }
         }
+        // Checks compiled out: tokio's future, its output wrapped.
+        #[cfg(not(lockcheck_checks))]
+        acquire::Wrapped::new(self.inner.write(), |g| RwLockWriteGuard {
+            inner: ManuallyDrop::new(g),
+            instance: 0,
+        })
     }
 
     /// Locks for reading from outside the runtime, blocking the thread.
