@@ -13,8 +13,9 @@
 //!   (before edition 2024).
 //! - The scrutinee of `match`, `if let`, `while let` and the iterator of `for` live for the
 //!   whole construct, except that from edition 2024 an `if let` scrutinee's temporaries drop
-//!   before its `else` block; a plain `if`/`while` condition's temporaries are dropped before
-//!   the body; a `let … else` initialiser's before the `else` block.
+//!   before its `else` block; in a let chain (`if let A = a && c`, edition 2024) each `let`'s
+//!   scrutinee lives through the then branch; a plain `if`/`while` condition's temporaries are
+//!   dropped before the body; a `let … else` initialiser's before the `else` block.
 //! - From edition 2024 a block's tail-expression temporaries drop at the end of the block.
 //! - The right-hand side of `=` (and of compound assignment on primitives) is evaluated before
 //!   its left; a method's receiver before (and, if a temporary, during) its arguments.
@@ -827,6 +828,25 @@ impl<'s> Walker<'s> {
                 let v = s.block(&i.then_branch);
                 s.release_val(v);
                 s.bindings.pop();
+            } else if let Some(operands) = let_chain(&i.cond) {
+                // `if let A = a && let B = b && c { .. }` (edition 2024): each `let`'s
+                // scrutinee lives through the then branch, and drops before `else`; a plain
+                // operand's temporaries drop before the next operand, as `&&`'s do.
+                before_scrutinee = Some(s.snapshot());
+                s.bindings.push(Vec::new());
+                for op in operands {
+                    if let Expr::Let(l) = op {
+                        let v = s.expr(&l.expr);
+                        s.bind_scrutinee(&l.pat, v);
+                    } else {
+                        let v = s.with_temps(|s| s.expr(op));
+                        s.release_val(v);
+                    }
+                }
+                start = s.snapshot();
+                let v = s.block(&i.then_branch);
+                s.release_val(v);
+                s.bindings.pop();
             } else {
                 let v = s.with_temps(|s| s.expr(&i.cond));
                 s.release_val(v);
@@ -1451,4 +1471,25 @@ fn val_ids_ref(v: &Val) -> Vec<usize> {
         Val::Guard(id) => vec![*id],
         Val::Guards(ids) => ids.clone(),
     }
+}
+
+/// The operands of an `if` condition that is a `&&` chain with a `let` in it (edition 2024's
+/// let chains), left to right; `None` for any other condition.
+fn let_chain(cond: &Expr) -> Option<Vec<&Expr>> {
+    fn flatten<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
+        match e {
+            Expr::Binary(b) if matches!(b.op, syn::BinOp::And(_)) => {
+                flatten(&b.left, out);
+                flatten(&b.right, out);
+            }
+            e => out.push(e),
+        }
+    }
+    let Expr::Binary(b) = cond else { return None };
+    if !matches!(b.op, syn::BinOp::And(_)) {
+        return None;
+    }
+    let mut out = Vec::new();
+    flatten(cond, &mut out);
+    out.iter().any(|e| matches!(e, Expr::Let(_))).then_some(out)
 }
