@@ -552,3 +552,25 @@ fn owned_and_mapped_guards_keep_the_lock_held_until_they_drop() {
         .unwrap();
     });
 }
+
+#[test]
+fn a_guard_a_checked_future_returns_is_held_by_whoever_awaited_it() {
+    static RETURNED: Mutex<u8> = Mutex::named("returned-m", 0);
+    let rt = current_thread();
+    rt.block_on(async {
+        tokio::spawn(async {
+            let guard = async { RETURNED.lock().await }.checked().await;
+            assert!(RETURNED.is_held(), "the awaiting task holds it now");
+            let held: Vec<String> = lockcheck::held_locks()
+                .into_iter()
+                .map(|h| h.class)
+                .collect();
+            assert_eq!(held, ["returned-m"]);
+            drop(guard);
+            assert!(!RETURNED.is_held());
+            assert!(lockcheck::held_locks().is_empty());
+        })
+        .await
+        .unwrap();
+    });
+}

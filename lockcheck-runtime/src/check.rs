@@ -750,6 +750,33 @@ pub(crate) fn async_tried(a: &HeldLock, start: &AsyncStart, got: bool) {
     }
 }
 
+/// Takes every entry off the current owner's held stack (a checked future that completed: what
+/// it still holds went out with its output).
+#[cfg(feature = "tokio")]
+pub(crate) fn take_all_held() -> Vec<HeldLock> {
+    held::with_state(|s| {
+        let all: Vec<HeldLock> = s.held().to_vec();
+        for h in &all {
+            s.mark_released(h.instance);
+        }
+        all
+    })
+    .unwrap_or_default()
+}
+
+/// Puts entries on the current owner's held stack, as they are (see [`take_all_held`]).
+#[cfg(feature = "tokio")]
+pub(crate) fn hold_all(entries: Vec<HeldLock>) {
+    if entries.is_empty() {
+        return;
+    }
+    held::with_state(|s| {
+        for h in entries {
+            s.mark_held(h);
+        }
+    });
+}
+
 /// The blocking locks (every lockcheck lock but an async one) the current owner holds: for the
 /// check of a task's yield.
 #[cfg(feature = "tokio")]

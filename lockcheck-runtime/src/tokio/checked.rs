@@ -42,13 +42,21 @@ impl<F: Future> Future for Checked<F> {
         // place, in `Drop`); `held` is not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         // The locks taken in this poll, and the check at a yield, are this future's.
-        let _owner = task::polling(&this.held);
+        let owner = task::polling(&this.held);
         // SAFETY: as above.
         let inner = unsafe { Pin::new_unchecked(&mut *this.inner) };
         let polled = inner.poll(cx);
         if polled.is_pending() {
             yielded();
+            return polled;
         }
+        // Done: a guard it still holds is in its output (`async { m.lock().await }.checked()`),
+        // and goes where the output goes: to whoever polled this future.
+        #[cfg(lockcheck_checks)]
+        let handed_over = crate::check::take_all_held();
+        drop(owner);
+        #[cfg(lockcheck_checks)]
+        crate::check::hold_all(handed_over);
         polled
     }
 }
