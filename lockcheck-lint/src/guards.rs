@@ -154,6 +154,17 @@ enum Val {
     Guards(Vec<usize>),
 }
 
+impl Val {
+    /// The guards the value holds.
+    fn ids(&self) -> Vec<usize> {
+        match self {
+            Val::None => Vec::new(),
+            Val::Guard(id) => vec![*id],
+            Val::Guards(ids) => ids.clone(),
+        }
+    }
+}
+
 struct Walker<'s> {
     scope: &'s FnScope,
     /// The method call being walked is the operand of `.await`.
@@ -210,11 +221,10 @@ impl<'s> Walker<'s> {
 
     /// A value nobody binds: its guards are temporaries of the current temporary scope.
     fn temp(&mut self, v: Val) {
-        let ids = match v {
-            Val::None => return,
-            Val::Guard(id) => vec![id],
-            Val::Guards(ids) => ids,
-        };
+        let ids = v.ids();
+        if ids.is_empty() {
+            return;
+        }
         match self.temps.last_mut() {
             Some(t) => t.extend(ids),
             None => self.release_all(ids),
@@ -322,7 +332,7 @@ impl<'s> Walker<'s> {
     /// Guards stored where the lint cannot follow them further (`self.slot = Some(m.lock())`):
     /// held for the rest of the function.
     fn escape(&mut self, v: Val) {
-        let ids = val_ids(v);
+        let ids = v.ids();
         if let Some(outer) = self.bindings.first_mut() {
             outer.push(Binding {
                 name: String::new(),
@@ -508,14 +518,11 @@ impl<'s> Walker<'s> {
             // The pattern did not match: the value and the initialiser's temporaries are
             // dropped before the `else` block runs.
             let before = self.snapshot();
-            let created: Vec<usize> = match &v {
-                Val::Guard(id) => vec![*id],
-                Val::Guards(ids) => ids.clone(),
-                Val::None => Vec::new(),
-            }
-            .into_iter()
-            .chain(self.temps.last().cloned().unwrap_or_default())
-            .collect();
+            let created: Vec<usize> = v
+                .ids()
+                .into_iter()
+                .chain(self.temps.last().cloned().unwrap_or_default())
+                .collect();
             self.live.retain(|g| !created.contains(&g.id));
             let dv = self.expr(diverge);
             self.release_val(dv);
@@ -613,7 +620,7 @@ impl<'s> Walker<'s> {
                 self.param_binding(&a.left);
                 let old = self.binding_mut(&a.left).map(|b| {
                     let old = b.guards.clone();
-                    b.guards.extend(val_ids_ref(&v));
+                    b.guards.extend(v.ids());
                     old
                 });
                 match old {
@@ -684,7 +691,7 @@ impl<'s> Walker<'s> {
                 for f in &s.fields {
                     match self.expr(&f.expr) {
                         Val::None => {}
-                        v => ids.extend(val_ids(v)),
+                        v => ids.extend(v.ids()),
                     }
                 }
                 if let Some(rest) = &s.rest {
@@ -1016,7 +1023,7 @@ impl<'s> Walker<'s> {
                     Some(v) => v,
                     None => self.expr(a),
                 };
-                stored.extend(val_ids(v));
+                stored.extend(v.ids());
             }
             if let Some(b) = self.binding_mut(&mc.receiver) {
                 b.guards.extend(stored);
@@ -1454,22 +1461,6 @@ fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
             continue;
         }
         return Some(DeclaredType::from_segments(ty.to_vec(), file, key_of));
-    }
-}
-
-fn val_ids(v: Val) -> Vec<usize> {
-    match v {
-        Val::None => Vec::new(),
-        Val::Guard(id) => vec![id],
-        Val::Guards(ids) => ids,
-    }
-}
-
-fn val_ids_ref(v: &Val) -> Vec<usize> {
-    match v {
-        Val::None => Vec::new(),
-        Val::Guard(id) => vec![*id],
-        Val::Guards(ids) => ids.clone(),
     }
 }
 
