@@ -754,14 +754,7 @@ pub(crate) fn async_tried(a: &HeldLock, start: &AsyncStart, got: bool) {
 /// it still holds went out with its output).
 #[cfg(feature = "tokio")]
 pub(crate) fn take_all_held() -> Vec<HeldLock> {
-    held::with_state(|s| {
-        let all: Vec<HeldLock> = s.held().to_vec();
-        for h in &all {
-            s.mark_released(h.instance);
-        }
-        all
-    })
-    .unwrap_or_default()
+    held::with_state(held::ThreadState::take_held).unwrap_or_default()
 }
 
 /// Puts entries on the current owner's held stack, as they are (see [`take_all_held`]).

@@ -404,6 +404,12 @@ impl ThreadState {
         std::mem::take(&mut self.own)
     }
 
+    /// Takes the whole held stack this borrow works on, leaving it empty.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn take_held(&mut self) -> Vec<HeldLock> {
+        std::mem::take(self.stack_mut())
+    }
+
     /// Records the release of the lock at `instance` when it is the top entry (the usual case);
     /// `false` otherwise.
     #[inline(always)]
