@@ -31,63 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
 
 use crate::internal::{Internal, InternalRw};
-
-/// The identity of a lock class: small, `Copy`, never recycled.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub(crate) struct ClassId(u32);
-
-/// How many nesting levels (lockdep's subclasses) one class may be taken at.
-pub const MAX_SUBCLASSES: u8 = 8;
-
-/// The largest class id that still fits a [`LockKey`] beside its subclass.
-const MAX_CLASS_ID: u32 = (u32::MAX >> 3) - 1;
-
-impl ClassId {
-    /// Not a class: the id of a lock taken from inside the checker's own critical sections,
-    /// which is never checked, so never pushed on a held stack nor looked up.
-    pub(crate) const UNTRACKED: ClassId = ClassId(MAX_CLASS_ID + 1);
-
-    #[cfg(test)]
-    pub(crate) fn for_test(id: u32) -> Self {
-        ClassId(id)
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self.0 as usize - 1
-    }
-}
-
-/// A class at one nesting level: the node of the order graph.
-///
-/// `lock_nested(1)` on a lock of class `C` acquires key `(C, 1)`, which is ordered separately from
-/// `(C, 0)`, exactly as lockdep's subclasses are.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
-pub(crate) struct LockKey(u32);
-
-impl LockKey {
-    pub(crate) fn new(class: ClassId, subclass: u8) -> Self {
-        debug_assert!(subclass < MAX_SUBCLASSES);
-        LockKey((class.0 << 3) | u32::from(subclass))
-    }
-    pub(crate) fn class(self) -> ClassId {
-        ClassId(self.0 >> 3)
-    }
-    pub(crate) fn subclass(self) -> u8 {
-        (self.0 & 7) as u8
-    }
-    /// The key as one word.
-    pub(crate) fn as_u32(self) -> u32 {
-        self.0
-    }
-    /// The key [`as_u32`](Self::as_u32) gave.
-    pub(crate) fn from_u32(word: u32) -> Self {
-        LockKey(word)
-    }
-    /// The pair `self -> to` as one word, for the per-thread cache of known edges.
-    pub(crate) fn edge_bits(self, to: LockKey) -> u64 {
-        (u64::from(self.0) << 32) | u64::from(to.0)
-    }
-}
+use crate::key::{ClassId, LockKey, MAX_CLASS_ID};
 
 /// Where a class comes from, before it has an id.
 #[derive(Clone, Copy, Debug)]
@@ -192,7 +136,7 @@ impl LazyClass {
     pub(crate) fn cached_id(&self) -> Option<ClassId> {
         match (self.meta.load(Ordering::Relaxed) >> 32) as u32 {
             0 => None,
-            id => Some(ClassId(id)),
+            id => Some(ClassId::from_u32(id)),
         }
     }
 
@@ -220,7 +164,8 @@ impl LazyClass {
         note_first_use(id, site);
         // Threads that race here all get the same id from the registry and store the same
         // bits, so whichever store lands last changes nothing.
-        self.meta.fetch_or(u64::from(id.0) << 32, Ordering::Relaxed);
+        self.meta
+            .fetch_or(u64::from(id.as_u32()) << 32, Ordering::Relaxed);
         id
     }
 }
@@ -333,7 +278,7 @@ fn registry_intern(
         drop((classes, reg));
         panic!("lockcheck: more than {MAX_CLASS_ID} lock classes");
     }
-    let id = ClassId(next);
+    let id = ClassId::from_u32(next);
     let info = match placed {
         Ok((key, site, name)) => {
             reg.by_site.insert(key, id);
@@ -389,7 +334,7 @@ pub(crate) fn all_classes() -> Vec<(ClassId, ClassInfo)> {
         .read()
         .iter()
         .enumerate()
-        .map(|(i, c)| (ClassId(i as u32 + 1), c.clone()))
+        .map(|(i, c)| (ClassId::from_u32(i as u32 + 1), c.clone()))
         .collect()
 }
 
@@ -412,8 +357,8 @@ pub(crate) fn with_key_names<R>(f: impl FnOnce(&dyn Fn(LockKey) -> Cow<'static, 
         match (classes.get(class.index()), key.subclass()) {
             (Some(info), 0) => Cow::Borrowed(info.name),
             (Some(info), n) => Cow::Owned(format!("{}/{n}", info.name)),
-            (None, 0) => Cow::Owned(format!("<class {}>", class.0)),
-            (None, n) => Cow::Owned(format!("<class {}>/{n}", class.0)),
+            (None, 0) => Cow::Owned(format!("<class {}>", class.as_u32())),
+            (None, n) => Cow::Owned(format!("<class {}>/{n}", class.as_u32())),
         }
     };
     f(&name)

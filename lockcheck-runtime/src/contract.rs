@@ -9,9 +9,10 @@ use std::borrow::Cow;
 use std::panic::Location;
 use std::sync::Arc;
 
-use crate::held::{self, Mode};
-use crate::violation::{raise, LockUse, Site, Violation, ViolationKind};
-use crate::{check, class};
+use crate::mode::Mode;
+use crate::site::Site;
+use crate::violation::{LockUse, ViolationKind};
+use crate::{check, class, held};
 
 /// Something a lock contract can name: a lock instance, or a lock class by name.
 ///
@@ -175,8 +176,8 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
             (site.unwrap_or_else(|| contract_site.clone()), caller)
         }
     };
-    raise(Violation {
-        kind: ViolationKind::Contract {
+    check::contract_broken(
+        ViolationKind::Contract {
             function: c.function.to_owned(),
             lock: c.lock.to_owned(),
             class: class.to_owned(),
@@ -186,15 +187,12 @@ fn broken(class: &str, c: &Contract, must_hold: bool, at: Option<&'static Locati
             caller,
             asynchronous: c.is_async,
         },
-        thread: held::thread_label(),
-        acquiring: LockUse {
+        LockUse {
             class: class.to_owned(),
             mode: c.mode.unwrap_or(Mode::Exclusive),
             site,
         },
-        held: check::held_locks(),
-        captured: false,
-    });
+    );
 }
 
 /// Where `function` was called from, and by which function: the stack's frames, walked and

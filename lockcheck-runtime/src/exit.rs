@@ -18,11 +18,11 @@
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::held::{self, violation_holding};
-use crate::violation::{self, ViolationKind};
-
 thread_local! {
     static EXITING: Cell<bool> = const { Cell::new(false) };
+    /// What to run when the thread ends (`arm`'s argument), for the `thread_local!` fallback.
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    static ON_EXIT: Cell<Option<fn()>> = const { Cell::new(None) };
 }
 
 /// Whether this thread is in its teardown, as far as lockcheck can tell.
@@ -37,7 +37,9 @@ impl Drop for Marker {
     fn drop(&mut self) {
         let _ = EXITING.try_with(|e| e.set(true));
         #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-        reap();
+        if let Some(on_exit) = ON_EXIT.try_with(Cell::get).ok().flatten() {
+            reap(on_exit);
+        }
     }
 }
 
@@ -45,31 +47,27 @@ thread_local! {
     static MARKER: Marker = const { Marker };
 }
 
-/// Arms this thread's exit report (called when the thread first holds a lock, with its state
-/// borrowed: nothing here may call back into the checker's state).
-pub(crate) fn arm() {
+/// Arms this thread's exit report: `on_exit` runs once nothing can release a lock of this
+/// thread any more (`check::thread_exited`, which reports what it still holds and frees its
+/// buffers). Called when the thread first holds a lock, with its state borrowed: nothing here
+/// may call back into the checker's state. The caller passes the report in, so this module
+/// knows nothing of what is reported: it only knows when.
+pub(crate) fn arm(on_exit: fn()) {
     // Touching a thread-local with a destructor registers that destructor. During teardown,
     // after it ran, this fails: the thread is exiting.
     if MARKER.try_with(|_| ()).is_err() {
         let _ = EXITING.try_with(|e| e.set(true));
     }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    tsd::arm();
+    tsd::arm(on_exit);
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = ON_EXIT.try_with(|f| f.set(Some(on_exit)));
 }
 
-/// Reports the locks this thread still holds, and frees its buffers. Never unwinds.
-fn reap() {
+/// Runs the exit report, the thread marked exiting. Never unwinds.
+fn reap(on_exit: fn()) {
     let _ = EXITING.try_with(|e| e.set(true));
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        let leftover = held::with_state(held::ThreadState::take_at_exit).unwrap_or_default();
-        if let Some(last) = leftover.last() {
-            violation::raise(violation_holding(
-                ViolationKind::ExitWhileHolding,
-                last.lock_use(),
-                &leftover,
-            ));
-        }
-    }));
+    let _ = catch_unwind(AssertUnwindSafe(on_exit));
 }
 
 /// The report from a thread-specific-data destructor (glibc runs those last).
@@ -98,18 +96,19 @@ mod tsd {
         })
     }
 
-    /// Sets this thread's value for the key, so its destructor runs when the thread ends.
-    pub(super) fn arm() {
+    /// Sets this thread's value for the key to `on_exit`, so the destructor runs it when the
+    /// thread ends (glibc calls the destructor only for a non-null value: a `fn` never is).
+    pub(super) fn arm(on_exit: fn()) {
         if let Some(key) = key() {
-            // Any non-null value: glibc calls the destructor only for those.
-            // SAFETY: `key` came from `pthread_key_create`; the value is never dereferenced.
-            unsafe {
-                pthread_setspecific(key, std::ptr::NonNull::<u8>::dangling().as_ptr().cast())
-            };
+            // SAFETY: `key` came from `pthread_key_create`; the value is a function pointer,
+            // turned back into one in `destroy` only.
+            unsafe { pthread_setspecific(key, on_exit as *const c_void) };
         }
     }
 
-    unsafe extern "C" fn destroy(_value: *mut c_void) {
-        super::reap();
+    unsafe extern "C" fn destroy(value: *mut c_void) {
+        // SAFETY: the only value ever set for the key is a `fn()` (`arm`), never null here.
+        let on_exit: fn() = unsafe { std::mem::transmute::<*mut c_void, fn()>(value) };
+        super::reap(on_exit);
     }
 }

@@ -6,7 +6,7 @@
 //! re-enter the checker and block on the very lock this thread holds. So every internal lock is
 //! an [`Internal`] (or [`InternalRw`]), whose guard marks the thread **busy** for as long as it is
 //! held ([`Busy`]); a lock operation on a busy thread is taken unchecked, exactly as std's lock
-//! would take it (see `held::borrow_state`), and never reaches the checker's locks. Nothing else
+//! would take it (see `thread_state::borrow_state`), and never reaches the checker's locks. Nothing else
 //! in the checker takes a `std::sync` lock.
 //!
 //! The slow paths of the protocol run busy as a whole (not only under these locks): they allocate
@@ -19,7 +19,7 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use crate::held;
+use crate::thread_state;
 
 /// This thread is inside the checker's own critical sections while one of these lives.
 pub(crate) struct Busy(());
@@ -27,14 +27,14 @@ pub(crate) struct Busy(());
 impl Busy {
     /// Marks this thread busy until the token is dropped (nests).
     pub(crate) fn enter() -> Busy {
-        held::enter_busy();
+        thread_state::enter_busy();
         Busy(())
     }
 }
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        held::leave_busy();
+        thread_state::leave_busy();
     }
 }
 
@@ -54,13 +54,13 @@ pub(crate) struct NotBusy(usize);
 
 impl NotBusy {
     pub(crate) fn enter() -> NotBusy {
-        NotBusy(held::take_busy())
+        NotBusy(thread_state::take_busy())
     }
 }
 
 impl Drop for NotBusy {
     fn drop(&mut self) {
-        held::restore_busy(self.0);
+        thread_state::restore_busy(self.0);
     }
 }
 

@@ -74,41 +74,65 @@
 // answer "nothing held", reports are empty) and the unused machinery is left to the linker.
 #![cfg_attr(not(lockcheck_checks), allow(dead_code))]
 
-mod check;
-mod class;
-mod contract;
-mod exit;
-mod gates;
-mod graph;
-mod held;
-mod instances;
+// Vocabulary: what every layer above speaks.
+mod hasher;
+mod held_lock;
+mod key;
+mod mode;
+mod site;
+// Per-thread (and per-task) state.
+mod edge_cache;
+#[cfg(feature = "tokio")]
+mod task_held;
+mod thread_state;
+// The checker's own locks (they mark the thread busy in its state).
 mod internal;
+// Shared state behind the checker's locks.
+mod class;
+mod graph;
+mod instances;
+mod rank;
+#[cfg(feature = "tokio")]
+mod task;
+mod thread_name;
+// Whose held set a lock operation works on.
+mod held;
+// Violations as values, and what was reported.
+mod reported;
+mod violation;
+// When a thread ends.
+mod exit;
+// Reports: snapshots of the state above, and the files processes leave.
+mod report;
+// What happens on a violation.
+mod dispatch;
+// The protocol: the one place that decides and raises.
+mod check;
+// The checked core every lock flavour is a skin over.
+mod contract;
+mod core;
+// The lock flavours.
 #[cfg(feature = "lock_api")]
 pub mod lock_api;
 mod locks;
 #[cfg(feature = "parking_lot")]
 pub mod parking_lot;
-mod rank;
-mod report;
 pub mod sync;
 #[cfg(feature = "tokio")]
-mod task;
-#[cfg(feature = "tokio")]
 pub mod tokio;
-mod violation;
 
 pub use check::held_locks;
-pub use class::MAX_SUBCLASSES;
 pub use contract::Lockable;
-pub use held::Mode;
+pub use dispatch::{action, capture_violations, set_action, Action, Callback, ACTION_ENV};
+pub use key::MAX_SUBCLASSES;
 pub use lockcheck_ranks::{lock_ranks, DeclaredOrder, RankError, RankTable, RankTableBuilder};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+pub use mode::Mode;
 pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
-pub use violation::{
-    action, capture_violations, reported, set_action, Action, BrokenGate, Callback, LockUse,
-    OrderEdge, Site, Violation, ViolationKind, ACTION_ENV,
-};
+pub use reported::reported;
+pub use site::Site;
+pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind};
 
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
 pub const ENABLED: bool = cfg!(lockcheck_checks);
@@ -119,6 +143,6 @@ pub const ENABLED: bool = cfg!(lockcheck_checks);
 pub mod __private {
     pub use crate::check::forget_learned_orders;
     pub use crate::contract::{assert_held, assert_not_held, excludes, requires, Contract};
-    pub use crate::held::thread_names_kept;
     pub use crate::instances::count as instance_orders_known;
+    pub use crate::thread_name::thread_names_kept;
 }

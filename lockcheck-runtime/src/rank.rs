@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use lockcheck_ranks::{DeclaredOrder, RankTable};
 
-use crate::class::{self, LockKey};
+use crate::class;
 use crate::internal::InternalRw;
+use crate::key::LockKey;
 
 static RANKS: InternalRw<Option<Arc<RankTable>>> = InternalRw::new(None);
 /// Whether a table was ever installed: most programs never declare ranks, and then a new edge

@@ -12,7 +12,8 @@ use std::fmt;
 
 use crate::class;
 use crate::graph;
-use crate::violation::{OrderEdge, Site, Violation};
+use crate::site::Site;
+use crate::violation::{OrderEdge, Violation};
 
 mod dot;
 pub(crate) mod dump;
@@ -175,7 +176,7 @@ pub fn report() -> Report {
         program: program_name(),
         classes,
         edges,
-        violations: crate::violation::reported(),
+        violations: crate::reported::reported(),
         declared_order,
     }
 }

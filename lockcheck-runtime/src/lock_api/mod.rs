@@ -86,7 +86,7 @@ pub(crate) use tracked;
 pub(crate) fn acquisition<L: ?Sized>(
     class: &crate::class::LazyClass,
     mode: crate::Mode,
-) -> crate::held::HeldLock {
+) -> crate::held_lock::HeldLock {
     crate::check::acquisition(
         class,
         mode,

@@ -5,7 +5,7 @@ use std::ops::{Deref, DerefMut};
 use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
 #[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held::Mode};
+use crate::{check, class::LazyClass, mode::Mode};
 
 use super::Tracked;
 
@@ -165,7 +165,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self) -> crate::held::HeldLock {
+    fn acquisition(&self) -> crate::held_lock::HeldLock {
         super::acquisition::<Self>(&self.class, Mode::Exclusive)
     }
 }

@@ -5,7 +5,7 @@ use std::ops::Deref;
 use lock_api::{GetThreadId, RawMutex, RawMutexTimed};
 
 #[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held::Mode};
+use crate::{check, class::LazyClass, mode::Mode};
 
 use super::Tracked;
 
@@ -125,7 +125,7 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self) -> crate::held::HeldLock {
+    fn acquisition(&self) -> crate::held_lock::HeldLock {
         super::acquisition::<Self>(&self.class, Mode::Exclusive)
     }
 }

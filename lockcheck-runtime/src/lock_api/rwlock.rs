@@ -247,7 +247,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, mode: Mode) -> crate::held::HeldLock {
+    fn acquisition(&self, mode: Mode) -> crate::held_lock::HeldLock {
         super::acquisition::<Self>(&self.class, mode)
     }
 }

@@ -3,11 +3,7 @@ use std::mem::ManuallyDrop;
 use std::sync::{self as stdsync, LockResult, PoisonError, TryLockError, TryLockResult};
 
 #[cfg(lockcheck_checks)]
-use crate::{
-    check,
-    class::LazyClass,
-    held::{self, Mode},
-};
+use crate::{check, class::LazyClass, held, mode::Mode};
 
 /// A mutual-exclusion lock whose acquisitions are checked: lock order, recursion, rank.
 ///
@@ -298,7 +294,7 @@ impl<T: ?Sized> Mutex<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, subclass: u8) -> crate::held::HeldLock {
+    fn acquisition(&self, subclass: u8) -> crate::held_lock::HeldLock {
         check::acquisition(
             &self.class,
             Mode::Exclusive,
@@ -314,7 +310,10 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// (removed), for `Condvar::wait`.
     pub(crate) fn into_std(
         guard: Self,
-    ) -> (stdsync::MutexGuard<'a, T>, Option<crate::held::HeldLock>) {
+    ) -> (
+        stdsync::MutexGuard<'a, T>,
+        Option<crate::held_lock::HeldLock>,
+    ) {
         let mut guard = ManuallyDrop::new(guard);
         // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
@@ -329,7 +328,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     #[track_caller]
     pub(crate) fn from_std(
         inner: stdsync::MutexGuard<'a, T>,
-        held: Option<crate::held::HeldLock>,
+        held: Option<crate::held_lock::HeldLock>,
     ) -> Self {
         #[cfg(lockcheck_checks)]
         {

@@ -2,7 +2,7 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::sync::{self as stdsync, LockResult, PoisonError, TryLockError, TryLockResult};
 
-use crate::held::Mode;
+use crate::mode::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{check, class::LazyClass, held};
 
@@ -72,7 +72,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
         let read = stdsync::RwLockWriteGuard::downgrade(inner);
         #[cfg(lockcheck_checks)]
-        check::downgraded(guard.instance);
+        check::mode_changed(guard.instance, Mode::Shared);
         RwLockReadGuard {
             inner: ManuallyDrop::new(read),
             #[cfg(lockcheck_checks)]
@@ -435,7 +435,7 @@ impl<T: ?Sized> RwLock<T> {
     #[cfg(lockcheck_checks)]
     #[track_caller]
     #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held::HeldLock {
+    fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held_lock::HeldLock {
         check::acquisition(
             &self.class,
             mode,

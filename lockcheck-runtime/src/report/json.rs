@@ -5,8 +5,9 @@
 use std::fmt::Write as _;
 
 use super::Report;
-use crate::held::Mode;
-use crate::violation::{LockUse, OrderEdge, Site, Violation, ViolationKind};
+use crate::mode::Mode;
+use crate::site::Site;
+use crate::violation::{LockUse, OrderEdge, Violation, ViolationKind};
 
 /// A JSON string literal, escaped per RFC 8259.
 fn string(out: &mut String, s: &str) {

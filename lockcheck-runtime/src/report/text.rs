@@ -7,8 +7,9 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::held::Mode;
-use crate::violation::{BrokenGate, LockUse, OrderEdge, Site, Violation, ViolationKind};
+use crate::mode::Mode;
+use crate::site::Site;
+use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind};
 
 /// Past this many edges, a cycle's middle is elided in text (the full chain stays in the value).
 const MAX_CYCLE_LINES: usize = 10;

@@ -29,7 +29,7 @@ pub struct Condvar {
 #[track_caller]
 fn rewrap<'a, T, X>(
     r: LockResult<(stdsync::MutexGuard<'a, T>, X)>,
-    held: Option<crate::held::HeldLock>,
+    held: Option<crate::held_lock::HeldLock>,
 ) -> LockResult<(MutexGuard<'a, T>, X)> {
     match r {
         Ok((g, x)) => Ok((MutexGuard::from_std(g, held), x)),

@@ -4,7 +4,7 @@
 //! guards' `Drop`/`Deref` impls.
 
 #[cfg(lockcheck_checks)]
-use crate::{check, held::HeldLock};
+use crate::{check, held_lock::HeldLock};
 
 /// One acquisition, before it happens.
 pub(crate) struct Acquire {

@@ -8,7 +8,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use crate::task::{self, TaskHeld};
+use crate::task;
+use crate::task_held::TaskHeld;
 
 /// A future checked at each yield ([`CheckedExt::checked`], [`checked`], [`spawn`]).
 ///
@@ -64,16 +65,7 @@ impl<F: Future> Future for Checked<F> {
 /// The future yields: the blocking locks it still holds are reported.
 fn yielded() {
     #[cfg(lockcheck_checks)]
-    {
-        let held = crate::check::blocking_locks_held();
-        if let Some(first) = held.first() {
-            crate::violation::raise(crate::held::violation_holding(
-                crate::ViolationKind::HeldAcrossAwait,
-                first.lock_use(),
-                &held,
-            ));
-        }
-    }
+    crate::check::task_yielded();
 }
 
 impl<F> Drop for Checked<F> {

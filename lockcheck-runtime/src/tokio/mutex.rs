@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tokio::sync::TryLockError;
 
 #[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held::Mode};
+use crate::{check, class::LazyClass, mode::Mode};
 
 use super::acquire::{self, Acquire};
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use crate::held::Mode;
+use crate::mode::Mode;
 #[cfg(lockcheck_checks)]
 use crate::{check, class::LazyClass};
 
@@ -441,7 +441,7 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let (inner, instance) = Self::into_parts(this);
         let g = inner.downgrade();
         #[cfg(lockcheck_checks)]
-        check::downgraded(instance);
+        check::mode_changed(instance, crate::mode::Mode::Shared);
         RwLockReadGuard {
             inner: ManuallyDrop::new(g),
             instance,
@@ -488,7 +488,7 @@ impl<T: ?Sized + 'static> OwnedRwLockWriteGuard<T> {
         };
         let g = inner.downgrade();
         #[cfg(lockcheck_checks)]
-        check::downgraded(instance);
+        check::mode_changed(instance, crate::mode::Mode::Shared);
         OwnedRwLockReadGuard {
             inner: ManuallyDrop::new(g),
             lock,

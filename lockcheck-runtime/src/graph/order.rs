@@ -1,5 +1,5 @@
-//! The learned order graph: one node per lock key, an edge `A -> B` once some thread acquired
-//! `B` while holding `A`.
+//! The learned order as a directed acyclic graph: one node per lock key, an edge `A -> B` once
+//! some thread acquired `B` while holding `A`.
 //!
 //! The graph is kept acyclic: an edge that would close a cycle is the violation, and is reported
 //! instead of added. That lets it maintain a topological order incrementally, with the dynamic
@@ -13,20 +13,17 @@
 //! witness is a shortest path `y ⇝ x`, found by the same search that maintains the order.
 //!
 //! Storage is a petgraph `DiGraph` (node indices are never removed, like class ids); petgraph
-//! stays inside this module. Nothing here runs per acquisition: each thread caches the edges it
-//! has seen accepted (`held.rs`), so only a thread's first sight of an order comes here.
+//! stays inside this module.
 
 use std::collections::VecDeque;
 use std::panic::Location;
-use std::sync::LazyLock;
 
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
-use crate::class::LockKey;
-use crate::held::KeyMap;
-use crate::internal::{Internal, InternalGuard};
+use crate::hasher::KeyMap;
+use crate::key::LockKey;
 
 /// What is remembered of an order edge: where it was first seen, and how often it was learned.
 #[derive(Clone, Debug)]
@@ -315,90 +312,10 @@ impl OrderGraph {
     }
 }
 
-static GRAPH: LazyLock<Internal<OrderGraph>> = LazyLock::new(Default::default);
-
-/// The global graph. Taken only on a thread's first sight of an order, and by reports.
-pub(crate) fn global() -> InternalGuard<'static, OrderGraph> {
-    #[cfg(test)]
-    tests::GRAPH_LOCKS.with(|n| n.set(n.get() + 1));
-    GRAPH.lock()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::class::{ClassId, LockKey};
-
-    thread_local! {
-        /// How often this thread took the global graph lock.
-        pub(super) static GRAPH_LOCKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-    }
-
-    /// A cycle harmless under a gate lock is known to the thread under that gate: taking its
-    /// orders again, gate held, never touches the global graph.
-    #[test]
-    fn gated_orders_under_their_gate_skip_the_global_graph() {
-        let (g, a, b) = (
-            crate::Mutex::named("g.gated.g", ()),
-            crate::Mutex::named("g.gated.a", ()),
-            crate::Mutex::named("g.gated.b", ()),
-        );
-        let nest = |first: &crate::Mutex<()>, second: &crate::Mutex<()>| {
-            let _g = g.lock();
-            let _x = first.lock();
-            let _y = second.lock();
-        };
-        let ((), found) = crate::capture_violations(|| {
-            nest(&a, &b);
-            nest(&b, &a); // a gated cycle: kept, not reported
-        });
-        assert!(found.is_empty(), "{found:?}");
-        let learned = GRAPH_LOCKS.with(|n| n.get());
-        for _ in 0..1_000 {
-            nest(&a, &b);
-            nest(&b, &a);
-        }
-        assert_eq!(GRAPH_LOCKS.with(|n| n.get()), learned);
-    }
-
-    /// lockdep's chain cache, as the performance issue asks: once a thread has seen an order
-    /// accepted, taking it again never touches the global graph (nor does a lone lock).
-    #[test]
-    fn known_orders_skip_the_global_graph() {
-        let (a, b, c) = (
-            crate::Mutex::named("g.known.a", ()),
-            crate::Mutex::named("g.known.b", ()),
-            crate::Mutex::named("g.known.c", ()),
-        );
-        let nest = || {
-            let _a = a.lock();
-            let _b = b.lock();
-            let _c = c.lock();
-        };
-        let before = GRAPH_LOCKS.with(|n| n.get());
-        nest(); // three new edges: a->b, a->c, b->c
-        let learned = GRAPH_LOCKS.with(|n| n.get());
-        assert!(learned > before, "new orders go to the graph");
-        for _ in 0..1_000 {
-            nest();
-            drop(a.lock());
-        }
-        assert_eq!(
-            GRAPH_LOCKS.with(|n| n.get()),
-            learned,
-            "known orders stay thread-local"
-        );
-        // Another thread has its own cache: it learns (finds known) edges through the graph once.
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                nest();
-                let first = GRAPH_LOCKS.with(|n| n.get());
-                assert!(first > 0);
-                nest();
-                assert_eq!(GRAPH_LOCKS.with(|n| n.get()), first);
-            });
-        });
-    }
+    use crate::key::ClassId;
 
     fn key(i: u32) -> LockKey {
         LockKey::new(ClassId::for_test(i + 1), 0)

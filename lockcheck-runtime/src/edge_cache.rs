@@ -1,0 +1,155 @@
+//! The per-thread cache of order edges already accepted into the global graph (lockdep's chain
+//! cache, per edge): what lets a nested acquisition whose orders are known skip the graph.
+
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::panic::Location;
+
+use crate::hasher::{EdgeSet, KeyMap};
+use crate::held_lock::HeldLock;
+use crate::key::LockKey;
+
+/// Slots of the per-thread direct-mapped edge cache (a power of two).
+pub(crate) const RECENT_EDGES: usize = 256;
+
+/// The order edges this thread has already seen accepted into the global graph (lockdep's chain
+/// cache, per edge). Edges are never removed from the graph, so an entry never goes stale; the
+/// epoch drops the whole cache when a new rank table must re-check every edge.
+pub(crate) struct EdgeCache {
+    /// Every known edge whose gate is empty.
+    known: EdgeSet,
+    /// Known edges with a gate (`gates.rs`): known only while every lock of the gate is held
+    /// (an observation without it must reach the graph, which may then report a cycle).
+    gated: KeyMap<u64, Vec<LockKey>>,
+    /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
+    /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
+    recent: [u64; RECENT_EDGES],
+    /// The same for edges whose gate is one lock (the usual gate: the outermost lock of a
+    /// three-deep nesting): the edge and its gate's key, probed only when `recent` misses.
+    recent_gated: [(u64, u32); RECENT_EDGES],
+    /// Edges reported at an acquisition site, by edge word and site address: not asked about
+    /// again at that site (`check::refused`).
+    refused: KeyMap<(u64, usize), ()>,
+    epoch: u64,
+}
+
+impl EdgeCache {
+    pub(crate) const fn new() -> Self {
+        EdgeCache {
+            known: HashSet::with_hasher(BuildHasherDefault::new()),
+            gated: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
+            recent: [0; RECENT_EDGES],
+            recent_gated: [(0, 0); RECENT_EDGES],
+            refused: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
+            epoch: 0,
+        }
+    }
+
+    /// Whether this thread knows `edge` while holding `held`: the direct-mapped caches inline
+    /// (an ungated edge: one compare; a one-lock gate: one more, and the gate looked up in the
+    /// held stack), then the set and the gated map out of line (promoting a hit).
+    #[inline(always)]
+    pub(crate) fn knows(&mut self, edge: u64, held: &[HeldLock]) -> bool {
+        let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
+        if self.recent[slot] == edge {
+            return true;
+        }
+        let (gated, gate) = self.recent_gated[slot];
+        if gated == edge && held.iter().any(|h| h.key().as_u32() == gate) {
+            return true;
+        }
+        self.knows_slow(edge, slot, held)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn knows_slow(&mut self, edge: u64, slot: usize, held: &[HeldLock]) -> bool {
+        if self.known.contains(&edge) {
+            self.recent[slot] = edge;
+            return true;
+        }
+        match self.gated.get(&edge) {
+            Some(gate) if holds_all(held, gate) => {
+                if let [one] = gate.as_slice() {
+                    self.recent_gated[slot] = (edge, one.as_u32());
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Brings the cache up to the global epoch (a new rank table empties it).
+    #[inline(always)]
+    pub(crate) fn sync_epoch(&mut self, epoch: u64) {
+        if self.epoch != epoch {
+            self.forget(epoch);
+        }
+    }
+
+    /// Forgets every edge known or refused (the thread asks the global graph again).
+    pub(crate) fn forget_all(&mut self) {
+        self.forget(self.epoch);
+    }
+
+    /// Frees the sets' buffers (the thread is ending).
+    pub(crate) fn free(&mut self) {
+        self.known = EdgeSet::default();
+        self.gated = KeyMap::default();
+        self.refused = KeyMap::default();
+    }
+
+    /// Remembers that the edge was reported when taken at `site` (see `check::refused`).
+    pub(crate) fn refuse(&mut self, edge: u64, site: &'static Location<'static>) {
+        self.refused.insert((edge, site as *const _ as usize), ());
+    }
+
+    /// Whether the edge was reported when taken at `site` on this thread.
+    pub(crate) fn has_refused(&self, edge: u64, site: &'static Location<'static>) -> bool {
+        !self.refused.is_empty()
+            && self
+                .refused
+                .contains_key(&(edge, site as *const _ as usize))
+    }
+
+    /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
+    /// gate, holds the whole gate now (`held`).
+    pub(crate) fn has_learned(&self, edge: u64, held: &[HeldLock]) -> bool {
+        self.known.contains(&edge)
+            || self
+                .gated
+                .get(&edge)
+                .is_some_and(|gate| holds_all(held, gate))
+    }
+
+    /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
+    /// found it harmless while the gate is held): this thread need not ask again while it holds
+    /// the gate, or ever when the gate is empty.
+    pub(crate) fn learn(&mut self, edge: u64, gate: Vec<LockKey>) {
+        if gate.is_empty() {
+            self.gated.remove(&edge);
+            self.known.insert(edge);
+            // A gated slot of this edge would keep asking for a gate it no longer needs.
+            for slot in self.recent_gated.iter_mut().filter(|s| s.0 == edge) {
+                *slot = (0, 0);
+            }
+        } else {
+            self.gated.insert(edge, gate);
+        }
+    }
+
+    #[cold]
+    fn forget(&mut self, epoch: u64) {
+        self.known.clear();
+        self.gated.clear();
+        self.refused.clear();
+        self.recent = [0; RECENT_EDGES];
+        self.recent_gated = [(0, 0); RECENT_EDGES];
+        self.epoch = epoch;
+    }
+}
+
+/// Whether `held` holds a lock of every key of `gate`.
+fn holds_all(held: &[HeldLock], gate: &[LockKey]) -> bool {
+    gate.iter().all(|k| held.iter().any(|h| h.key() == *k))
+}

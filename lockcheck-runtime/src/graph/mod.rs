@@ -1,0 +1,195 @@
+//! The learned order: the acyclic order graph (`order.rs`, Pearce–Kelly) and the closing edges
+//! kept beside it because every cycle they close is guarded by a gate lock (`gates.rs`), under
+//! one lock. [`Graph::observe`] is the one question the protocol asks: what does this new
+//! observation of `from -> to` mean?
+//!
+//! Nothing here runs per acquisition: each thread caches the edges it has seen accepted
+//! (`edge_cache.rs`), so only a thread's first sight of an order comes here.
+
+mod gates;
+mod order;
+
+use std::sync::LazyLock;
+
+pub(crate) use gates::{ClosingEdge, Opened};
+pub(crate) use order::{EdgeInfo, Path};
+
+use crate::internal::{Internal, InternalGuard};
+use crate::key::LockKey;
+use gates::Gates;
+use order::{Insert, OrderGraph};
+
+/// The learned order and its gated cycles.
+#[derive(Default)]
+pub(crate) struct Graph {
+    order: OrderGraph,
+    gates: Gates,
+}
+
+/// What an observation of `from -> to` means.
+pub(crate) enum Observed {
+    /// Learned already. `gate`: its gate after this observation (this thread knows the edge
+    /// while it holds all of it). `opened`: kept gated cycles that this observation, taken
+    /// without a lock of the edge's gate, left unguarded: each a real cycle now.
+    Known {
+        gate: Vec<LockKey>,
+        opened: Vec<Opened>,
+    },
+    /// New, and added, with the other locks held as its gate.
+    Added { gate: Vec<LockKey> },
+    /// It closes cycles, but each is guarded by a lock of `gate`, held at every observation of
+    /// their orders: kept beside the graph, harmless while the gate holds.
+    Gated { gate: Vec<LockKey> },
+    /// It closes an unguarded cycle: `path` leads from `to` back to `from` (a shortest such
+    /// walk). `broken_gate`: when earlier observations of this edge were all gated, the gate
+    /// they held, which this one broke.
+    Cycle {
+        path: Path,
+        broken_gate: Option<Vec<LockKey>>,
+    },
+}
+
+impl Graph {
+    /// Offers the order `from -> to`, observed while `others` (the other locks held) were held.
+    /// `info` describes this observation, asked for only when it is kept (a new edge, a gated
+    /// cycle).
+    pub(crate) fn observe(
+        &mut self,
+        from: LockKey,
+        to: LockKey,
+        others: &[LockKey],
+        info: impl Fn() -> EdgeInfo,
+    ) -> Observed {
+        match self.order.insert(from, to, others, &info) {
+            Insert::Known { gate, weakened } => {
+                let opened = if weakened {
+                    self.gates.opened(&self.order)
+                } else {
+                    Vec::new()
+                };
+                Observed::Known { gate, opened }
+            }
+            Insert::Added => Observed::Added {
+                gate: others.to_vec(),
+            },
+            Insert::Cycle(path) => {
+                let gate = self.gates.closing_gate(from, to, others);
+                let unguarded = if gate.is_empty() {
+                    Some(path)
+                } else {
+                    self.order.ungated_path(to, from, &gate)
+                };
+                match unguarded {
+                    Some(path) => Observed::Cycle {
+                        path,
+                        broken_gate: self.gates.take_closed_by(from, to).map(|c| c.info.gate),
+                    },
+                    None => {
+                        self.gates.keep(ClosingEdge {
+                            from,
+                            to,
+                            info: EdgeInfo {
+                                gate: gate.clone(),
+                                ..info()
+                            },
+                        });
+                        Observed::Gated { gate }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every learned edge, in insertion order.
+    pub(crate) fn edges(&self) -> Path {
+        self.order.edges()
+    }
+}
+
+static GRAPH: LazyLock<Internal<Graph>> = LazyLock::new(Default::default);
+
+/// The global graph. Taken only on a thread's first sight of an order, and by reports.
+pub(crate) fn global() -> InternalGuard<'static, Graph> {
+    #[cfg(test)]
+    tests::GRAPH_LOCKS.with(|n| n.set(n.get() + 1));
+    GRAPH.lock()
+}
+
+/// Forgets every learned order edge and kept gated cycle.
+pub(crate) fn forget() {
+    *global() = Graph::default();
+}
+
+#[cfg(test)]
+mod tests {
+    thread_local! {
+        /// How often this thread took the global graph lock.
+        pub(super) static GRAPH_LOCKS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A cycle harmless under a gate lock is known to the thread under that gate: taking its
+    /// orders again, gate held, never touches the global graph.
+    #[test]
+    fn gated_orders_under_their_gate_skip_the_global_graph() {
+        let (g, a, b) = (
+            crate::Mutex::named("g.gated.g", ()),
+            crate::Mutex::named("g.gated.a", ()),
+            crate::Mutex::named("g.gated.b", ()),
+        );
+        let nest = |first: &crate::Mutex<()>, second: &crate::Mutex<()>| {
+            let _g = g.lock();
+            let _x = first.lock();
+            let _y = second.lock();
+        };
+        let ((), found) = crate::capture_violations(|| {
+            nest(&a, &b);
+            nest(&b, &a); // a gated cycle: kept, not reported
+        });
+        assert!(found.is_empty(), "{found:?}");
+        let learned = GRAPH_LOCKS.with(|n| n.get());
+        for _ in 0..1_000 {
+            nest(&a, &b);
+            nest(&b, &a);
+        }
+        assert_eq!(GRAPH_LOCKS.with(|n| n.get()), learned);
+    }
+
+    /// lockdep's chain cache, as the performance issue asks: once a thread has seen an order
+    /// accepted, taking it again never touches the global graph (nor does a lone lock).
+    #[test]
+    fn known_orders_skip_the_global_graph() {
+        let (a, b, c) = (
+            crate::Mutex::named("g.known.a", ()),
+            crate::Mutex::named("g.known.b", ()),
+            crate::Mutex::named("g.known.c", ()),
+        );
+        let nest = || {
+            let _a = a.lock();
+            let _b = b.lock();
+            let _c = c.lock();
+        };
+        let before = GRAPH_LOCKS.with(|n| n.get());
+        nest(); // three new edges: a->b, a->c, b->c
+        let learned = GRAPH_LOCKS.with(|n| n.get());
+        assert!(learned > before, "new orders go to the graph");
+        for _ in 0..1_000 {
+            nest();
+            drop(a.lock());
+        }
+        assert_eq!(
+            GRAPH_LOCKS.with(|n| n.get()),
+            learned,
+            "known orders stay thread-local"
+        );
+        // Another thread has its own cache: it learns (finds known) edges through the graph once.
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                nest();
+                let first = GRAPH_LOCKS.with(|n| n.get());
+                assert!(first > 0);
+                nest();
+                assert_eq!(GRAPH_LOCKS.with(|n| n.get()), first);
+            });
+        });
+    }
+}

@@ -1,0 +1,91 @@
+//! One acquisition, as the held stacks keep it: which lock instance, its key, its mode and
+//! where it was taken, in three words.
+
+use std::panic::Location;
+
+use crate::key::LockKey;
+use crate::mode::Mode;
+
+/// One acquisition: an entry of the held stack, and what the protocol checks before it is one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeldLock {
+    /// The lock instance's identity: the address of its class field (stable while it is held: a
+    /// guard borrows the lock).
+    pub(crate) instance: usize,
+    /// The lock key and the mode, in one word: the entry is written with whole-word stores,
+    /// so copying it into the held stack never waits on a store that wrote half a word (a
+    /// failed store forward costs more than the rest of the acquisition).
+    key_mode: u64,
+    /// Where it was taken.
+    pub(crate) site: &'static Location<'static>,
+}
+
+impl HeldLock {
+    /// An acquisition of `key` in `mode` at `site`, of the lock at `instance`.
+    #[inline(always)]
+    pub(crate) fn new(
+        instance: usize,
+        key: LockKey,
+        mode: Mode,
+        site: &'static Location<'static>,
+    ) -> Self {
+        let mode = match mode {
+            Mode::Exclusive => 0,
+            Mode::Shared => 1u64 << 32,
+        };
+        HeldLock {
+            instance,
+            key_mode: u64::from(key.as_u32()) | mode,
+            site,
+        }
+    }
+
+    /// The lock key.
+    #[inline(always)]
+    pub(crate) fn key(&self) -> LockKey {
+        LockKey::from_u32(self.key_mode as u32)
+    }
+
+    /// How it is held.
+    #[inline(always)]
+    pub(crate) fn mode(&self) -> Mode {
+        if (self.key_mode >> 32) & 1 == 0 {
+            Mode::Exclusive
+        } else {
+            Mode::Shared
+        }
+    }
+
+    /// The same acquisition, of an async lock (`lockcheck::tokio`): one a task may hold across
+    /// an `.await`.
+    #[cfg(feature = "tokio")]
+    #[inline(always)]
+    pub(crate) fn of_async_lock(mut self) -> Self {
+        self.key_mode |= ASYNC_LOCK;
+        self
+    }
+
+    #[cfg(feature = "tokio")]
+    /// Whether it is an async lock's (`lockcheck::tokio`), which a task may hold across an
+    /// `.await`; every other lockcheck lock blocks its thread.
+    #[inline(always)]
+    pub(crate) fn is_async_lock(&self) -> bool {
+        self.key_mode & ASYNC_LOCK != 0
+    }
+
+    /// The same entry in another mode (a downgrade), its other bits kept.
+    pub(crate) fn with_mode(self, mode: Mode) -> Self {
+        let shared = match mode {
+            Mode::Exclusive => 0,
+            Mode::Shared => 1u64 << 32,
+        };
+        HeldLock {
+            key_mode: (self.key_mode & !(1u64 << 32)) | shared,
+            ..self
+        }
+    }
+}
+
+/// The `key_mode` bit of an async lock's entry.
+#[cfg(feature = "tokio")]
+const ASYNC_LOCK: u64 = 1u64 << 33;

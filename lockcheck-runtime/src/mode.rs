@@ -1,0 +1,31 @@
+//! How a lock is held: the mode of a hold, the other half of what a verdict is about (which
+//! instance, in which mode, held by whom).
+
+/// How a lock is held.
+///
+/// # Examples
+///
+/// ```
+/// use lockcheck_runtime::{Mode, RwLock};
+///
+/// let l = RwLock::new(());
+/// let _r = l.read();
+/// let expected = if lockcheck_runtime::ENABLED { Some(Mode::Shared) } else { None };
+/// assert_eq!(l.held_mode(), expected);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
+pub enum Mode {
+    /// A `Mutex`, or an `RwLock` taken for writing.
+    Exclusive,
+    /// An `RwLock` taken for reading.
+    Shared,
+}
+
+impl Mode {
+    pub(crate) fn verb(self) -> &'static str {
+        match self {
+            Mode::Exclusive => "lock",
+            Mode::Shared => "read",
+        }
+    }
+}

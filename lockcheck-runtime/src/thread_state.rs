@@ -1,0 +1,491 @@
+//! Everything lockcheck keeps per thread, and the one flag word that says whether it may be
+//! used now: the thread's own held stack, its edge cache, its handle and name, and (feature
+//! `tokio`) the held stack of the task or checked future a borrow works on.
+//!
+//! Why a stack: locks are usually released in the reverse order they were taken, so the entry to
+//! remove is almost always the top one, and the order of the entries is the order of acquisition,
+//! which is what a report shows. Guards may still be dropped in any order; removal searches from
+//! the top.
+//!
+//! Why not a plain `thread_local!` of a `Vec`: a thread-local with a destructor is gone during
+//! thread teardown, and teardown is exactly where Go's `dropm` runs. The state here has no
+//! destructor (`ManuallyDrop`), so it stays usable until the thread is gone; `exit.rs` reports
+//! locks still held once the thread's own destructors have run, and frees the buffers. A lock
+//! used after that (a later destructor) arms the thread again.
+//!
+//! The state's fields are private: the held stack and the edge cache change only through
+//! [`ThreadState`]'s methods (tracing-mutex's `mark_held`/`mark_released`), so the cache cannot be
+//! updated by convention only. This module sits below the checker's own locks (`internal.rs`
+//! marks the thread busy in the flag word here); whose stack a borrow works on is asked of
+//! `task.rs` by `held.rs`, above both.
+
+use std::cell::{Cell, UnsafeCell};
+use std::mem::ManuallyDrop;
+
+use crate::edge_cache::EdgeCache;
+use crate::held_lock::HeldLock;
+use crate::mode::Mode;
+#[cfg(feature = "tokio")]
+use crate::task_held::{TaskCache, TaskHeld};
+
+/// Everything lockcheck keeps per thread.
+pub(crate) struct ThreadState {
+    /// The thread's own held stack.
+    own: Vec<HeldLock>,
+    /// With the `tokio` feature: the held stack this borrow works on, when it is not the
+    /// thread's own (a task's, a checked future's: `task.rs`); null: the thread's own.
+    #[cfg(feature = "tokio")]
+    active: *mut Vec<HeldLock>,
+    edges: EdgeCache,
+    /// The thread's handle, taken when it first holds a lock (never in its teardown, where
+    /// `std::thread::current()` may not be usable), for its name in reports.
+    thread: Option<std::thread::Thread>,
+    /// Whether the thread-exit report is armed for this thread (`exit.rs`).
+    armed: bool,
+    /// The thread's name as edges keep it (interned, bounded), computed on first need.
+    thread_name: Option<&'static str>,
+    /// The last tokio task this thread took or released a lock for (`task.rs`).
+    #[cfg(feature = "tokio")]
+    tasks: TaskCache,
+}
+
+impl ThreadState {
+    const fn new() -> Self {
+        ThreadState {
+            own: Vec::new(),
+            #[cfg(feature = "tokio")]
+            active: std::ptr::null_mut(),
+            edges: EdgeCache::new(),
+            thread: None,
+            armed: false,
+            thread_name: None,
+            #[cfg(feature = "tokio")]
+            tasks: TaskCache::new(),
+        }
+    }
+
+    /// The held stack, first taken first.
+    #[inline(always)]
+    pub(crate) fn held(&self) -> &[HeldLock] {
+        self.stack()
+    }
+
+    /// The held stack this borrow works on: the thread's own, or (feature `tokio`) a task's.
+    #[inline(always)]
+    fn stack(&self) -> &Vec<HeldLock> {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            // SAFETY: set for this borrow only, to a stack `task::owner` claimed for it.
+            return unsafe { &*self.active };
+        }
+        &self.own
+    }
+
+    /// [`stack`](Self::stack), mutably.
+    #[inline(always)]
+    fn stack_mut(&mut self) -> &mut Vec<HeldLock> {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            // SAFETY: as in `stack`.
+            return unsafe { &mut *self.active };
+        }
+        &mut self.own
+    }
+
+    /// Records that the lock is now held. The hot path is a capacity check and the stores;
+    /// growing the stack (the thread's first lock, or a deeper nesting than before) is out of
+    /// line. `true`: this is the thread's first hold since it started (or since its exit report
+    /// ran), and the caller arms its exit report (`exit.rs`): a thread that never held a lock has
+    /// nothing to reap.
+    #[inline(always)]
+    #[must_use = "the thread's exit report is armed on its first hold"]
+    pub(crate) fn mark_held(&mut self, entry: HeldLock) -> bool {
+        let stack = self.stack_mut();
+        let first = stack.len() == stack.capacity() && self.grow();
+        self.stack_mut().push(entry);
+        first
+    }
+
+    /// Grows the stack; `true` on the thread's first hold (see [`mark_held`](Self::mark_held)).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self) -> bool {
+        self.stack_mut().reserve(8);
+        if self.armed {
+            return false;
+        }
+        self.armed = true;
+        if self.thread.is_none() {
+            self.thread = Some(std::thread::current());
+        }
+        true
+    }
+
+    /// Makes room for one more entry, so that the next [`mark_held`](Self::mark_held) does not
+    /// allocate: called before a real acquisition whose entry is pushed after it (an allocation
+    /// while holding the lock could re-enter an allocator that takes that very lock). `true` as
+    /// for `mark_held`.
+    #[inline(always)]
+    #[must_use = "the thread's exit report is armed on its first hold"]
+    pub(crate) fn reserve_one(&mut self) -> bool {
+        let stack = self.stack();
+        stack.len() == stack.capacity() && self.grow()
+    }
+
+    /// The per-thread cache of accepted (and refused) order edges.
+    pub(crate) fn edges(&self) -> &EdgeCache {
+        &self.edges
+    }
+
+    /// [`edges`](Self::edges), to learn or forget.
+    pub(crate) fn edges_mut(&mut self) -> &mut EdgeCache {
+        &mut self.edges
+    }
+
+    /// The thread is ending: takes what it still holds, and frees its buffers. A lock used after
+    /// this (by a later destructor) arms the thread again.
+    pub(crate) fn take_at_exit(&mut self) -> Vec<HeldLock> {
+        self.armed = false;
+        self.edges.free();
+        std::mem::take(&mut self.own)
+    }
+
+    /// Takes the whole held stack this borrow works on, leaving it empty.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn take_held(&mut self) -> Vec<HeldLock> {
+        std::mem::take(self.stack_mut())
+    }
+
+    /// Records the release of the lock at `instance` when it is the top entry (the usual case);
+    /// `false` otherwise.
+    #[inline(always)]
+    pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
+        let stack = self.stack_mut();
+        match stack.last() {
+            Some(h) if h.instance == instance => {
+                stack.pop();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Records that the lock at `instance` is now held in `mode` (a downgrade).
+    pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
+        if let Some(h) = self
+            .stack_mut()
+            .iter_mut()
+            .rev()
+            .find(|h| h.instance == instance)
+        {
+            *h = h.with_mode(mode);
+        }
+    }
+
+    /// Records the release of the lock at `instance`, searching from the top; returns its entry.
+    pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
+        let stack = self.stack_mut();
+        let at = stack.iter().rposition(|h| h.instance == instance)?;
+        Some(stack.remove(at))
+    }
+
+    /// Whether every held lock is a different lock of a different class, with an order edge
+    /// into `a` this thread has already seen accepted (at the current rank epoch).
+    #[inline(always)]
+    pub(crate) fn knows_every_edge_into(&mut self, a: &HeldLock, epoch: u64) -> bool {
+        // Scalars, not `a` itself, go further: a reference to it passed to an out-of-line call
+        // would keep the entry in memory, and copying it into the stack would then wait on a
+        // failed store forward.
+        let (instance, key) = (a.instance, a.key());
+        let edges = &mut self.edges;
+        edges.sync_epoch(epoch);
+        #[cfg(feature = "tokio")]
+        let held: &Vec<HeldLock> = if self.active.is_null() {
+            &self.own
+        } else {
+            // SAFETY: as in `stack`.
+            unsafe { &*self.active }
+        };
+        #[cfg(not(feature = "tokio"))]
+        let held = &self.own;
+        held.iter().all(|h| {
+            h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key), held)
+        })
+    }
+
+    /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
+    /// gate, holds the whole gate now.
+    pub(crate) fn has_learned(&self, edge: u64) -> bool {
+        self.edges.has_learned(edge, self.stack())
+    }
+
+    /// The thread's name as edges keep it, once computed (`held::thread_name`).
+    pub(crate) fn thread_name(&self) -> Option<&'static str> {
+        self.thread_name
+    }
+
+    /// Keeps the thread's name as edges keep it.
+    pub(crate) fn set_thread_name(&mut self, name: &'static str) {
+        self.thread_name = Some(name);
+    }
+
+    /// The thread's handle, once it has held a lock (never taken in its teardown).
+    pub(crate) fn thread(&self) -> Option<&std::thread::Thread> {
+        self.thread.as_ref()
+    }
+}
+
+/// This thread's [`ThreadState`] and its borrow flag: a `RefCell` that also knows when the thread
+/// is inside the checker's own critical sections ([`crate::internal::Busy`]).
+///
+/// The flag's bit 0 says the state is borrowed; the rest counts busy levels (in steps of 2). A
+/// lock operation (acquire, release, drop: [`borrow_state`]) needs the flag to be 0, exactly as
+/// `RefCell::borrow_mut` does, so it costs nothing more: on a busy thread it is taken unchecked,
+/// as std's lock would be, and never reaches the checker's locks. The checker's own work
+/// ([`with_state`]) only needs the state not to be borrowed.
+struct StateCell {
+    flag: Cell<usize>,
+    /// The checked future being polled on this thread, if any (`task.rs`): it owns the locks
+    /// taken meanwhile. Here, not in a thread-local of its own: one lookup per lock operation.
+    #[cfg(feature = "tokio")]
+    polling: Cell<*const TaskHeld>,
+    state: UnsafeCell<ManuallyDrop<ThreadState>>,
+}
+
+const BORROWED: usize = 1;
+const BUSY: usize = 2;
+
+thread_local! {
+    static STATE: StateCell = const {
+        StateCell {
+            flag: Cell::new(0),
+            #[cfg(feature = "tokio")]
+            polling: Cell::new(std::ptr::null()),
+            state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
+        }
+    };
+}
+
+/// A borrow of this thread's state; gives it back when dropped, by storing back the whole flag
+/// word it found (a read-modify-write of the borrowed bit alone compiles to a one-byte store,
+/// and the next acquisition's eight-byte load of the flag would then wait on a failed store
+/// forward: a third of an uncontended lock's cost).
+pub(crate) struct StateRef {
+    cell: &'static StateCell,
+    flag_before: usize,
+    /// The task's (or checked future's) held stack swapped into the state for this borrow
+    /// (`task.rs`); null: the thread's own.
+    #[cfg(feature = "tokio")]
+    task: *const TaskHeld,
+}
+
+impl std::ops::Deref for StateRef {
+    type Target = ThreadState;
+    #[inline(always)]
+    fn deref(&self) -> &ThreadState {
+        // SAFETY: the flag's borrowed bit, set by whoever made this `StateRef`, keeps every other
+        // borrow out until it is dropped; `StateRef` is `!Send` (it holds a reference to a
+        // `!Sync` cell), so it stays on this thread.
+        unsafe { &*self.cell.state.get() }
+    }
+}
+
+impl std::ops::DerefMut for StateRef {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut ThreadState {
+        // SAFETY: as for `deref`: this is the only borrow.
+        unsafe { &mut *self.cell.state.get() }
+    }
+}
+
+impl Drop for StateRef {
+    #[inline(always)]
+    fn drop(&mut self) {
+        #[cfg(feature = "tokio")]
+        if !self.task.is_null() {
+            // SAFETY: `borrow_with_owner` claimed it for this borrow, and made it the active
+            // stack; this is the only borrow.
+            unsafe {
+                (&mut *self.cell.state.get()).active = std::ptr::null_mut();
+                crate::task_held::release(self.task);
+            }
+        }
+        // Busy levels entered while borrowed have been left again by now (they nest).
+        self.cell.flag.set(self.flag_before);
+    }
+}
+
+/// Borrows `cell` (its flag already set to `flag_before | BORROWED`): with the `tokio` feature,
+/// the owner's held stack (a checked future being polled, a tokio task: `owner` says which, see
+/// `task.rs`) is the active one for the borrow. `None`: no stack can be used now (the operation
+/// goes unchecked), and the flag is put back. The `StateRef` is built in one go: a field written
+/// after it (it is moved on return) would make the move's wide load wait on a failed store
+/// forward.
+#[inline(always)]
+fn borrow_with_owner(
+    cell: &'static StateCell,
+    flag_before: usize,
+    owner: impl Owner,
+) -> Option<StateRef> {
+    #[cfg(feature = "tokio")]
+    {
+        // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
+        let state = unsafe { &mut *cell.state.get() };
+        match owner(cell.polling.get(), &mut state.tasks) {
+            Ok(None) => Some(StateRef {
+                cell,
+                flag_before,
+                task: std::ptr::null(),
+            }),
+            Ok(Some(task)) => {
+                // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
+                state.active = unsafe { crate::task_held::stack_of(task) };
+                Some(StateRef {
+                    cell,
+                    flag_before,
+                    task,
+                })
+            }
+            Err(()) => {
+                cell.flag.set(flag_before);
+                None
+            }
+        }
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = owner;
+        Some(StateRef { cell, flag_before })
+    }
+}
+
+/// Whose held stack a borrow works on (feature `tokio`): given the checked future being polled
+/// on this thread (null: none) and the thread's task cache, the owner's stack claimed for the
+/// borrow (`Ok(Some)`), the thread's own (`Ok(None)`), or none usable now (`Err`). `task::owner`
+/// is the one answer; it sits above this module (it takes the checker's own locks).
+#[cfg(feature = "tokio")]
+pub(crate) trait Owner:
+    FnOnce(*const TaskHeld, &mut TaskCache) -> Result<Option<*const TaskHeld>, ()>
+{
+}
+#[cfg(feature = "tokio")]
+impl<F: FnOnce(*const TaskHeld, &mut TaskCache) -> Result<Option<*const TaskHeld>, ()>> Owner
+    for F
+{
+}
+
+/// Without the `tokio` feature every borrow works on the thread's own stack.
+#[cfg(not(feature = "tokio"))]
+pub(crate) trait Owner {}
+#[cfg(not(feature = "tokio"))]
+impl Owner for () {}
+
+/// This thread's state cell. Only the address is taken inside `try_with`, so it inlines whatever
+/// the caller does next.
+#[inline(always)]
+fn state_cell() -> Option<&'static StateCell> {
+    let cell: *const StateCell = STATE.try_with(|s| s as *const _).ok()?;
+    // SAFETY: `STATE` has a const initializer and no destructor (`ManuallyDrop`), so its storage
+    // lives until the thread is gone, after every thread-local destructor; and the reference is
+    // to a `!Sync` cell, so it can never be used on another thread.
+    Some(unsafe { &*cell })
+}
+
+/// Runs `f` on this thread's state, for the checker's own work. `None` when the state is already
+/// borrowed further up this thread's stack (lockcheck re-entered from a violation handler, or
+/// from an allocation while the state was borrowed): the caller degrades quietly.
+#[inline]
+pub(crate) fn with_state<R>(owner: impl Owner, f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
+    let cell = state_cell()?;
+    let flag = cell.flag.get();
+    if flag & BORROWED != 0 {
+        return None;
+    }
+    cell.flag.set(flag | BORROWED);
+    let mut state = borrow_with_owner(cell, flag, owner)?;
+    Some(f(&mut state))
+}
+
+/// This thread's state, borrowed, for a lock operation: `None` when it is borrowed, or when the
+/// thread is busy inside the checker's own critical sections (the operation is then taken
+/// unchecked). For the hot paths, which must not depend on LLVM inlining a closure: the accessor
+/// is a few instructions at the call site.
+#[inline(always)]
+pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
+    let cell = state_cell()?;
+    if cell.flag.get() != 0 {
+        return None;
+    }
+    cell.flag.set(BORROWED);
+    borrow_with_owner(cell, 0, owner)
+}
+
+/// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread
+/// takes, returning the previous one (`task::polling`).
+#[cfg(feature = "tokio")]
+pub(crate) fn set_polling(held: *const TaskHeld) -> *const TaskHeld {
+    state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
+}
+
+/// With the `tokio` feature: releases the lock at `instance` from the thread's own held stack,
+/// without asking whose stack is in use, when it is that stack's top entry and held exclusive
+/// (then no task or checked future can hold it too: it is the thread's). The release of a lock
+/// taken outside any task skips the owner lookup this way.
+#[cfg(feature = "tokio")]
+#[inline(always)]
+pub(crate) fn release_thread_top(instance: usize) -> bool {
+    let Some(cell) = state_cell() else {
+        return false;
+    };
+    if cell.flag.get() != 0 {
+        return false;
+    }
+    // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this one
+    // runs (it calls nothing).
+    let state = unsafe { &mut *cell.state.get() };
+    match state.own.last() {
+        Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
+            state.own.pop();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether this thread is inside the checker's own critical sections.
+pub(crate) fn is_busy() -> bool {
+    state_cell().is_some_and(|c| c.flag.get() >= BUSY)
+}
+
+/// See [`crate::internal::Busy`].
+pub(crate) fn enter_busy() {
+    if let Some(c) = state_cell() {
+        c.flag.set(c.flag.get() + BUSY);
+    }
+}
+
+/// The busy levels, taken away (see [`crate::internal::not_busy`]).
+pub(crate) fn take_busy() -> usize {
+    match state_cell() {
+        Some(c) => {
+            let flag = c.flag.get();
+            c.flag.set(flag & BORROWED);
+            flag & !BORROWED
+        }
+        None => 0,
+    }
+}
+
+/// Puts back busy levels taken by [`take_busy`].
+pub(crate) fn restore_busy(levels: usize) {
+    if let Some(c) = state_cell() {
+        c.flag.set((c.flag.get() & BORROWED) | levels);
+    }
+}
+
+/// See [`crate::internal::Busy`].
+pub(crate) fn leave_busy() {
+    if let Some(c) = state_cell() {
+        c.flag.set(c.flag.get().saturating_sub(BUSY));
+    }
+}
