@@ -36,27 +36,21 @@ pub trait Lockable {
     fn class_name(&self) -> String;
 }
 
-fn mode_meets(held: Mode, need: Option<Mode>) -> bool {
-    !(need == Some(Mode::Exclusive) && held == Mode::Shared)
+/// `Lockable` for a checked lock type (`[generics] Type`) with a `lock_id()` accessor: one
+/// implementation for every flavour (native, `sync`, `lock_api`/`parking_lot`, `tokio`).
+macro_rules! lockable {
+    ([$($gen:tt)*] $lock:ty) => {
+        impl<$($gen)*> $crate::contract::Lockable for $lock {
+            fn held_as(&self, mode: ::core::option::Option<$crate::Mode>) -> bool {
+                self.lock_id().held_as(mode)
+            }
+            fn class_name(&self) -> ::std::string::String {
+                self.lock_id().class_name::<Self>()
+            }
+        }
+    };
 }
-
-impl<T: ?Sized> Lockable for crate::Mutex<T> {
-    fn held_as(&self, _mode: Option<Mode>) -> bool {
-        self.is_held()
-    }
-    fn class_name(&self) -> String {
-        self.class_name_for_report()
-    }
-}
-
-impl<T: ?Sized> Lockable for crate::RwLock<T> {
-    fn held_as(&self, mode: Option<Mode>) -> bool {
-        self.held_mode().is_some_and(|h| mode_meets(h, mode))
-    }
-    fn class_name(&self) -> String {
-        self.class_name_for_report()
-    }
-}
+pub(crate) use lockable;
 
 /// A class by name: met when any lock of that class is held.
 impl Lockable for str {
@@ -66,7 +60,7 @@ impl Lockable for str {
         };
         held::snapshot()
             .iter()
-            .any(|h| h.key().class() == id && mode_meets(h.mode(), mode))
+            .any(|h| h.key().class() == id && h.mode().meets(mode))
     }
     fn class_name(&self) -> String {
         self.to_owned()

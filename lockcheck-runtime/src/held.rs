@@ -36,11 +36,6 @@ fn owner() -> impl thread_state::Owner {
 #[inline(always)]
 fn owner() -> impl thread_state::Owner {}
 
-/// Whether this thread holds the lock at `instance` (in any mode).
-pub(crate) fn holds_instance(instance: usize) -> bool {
-    with_state(|s| s.held().iter().any(|h| h.instance == instance)).unwrap_or(false)
-}
-
 /// The mode this thread holds `instance` in, if it holds it.
 pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
     with_state(|s| {

@@ -22,6 +22,12 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Whether a hold in this mode meets a contract's need: any hold meets `None`, and a write
+    /// hold meets a need to read.
+    pub(crate) fn meets(self, need: Option<Mode>) -> bool {
+        !(need == Some(Mode::Exclusive) && self == Mode::Shared)
+    }
+
     pub(crate) fn verb(self) -> &'static str {
         match self {
             Mode::Exclusive => "lock",

@@ -129,8 +129,8 @@ impl Condvar {
     /// Releases the mutex, waits for a notification, takes the mutex again.
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
-        let (inner, tracked) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        tracked.while_unlocked(|| self.inner.wait(inner));
+        let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        hold.while_unlocked(|| self.inner.wait(inner));
     }
 
     /// As [`Condvar::wait`], giving up at `timeout`.
@@ -140,8 +140,8 @@ impl Condvar {
         mutex_guard: &mut MutexGuard<'_, T>,
         timeout: Instant,
     ) -> WaitTimeoutResult {
-        let (inner, tracked) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        tracked.while_unlocked(|| self.inner.wait_until(inner, timeout))
+        let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        hold.while_unlocked(|| self.inner.wait_until(inner, timeout))
     }
 
     /// As [`Condvar::wait`], giving up after `timeout`.
@@ -151,8 +151,8 @@ impl Condvar {
         mutex_guard: &mut MutexGuard<'_, T>,
         timeout: Duration,
     ) -> WaitTimeoutResult {
-        let (inner, tracked) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        tracked.while_unlocked(|| self.inner.wait_for(inner, timeout))
+        let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        hold.while_unlocked(|| self.inner.wait_for(inner, timeout))
     }
 
     /// Waits while `condition` returns `true` (it runs with the mutex held).
@@ -179,8 +179,8 @@ impl Condvar {
         T: ?Sized,
         F: FnMut(&mut T) -> bool,
     {
-        let (inner, tracked) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        tracked.while_unlocked(|| self.inner.wait_while_until(inner, condition, timeout))
+        let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        hold.while_unlocked(|| self.inner.wait_while_until(inner, condition, timeout))
     }
 
     /// As [`Condvar::wait_while`], giving up after `timeout`.
@@ -194,7 +194,7 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let (inner, tracked) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        tracked.while_unlocked(|| self.inner.wait_while_for(inner, condition, timeout))
+        let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        hold.while_unlocked(|| self.inner.wait_while_for(inner, condition, timeout))
     }
 }

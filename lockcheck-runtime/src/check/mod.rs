@@ -35,7 +35,7 @@ use crate::violation::{LockUse, Violation, ViolationKind};
 use crate::{exit, graph, instances, rank, report, reported};
 
 use decide::{slow_path, Verdict};
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", lockcheck_checks))]
 pub(crate) use raise::task_yielded;
 pub(crate) use raise::{contract_broken, raise};
 use raise::{held_lock_freed, recursive_lock};

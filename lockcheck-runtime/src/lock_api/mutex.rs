@@ -1,18 +1,17 @@
 use std::fmt;
+#[cfg(feature = "arc_lock")]
 use std::mem::ManuallyDrop;
+#[cfg(feature = "arc_lock")]
 use std::ops::{Deref, DerefMut};
 
 use lock_api::{RawMutex, RawMutexFair, RawMutexTimed};
 
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, mode::Mode};
-
-use super::Tracked;
+use crate::core::{Guard, Hold, LockId};
+use crate::mode::Mode;
 
 /// A `lock_api` mutex over the raw lock `R`, checked.
 pub struct Mutex<R, T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: lock_api::Mutex<R, T>,
 }
 
@@ -20,16 +19,14 @@ pub struct Mutex<R, T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, R: RawMutex, T: ?Sized> {
     mutex: &'a Mutex<R, T>,
-    inner: ManuallyDrop<lock_api::MutexGuard<'a, R, T>>,
-    tracked: Tracked,
+    guard: Guard<lock_api::MutexGuard<'a, R, T>>,
 }
 
 /// A [`MutexGuard`] mapped to a part of the data (`MutexGuard::map`).
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MappedMutexGuard<'a, R: RawMutex, T: ?Sized> {
-    inner: ManuallyDrop<lock_api::MappedMutexGuard<'a, R, T>>,
-    tracked: Tracked,
-}
+pub struct MappedMutexGuard<'a, R: RawMutex, T: ?Sized>(
+    Guard<lock_api::MappedMutexGuard<'a, R, T>>,
+);
 
 impl<R: RawMutex, T> Mutex<R, T> {
     /// A new unlocked mutex whose lock class is the caller's source location.
@@ -37,8 +34,7 @@ impl<R: RawMutex, T> Mutex<R, T> {
     #[inline]
     pub const fn new(val: T) -> Mutex<R, T> {
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: lock_api::Mutex::new(val),
         }
     }
@@ -47,18 +43,17 @@ impl<R: RawMutex, T> Mutex<R, T> {
     #[track_caller]
     #[inline]
     pub const fn named(name: &'static str, val: T) -> Mutex<R, T> {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: lock_api::Mutex::new(val),
         }
     }
 
     /// Consumes the mutex, returning its data.
     pub fn into_inner(self) -> T {
-        crate::locks::consume!(self).into_inner()
+        let Mutex { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
 
@@ -68,8 +63,7 @@ impl<R, T> Mutex<R, T> {
     #[inline]
     pub const fn const_new(raw_mutex: R, val: T) -> Mutex<R, T> {
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: lock_api::Mutex::const_new(raw_mutex, val),
         }
     }
@@ -80,14 +74,12 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[track_caller]
     #[inline]
     pub fn lock(&self) -> MutexGuard<'_, R, T> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            0,
             || self.inner.try_lock(),
             || self.inner.lock(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.lock();
         self.guard(g)
     }
 
@@ -95,11 +87,9 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     #[track_caller]
     #[inline]
     pub fn try_lock(&self) -> Option<MutexGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(), || self.inner.try_lock());
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_lock();
-        g.map(|g| self.guard(g))
+        self.id
+            .try_acquire::<Self, _>(Mode::Exclusive, || self.inner.try_lock())
+            .map(|g| self.guard(g))
     }
 
     /// A mutable reference to the data (no locking: the borrow is exclusive).
@@ -114,14 +104,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
 
     /// Whether the current thread holds it (`false` with the checker compiled out).
     pub fn is_held(&self) -> bool {
-        #[cfg(lockcheck_checks)]
-        {
-            crate::held::holds_instance(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            false
-        }
+        self.id.is_held()
     }
 
     /// Forcibly unlocks the mutex (see `lock_api::Mutex::force_unlock`); the held stack forgets
@@ -134,7 +117,7 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     pub unsafe fn force_unlock(&self) {
         // SAFETY: the caller's contract, passed on.
         unsafe { self.inner.force_unlock() };
-        super::tracked!(self).release();
+        self.id.hold().release();
     }
 
     /// The raw lock (see `lock_api::Mutex::raw`).
@@ -157,18 +140,17 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     fn guard<'a>(&'a self, g: lock_api::MutexGuard<'a, R, T>) -> MutexGuard<'a, R, T> {
         MutexGuard {
             mutex: self,
-            inner: ManuallyDrop::new(g),
-            tracked: super::tracked!(self),
+            guard: Guard::new(g, self.id.hold()),
         }
     }
 
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self) -> crate::held_lock::HeldLock {
-        super::acquisition::<Self>(&self.class, Mode::Exclusive)
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 }
+
+crate::contract::lockable!([R: RawMutex, T: ?Sized] Mutex<R, T>);
 
 impl<R: RawMutexFair, T: ?Sized> Mutex<R, T> {
     /// Forcibly unlocks the mutex with a fair unlock.
@@ -179,7 +161,7 @@ impl<R: RawMutexFair, T: ?Sized> Mutex<R, T> {
     pub unsafe fn force_unlock_fair(&self) {
         // SAFETY: the caller's contract, passed on.
         unsafe { self.inner.force_unlock_fair() };
-        super::tracked!(self).release();
+        self.id.hold().release();
     }
 }
 
@@ -203,18 +185,9 @@ impl<R: RawMutexTimed, T: ?Sized> Mutex<R, T> {
         &'a self,
         attempt: impl FnOnce() -> Option<lock_api::MutexGuard<'a, R, T>>,
     ) -> Option<MutexGuard<'a, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(), attempt);
-        #[cfg(not(lockcheck_checks))]
-        let g = attempt();
-        g.map(|g| self.guard(g))
-    }
-}
-
-#[cfg(lockcheck_checks)]
-impl<R, T: ?Sized> Drop for Mutex<R, T> {
-    fn drop(&mut self) {
-        check::lock_dropped(&self.class);
+        self.id
+            .acquire_timed::<Self, _>(Mode::Exclusive, attempt)
+            .map(|g| self.guard(g))
     }
 }
 
@@ -244,11 +217,9 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
         s.mutex
     }
 
-    /// Takes the guard apart: the `lock_api` guard, and the checker's part.
-    fn into_parts(s: Self) -> (lock_api::MutexGuard<'a, R, T>, Tracked) {
-        let mut s = ManuallyDrop::new(s);
-        // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
-        (unsafe { ManuallyDrop::take(&mut s.inner) }, s.tracked)
+    /// Takes the guard apart: the `lock_api` guard, and its hold.
+    fn into_parts(s: Self) -> (lock_api::MutexGuard<'a, R, T>, Hold) {
+        s.guard.into_parts()
     }
 
     /// A guard for a part of the data; the lock stays held until it is dropped.
@@ -256,11 +227,7 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let (inner, tracked) = Self::into_parts(s);
-        MappedMutexGuard {
-            inner: ManuallyDrop::new(lock_api::MutexGuard::map(inner, f)),
-            tracked,
-        }
+        MappedMutexGuard(s.guard.map(|g| lock_api::MutexGuard::map(g, f)))
     }
 
     /// As [`MutexGuard::map`], when `f` may fail: the original guard back on failure.
@@ -270,17 +237,9 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
         F: FnOnce(&mut T) -> Option<&mut U>,
     {
         let mutex = s.mutex;
-        let (inner, tracked) = Self::into_parts(s);
-        match lock_api::MutexGuard::try_map(inner, f) {
-            Ok(m) => Ok(MappedMutexGuard {
-                inner: ManuallyDrop::new(m),
-                tracked,
-            }),
-            Err(g) => Err(MutexGuard {
-                mutex,
-                inner: ManuallyDrop::new(g),
-                tracked,
-            }),
+        match s.guard.try_map(|g| lock_api::MutexGuard::try_map(g, f)) {
+            Ok(m) => Ok(MappedMutexGuard(m)),
+            Err(guard) => Err(MutexGuard { mutex, guard }),
         }
     }
 
@@ -290,9 +249,9 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     where
         F: FnOnce() -> U,
     {
-        let tracked = s.tracked;
-        let inner = &mut *s.inner;
-        tracked.while_unlocked(|| lock_api::MutexGuard::unlocked(inner, f))
+        let hold = s.guard.hold();
+        let inner = s.guard.inner_mut();
+        hold.while_unlocked(|| lock_api::MutexGuard::unlocked(inner, f))
     }
 
     /// Leaks the guard: the mutex stays locked for good (and held, in this thread's view).
@@ -301,18 +260,18 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
         lock_api::MutexGuard::leak(inner)
     }
 
-    /// The `lock_api` guard inside (for a condition variable over the raw lock).
-    pub(crate) fn lock_api_guard(s: &mut Self) -> (&mut lock_api::MutexGuard<'a, R, T>, Tracked) {
-        (&mut s.inner, s.tracked)
+    /// The `lock_api` guard inside and its hold (for a condition variable over the raw lock).
+    #[cfg(feature = "parking_lot")]
+    pub(crate) fn lock_api_guard(s: &mut Self) -> (&mut lock_api::MutexGuard<'a, R, T>, Hold) {
+        let hold = s.guard.hold();
+        (s.guard.inner_mut(), hold)
     }
 }
 
 impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     /// Unlocks the mutex with a fair unlock.
     pub fn unlock_fair(s: Self) {
-        let (inner, tracked) = Self::into_parts(s);
-        lock_api::MutexGuard::unlock_fair(inner);
-        tracked.release();
+        s.guard.release_with(lock_api::MutexGuard::unlock_fair);
     }
 
     /// As [`MutexGuard::unlocked`], unlocking fairly.
@@ -321,51 +280,28 @@ impl<'a, R: RawMutexFair + 'a, T: ?Sized + 'a> MutexGuard<'a, R, T> {
     where
         F: FnOnce() -> U,
     {
-        let tracked = s.tracked;
-        let inner = &mut *s.inner;
-        tracked.while_unlocked(|| lock_api::MutexGuard::unlocked_fair(inner, f))
+        let hold = s.guard.hold();
+        let inner = s.guard.inner_mut();
+        hold.while_unlocked(|| lock_api::MutexGuard::unlocked_fair(inner, f))
     }
 
-    /// Lets a waiting thread have the mutex for a moment, if one waits. The lock is held again
-    /// when this returns, as it was before: the held stack does not change.
+    /// Lets a waiting thread have the mutex for a moment, if one waits: an unlock and a
+    /// re-acquisition, checked like [`MutexGuard::unlocked`]'s (with another lock held, the
+    /// re-acquisition is an order like any other). Held again when this returns.
+    #[track_caller]
     pub fn bump(s: &mut Self) {
-        lock_api::MutexGuard::bump(&mut s.inner);
+        let hold = s.guard.hold();
+        let inner = s.guard.inner_mut();
+        hold.while_unlocked(|| lock_api::MutexGuard::bump(inner));
     }
 }
 
-impl<R: RawMutex, T: ?Sized> Deref for MutexGuard<'_, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<R: RawMutex, T: ?Sized> DerefMut for MutexGuard<'_, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<R: RawMutex, T: ?Sized> Drop for MutexGuard<'_, R, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.tracked.release();
-    }
-}
-
-impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl<R: RawMutex, T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
+crate::core::guard_traits!(
+    ['a, R: RawMutex + 'a, T: ?Sized + 'a] MutexGuard<'a, R, T> => T, guard, mut
+);
+crate::core::guard_traits!(
+    ['a, R: RawMutex + 'a, T: ?Sized + 'a] MappedMutexGuard<'a, R, T> => T, 0, mut
+);
 
 impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
     /// A guard for a further part of the data.
@@ -373,41 +309,7 @@ impl<'a, R: RawMutex + 'a, T: ?Sized + 'a> MappedMutexGuard<'a, R, T> {
     where
         F: FnOnce(&mut T) -> &mut U,
     {
-        let mut s = ManuallyDrop::new(s);
-        // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut s.inner) };
-        MappedMutexGuard {
-            inner: ManuallyDrop::new(lock_api::MappedMutexGuard::map(inner, f)),
-            tracked: s.tracked,
-        }
-    }
-}
-
-impl<R: RawMutex, T: ?Sized> Deref for MappedMutexGuard<'_, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<R: RawMutex, T: ?Sized> DerefMut for MappedMutexGuard<'_, R, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<R: RawMutex, T: ?Sized> Drop for MappedMutexGuard<'_, R, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.tracked.release();
-    }
-}
-
-impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, R, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
+        MappedMutexGuard(s.0.map(|g| lock_api::MappedMutexGuard::map(g, f)))
     }
 }
 
@@ -417,7 +319,7 @@ impl<R: RawMutex, T: ?Sized + fmt::Debug> fmt::Debug for MappedMutexGuard<'_, R,
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct ArcMutexGuard<R: RawMutex, T: ?Sized> {
     mutex: std::sync::Arc<Mutex<R, T>>,
-    tracked: Tracked,
+    hold: Hold,
     /// `Send`/`Sync` as the raw lock's guards are (a raw lock may need unlocking on the thread
     /// that locked it).
     marker: std::marker::PhantomData<(*const (), R::GuardMarker)>,
@@ -452,12 +354,12 @@ impl<R: RawMutex, T: ?Sized> Mutex<R, T> {
     }
 
     fn arc_guard(self: &std::sync::Arc<Self>, g: MutexGuard<'_, R, T>) -> ArcMutexGuard<R, T> {
-        let (inner, tracked) = MutexGuard::into_parts(g);
+        let (inner, hold) = MutexGuard::into_parts(g);
         // The raw lock stays locked: the Arc guard unlocks it.
         std::mem::forget(inner);
         ArcMutexGuard {
             mutex: std::sync::Arc::clone(self),
-            tracked,
+            hold,
             marker: std::marker::PhantomData,
         }
     }
@@ -477,7 +379,7 @@ impl<R: RawMutex, T: ?Sized> ArcMutexGuard<R, T> {
         // does not run), and the Arc is moved out exactly once.
         unsafe {
             s.mutex.inner.force_unlock();
-            s.tracked.release();
+            s.hold.release();
             std::ptr::read(&s.mutex)
         }
     }
@@ -505,7 +407,7 @@ impl<R: RawMutex, T: ?Sized> Drop for ArcMutexGuard<R, T> {
     fn drop(&mut self) {
         // SAFETY: this guard holds the lock (taken in `lock_arc`, its guard forgotten).
         unsafe { self.mutex.inner.force_unlock() };
-        self.tracked.release();
+        self.hold.release();
     }
 }
 

@@ -1,28 +1,22 @@
 use std::fmt;
-use std::mem::ManuallyDrop;
-use std::ops::Deref;
 
 use lock_api::{GetThreadId, RawMutex, RawMutexTimed};
 
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, mode::Mode};
-
-use super::Tracked;
+use crate::core::{Guard, Hold, LockId};
+use crate::mode::Mode;
 
 /// A `lock_api` re-entrant mutex, checked. Taking it again on the thread that holds it is no
 /// deadlock and is not reported; order edges are learned on the outermost acquisition only.
 pub struct ReentrantMutex<R, G, T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: lock_api::ReentrantMutex<R, G, T>,
 }
 
 /// Holds a [`ReentrantMutex`]; only the outermost guard of a thread is on its held stack.
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
-pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
-    inner: ManuallyDrop<lock_api::ReentrantMutexGuard<'a, R, G, T>>,
-    tracked: Tracked,
-}
+pub struct ReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized>(
+    Guard<lock_api::ReentrantMutexGuard<'a, R, G, T>>,
+);
 
 impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
     /// A new unlocked mutex whose lock class is the caller's source location.
@@ -30,8 +24,7 @@ impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
     #[inline]
     pub const fn new(val: T) -> ReentrantMutex<R, G, T> {
         ReentrantMutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: lock_api::ReentrantMutex::new(val),
         }
     }
@@ -40,18 +33,17 @@ impl<R: RawMutex, G: GetThreadId, T> ReentrantMutex<R, G, T> {
     #[track_caller]
     #[inline]
     pub const fn named(name: &'static str, val: T) -> ReentrantMutex<R, G, T> {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         ReentrantMutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: lock_api::ReentrantMutex::new(val),
         }
     }
 
     /// Consumes the mutex, returning its data.
     pub fn into_inner(self) -> T {
-        crate::locks::consume!(self).into_inner()
+        let ReentrantMutex { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
 
@@ -61,17 +53,15 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn lock(&self) -> ReentrantMutexGuard<'_, R, G, T> {
         if self.inner.is_owned_by_current_thread() {
-            return self.guard(self.inner.lock(), Tracked::new(0));
+            return self.guard(self.inner.lock(), Hold::none());
         }
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            0,
             || self.inner.try_lock(),
             || self.inner.lock(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.lock();
-        self.guard(g, super::tracked!(self))
+        self.guard(g, self.id.hold())
     }
 
     /// Tries to acquire the mutex without blocking.
@@ -79,16 +69,12 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     #[inline]
     pub fn try_lock(&self) -> Option<ReentrantMutexGuard<'_, R, G, T>> {
         if self.inner.is_owned_by_current_thread() {
-            return self
-                .inner
-                .try_lock()
-                .map(|g| self.guard(g, Tracked::new(0)));
+            return self.inner.try_lock().map(|g| self.guard(g, Hold::none()));
         }
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(), || self.inner.try_lock());
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_lock();
-        g.map(|g| self.guard(g, super::tracked!(self)))
+        let g = self
+            .id
+            .try_acquire::<Self, _>(Mode::Exclusive, || self.inner.try_lock());
+        g.map(|g| self.guard(g, self.id.hold()))
     }
 
     /// A mutable reference to the data.
@@ -114,21 +100,18 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     fn guard<'a>(
         &'a self,
         g: lock_api::ReentrantMutexGuard<'a, R, G, T>,
-        tracked: Tracked,
+        hold: Hold,
     ) -> ReentrantMutexGuard<'a, R, G, T> {
-        ReentrantMutexGuard {
-            inner: ManuallyDrop::new(g),
-            tracked,
-        }
+        ReentrantMutexGuard(Guard::new(g, hold))
     }
 
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self) -> crate::held_lock::HeldLock {
-        super::acquisition::<Self>(&self.class, Mode::Exclusive)
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 }
+
+crate::contract::lockable!([R: RawMutex, G: GetThreadId, T: ?Sized] ReentrantMutex<R, G, T>);
 
 impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
     /// Tries to acquire the mutex, waiting at most `timeout`; checked as a blocking one.
@@ -138,20 +121,12 @@ impl<R: RawMutexTimed, G: GetThreadId, T: ?Sized> ReentrantMutex<R, G, T> {
             return self
                 .inner
                 .try_lock_for(timeout)
-                .map(|g| self.guard(g, Tracked::new(0)));
+                .map(|g| self.guard(g, Hold::none()));
         }
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(), || self.inner.try_lock_for(timeout));
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_lock_for(timeout);
-        g.map(|g| self.guard(g, super::tracked!(self)))
-    }
-}
-
-#[cfg(lockcheck_checks)]
-impl<R, G, T: ?Sized> Drop for ReentrantMutex<R, G, T> {
-    fn drop(&mut self) {
-        check::lock_dropped(&self.class);
+        let g = self
+            .id
+            .acquire_timed::<Self, _>(Mode::Exclusive, || self.inner.try_lock_for(timeout));
+        g.map(|g| self.guard(g, self.id.hold()))
     }
 }
 
@@ -170,28 +145,17 @@ impl<R: RawMutex, G: GetThreadId, T: ?Sized + fmt::Debug> fmt::Debug for Reentra
 
 /// A [`ReentrantMutexGuard`] mapped to a part of the data.
 #[must_use = "if unused the ReentrantMutex will immediately unlock"]
-pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized> {
-    inner: ManuallyDrop<lock_api::MappedReentrantMutexGuard<'a, R, G, T>>,
-    tracked: Tracked,
-}
+pub struct MappedReentrantMutexGuard<'a, R: RawMutex, G: GetThreadId, T: ?Sized>(
+    Guard<lock_api::MappedReentrantMutexGuard<'a, R, G, T>>,
+);
 
 impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGuard<'a, R, G, T> {
-    fn into_parts(s: Self) -> (lock_api::ReentrantMutexGuard<'a, R, G, T>, Tracked) {
-        let mut s = ManuallyDrop::new(s);
-        // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
-        (unsafe { ManuallyDrop::take(&mut s.inner) }, s.tracked)
-    }
-
     /// A guard for a part of the data; the mutex stays held until it is dropped.
     pub fn map<U: ?Sized, F>(s: Self, f: F) -> MappedReentrantMutexGuard<'a, R, G, U>
     where
         F: FnOnce(&T) -> &U,
     {
-        let (g, tracked) = Self::into_parts(s);
-        MappedReentrantMutexGuard {
-            inner: ManuallyDrop::new(lock_api::ReentrantMutexGuard::map(g, f)),
-            tracked,
-        }
+        MappedReentrantMutexGuard(s.0.map(|g| lock_api::ReentrantMutexGuard::map(g, f)))
     }
 
     /// As [`ReentrantMutexGuard::map`], when `f` may fail: the original guard back on failure.
@@ -203,56 +167,21 @@ impl<'a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a> ReentrantMutexGu
     where
         F: FnOnce(&T) -> Option<&U>,
     {
-        let (g, tracked) = Self::into_parts(s);
-        match lock_api::ReentrantMutexGuard::try_map(g, f) {
-            Ok(m) => Ok(MappedReentrantMutexGuard {
-                inner: ManuallyDrop::new(m),
-                tracked,
-            }),
-            Err(g) => Err(ReentrantMutexGuard {
-                inner: ManuallyDrop::new(g),
-                tracked,
-            }),
+        match s
+            .0
+            .try_map(|g| lock_api::ReentrantMutexGuard::try_map(g, f))
+        {
+            Ok(m) => Ok(MappedReentrantMutexGuard(m)),
+            Err(g) => Err(ReentrantMutexGuard(g)),
         }
     }
 }
 
-impl<R: RawMutex, G: GetThreadId, T: ?Sized> Deref for MappedReentrantMutexGuard<'_, R, G, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T: ?Sized> Drop for MappedReentrantMutexGuard<'_, R, G, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.tracked.release();
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T: ?Sized> Deref for ReentrantMutexGuard<'_, R, G, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T: ?Sized> Drop for ReentrantMutexGuard<'_, R, G, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.tracked.release();
-    }
-}
-
-impl<R: RawMutex, G: GetThreadId, T: ?Sized + fmt::Debug> fmt::Debug
-    for ReentrantMutexGuard<'_, R, G, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
+crate::core::guard_traits!(
+    ['a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a]
+        ReentrantMutexGuard<'a, R, G, T> => T, 0
+);
+crate::core::guard_traits!(
+    ['a, R: RawMutex + 'a, G: GetThreadId + 'a, T: ?Sized + 'a]
+        MappedReentrantMutexGuard<'a, R, G, T> => T, 0
+);

@@ -1,5 +1,5 @@
 use std::fmt;
-use std::mem::ManuallyDrop;
+#[cfg(feature = "arc_lock")]
 use std::ops::{Deref, DerefMut};
 
 use lock_api::{
@@ -7,102 +7,61 @@ use lock_api::{
     RawRwLockUpgrade, RawRwLockUpgradeDowngrade,
 };
 
+use crate::core::{Guard, Hold, LockId};
 use crate::Mode;
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass};
-
-use super::Tracked;
 
 /// A `lock_api` reader-writer lock over the raw lock `R`, checked. An upgradable read is held
 /// shared in the checker's view (readers may join it); upgrading makes it exclusive.
 pub struct RwLock<R, T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: lock_api::RwLock<R, T>,
 }
 
-/// Declares a guard type over the `lock_api` guard of the same name: the wrapped guard and the
-/// checker's part; `Deref` (and `DerefMut`), `Drop` (the real release, then the held stack),
-/// `Debug`.
+/// Declares a guard type over the `lock_api` guard of the same name: a newtype of the core's
+/// [`Guard`], with `Deref` (and `DerefMut`), `Debug` and `Display`.
 macro_rules! rw_guard {
-    ($(#[$doc:meta])* $guard:ident $(, $mutable:ident)?) => {
+    ($(#[$doc:meta])* $guard:ident: $raw:ident $(, $mutable:ident)?) => {
         $(#[$doc])*
         #[must_use = "if unused the RwLock will immediately unlock"]
-        pub struct $guard<'a, R: RawRwLock, T: ?Sized> {
-            inner: ManuallyDrop<lock_api::$guard<'a, R, T>>,
-            tracked: Tracked,
-        }
+        pub struct $guard<'a, R: $raw, T: ?Sized>(Guard<lock_api::$guard<'a, R, T>>);
 
-        impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
-            fn wrap(inner: lock_api::$guard<'a, R, T>, tracked: Tracked) -> Self {
-                $guard { inner: ManuallyDrop::new(inner), tracked }
+        impl<'a, R: $raw + 'a, T: ?Sized + 'a> $guard<'a, R, T> {
+            fn wrap(inner: lock_api::$guard<'a, R, T>, hold: Hold) -> Self {
+                $guard(Guard::new(inner, hold))
             }
 
-            fn into_parts(s: Self) -> (lock_api::$guard<'a, R, T>, Tracked) {
-                let mut s = ManuallyDrop::new(s);
-                // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
-                (unsafe { ManuallyDrop::take(&mut s.inner) }, s.tracked)
+            fn into_parts(s: Self) -> (lock_api::$guard<'a, R, T>, Hold) {
+                s.0.into_parts()
             }
         }
 
-        impl<R: RawRwLock, T: ?Sized> Deref for $guard<'_, R, T> {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
-            }
-        }
-
-        $(
-            impl<R: RawRwLock, T: ?Sized> $mutable for $guard<'_, R, T> {
-                fn deref_mut(&mut self) -> &mut T {
-                    &mut self.inner
-                }
-            }
-        )?
-
-        impl<R: RawRwLock, T: ?Sized> Drop for $guard<'_, R, T> {
-            #[inline]
-            fn drop(&mut self) {
-                // SAFETY: `inner` is dropped exactly once, here.
-                unsafe { ManuallyDrop::drop(&mut self.inner) };
-                self.tracked.release();
-            }
-        }
-
-        impl<R: RawRwLock, T: ?Sized + fmt::Debug> fmt::Debug for $guard<'_, R, T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
+        crate::core::guard_traits!(['a, R: $raw + 'a, T: ?Sized + 'a] $guard<'a, R, T> => T, 0 $(, $mutable)?);
     };
 }
 
 rw_guard!(
     /// Holds an [`RwLock`] for reading.
-    RwLockReadGuard
+    RwLockReadGuard: RawRwLock
 );
 rw_guard!(
     /// Holds an [`RwLock`] for writing.
-    RwLockWriteGuard,
-    DerefMut
+    RwLockWriteGuard: RawRwLock,
+    mut
 );
 rw_guard!(
     /// A read guard mapped to a part of the data.
-    MappedRwLockReadGuard
+    MappedRwLockReadGuard: RawRwLock
 );
 rw_guard!(
     /// A write guard mapped to a part of the data.
-    MappedRwLockWriteGuard,
-    DerefMut
+    MappedRwLockWriteGuard: RawRwLock,
+    mut
 );
-
-/// Holds an [`RwLock`] for an upgradable read: other readers may hold it too, no writer and no
-/// other upgradable reader may.
-#[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockUpgradableReadGuard<'a, R: RawRwLockUpgrade, T: ?Sized> {
-    inner: ManuallyDrop<lock_api::RwLockUpgradableReadGuard<'a, R, T>>,
-    tracked: Tracked,
-}
+rw_guard!(
+    /// Holds an [`RwLock`] for an upgradable read: other readers may hold it too, no writer and
+    /// no other upgradable reader may.
+    RwLockUpgradableReadGuard: RawRwLockUpgrade
+);
 
 impl<R: RawRwLock, T> RwLock<R, T> {
     /// A new unlocked lock whose lock class is the caller's source location.
@@ -110,8 +69,7 @@ impl<R: RawRwLock, T> RwLock<R, T> {
     #[inline]
     pub const fn new(val: T) -> RwLock<R, T> {
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: lock_api::RwLock::new(val),
         }
     }
@@ -120,18 +78,17 @@ impl<R: RawRwLock, T> RwLock<R, T> {
     #[track_caller]
     #[inline]
     pub const fn named(name: &'static str, val: T) -> RwLock<R, T> {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: lock_api::RwLock::new(val),
         }
     }
 
     /// Consumes the lock, returning its data.
     pub fn into_inner(self) -> T {
-        crate::locks::consume!(self).into_inner()
+        let RwLock { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
 
@@ -141,8 +98,7 @@ impl<R, T> RwLock<R, T> {
     #[inline]
     pub const fn const_new(raw_rwlock: R, val: T) -> RwLock<R, T> {
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: lock_api::RwLock::const_new(raw_rwlock, val),
         }
     }
@@ -153,52 +109,46 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     #[track_caller]
     #[inline]
     pub fn read(&self) -> RwLockReadGuard<'_, R, T> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(Mode::Shared),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Shared,
+            0,
             || self.inner.try_read(),
             || self.inner.read(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.read();
-        RwLockReadGuard::wrap(g, super::tracked!(self))
+        RwLockReadGuard::wrap(g, self.id.hold())
     }
 
     /// Tries to lock for reading without blocking.
     #[track_caller]
     #[inline]
     pub fn try_read(&self) -> Option<RwLockReadGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(Mode::Shared), || self.inner.try_read());
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_read();
-        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .try_acquire::<Self, _>(Mode::Shared, || self.inner.try_read());
+        g.map(|g| RwLockReadGuard::wrap(g, self.id.hold()))
     }
 
     /// Locks for writing; checked before it can block.
     #[track_caller]
     #[inline]
     pub fn write(&self) -> RwLockWriteGuard<'_, R, T> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(Mode::Exclusive),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            0,
             || self.inner.try_write(),
             || self.inner.write(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.write();
-        RwLockWriteGuard::wrap(g, super::tracked!(self))
+        RwLockWriteGuard::wrap(g, self.id.hold())
     }
 
     /// Tries to lock for writing without blocking.
     #[track_caller]
     #[inline]
     pub fn try_write(&self) -> Option<RwLockWriteGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(Mode::Exclusive), || self.inner.try_write());
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_write();
-        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .try_acquire::<Self, _>(Mode::Exclusive, || self.inner.try_write());
+        g.map(|g| RwLockWriteGuard::wrap(g, self.id.hold()))
     }
 
     /// A mutable reference to the data (no locking: the borrow is exclusive).
@@ -218,14 +168,7 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
 
     /// How the current thread holds it, if it does (`None` with the checker compiled out).
     pub fn held_mode(&self) -> Option<Mode> {
-        #[cfg(lockcheck_checks)]
-        {
-            crate::held::held_mode(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            None
-        }
+        self.id.held_mode()
     }
 
     /// A raw pointer to the data.
@@ -244,11 +187,9 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         unsafe { self.inner.raw() }
     }
 
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self, mode: Mode) -> crate::held_lock::HeldLock {
-        super::acquisition::<Self>(&self.class, mode)
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 }
 
@@ -259,29 +200,24 @@ impl<R: RawRwLockRecursive, T: ?Sized> RwLock<R, T> {
     pub fn read_recursive(&self) -> RwLockReadGuard<'_, R, T> {
         if self.held_mode() == Some(Mode::Shared) {
             // Already read-held here: cannot block behind this thread's own hold.
-            return RwLockReadGuard::wrap(self.inner.read_recursive(), Tracked::new(0));
+            return RwLockReadGuard::wrap(self.inner.read_recursive(), Hold::none());
         }
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(Mode::Shared),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Shared,
+            0,
             || self.inner.try_read_recursive(),
             || self.inner.read_recursive(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.read_recursive();
-        RwLockReadGuard::wrap(g, super::tracked!(self))
+        RwLockReadGuard::wrap(g, self.id.hold())
     }
 
     /// Tries to lock for reading without blocking, even while a writer waits.
     #[track_caller]
     pub fn try_read_recursive(&self) -> Option<RwLockReadGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(Mode::Shared), || {
-            self.inner.try_read_recursive()
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_read_recursive();
-        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .try_acquire::<Self, _>(Mode::Shared, || self.inner.try_read_recursive());
+        g.map(|g| RwLockReadGuard::wrap(g, self.id.hold()))
     }
 }
 
@@ -289,33 +225,22 @@ impl<R: RawRwLockUpgrade, T: ?Sized> RwLock<R, T> {
     /// Locks for an upgradable read; checked before it can block (held shared).
     #[track_caller]
     pub fn upgradable_read(&self) -> RwLockUpgradableReadGuard<'_, R, T> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire(
-            self.acquisition(Mode::Shared),
+        let g = self.id.acquire::<Self, _>(
+            Mode::Shared,
+            0,
             || self.inner.try_upgradable_read(),
             || self.inner.upgradable_read(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.upgradable_read();
-        RwLockUpgradableReadGuard {
-            inner: ManuallyDrop::new(g),
-            tracked: super::tracked!(self),
-        }
+        RwLockUpgradableReadGuard::wrap(g, self.id.hold())
     }
 
     /// Tries to lock for an upgradable read without blocking.
     #[track_caller]
     pub fn try_upgradable_read(&self) -> Option<RwLockUpgradableReadGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::try_acquire(self.acquisition(Mode::Shared), || {
-            self.inner.try_upgradable_read()
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_upgradable_read();
-        g.map(|g| RwLockUpgradableReadGuard {
-            inner: ManuallyDrop::new(g),
-            tracked: super::tracked!(self),
-        })
+        let g = self
+            .id
+            .try_acquire::<Self, _>(Mode::Shared, || self.inner.try_upgradable_read());
+        g.map(|g| RwLockUpgradableReadGuard::wrap(g, self.id.hold()))
     }
 }
 
@@ -323,58 +248,41 @@ impl<R: RawRwLockTimed, T: ?Sized> RwLock<R, T> {
     /// Tries to lock for reading, waiting at most `timeout`; checked as a blocking read.
     #[track_caller]
     pub fn try_read_for(&self, timeout: R::Duration) -> Option<RwLockReadGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(Mode::Shared), || {
-            self.inner.try_read_for(timeout)
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_read_for(timeout);
-        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .acquire_timed::<Self, _>(Mode::Shared, || self.inner.try_read_for(timeout));
+        g.map(|g| RwLockReadGuard::wrap(g, self.id.hold()))
     }
 
     /// Tries to lock for reading, waiting until `timeout` at most.
     #[track_caller]
     pub fn try_read_until(&self, timeout: R::Instant) -> Option<RwLockReadGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(Mode::Shared), || {
-            self.inner.try_read_until(timeout)
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_read_until(timeout);
-        g.map(|g| RwLockReadGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .acquire_timed::<Self, _>(Mode::Shared, || self.inner.try_read_until(timeout));
+        g.map(|g| RwLockReadGuard::wrap(g, self.id.hold()))
     }
 
     /// Tries to lock for writing, waiting at most `timeout`; checked as a blocking write.
     #[track_caller]
     pub fn try_write_for(&self, timeout: R::Duration) -> Option<RwLockWriteGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(Mode::Exclusive), || {
-            self.inner.try_write_for(timeout)
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_write_for(timeout);
-        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .acquire_timed::<Self, _>(Mode::Exclusive, || self.inner.try_write_for(timeout));
+        g.map(|g| RwLockWriteGuard::wrap(g, self.id.hold()))
     }
 
     /// Tries to lock for writing, waiting until `timeout` at most.
     #[track_caller]
     pub fn try_write_until(&self, timeout: R::Instant) -> Option<RwLockWriteGuard<'_, R, T>> {
-        #[cfg(lockcheck_checks)]
-        let g = check::acquire_timed(self.acquisition(Mode::Exclusive), || {
-            self.inner.try_write_until(timeout)
-        });
-        #[cfg(not(lockcheck_checks))]
-        let g = self.inner.try_write_until(timeout);
-        g.map(|g| RwLockWriteGuard::wrap(g, super::tracked!(self)))
+        let g = self
+            .id
+            .acquire_timed::<Self, _>(Mode::Exclusive, || self.inner.try_write_until(timeout));
+        g.map(|g| RwLockWriteGuard::wrap(g, self.id.hold()))
     }
 }
 
-#[cfg(lockcheck_checks)]
-impl<R, T: ?Sized> Drop for RwLock<R, T> {
-    fn drop(&mut self) {
-        check::lock_dropped(&self.class);
-    }
-}
+crate::contract::lockable!([R: RawRwLock, T: ?Sized] RwLock<R, T>);
 
 impl<R: RawRwLock, T: Default> Default for RwLock<R, T> {
     #[track_caller]
@@ -444,23 +352,25 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
     /// Unlocks while `f` runs, then locks for reading again (re-checked after).
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-        let tracked = s.tracked;
-        let inner = &mut *s.inner;
-        tracked.while_unlocked(|| lock_api::RwLockReadGuard::unlocked(inner, f))
+        let hold = s.0.hold();
+        let inner = s.0.inner_mut();
+        hold.while_unlocked(|| lock_api::RwLockReadGuard::unlocked(inner, f))
     }
 }
 
 impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> RwLockReadGuard<'a, R, T> {
     /// Unlocks with a fair unlock.
     pub fn unlock_fair(s: Self) {
-        let (g, t) = Self::into_parts(s);
-        lock_api::RwLockReadGuard::unlock_fair(g);
-        t.release();
+        s.0.release_with(lock_api::RwLockReadGuard::unlock_fair);
     }
 
-    /// Lets a waiting thread have the lock for a moment; held again on return.
+    /// Lets a waiting thread have the lock for a moment: an unlock and a re-acquisition,
+    /// checked like `unlocked`'s. Held again on return.
+    #[track_caller]
     pub fn bump(s: &mut Self) {
-        lock_api::RwLockReadGuard::bump(&mut s.inner);
+        let hold = s.0.hold();
+        let inner = s.0.inner_mut();
+        hold.while_unlocked(|| lock_api::RwLockReadGuard::bump(inner));
     }
 }
 
@@ -490,9 +400,9 @@ impl<'a, R: RawRwLock + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> {
     /// Unlocks while `f` runs, then locks for writing again (re-checked after).
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-        let tracked = s.tracked;
-        let inner = &mut *s.inner;
-        tracked.while_unlocked(|| lock_api::RwLockWriteGuard::unlocked(inner, f))
+        let hold = s.0.hold();
+        let inner = s.0.inner_mut();
+        hold.while_unlocked(|| lock_api::RwLockWriteGuard::unlocked(inner, f))
     }
 }
 
@@ -512,34 +422,27 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a,
         let (g, t) = Self::into_parts(s);
         let u = lock_api::RwLockWriteGuard::downgrade_to_upgradable(g);
         t.set_mode(Mode::Shared);
-        RwLockUpgradableReadGuard {
-            inner: ManuallyDrop::new(u),
-            tracked: t,
-        }
+        RwLockUpgradableReadGuard::wrap(u, t)
     }
 }
 
 impl<'a, R: RawRwLockFair + 'a, T: ?Sized + 'a> RwLockWriteGuard<'a, R, T> {
     /// Unlocks with a fair unlock.
     pub fn unlock_fair(s: Self) {
-        let (g, t) = Self::into_parts(s);
-        lock_api::RwLockWriteGuard::unlock_fair(g);
-        t.release();
+        s.0.release_with(lock_api::RwLockWriteGuard::unlock_fair);
     }
 
-    /// Lets a waiting thread have the lock for a moment; held again on return.
+    /// Lets a waiting thread have the lock for a moment: an unlock and a re-acquisition,
+    /// checked like `unlocked`'s. Held again on return.
+    #[track_caller]
     pub fn bump(s: &mut Self) {
-        lock_api::RwLockWriteGuard::bump(&mut s.inner);
+        let hold = s.0.hold();
+        let inner = s.0.inner_mut();
+        hold.while_unlocked(|| lock_api::RwLockWriteGuard::bump(inner));
     }
 }
 
 impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a, R, T> {
-    fn into_parts(s: Self) -> (lock_api::RwLockUpgradableReadGuard<'a, R, T>, Tracked) {
-        let mut s = ManuallyDrop::new(s);
-        // SAFETY: `s` is never dropped or used again, so `inner` is taken exactly once.
-        (unsafe { ManuallyDrop::take(&mut s.inner) }, s.tracked)
-    }
-
     /// Upgrades to a write hold, waiting for the readers to leave; held exclusive after.
     pub fn upgrade(s: Self) -> RwLockWriteGuard<'a, R, T> {
         let (g, t) = Self::into_parts(s);
@@ -557,19 +460,16 @@ impl<'a, R: RawRwLockUpgrade + 'a, T: ?Sized + 'a> RwLockUpgradableReadGuard<'a,
                 t.set_mode(Mode::Exclusive);
                 Ok(RwLockWriteGuard::wrap(w, t))
             }
-            Err(g) => Err(RwLockUpgradableReadGuard {
-                inner: ManuallyDrop::new(g),
-                tracked: t,
-            }),
+            Err(g) => Err(RwLockUpgradableReadGuard::wrap(g, t)),
         }
     }
 
     /// Unlocks while `f` runs, then locks for an upgradable read again (re-checked after).
     #[track_caller]
     pub fn unlocked<F: FnOnce() -> U, U>(s: &mut Self, f: F) -> U {
-        let tracked = s.tracked;
-        let inner = &mut *s.inner;
-        tracked.while_unlocked(|| lock_api::RwLockUpgradableReadGuard::unlocked(inner, f))
+        let hold = s.0.hold();
+        let inner = s.0.inner_mut();
+        hold.while_unlocked(|| lock_api::RwLockUpgradableReadGuard::unlocked(inner, f))
     }
 }
 
@@ -581,36 +481,12 @@ impl<'a, R: RawRwLockUpgradeDowngrade + 'a, T: ?Sized + 'a> RwLockUpgradableRead
     }
 }
 
-impl<R: RawRwLockUpgrade, T: ?Sized> Deref for RwLockUpgradableReadGuard<'_, R, T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<R: RawRwLockUpgrade, T: ?Sized> Drop for RwLockUpgradableReadGuard<'_, R, T> {
-    #[inline]
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.tracked.release();
-    }
-}
-
-impl<R: RawRwLockUpgrade, T: ?Sized + fmt::Debug> fmt::Debug
-    for RwLockUpgradableReadGuard<'_, R, T>
-{
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
 /// A guard that owns an `Arc` of its [`RwLock`] (feature `arc_lock`); `WRITE` says the mode.
 #[cfg(feature = "arc_lock")]
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct ArcRwLockGuard<R: RawRwLock, T: ?Sized, const WRITE: bool> {
     rwlock: std::sync::Arc<RwLock<R, T>>,
-    tracked: Tracked,
+    hold: Hold,
     /// `Send`/`Sync` as the raw lock's guards are.
     marker: std::marker::PhantomData<(*const (), R::GuardMarker)>,
 }
@@ -644,42 +520,42 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
     /// Locks for reading through an `Arc`; checked as [`RwLock::read`].
     #[track_caller]
     pub fn read_arc(self: &std::sync::Arc<Self>) -> ArcRwLockReadGuard<R, T> {
-        let (g, tracked) = RwLockReadGuard::into_parts(self.read());
+        let (g, hold) = RwLockReadGuard::into_parts(self.read());
         std::mem::forget(g);
-        self.arc_guard(tracked)
+        self.arc_guard(hold)
     }
 
     /// Locks for writing through an `Arc`; checked as [`RwLock::write`].
     #[track_caller]
     pub fn write_arc(self: &std::sync::Arc<Self>) -> ArcRwLockWriteGuard<R, T> {
-        let (g, tracked) = RwLockWriteGuard::into_parts(self.write());
+        let (g, hold) = RwLockWriteGuard::into_parts(self.write());
         std::mem::forget(g);
-        self.arc_guard(tracked)
+        self.arc_guard(hold)
     }
 
     /// Tries to lock for reading through an `Arc` without blocking.
     #[track_caller]
     pub fn try_read_arc(self: &std::sync::Arc<Self>) -> Option<ArcRwLockReadGuard<R, T>> {
-        let (g, tracked) = RwLockReadGuard::into_parts(self.try_read()?);
+        let (g, hold) = RwLockReadGuard::into_parts(self.try_read()?);
         std::mem::forget(g);
-        Some(self.arc_guard(tracked))
+        Some(self.arc_guard(hold))
     }
 
     /// Tries to lock for writing through an `Arc` without blocking.
     #[track_caller]
     pub fn try_write_arc(self: &std::sync::Arc<Self>) -> Option<ArcRwLockWriteGuard<R, T>> {
-        let (g, tracked) = RwLockWriteGuard::into_parts(self.try_write()?);
+        let (g, hold) = RwLockWriteGuard::into_parts(self.try_write()?);
         std::mem::forget(g);
-        Some(self.arc_guard(tracked))
+        Some(self.arc_guard(hold))
     }
 
     fn arc_guard<const W: bool>(
         self: &std::sync::Arc<Self>,
-        tracked: Tracked,
+        hold: Hold,
     ) -> ArcRwLockGuard<R, T, W> {
         ArcRwLockGuard {
             rwlock: std::sync::Arc::clone(self),
-            tracked,
+            hold,
             marker: std::marker::PhantomData,
         }
     }
@@ -722,7 +598,7 @@ impl<R: RawRwLock, T: ?Sized, const W: bool> Drop for ArcRwLockGuard<R, T, W> {
                 self.rwlock.inner.force_unlock_read();
             }
         }
-        self.tracked.release();
+        self.hold.release();
     }
 }
 

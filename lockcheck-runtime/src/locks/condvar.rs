@@ -54,12 +54,12 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        let (inner, held) = MutexGuard::into_std(guard);
+        let (inner, parked) = MutexGuard::park(guard);
         let inner = self
             .inner
             .wait(inner)
             .unwrap_or_else(PoisonError::into_inner);
-        MutexGuard::from_std(inner, held)
+        MutexGuard::resume(inner, parked)
     }
 
     /// Like [`Condvar::wait`], but waits while `condition` returns `true`.
@@ -104,12 +104,12 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
-        let (inner, held) = MutexGuard::into_std(guard);
+        let (inner, parked) = MutexGuard::park(guard);
         let (inner, res) = self
             .inner
             .wait_timeout(inner, timeout)
             .unwrap_or_else(PoisonError::into_inner);
-        (MutexGuard::from_std(inner, held), res)
+        (MutexGuard::resume(inner, parked), res)
     }
 
     /// Wakes one waiting thread.

@@ -1,9 +1,8 @@
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::sync::{self as stdsync, LockResult, PoisonError, TryLockError, TryLockResult};
 
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held, mode::Mode};
+use crate::core::{Guard, LockId, Parked};
+use crate::mode::Mode;
 
 /// A mutual-exclusion lock whose acquisitions are checked: lock order, recursion, rank.
 ///
@@ -21,18 +20,13 @@ use crate::{check, class::LazyClass, held, mode::Mode};
 /// assert_eq!(*SCHED.lock(), [1]);
 /// ```
 pub struct Mutex<T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: stdsync::Mutex<T>,
 }
 
 /// Holds a [`Mutex`] locked; unlocks it (and updates the thread's held stack) when dropped.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MutexGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<stdsync::MutexGuard<'a, T>>,
-    #[cfg(lockcheck_checks)]
-    instance: usize,
-}
+pub struct MutexGuard<'a, T: ?Sized>(Guard<stdsync::MutexGuard<'a, T>>);
 
 impl<T> Mutex<T> {
     /// A new unlocked mutex whose lock class is the caller's source location.
@@ -47,8 +41,7 @@ impl<T> Mutex<T> {
     #[inline]
     pub const fn new(value: T) -> Self {
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: stdsync::Mutex::new(value),
         }
     }
@@ -68,11 +61,8 @@ impl<T> Mutex<T> {
     #[track_caller]
     #[inline]
     pub const fn named(name: &'static str, value: T) -> Self {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: stdsync::Mutex::new(value),
         }
     }
@@ -92,11 +82,11 @@ impl<T> Mutex<T> {
 
     /// Consumes the lock, with std's poisoning kept (`sync`'s `into_inner`).
     pub(crate) fn into_inner_result(self) -> LockResult<T> {
-        super::consume!(self).into_inner()
+        let Mutex { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
-
-super::forget_on_drop!(Mutex);
 
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, blocking until it is free.
@@ -161,17 +151,12 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn lock_result(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::acquire(
-            self.acquisition(subclass),
+        let result = self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            subclass,
             || self.try_lock_std(),
             || self.inner.lock(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let result = {
-            let _ = subclass;
-            self.inner.lock()
-        };
         match result {
             Ok(g) => Ok(self.guard(g)),
             Err(p) => Err(PoisonError::new(self.guard(p.into_inner()))),
@@ -182,10 +167,9 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline]
     pub(crate) fn try_lock_result(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::try_acquire(self.acquisition(0), || self.try_lock_std());
-        #[cfg(not(lockcheck_checks))]
-        let result = self.try_lock_std();
+        let result = self
+            .id
+            .try_acquire::<Self, _>(Mode::Exclusive, || self.try_lock_std());
         match result {
             Some(Ok(g)) => Ok(self.guard(g)),
             Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
@@ -241,14 +225,7 @@ impl<T: ?Sized> Mutex<T> {
     /// ```
     #[inline]
     pub fn is_held(&self) -> bool {
-        #[cfg(lockcheck_checks)]
-        {
-            held::holds_instance(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            false
-        }
+        self.id.is_held()
     }
 
     /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
@@ -272,86 +249,32 @@ impl<T: ?Sized> Mutex<T> {
 
     #[inline]
     fn guard<'a>(&'a self, g: stdsync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-        MutexGuard {
-            inner: ManuallyDrop::new(g),
-            #[cfg(lockcheck_checks)]
-            instance: self.class.instance(),
-        }
+        MutexGuard(Guard::new(g, self.id.hold()))
     }
 
-    /// The class name, for contract reports.
-    pub(crate) fn class_name_for_report(&self) -> String {
-        #[cfg(lockcheck_checks)]
-        {
-            self.class.name_for_report(std::any::type_name::<Self>())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            String::from("<unchecked>")
-        }
-    }
-
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self, subclass: u8) -> crate::held_lock::HeldLock {
-        check::acquisition(
-            &self.class,
-            Mode::Exclusive,
-            subclass,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
-    /// Takes the guard apart without unlocking: the std guard, and the held-stack entry
-    /// (removed), for `Condvar::wait`.
-    pub(crate) fn into_std(
-        guard: Self,
-    ) -> (
-        stdsync::MutexGuard<'a, T>,
-        Option<crate::held_lock::HeldLock>,
-    ) {
-        let mut guard = ManuallyDrop::new(guard);
-        // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
-        #[cfg(lockcheck_checks)]
-        let held = check::release_entry(guard.instance);
-        #[cfg(not(lockcheck_checks))]
-        let held = None;
-        (inner, held)
+    /// Takes the guard apart for `Condvar::wait`: the std guard, and the hold with its entry
+    /// off the held stack while the thread waits.
+    pub(crate) fn park(guard: Self) -> (stdsync::MutexGuard<'a, T>, Parked) {
+        guard.0.park()
     }
 
-    /// Puts a guard back together after `Condvar::wait`: re-checks and re-pushes the entry.
+    /// Puts a guard back together after `Condvar::wait`: the entry re-checked at the caller's
+    /// line, and pushed again.
     #[track_caller]
-    pub(crate) fn from_std(
-        inner: stdsync::MutexGuard<'a, T>,
-        held: Option<crate::held_lock::HeldLock>,
-    ) -> Self {
-        #[cfg(lockcheck_checks)]
-        {
-            let instance = held.map_or(0, |h| h.instance);
-            if let Some(h) = held {
-                check::reacquired(h, std::panic::Location::caller());
-            }
-            MutexGuard {
-                inner: ManuallyDrop::new(inner),
-                instance,
-            }
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = held;
-            MutexGuard {
-                inner: ManuallyDrop::new(inner),
-            }
-        }
+    pub(crate) fn resume(inner: stdsync::MutexGuard<'a, T>, parked: Parked) -> Self {
+        MutexGuard(parked.resume(inner))
     }
 }
 
-super::guard_impls!(MutexGuard, DerefMut);
+crate::core::guard_traits!(['a, T: ?Sized] MutexGuard<'a, T> => T, 0, mut);
+crate::contract::lockable!([T: ?Sized] Mutex<T>);
 
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,10 +1,8 @@
 use std::fmt;
-use std::mem::ManuallyDrop;
 use std::sync::{self as stdsync, LockResult, PoisonError, TryLockError, TryLockResult};
 
+use crate::core::{Guard, LockId};
 use crate::mode::Mode;
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, held};
 
 /// A reader-writer lock whose acquisitions are checked.
 ///
@@ -24,29 +22,21 @@ use crate::{check, class::LazyClass, held};
 /// assert_eq!(ALLP.read().len(), 1);
 /// ```
 pub struct RwLock<T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: stdsync::RwLock<T>,
 }
 
 /// Holds an [`RwLock`] for reading; releases it when dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<stdsync::RwLockReadGuard<'a, T>>,
-    #[cfg(lockcheck_checks)]
-    instance: usize,
-}
+pub struct RwLockReadGuard<'a, T: ?Sized>(Guard<stdsync::RwLockReadGuard<'a, T>>);
 
 /// Holds an [`RwLock`] for writing; releases it when dropped.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<stdsync::RwLockWriteGuard<'a, T>>,
-    #[cfg(lockcheck_checks)]
-    instance: usize,
-}
+pub struct RwLockWriteGuard<'a, T: ?Sized>(Guard<stdsync::RwLockWriteGuard<'a, T>>);
 
-super::guard_impls!(RwLockReadGuard);
-super::guard_impls!(RwLockWriteGuard, DerefMut);
+crate::core::guard_traits!(['a, T: ?Sized] RwLockReadGuard<'a, T> => T, 0);
+crate::core::guard_traits!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T, 0, mut);
+crate::contract::lockable!([T: ?Sized] RwLock<T>);
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns a write hold into a read hold without releasing the lock in between (std's
@@ -67,17 +57,9 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// assert_eq!(l.held_mode(), expected);
     /// ```
     pub fn downgrade(guard: Self) -> RwLockReadGuard<'a, T> {
-        let mut guard = ManuallyDrop::new(guard);
-        // SAFETY: `guard` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut guard.inner) };
-        let read = stdsync::RwLockWriteGuard::downgrade(inner);
-        #[cfg(lockcheck_checks)]
-        check::mode_changed(guard.instance, Mode::Shared);
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(read),
-            #[cfg(lockcheck_checks)]
-            instance: guard.instance,
-        }
+        let read = guard.0.map(stdsync::RwLockWriteGuard::downgrade);
+        read.hold().set_mode(Mode::Shared);
+        RwLockReadGuard(read)
     }
 }
 
@@ -94,8 +76,7 @@ impl<T> RwLock<T> {
     #[inline]
     pub const fn new(value: T) -> Self {
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(std::panic::Location::caller()),
+            id: LockId::at(std::panic::Location::caller()),
             inner: stdsync::RwLock::new(value),
         }
     }
@@ -111,11 +92,8 @@ impl<T> RwLock<T> {
     #[track_caller]
     #[inline]
     pub const fn named(name: &'static str, value: T) -> Self {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: stdsync::RwLock::new(value),
         }
     }
@@ -135,11 +113,11 @@ impl<T> RwLock<T> {
 
     /// Consumes the lock, with std's poisoning kept (`sync`'s `into_inner`).
     pub(crate) fn into_inner_result(self) -> LockResult<T> {
-        super::consume!(self).into_inner()
+        let RwLock { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
-
-super::forget_on_drop!(RwLock);
 
 impl<T: ?Sized> RwLock<T> {
     /// Locks for reading, blocking while a writer holds it. Checked like [`Mutex::lock`](crate::Mutex::lock).
@@ -185,17 +163,12 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn read_result(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::acquire(
-            self.acquisition(Mode::Shared, subclass),
+        let result = self.id.acquire::<Self, _>(
+            Mode::Shared,
+            subclass,
             || super::try_std(self.inner.try_read()),
             || self.inner.read(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let result = {
-            let _ = subclass;
-            self.inner.read()
-        };
         match result {
             Ok(g) => Ok(self.read_guard(g)),
             Err(p) => Err(PoisonError::new(self.read_guard(p.into_inner()))),
@@ -206,17 +179,12 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn write_result(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::acquire(
-            self.acquisition(Mode::Exclusive, subclass),
+        let result = self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            subclass,
             || super::try_std(self.inner.try_write()),
             || self.inner.write(),
         );
-        #[cfg(not(lockcheck_checks))]
-        let result = {
-            let _ = subclass;
-            self.inner.write()
-        };
         match result {
             Ok(g) => Ok(self.write_guard(g)),
             Err(p) => Err(PoisonError::new(self.write_guard(p.into_inner()))),
@@ -227,12 +195,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline]
     pub(crate) fn try_read_result(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::try_acquire(self.acquisition(Mode::Shared, 0), || {
-            super::try_std(self.inner.try_read())
-        });
-        #[cfg(not(lockcheck_checks))]
-        let result = super::try_std(self.inner.try_read());
+        let result = self
+            .id
+            .try_acquire::<Self, _>(Mode::Shared, || super::try_std(self.inner.try_read()));
         match result {
             Some(Ok(g)) => Ok(self.read_guard(g)),
             Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
@@ -246,12 +211,9 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline]
     pub(crate) fn try_write_result(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
-        #[cfg(lockcheck_checks)]
-        let result = check::try_acquire(self.acquisition(Mode::Exclusive, 0), || {
-            super::try_std(self.inner.try_write())
-        });
-        #[cfg(not(lockcheck_checks))]
-        let result = super::try_std(self.inner.try_write());
+        let result = self
+            .id
+            .try_acquire::<Self, _>(Mode::Exclusive, || super::try_std(self.inner.try_write()));
         match result {
             Some(Ok(g)) => Ok(self.write_guard(g)),
             Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
@@ -379,14 +341,7 @@ impl<T: ?Sized> RwLock<T> {
     /// ```
     #[inline]
     pub fn held_mode(&self) -> Option<Mode> {
-        #[cfg(lockcheck_checks)]
-        {
-            held::held_mode(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            None
-        }
+        self.id.held_mode()
     }
 
     /// A mutable reference to the data; no locking is needed.
@@ -404,45 +359,17 @@ impl<T: ?Sized> RwLock<T> {
 
     #[inline]
     fn read_guard<'a>(&'a self, g: stdsync::RwLockReadGuard<'a, T>) -> RwLockReadGuard<'a, T> {
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            #[cfg(lockcheck_checks)]
-            instance: self.class.instance(),
-        }
+        RwLockReadGuard(Guard::new(g, self.id.hold()))
     }
 
     #[inline]
     fn write_guard<'a>(&'a self, g: stdsync::RwLockWriteGuard<'a, T>) -> RwLockWriteGuard<'a, T> {
-        RwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
-            #[cfg(lockcheck_checks)]
-            instance: self.class.instance(),
-        }
+        RwLockWriteGuard(Guard::new(g, self.id.hold()))
     }
 
-    /// The class name, for contract reports.
-    pub(crate) fn class_name_for_report(&self) -> String {
-        #[cfg(lockcheck_checks)]
-        {
-            self.class.name_for_report(std::any::type_name::<Self>())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            String::from("<unchecked>")
-        }
-    }
-
-    #[cfg(lockcheck_checks)]
-    #[track_caller]
-    #[inline]
-    fn acquisition(&self, mode: Mode, subclass: u8) -> crate::held_lock::HeldLock {
-        check::acquisition(
-            &self.class,
-            mode,
-            subclass,
-            std::panic::Location::caller(),
-            std::any::type_name::<Self>,
-        )
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 }
 

@@ -29,13 +29,13 @@ pub struct Condvar {
 #[track_caller]
 fn rewrap<'a, T, X>(
     r: LockResult<(stdsync::MutexGuard<'a, T>, X)>,
-    held: Option<crate::held_lock::HeldLock>,
+    parked: crate::core::Parked,
 ) -> LockResult<(MutexGuard<'a, T>, X)> {
     match r {
-        Ok((g, x)) => Ok((MutexGuard::from_std(g, held), x)),
+        Ok((g, x)) => Ok((MutexGuard::resume(g, parked), x)),
         Err(p) => {
             let (g, x) = p.into_inner();
-            Err(PoisonError::new((MutexGuard::from_std(g, held), x)))
+            Err(PoisonError::new((MutexGuard::resume(g, parked), x)))
         }
     }
 }
@@ -64,12 +64,12 @@ impl Condvar {
     /// The mutex is poisoned when it is taken again (the guard is inside).
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-        let (inner, held) = MutexGuard::into_std(guard);
+        let (inner, parked) = MutexGuard::park(guard);
         let r = self.inner.wait(inner);
         first(rewrap(
             r.map(|g| (g, ()))
                 .map_err(|p| PoisonError::new((p.into_inner(), ()))),
-            held,
+            parked,
         ))
     }
 
@@ -104,8 +104,8 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let (inner, held) = MutexGuard::into_std(guard);
-        rewrap(self.inner.wait_timeout(inner, dur), held)
+        let (inner, parked) = MutexGuard::park(guard);
+        rewrap(self.inner.wait_timeout(inner, dur), parked)
     }
 
     /// As [`Condvar::wait_timeout`], with the timeout in milliseconds.
@@ -149,8 +149,8 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
-        let (inner, held) = MutexGuard::into_std(guard);
-        rewrap(self.inner.wait_timeout_while(inner, dur, condition), held)
+        let (inner, parked) = MutexGuard::park(guard);
+        rewrap(self.inner.wait_timeout_while(inner, dur, condition), parked)
     }
 
     /// Wakes one waiting thread.

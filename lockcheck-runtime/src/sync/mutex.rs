@@ -133,11 +133,11 @@ impl<T> From<T> for Mutex<T> {
     }
 }
 
-impl<T: ?Sized> crate::Lockable for Mutex<T> {
-    fn held_as(&self, mode: Option<crate::Mode>) -> bool {
-        crate::Lockable::held_as(&self.0, mode)
-    }
-    fn class_name(&self) -> String {
-        crate::Lockable::class_name(&self.0)
+impl<T: ?Sized> Mutex<T> {
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &crate::core::LockId {
+        self.0.lock_id()
     }
 }
+
+crate::contract::lockable!([T: ?Sized] Mutex<T>);

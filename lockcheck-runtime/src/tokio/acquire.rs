@@ -27,15 +27,15 @@ impl Acquire {
         Acquire {}
     }
 
-    /// The lock's identity, for its guard.
-    pub(crate) fn instance(&self) -> usize {
+    /// The hold of the guard this acquisition makes.
+    pub(crate) fn hold(&self) -> crate::core::Hold {
         #[cfg(lockcheck_checks)]
         {
-            self.a.instance
+            crate::core::Hold::of_instance(self.a.instance)
         }
         #[cfg(not(lockcheck_checks))]
         {
-            0
+            crate::core::Hold::none()
         }
     }
 
@@ -48,7 +48,7 @@ impl Acquire {
         #[cfg(lockcheck_checks)]
         {
             match check::async_start(&self.a) {
-                check::AsyncStart::Pushed => Start::Wait(Waiting(self.a.instance)),
+                check::AsyncStart::Pushed => Start::Wait(Waiting(self.hold())),
                 check::AsyncStart::Untracked => Start::Untracked,
                 start => Start::Try(Tried { a: self.a, start }),
             }
@@ -119,7 +119,7 @@ pub(crate) enum Start {
 /// An acquisition waiting for its lock, its entry already pushed: dropped (the future
 /// cancelled) before the lock was had, it removes the entry.
 #[cfg(lockcheck_checks)]
-pub(crate) struct Waiting(usize);
+pub(crate) struct Waiting(crate::core::Hold);
 
 #[cfg(lockcheck_checks)]
 impl Waiting {
@@ -133,7 +133,7 @@ impl Waiting {
 #[cfg(lockcheck_checks)]
 impl Drop for Waiting {
     fn drop(&mut self) {
-        check::release(self.0);
+        self.0.release();
     }
 }
 
@@ -179,16 +179,14 @@ pub(crate) use acquire_async;
 
 /// Drop (the real release first, then the held-stack entry), `Deref` (and `DerefMut` when
 /// asked), `Debug` and `Display` for a guard with fields `inner: ManuallyDrop<tokio guard>` and
-/// `instance`.
+/// `hold`.
 macro_rules! guard_impls {
     ($guard:ident $(, $mutable:ident)?) => {
         impl<T: ?Sized> Drop for $guard<'_, T> {
             fn drop(&mut self) {
                 // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
                 unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
-                #[cfg(lockcheck_checks)]
-                $crate::check::release(self.instance);
-                let _ = self.instance;
+                self.hold.release();
             }
         }
         $crate::tokio::acquire::deref_impls!(['a, T: ?Sized] $guard<'a, T> $(, $mutable)?);
@@ -204,9 +202,7 @@ macro_rules! owned_guard_impls {
                 // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows
                 // from (a field, dropped after this).
                 unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
-                #[cfg(lockcheck_checks)]
-                $crate::check::release(self.instance);
-                let _ = self.instance;
+                self.hold.release();
             }
         }
         $crate::tokio::acquire::deref_impls!([T: ?Sized + 'static] $guard<T> $(, $mutable)?);

@@ -7,8 +7,10 @@ use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
+use crate::core::LockId;
+
 #[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass, mode::Mode};
+use crate::mode::Mode;
 
 use super::acquire::{self, Acquire};
 
@@ -33,8 +35,7 @@ use super::acquire::{self, Acquire};
 /// # }
 /// ```
 pub struct Mutex<T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: tokio::sync::Mutex<T>,
 }
 
@@ -44,14 +45,14 @@ pub struct Mutex<T: ?Sized> {
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MutexGuard<'a, T: ?Sized> {
     inner: ManuallyDrop<tokio::sync::MutexGuard<'a, T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// A [`MutexGuard`] narrowed to a part of the data ([`MutexGuard::map`]).
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct MappedMutexGuard<'a, T: ?Sized> {
     inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'a, T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// An owned guard of a [`Mutex`] in an `Arc` ([`Mutex::lock_owned`]): `'static`, so it can be
@@ -61,7 +62,7 @@ pub struct OwnedMutexGuard<T: ?Sized + 'static> {
     // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
     inner: ManuallyDrop<tokio::sync::MutexGuard<'static, T>>,
     lock: Arc<Mutex<T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 impl<T> Mutex<T> {
@@ -80,8 +81,7 @@ impl<T> Mutex<T> {
     #[track_caller]
     pub const fn const_new(value: T) -> Self {
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(Location::caller()),
+            id: LockId::at(Location::caller()),
             inner: tokio::sync::Mutex::const_new(value),
         }
     }
@@ -90,22 +90,19 @@ impl<T> Mutex<T> {
     /// sync or async) shares the class, and a declared rank of that name applies to it.
     #[track_caller]
     pub const fn named(name: &'static str, value: T) -> Self {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         Mutex {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: tokio::sync::Mutex::const_new(value),
         }
     }
 
     /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
-        crate::locks::consume!(self).into_inner()
+        let Mutex { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
-
-crate::locks::forget_on_drop!(Mutex);
 
 impl<T: ?Sized> Mutex<T> {
     /// Locks the mutex, waiting (as a task, without blocking the thread) until it is free.
@@ -123,11 +120,11 @@ impl<T: ?Sized> Mutex<T> {
         {
             let a = self.acquire(Location::caller());
             async move {
-                let instance = a.instance();
+                let hold = a.hold();
                 let g = acquire::acquire_async!(a, self.inner, lock, try_lock);
                 MutexGuard {
                     inner: ManuallyDrop::new(g),
-                    instance,
+                    hold,
                 }
             }
         }
@@ -135,7 +132,7 @@ impl<T: ?Sized> Mutex<T> {
         #[cfg(not(lockcheck_checks))]
         acquire::Wrapped::new(self.inner.lock(), |g| MutexGuard {
             inner: ManuallyDrop::new(g),
-            instance: 0,
+            hold: crate::core::Hold::none(),
         })
     }
 
@@ -144,11 +141,11 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         let a = self.acquire(Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.blocking(|| self.inner.try_lock().ok(), || self.inner.blocking_lock());
         MutexGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         }
     }
 
@@ -161,25 +158,18 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let a = self.acquire(Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.try_now(|| self.inner.try_lock())?;
         Ok(MutexGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         })
     }
 
     /// Whether the current task (or thread, outside a task) holds this mutex. Always `false`
     /// when the checker is compiled out.
     pub fn is_held(&self) -> bool {
-        #[cfg(lockcheck_checks)]
-        {
-            crate::held::holds_instance(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            false
-        }
+        self.id.is_held()
     }
 
     /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
@@ -187,29 +177,15 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.get_mut()
     }
 
-    /// The class name, for contract reports.
-    pub(crate) fn class_name_for_report(&self) -> String {
-        #[cfg(lockcheck_checks)]
-        {
-            self.class
-                .name_for_report(std::any::type_name::<Mutex<T>>())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            String::from("<unchecked>")
-        }
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 
     fn acquire(&self, site: &'static Location<'static>) -> Acquire {
         #[cfg(lockcheck_checks)]
         {
-            Acquire::new(check::acquisition(
-                &self.class,
-                Mode::Exclusive,
-                0,
-                site,
-                std::any::type_name::<Self>,
-            ))
+            Acquire::new(self.id.acquisition_at::<Self>(Mode::Exclusive, site))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -225,7 +201,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let a = self.acquire(Location::caller());
         async move {
-            let instance = a.instance();
+            let hold = a.hold();
             // SAFETY: the guard borrows the mutex inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard), so the mutex outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
@@ -233,7 +209,7 @@ impl<T: ?Sized + 'static> Mutex<T> {
             OwnedMutexGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,
-                instance,
+                hold,
             }
         }
     }
@@ -242,14 +218,14 @@ impl<T: ?Sized + 'static> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         let a = self.acquire(Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         // SAFETY: as in `lock_owned`.
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.blocking(|| this.inner.try_lock().ok(), || this.inner.blocking_lock());
         OwnedMutexGuard {
             inner: ManuallyDrop::new(g),
             lock: self,
-            instance,
+            hold,
         }
     }
 
@@ -261,14 +237,14 @@ impl<T: ?Sized + 'static> Mutex<T> {
     #[track_caller]
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         let a = self.acquire(Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         // SAFETY: as in `lock_owned`.
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_lock())?;
         Ok(OwnedMutexGuard {
             inner: ManuallyDrop::new(g),
             lock: self,
-            instance,
+            hold,
         })
     }
 }
@@ -284,10 +260,10 @@ impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Mutex<T> {
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         MappedMutexGuard {
             inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
-            instance,
+            hold,
         }
     }
 
@@ -300,24 +276,24 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         match tokio::sync::MutexGuard::try_map(inner, f) {
             Ok(g) => Ok(MappedMutexGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
             Err(g) => Err(MutexGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, usize) {
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, crate::core::Hold) {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.instance)
+        (inner, this.hold)
     }
 }
 
@@ -328,7 +304,7 @@ pub struct OwnedMappedMutexGuard<T: ?Sized + 'static, U: ?Sized + 'static> {
     // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
     inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'static, U>>,
     lock: Arc<Mutex<T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
@@ -342,11 +318,11 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
         this: Self,
         f: impl FnOnce(&mut T) -> &mut U,
     ) -> OwnedMappedMutexGuard<T, U> {
-        let (inner, lock, instance) = Self::into_parts(this);
+        let (inner, lock, hold) = Self::into_parts(this);
         OwnedMappedMutexGuard {
             inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
             lock,
-            instance,
+            hold,
         }
     }
 
@@ -359,29 +335,35 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
         this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
-        let (inner, lock, instance) = Self::into_parts(this);
+        let (inner, lock, hold) = Self::into_parts(this);
         match tokio::sync::MutexGuard::try_map(inner, f) {
             Ok(g) => Ok(OwnedMappedMutexGuard {
                 inner: ManuallyDrop::new(g),
                 lock,
-                instance,
+                hold,
             }),
             Err(g) => Err(OwnedMutexGuard {
                 inner: ManuallyDrop::new(g),
                 lock,
-                instance,
+                hold,
             }),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'static, T>, Arc<Mutex<T>>, usize) {
+    fn into_parts(
+        this: Self,
+    ) -> (
+        tokio::sync::MutexGuard<'static, T>,
+        Arc<Mutex<T>>,
+        crate::core::Hold,
+    ) {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
         unsafe {
             (
                 ManuallyDrop::take(&mut this.inner),
                 std::ptr::read(&this.lock),
-                this.instance,
+                this.hold,
             )
         }
     }
@@ -398,8 +380,7 @@ impl<T: ?Sized + 'static, U: ?Sized + 'static> Drop for OwnedMappedMutexGuard<T,
     fn drop(&mut self) {
         // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows from.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
-        #[cfg(lockcheck_checks)]
-        check::release(self.instance);
+        self.hold.release();
     }
 }
 
@@ -428,11 +409,4 @@ acquire::guard_impls!(MutexGuard, DerefMut);
 acquire::guard_impls!(MappedMutexGuard, DerefMut);
 acquire::owned_guard_impls!(OwnedMutexGuard, DerefMut);
 
-impl<T: ?Sized> crate::Lockable for Mutex<T> {
-    fn held_as(&self, _mode: Option<crate::Mode>) -> bool {
-        self.is_held()
-    }
-    fn class_name(&self) -> String {
-        self.class_name_for_report()
-    }
-}
+crate::contract::lockable!([T: ?Sized] Mutex<T>);

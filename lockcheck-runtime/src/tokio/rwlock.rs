@@ -7,11 +7,9 @@ use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use crate::mode::Mode;
-#[cfg(lockcheck_checks)]
-use crate::{check, class::LazyClass};
-
 use super::acquire::{self, Acquire};
+use crate::core::LockId;
+use crate::mode::Mode;
 
 /// An async reader-writer lock whose acquisitions are checked: [`tokio::sync::RwLock`], with
 /// the lock order, ranks and contracts of lockcheck's other locks, per task. Reads are shared:
@@ -31,8 +29,7 @@ use super::acquire::{self, Acquire};
 /// # }
 /// ```
 pub struct RwLock<T: ?Sized> {
-    #[cfg(lockcheck_checks)]
-    class: LazyClass,
+    id: LockId,
     inner: tokio::sync::RwLock<T>,
 }
 
@@ -40,21 +37,21 @@ pub struct RwLock<T: ?Sized> {
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     inner: ManuallyDrop<tokio::sync::RwLockReadGuard<'a, T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// Exclusive access to a [`RwLock`]'s data.
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     inner: ManuallyDrop<tokio::sync::RwLockWriteGuard<'a, T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// A [`RwLockWriteGuard`] narrowed to a part of the data ([`RwLockWriteGuard::map`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
     inner: ManuallyDrop<tokio::sync::RwLockMappedWriteGuard<'a, T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// An owned read guard of a [`RwLock`] in an `Arc` ([`RwLock::read_owned`]). Needs `T:
@@ -64,7 +61,7 @@ pub struct OwnedRwLockReadGuard<T: ?Sized + 'static> {
     // Dropped before `lock`, which keeps the lock it borrows alive at its address.
     inner: ManuallyDrop<tokio::sync::RwLockReadGuard<'static, T>>,
     lock: Arc<RwLock<T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 /// An owned write guard of a [`RwLock`] in an `Arc` ([`RwLock::write_owned`]). Needs `T:
@@ -73,7 +70,7 @@ pub struct OwnedRwLockReadGuard<T: ?Sized + 'static> {
 pub struct OwnedRwLockWriteGuard<T: ?Sized + 'static> {
     inner: ManuallyDrop<tokio::sync::RwLockWriteGuard<'static, T>>,
     lock: Arc<RwLock<T>>,
-    instance: usize,
+    hold: crate::core::Hold,
 }
 
 impl<T> RwLock<T> {
@@ -87,8 +84,7 @@ impl<T> RwLock<T> {
     #[track_caller]
     pub const fn const_new(value: T) -> Self {
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::site(Location::caller()),
+            id: LockId::at(Location::caller()),
             inner: tokio::sync::RwLock::const_new(value),
         }
     }
@@ -96,22 +92,19 @@ impl<T> RwLock<T> {
     /// A new unlocked lock of the lock class `name` (shared with every lock so named).
     #[track_caller]
     pub const fn named(name: &'static str, value: T) -> Self {
-        #[cfg(not(lockcheck_checks))]
-        let _ = name;
         RwLock {
-            #[cfg(lockcheck_checks)]
-            class: LazyClass::name(name),
+            id: LockId::named(name),
             inner: tokio::sync::RwLock::const_new(value),
         }
     }
 
     /// Consumes the lock and returns its value.
     pub fn into_inner(self) -> T {
-        crate::locks::consume!(self).into_inner()
+        let RwLock { id, inner } = self;
+        drop(id);
+        inner.into_inner()
     }
 }
-
-crate::locks::forget_on_drop!(RwLock);
 
 impl<T: ?Sized> RwLock<T> {
     /// Locks for reading, waiting (as a task) until no writer holds or waits for it.
@@ -126,11 +119,11 @@ impl<T: ?Sized> RwLock<T> {
         {
             let a = self.acquire(Mode::Shared, Location::caller());
             async move {
-                let instance = a.instance();
+                let hold = a.hold();
                 let g = acquire::acquire_async!(a, self.inner, read, try_read);
                 RwLockReadGuard {
                     inner: ManuallyDrop::new(g),
-                    instance,
+                    hold,
                 }
             }
         }
@@ -138,7 +131,7 @@ impl<T: ?Sized> RwLock<T> {
         #[cfg(not(lockcheck_checks))]
         acquire::Wrapped::new(self.inner.read(), |g| RwLockReadGuard {
             inner: ManuallyDrop::new(g),
-            instance: 0,
+            hold: crate::core::Hold::none(),
         })
     }
 
@@ -154,11 +147,11 @@ impl<T: ?Sized> RwLock<T> {
         {
             let a = self.acquire(Mode::Exclusive, Location::caller());
             async move {
-                let instance = a.instance();
+                let hold = a.hold();
                 let g = acquire::acquire_async!(a, self.inner, write, try_write);
                 RwLockWriteGuard {
                     inner: ManuallyDrop::new(g),
-                    instance,
+                    hold,
                 }
             }
         }
@@ -166,7 +159,7 @@ impl<T: ?Sized> RwLock<T> {
         #[cfg(not(lockcheck_checks))]
         acquire::Wrapped::new(self.inner.write(), |g| RwLockWriteGuard {
             inner: ManuallyDrop::new(g),
-            instance: 0,
+            hold: crate::core::Hold::none(),
         })
     }
 
@@ -174,11 +167,11 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.blocking(|| self.inner.try_read().ok(), || self.inner.blocking_read());
         RwLockReadGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         }
     }
 
@@ -186,14 +179,14 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.blocking(
             || self.inner.try_write().ok(),
             || self.inner.blocking_write(),
         );
         RwLockWriteGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         }
     }
 
@@ -205,11 +198,11 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.try_now(|| self.inner.try_read())?;
         Ok(RwLockReadGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         })
     }
 
@@ -221,24 +214,17 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         let g = a.try_now(|| self.inner.try_write())?;
         Ok(RwLockWriteGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         })
     }
 
     /// The mode the current task (or thread) holds it in, if it does.
     pub fn held_mode(&self) -> Option<Mode> {
-        #[cfg(lockcheck_checks)]
-        {
-            crate::held::held_mode(self.class.instance())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            None
-        }
+        self.id.held_mode()
     }
 
     /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
@@ -246,28 +232,15 @@ impl<T: ?Sized> RwLock<T> {
         self.inner.get_mut()
     }
 
-    pub(crate) fn class_name_for_report(&self) -> String {
-        #[cfg(lockcheck_checks)]
-        {
-            self.class
-                .name_for_report(std::any::type_name::<RwLock<T>>())
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            String::from("<unchecked>")
-        }
+    /// The lock's identity (`Lockable`).
+    pub(crate) fn lock_id(&self) -> &LockId {
+        &self.id
     }
 
     fn acquire(&self, mode: Mode, site: &'static Location<'static>) -> Acquire {
         #[cfg(lockcheck_checks)]
         {
-            Acquire::new(check::acquisition(
-                &self.class,
-                mode,
-                0,
-                site,
-                std::any::type_name::<Self>,
-            ))
+            Acquire::new(self.id.acquisition_at::<Self>(mode, site))
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -283,7 +256,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let a = self.acquire(Mode::Shared, Location::caller());
         async move {
-            let instance = a.instance();
+            let hold = a.hold();
             // SAFETY: the guard borrows the lock inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard): the lock outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
@@ -291,7 +264,7 @@ impl<T: ?Sized + 'static> RwLock<T> {
             OwnedRwLockReadGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,
-                instance,
+                hold,
             }
         }
     }
@@ -301,14 +274,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         async move {
-            let instance = a.instance();
+            let hold = a.hold();
             // SAFETY: as in `read_owned`.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
             let g = acquire::acquire_async!(a, this.inner, write, try_write);
             OwnedRwLockWriteGuard {
                 inner: ManuallyDrop::new(g),
                 lock: self,
-                instance,
+                hold,
             }
         }
     }
@@ -321,14 +294,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         // SAFETY: as in `read_owned`.
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_read())?;
         Ok(OwnedRwLockReadGuard {
             inner: ManuallyDrop::new(g),
             lock: self,
-            instance,
+            hold,
         })
     }
 
@@ -340,14 +313,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     #[track_caller]
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let instance = a.instance();
+        let hold = a.hold();
         // SAFETY: as in `read_owned`.
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_write())?;
         Ok(OwnedRwLockWriteGuard {
             inner: ManuallyDrop::new(g),
             lock: self,
-            instance,
+            hold,
         })
     }
 }
@@ -363,10 +336,10 @@ impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for RwLock<T> {
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         RwLockReadGuard {
             inner: ManuallyDrop::new(tokio::sync::RwLockReadGuard::map(inner, f)),
-            instance,
+            hold,
         }
     }
 
@@ -379,24 +352,24 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
         this: Self,
         f: impl FnOnce(&T) -> Option<&U>,
     ) -> Result<RwLockReadGuard<'a, U>, Self> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         match tokio::sync::RwLockReadGuard::try_map(inner, f) {
             Ok(g) => Ok(RwLockReadGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
             Err(g) => Err(RwLockReadGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, usize) {
+    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, crate::core::Hold) {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.instance)
+        (inner, this.hold)
     }
 }
 
@@ -406,10 +379,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         this: Self,
         f: impl FnOnce(&mut T) -> &mut U,
     ) -> RwLockMappedWriteGuard<'a, U> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         RwLockMappedWriteGuard {
             inner: ManuallyDrop::new(tokio::sync::RwLockWriteGuard::map(inner, f)),
-            instance,
+            hold,
         }
     }
 
@@ -422,15 +395,15 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         this: Self,
         f: impl FnOnce(&mut T) -> Option<&mut U>,
     ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         match tokio::sync::RwLockWriteGuard::try_map(inner, f) {
             Ok(g) => Ok(RwLockMappedWriteGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
             Err(g) => Err(RwLockWriteGuard {
                 inner: ManuallyDrop::new(g),
-                instance,
+                hold,
             }),
         }
     }
@@ -438,21 +411,20 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Turns the write hold into a read hold without letting a writer in between; the task's
     /// held entry says it is read now.
     pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let (inner, instance) = Self::into_parts(this);
+        let (inner, hold) = Self::into_parts(this);
         let g = inner.downgrade();
-        #[cfg(lockcheck_checks)]
-        check::mode_changed(instance, crate::mode::Mode::Shared);
+        hold.set_mode(crate::mode::Mode::Shared);
         RwLockReadGuard {
             inner: ManuallyDrop::new(g),
-            instance,
+            hold,
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::RwLockWriteGuard<'a, T>, usize) {
+    fn into_parts(this: Self) -> (tokio::sync::RwLockWriteGuard<'a, T>, crate::core::Hold) {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
         let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.instance)
+        (inner, this.hold)
     }
 }
 
@@ -479,30 +451,21 @@ impl<T: ?Sized + 'static> OwnedRwLockWriteGuard<T> {
     pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
         let mut this = ManuallyDrop::new(this);
         // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
-        let (inner, lock, instance) = unsafe {
+        let (inner, lock, hold) = unsafe {
             (
                 ManuallyDrop::take(&mut this.inner),
                 std::ptr::read(&this.lock),
-                this.instance,
+                this.hold,
             )
         };
         let g = inner.downgrade();
-        #[cfg(lockcheck_checks)]
-        check::mode_changed(instance, crate::mode::Mode::Shared);
+        hold.set_mode(crate::mode::Mode::Shared);
         OwnedRwLockReadGuard {
             inner: ManuallyDrop::new(g),
             lock,
-            instance,
+            hold,
         }
     }
 }
 
-impl<T: ?Sized> crate::Lockable for RwLock<T> {
-    fn held_as(&self, mode: Option<Mode>) -> bool {
-        self.held_mode()
-            .is_some_and(|h| !(mode == Some(Mode::Exclusive) && h == Mode::Shared))
-    }
-    fn class_name(&self) -> String {
-        self.class_name_for_report()
-    }
-}
+crate::contract::lockable!([T: ?Sized] RwLock<T>);
