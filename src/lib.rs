@@ -44,8 +44,16 @@
 //!
 //! # Cargo features
 //!
+//! All additive; the default is `backtrace` alone.
+//!
 //! - `release-checks`: keep the checker on in release builds (it is always on with
 //!   `debug_assertions`).
+//! - `backtrace` (default): a broken contract names its caller's line, from the stack's frames.
+//! - `parking_lot`: [`parking_lot`]'s API with the locks checked (`lockcheck::parking_lot`).
+//! - `lock_api`: checked locks over any `lock_api` raw lock (`lockcheck::lock_api`).
+//! - `arc_lock`: `lock_arc` guards on the `lock_api` and `parking_lot` locks.
+//! - `tokio`: tokio's async locks checked, held sets per task, blocking locks held across an
+//!   `.await` (`lockcheck::tokio`).
 
 #![warn(missing_docs, unreachable_pub)]
 

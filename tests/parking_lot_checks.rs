@@ -141,3 +141,148 @@ fn an_arc_guard_is_held_until_dropped_and_checked_like_lock() {
     drop(w);
     assert!(!l.is_locked() && l.held_mode().is_none());
 }
+
+/// `#[requires_lock]` / `#[excludes_lock]` accept parking_lot's and lock_api's locks, as they do
+/// the native ones (one `Lockable` for every flavour): a met contract is silent, a broken one
+/// reported, with the mode asked for (`read(x)` / `write(x)`) checked on an `RwLock`.
+#[test]
+fn contracts_name_parking_lot_and_lock_api_locks() {
+    use lockcheck::parking_lot::FairMutex;
+    use lockcheck::{excludes_lock, requires_lock};
+
+    #[requires_lock(m)]
+    fn needs_mutex(m: &Mutex<u32>) {}
+    #[requires_lock(m)]
+    fn needs_fair(m: &FairMutex<u32>) {}
+    #[requires_lock(r)]
+    fn needs_reentrant(r: &ReentrantMutex<u32>) {}
+    #[requires_lock(write(l))]
+    fn needs_write(l: &RwLock<u32>) {}
+    #[requires_lock(read(l))]
+    fn needs_read(l: &RwLock<u32>) {}
+    #[excludes_lock(m)]
+    fn must_not_hold(m: &Mutex<u32>) {}
+
+    let (m, f, r, l) = (
+        Mutex::named("pl.contract.m", 0),
+        FairMutex::named("pl.contract.f", 0),
+        ReentrantMutex::named("pl.contract.r", 0),
+        RwLock::named("pl.contract.l", 0),
+    );
+    // Met: silent.
+    let ((), found) = capture_violations(|| {
+        let _m = m.lock();
+        needs_mutex(&m);
+        let _f = f.lock();
+        needs_fair(&f);
+        let _r = r.lock();
+        needs_reentrant(&r);
+        let _w = l.write();
+        needs_write(&l);
+        needs_read(&l); // a write hold meets a need to read
+    });
+    assert!(found.is_empty(), "{found:?}");
+    let ((), found) = capture_violations(|| must_not_hold(&m));
+    assert!(found.is_empty(), "{found:?}");
+    // Broken: each reported, naming its lock.
+    let ((), found) = capture_violations(|| {
+        needs_mutex(&m);
+        needs_fair(&f);
+        needs_reentrant(&r);
+        let _r = l.read();
+        needs_write(&l); // a read hold does not meet a need to write
+        let _m = m.lock();
+        must_not_hold(&m);
+    });
+    let classes: Vec<&str> = found.iter().map(|v| v.acquiring.class.as_str()).collect();
+    assert_eq!(
+        classes,
+        [
+            "pl.contract.m",
+            "pl.contract.f",
+            "pl.contract.r",
+            "pl.contract.l",
+            "pl.contract.m"
+        ],
+        "{found:?}"
+    );
+    assert!(found.iter().all(|v| v.kind_name() == "contract"));
+}
+
+/// A lock_api lock over a raw lock of the user's own is `Lockable` too.
+#[test]
+fn contracts_name_lock_api_locks() {
+    type M<T> = lockcheck::lock_api::Mutex<parking_lot::RawMutex, T>;
+    #[lockcheck::requires_lock(m)]
+    fn needs(m: &M<u8>) {}
+    let m = M::new(0);
+    let ((), found) = capture_violations(|| {
+        let g = m.lock();
+        needs(&m);
+        drop(g);
+        needs(&m);
+    });
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind_name(), "contract");
+}
+
+/// `bump()` lets a waiter in and takes the lock back: with another lock held, that
+/// re-acquisition is an order like any other, checked as `unlocked()`'s is. Here `fair` was
+/// learned before `other`; bumping `fair` while holding `other` takes `other -> fair`: a cycle.
+#[test]
+fn bump_with_another_lock_held_is_checked_like_unlocked() {
+    use lockcheck::parking_lot::{FairMutex, FairMutexGuard};
+
+    let fair = FairMutex::named("pl.bump.fair", 0);
+    let other = Mutex::named("pl.bump.other", 0);
+    let ((), found) = capture_violations(|| {
+        let mut g = fair.lock();
+        let _o = other.lock(); // learns fair -> other
+        FairMutexGuard::bump(&mut g); // releases fair, takes it back under `other`
+        assert!(fair.is_held(), "held again after the bump");
+    });
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].kind_name(), "order-cycle");
+    assert_eq!(found[0].acquiring.class, "pl.bump.fair");
+    // Alone, a bump is silent, and the lock is still held once.
+    let ((), found) = capture_violations(|| {
+        let mut g = fair.lock();
+        FairMutexGuard::bump(&mut g);
+        assert!(fair.is_held());
+        drop(g);
+        assert!(!fair.is_held());
+    });
+    assert!(found.is_empty(), "{found:?}");
+}
+
+/// `unlock_fair()` releases the held entry as a drop does: nothing stale is left behind to
+/// order later acquisitions after it.
+#[test]
+fn unlock_fair_releases_the_held_entry() {
+    use lockcheck::parking_lot::{FairMutex, FairMutexGuard, RwLockWriteGuard};
+
+    let fair = FairMutex::named("pl.unlock_fair.m", 0);
+    let l = RwLock::named("pl.unlock_fair.l", 0);
+    let later = Mutex::named("pl.unlock_fair.later", 0);
+    let ((), found) = capture_violations(|| {
+        let g = fair.lock();
+        FairMutexGuard::unlock_fair(g);
+        assert!(!fair.is_held());
+        let w = l.write();
+        RwLockWriteGuard::unlock_fair(w);
+        assert!(!l.is_held());
+        // Nothing held: this is no order `fair -> later` nor `l -> later`.
+        let _later = later.lock();
+        assert_eq!(lockcheck::held_locks().len(), 1);
+    });
+    assert!(found.is_empty(), "{found:?}");
+    let ((), found) = capture_violations(|| {
+        let _later = later.lock();
+        let _f = fair.lock();
+        let _l = l.write();
+    });
+    assert!(
+        found.is_empty(),
+        "no order was learned from a released lock: {found:?}"
+    );
+}

@@ -98,3 +98,28 @@ fn a_downgraded_write_is_held_shared() {
     drop(r);
     assert_eq!(l.as_checked().held_mode(), None);
 }
+
+/// `lockcheck::sync`'s locks in contracts: met silent, broken reported.
+#[test]
+fn contracts_name_sync_locks() {
+    #[lockcheck::requires_lock(m)]
+    fn needs(m: &lockcheck::sync::Mutex<u8>) {}
+    #[lockcheck::requires_lock(write(l))]
+    fn needs_write(l: &lockcheck::sync::RwLock<u8>) {}
+    let m = lockcheck::sync::Mutex::named("sync.contract.m", 0);
+    let l = lockcheck::sync::RwLock::named("sync.contract.l", 0);
+    let ((), found) = lockcheck::capture_violations(|| {
+        let g = m.lock().unwrap();
+        needs(&m);
+        let w = l.write().unwrap();
+        needs_write(&l);
+        drop((g, w));
+        needs(&m);
+        let _r = l.read().unwrap();
+        needs_write(&l);
+    });
+    if lockcheck::ENABLED {
+        let classes: Vec<&str> = found.iter().map(|v| v.acquiring.class.as_str()).collect();
+        assert_eq!(classes, ["sync.contract.m", "sync.contract.l"], "{found:?}");
+    }
+}

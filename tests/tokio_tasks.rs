@@ -574,3 +574,47 @@ fn a_guard_a_checked_future_returns_is_held_by_whoever_awaited_it() {
         .unwrap();
     });
 }
+
+/// A `lockcheck::tokio::RwLock` in contracts, sync and async: the mode asked for is checked
+/// against this task's hold.
+#[test]
+fn contracts_name_tokio_rwlocks_in_sync_and_async_fns() {
+    #[lockcheck::requires_lock(write(l))]
+    async fn needs_write(l: &RwLock<u8>) -> u8 {
+        1
+    }
+    #[lockcheck::requires_lock(read(l))]
+    fn needs_read(l: &RwLock<u8>) -> u8 {
+        2
+    }
+    #[lockcheck::excludes_lock(l)]
+    async fn must_not_hold(l: &RwLock<u8>) -> u8 {
+        3
+    }
+
+    let l = RwLock::named("tokio.contract.rw", 0);
+    let rt = current_thread();
+    let (sum, found) = lockcheck::capture_violations(|| {
+        rt.block_on(async {
+            let w = l.write().await;
+            let met = needs_write(&l).await + needs_read(&l);
+            drop(w);
+            met + must_not_hold(&l).await
+        })
+    });
+    assert_eq!(sum, 6);
+    assert!(found.is_empty(), "met contracts are silent: {found:?}");
+    let ((), found) = lockcheck::capture_violations(|| {
+        rt.block_on(async {
+            let r = l.read().await;
+            needs_write(&l).await; // a read hold does not meet a need to write
+            must_not_hold(&l).await; // held
+            drop(r);
+            needs_read(&l); // not held
+        })
+    });
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert!(found
+        .iter()
+        .all(|v| v.kind_name() == "contract" && v.acquiring.class == "tokio.contract.rw"));
+}

@@ -19,27 +19,35 @@
 //!
 //! # Map
 //!
-//! Calls go down this list; the one reach back up is the report's snapshot, which reads the
-//! state it reports:
+//! Modules flow one way: each uses only those listed before it (the one way back up is a
+//! function passed down: `check` hands `exit` the report to run when a thread ends).
 //!
-//! - `locks/` (the lock types), `sync` (the same locks with `std::sync`'s API) and `contract` (what `#[requires_lock]` and `assert_held!`
-//!   expand to): the front ends; they call the protocol, or read the held stack;
-//! - `check`: the acquire/release protocol, the only module that combines the others;
-//! - `held` (the per-thread held stack and edge cache, thread names), `graph` (the learned
-//!   order), `rank` (the declared order), `class` (lock classes): state, each behind its own API;
-//!   `exit` reports what a thread still holds once nothing can release it any more;
-//! - `violation`: what happens on one (panic, log, abort, callback, capture), reported once; it
-//!   has the process's report file rewritten when one is first raised;
-//! - `report`: text, JSON and DOT, and the file written at exit (`check` arms its exit hook on
-//!   a lock's first use). The class registry and the protocol never format or write a report
-//!   themselves;
-//! - `task` and `tokio/` (feature `tokio`): whose held stack a lock operation works on — a
-//!   checked future being polled, a tokio task, or the thread — swapped into the thread's state
-//!   for the operation, so `check` is the same for all three; tokio's locks, and the yield check
-//!   for blocking locks held across an `.await`;
+//! - **vocabulary**: `key` (class ids, lock keys, edge words), `mode`, `site`, `held_lock` (one
+//!   entry of a held stack), `hasher`;
+//! - **per-thread state**: `edge_cache` (the orders a thread has seen accepted), `task_held`
+//!   (feature `tokio`: a task's or checked future's held stack), `thread_state` (the thread's
+//!   state and its one flag word: borrowed, busy);
 //! - `internal`: the checker's own locks. Holding one marks the thread **busy**, and a lock
 //!   operation on a busy thread is taken unchecked: the checker never blocks on itself, even
-//!   with a checked lock inside the global allocator.
+//!   with a checked lock inside the global allocator;
+//! - **shared state**, each behind one of those locks: `class` (lock classes: site or name →
+//!   id), `graph` (the learned order, Pearce–Kelly, and the cycles it keeps because a gate lock
+//!   guards them), `instances` (orders between instances of one site class), `rank` (the
+//!   declared order), `task` (feature `tokio`: which task's stack an operation works on),
+//!   `thread_name`;
+//! - `held`: the current owner's held set (the thread, or the task or checked future being
+//!   polled), as the protocol and the queries see it;
+//! - `violation` (what was found, as values), `reported` (what this process reported, once
+//!   each), `exit` (when a thread ends), `report` (text, JSON, DOT and the report file: reads
+//!   snapshots of the state above), `dispatch` (what happens on a violation: panic, log, abort,
+//!   callback, capture; it rewrites the report file first);
+//! - `check`: the acquire/release protocol, the one place that decides and raises: one fast
+//!   path, one slow path, one verdict;
+//! - `contract` ([`Lockable`], what `#[requires_lock]` and `assert_held!` expand to) and
+//!   `core`: the checked core every flavour is a skin over (a lock's identity, a guard's hold,
+//!   the one guard wrapper);
+//! - the flavours: `locks` (this crate's own API), [`sync`], [`lock_api`](crate) and
+//!   `parking_lot`, `tokio`: their API surface over the core, nothing of the protocol.
 //!
 //! # When it is on
 //!

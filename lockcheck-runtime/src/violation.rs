@@ -172,7 +172,7 @@ pub struct Violation {
 
 impl Violation {
     /// A short name for the kind: `order-cycle`, `recursive-lock`, `same-class`, `rank-order`,
-    /// `exit-while-holding`, `held-lock-freed`, `contract`.
+    /// `exit-while-holding`, `held-lock-freed`, `held-across-await`, `contract`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ViolationKind::OrderCycle { .. } => "order-cycle",

@@ -171,6 +171,12 @@ impl<R: RawRwLock, T: ?Sized> RwLock<R, T> {
         self.id.held_mode()
     }
 
+    /// Whether the current thread holds it, in any mode (`false` with the checker compiled
+    /// out).
+    pub fn is_held(&self) -> bool {
+        self.id.is_held()
+    }
+
     /// A raw pointer to the data.
     pub fn data_ptr(&self) -> *mut T {
         self.inner.data_ptr()
