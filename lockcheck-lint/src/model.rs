@@ -1,6 +1,6 @@
 //! What a crate is to the lint, as plain data: its functions (with their lock contracts and the
 //! lock events of their bodies), the lock classes its statics are named after, and the rank
-//! tables it declares. `collect.rs` builds it from the source (`guards.rs` walks each body).
+//! tables it declares. `collect/` builds it from the source (`guards/` walks each body).
 //!
 //! What the lint cannot see, by design (it reads syntax, not types): which expressions are locks
 //! (a method named `lock`, `read`, `write`, … called with no arguments on a path is taken to be
