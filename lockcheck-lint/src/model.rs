@@ -158,7 +158,8 @@ pub struct Held {
     pub span: Span,
     /// Held for reading.
     pub read: bool,
-    /// Taken by a `try_*` method.
+    /// Taken by a method that may fail (`try_*`, timed or not): where it failed (`Err(..)`,
+    /// `None`), it is not held.
     pub try_: bool,
 }
 
@@ -186,7 +187,9 @@ pub enum Event {
         span: Span,
         /// What was held before it.
         held: Vec<Held>,
-        /// A `try_*` acquisition: it cannot block, so it adds no order edge.
+        /// A `try_*` acquisition that cannot wait, so adds no order edge. The walker records
+        /// none (a try is only the guard it holds), so this is `false`: a timed acquisition
+        /// (`try_lock_for`) can wait and is recorded as a blocking one.
         try_: bool,
         /// A read acquisition.
         read: bool,

@@ -1,6 +1,7 @@
 //! Branches: `if` (and `if let`, let chains), `match`, `while let`. Each branch is walked from
 //! the state before it; after the construct, what is live is what every branch that goes on
-//! kept ([`Branches`]). A `try_*` acquisition's failure arm holds no guard.
+//! kept ([`Branches`]). A `try_*` acquisition's failure arm (`Err(..)`, `None`, the `else` of
+//! `if let Ok(..)`) holds no guard, a timed one's (`try_lock_for`) included.
 
 use syn::{Block, Expr, Pat};
 
@@ -10,7 +11,8 @@ use crate::syntax_utils::exprs::let_chain;
 use crate::syntax_utils::patterns::{is_failure_pattern, pattern_idents};
 
 impl Walker<'_> {
-    /// The guard a `try_*` acquisition produced, when `v` is one.
+    /// The guard a `try_*` acquisition (timed or not) produced, when `v` is one: where it
+    /// failed, it holds nothing.
     pub(super) fn tried_guard(&self, v: &Val) -> Option<usize> {
         let Val::Guard(id) = v else { return None };
         self.live

@@ -4,7 +4,7 @@
 //! expressions).
 
 use lockcheck_syntax::contract::parse_assertion;
-use lockcheck_syntax::methods::{acquire_method, AcquireMethod, PASS_THROUGH};
+use lockcheck_syntax::methods::{acquire_method, AcquireMethod, AcquisitionKind, PASS_THROUGH};
 use lockcheck_syntax::text::normalized as text_of;
 use syn::Expr;
 
@@ -61,7 +61,10 @@ impl Walker<'_> {
             // An async lock's `lock()` not awaited is a future, not a guard.
             Some(LockKind::Lock {
                 asynchronous: true, ..
-            }) if !awaited && method.blocks() && !name.starts_with("blocking_") => {
+            }) if !awaited
+                && method.kind == AcquisitionKind::Blocking
+                && !name.starts_with("blocking_") =>
+            {
                 self.exprs(&mc.args);
                 Some(Val::None)
             }
@@ -126,6 +129,10 @@ impl Walker<'_> {
         Val::None
     }
 
+    /// An acquisition of `lock`: a blocking or timed one waits, so it is an event (it orders
+    /// the locks held before it, and can deadlock); a `try_*` one is not. Either way the lock is
+    /// held afterwards, through the guard returned; a try or timed one's failure arm holds
+    /// nothing (`branches.rs`).
     fn acquire(
         &mut self,
         lock: LockPath,
@@ -134,16 +141,15 @@ impl Walker<'_> {
         method: AcquireMethod,
         reentrant: bool,
     ) -> Val {
-        let try_ = !method.blocks();
         let read = method.shared();
         let span = self.span(mc);
-        if !try_ {
+        if method.kind.waits() {
             self.events.push(Event::Acquire {
                 lock: lock.clone(),
                 text: text.clone(),
                 span,
                 held: self.held(),
-                try_,
+                try_: false,
                 read,
                 reentrant,
             });
@@ -157,7 +163,7 @@ impl Walker<'_> {
                 text,
                 span,
                 read,
-                try_,
+                try_: method.kind.may_fail(),
             },
         });
         Val::Guard(id)

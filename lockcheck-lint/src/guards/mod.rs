@@ -20,7 +20,9 @@
 //! - The right-hand side of `=` (and of compound assignment on primitives) is evaluated before
 //!   its left; a method's receiver before (and, if a temporary, during) its arguments.
 //! - `try_*` acquisitions add no order edge, but the lock is held afterwards, except where the
-//!   try failed (`Err`/`None` arms, the `else` of `if let Ok(..)`).
+//!   try failed (`Err`/`None` arms, the `else` of `if let Ok(..)`). A timed one (`try_lock_for`,
+//!   `try_read_until`, …) can wait, so it is checked as a blocking one (as the runtime checks
+//!   it): it adds order edges and can be a double lock; where it failed it holds nothing.
 //! - Branches are walked one after the other from the same state; a guard released in any
 //!   branch counts as released after the construct (silence rather than a guess). A closure or
 //!   `async` block is walked on its own, from an empty held set: it runs later.
