@@ -101,7 +101,7 @@ pub use check::held_locks;
 pub use class::MAX_SUBCLASSES;
 pub use contract::Lockable;
 pub use held::Mode;
-pub use lockcheck_ranks::{lock_ranks, DeclaredOrder, RankError, RankTable, RankTableBuilder};
+pub use lockcheck_ranks::{DeclaredOrder, RankError, RankTable, RankTableBuilder};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
