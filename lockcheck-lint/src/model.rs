@@ -3,8 +3,8 @@
 //! tables it declares. `collect/` builds it from the source (`guards/` walks each body).
 //!
 //! What the lint cannot see, by design (it reads syntax, not types): which expressions are locks
-//! (a method named `lock`, `read`, `write`, … called with no arguments on a path is taken to be
-//! one), aliasing across different receivers (`a.m` and `b.m` are different locks even if `a`
+//! where no declared type says (an acquiring method, `lock`, `read`, `write`, `try_lock_for`, …
+//! with its arguments, called on a path is taken to be one), aliasing across different receivers (`a.m` and `b.m` are different locks even if `a`
 //! and `b` are the same object), and calls through anything but `self.method()`, `Type::f()` and
 //! free functions of the crate. Where it cannot tell, it says nothing.
 

@@ -23,9 +23,11 @@
 //!   try failed (`Err`/`None` arms, the `else` of `if let Ok(..)`). A timed one (`try_lock_for`,
 //!   `try_read_until`, …) can wait, so it is checked as a blocking one (as the runtime checks
 //!   it): it adds order edges and can be a double lock; where it failed it holds nothing.
-//! - Branches are walked one after the other from the same state; a guard released in any
-//!   branch counts as released after the construct (silence rather than a guess). A closure or
-//!   `async` block is walked on its own, from an empty held set: it runs later.
+//! - Branches are walked one after the other from the same state; after the construct a guard
+//!   is released when every branch that goes on past it released it (`if c { drop(g); }` leaves
+//!   `g` held, as rustc's drop flags do); branches that leave (`return`, `break`, `continue`,
+//!   `panic!`) do not count, unless all of them do. A closure or `async` block is walked on its
+//!   own, from an empty held set: it runs later.
 //!
 //! - A guard stored into another value stays held as long as that value: a struct literal or
 //!   tuple that takes it is bound with its guards (`let ctx = Ctx { a: a.lock() }`), a guard
