@@ -44,82 +44,108 @@ impl Walker<'_> {
 
     pub(super) fn if_expr(&mut self, i: &syn::ExprIf) -> Val {
         self.with_temps(|s| {
-            // The state the branches start from: after the condition.
-            let start;
-            let mut failed_try = None;
-            // What the scrutinee's temporaries do not include (edition 2024 drops them before
-            // `else`).
-            let mut before_scrutinee = None;
-            if let Expr::Let(l) = &*i.cond {
-                // `if let`: the scrutinee's temporaries live for the whole construct, else
-                // branch included before edition 2024, then branch only from it.
-                if s.scope.edition.drops_if_let_before_else() {
-                    before_scrutinee = Some(s.snapshot());
-                }
-                let v = s.expr(&l.expr);
-                let tried = s.tried_guard(&v);
-                let on_failure = is_failure_pattern(&l.pat);
-                s.bindings.push(Vec::new());
-                s.bind_scrutinee(&l.pat, v);
-                start = s.snapshot();
-                match tried {
-                    // `if let Err(_) = m.try_lock()`: the body runs when the try failed.
-                    Some(id) if on_failure => s.live.retain(|g| g.id != id),
-                    // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the else runs when it did.
-                    Some(id) => failed_try = Some(id),
-                    None => {}
-                }
-                let v = s.block(&i.then_branch);
-                s.release_val(v);
-                s.bindings.pop();
+            let then = if let Expr::Let(l) = &*i.cond {
+                s.if_let_then(l, &i.then_branch)
             } else if let Some(operands) = let_chain(&i.cond) {
-                // `if let A = a && let B = b && c { .. }` (edition 2024): each `let`'s
-                // scrutinee lives through the then branch, and drops before `else`; a plain
-                // operand's temporaries drop before the next operand, as `&&`'s do.
-                before_scrutinee = Some(s.snapshot());
-                s.bindings.push(Vec::new());
-                for op in operands {
-                    if let Expr::Let(l) = op {
-                        let v = s.expr(&l.expr);
-                        s.bind_scrutinee(&l.pat, v);
-                    } else {
-                        let v = s.with_temps(|s| s.expr(op));
-                        s.release_val(v);
-                    }
-                }
-                start = s.snapshot();
-                let v = s.block(&i.then_branch);
-                s.release_val(v);
-                s.bindings.pop();
+                s.let_chain_then(&operands, &i.then_branch)
             } else {
-                let v = s.with_temps(|s| s.expr(&i.cond));
-                s.release_val(v);
-                start = s.snapshot();
-                let v = s.block(&i.then_branch);
-                s.release_val(v);
-            }
+                s.plain_if_then(&i.cond, &i.then_branch)
+            };
+            let start = &then.start;
             let mut branches = Branches::default();
-            branches.add(block_diverges(&i.then_branch), s.released_since(&start));
+            branches.add(block_diverges(&i.then_branch), s.released_since(start));
             s.live = start.clone();
-            if let Some(id) = failed_try {
+            if let Some(id) = then.failed_try {
                 // The else branch of `if let Ok(g) = m.try_lock()`: the try failed, no guard.
                 s.live.retain(|g| g.id != id);
             }
-            if let Some(before) = &before_scrutinee {
+            if let Some(before) = &then.before_scrutinee {
                 s.live.retain(|g| before.iter().any(|b| b.id == g.id));
             }
             match &i.else_branch {
                 Some((_, e)) => {
                     let v = s.expr(e);
                     s.release_val(v);
-                    branches.add(diverges(e), s.released_since(&start));
+                    branches.add(diverges(e), s.released_since(start));
                 }
                 // No `else`: that path goes on with what it had.
-                None => branches.add(false, s.released_since(&start)),
+                None => branches.add(false, s.released_since(start)),
             }
-            s.join(&start, &branches.released());
+            s.join(start, &branches.released());
         });
         Val::None
+    }
+
+    /// `if let`: the scrutinee's temporaries live for the whole construct, else branch included
+    /// before edition 2024, then branch only from it.
+    fn if_let_then(&mut self, l: &syn::ExprLet, then_branch: &Block) -> ThenBranch {
+        let before_scrutinee = self
+            .scope
+            .edition
+            .drops_if_let_before_else()
+            .then(|| self.snapshot());
+        let v = self.expr(&l.expr);
+        let tried = self.tried_guard(&v);
+        let on_failure = is_failure_pattern(&l.pat);
+        self.bindings.push(Vec::new());
+        self.bind_scrutinee(&l.pat, v);
+        let start = self.snapshot();
+        let mut failed_try = None;
+        match tried {
+            // `if let Err(_) = m.try_lock()`: the body runs when the try failed.
+            Some(id) if on_failure => self.live.retain(|g| g.id != id),
+            // `if let Ok(g) = m.try_lock() { .. } else { .. }`: the else runs when it did.
+            Some(id) => failed_try = Some(id),
+            None => {}
+        }
+        let v = self.block(then_branch);
+        self.release_val(v);
+        self.bindings.pop();
+        ThenBranch {
+            start,
+            failed_try,
+            before_scrutinee,
+        }
+    }
+
+    /// `if let A = a && let B = b && c { .. }` (edition 2024): each `let`'s scrutinee lives
+    /// through the then branch, and drops before `else`; a plain operand's temporaries drop
+    /// before the next operand, as `&&`'s do.
+    fn let_chain_then(&mut self, operands: &[&Expr], then_branch: &Block) -> ThenBranch {
+        let before_scrutinee = Some(self.snapshot());
+        self.bindings.push(Vec::new());
+        for op in operands {
+            if let Expr::Let(l) = op {
+                let v = self.expr(&l.expr);
+                self.bind_scrutinee(&l.pat, v);
+            } else {
+                let v = self.with_temps(|s| s.expr(op));
+                self.release_val(v);
+            }
+        }
+        let start = self.snapshot();
+        let v = self.block(then_branch);
+        self.release_val(v);
+        self.bindings.pop();
+        ThenBranch {
+            start,
+            failed_try: None,
+            before_scrutinee,
+        }
+    }
+
+    /// A plain `if`: the condition's temporaries drop before the then branch.
+    fn plain_if_then(&mut self, cond: &Expr, then_branch: &Block) -> ThenBranch {
+        let v = self.with_temps(|s| s.expr(cond));
+        self.release_val(v);
+        let start = self.snapshot();
+        let v = self.block(then_branch);
+        self.release_val(v);
+        ThenBranch {
+            start,
+            failed_try: None,
+            before_scrutinee: None,
+        }
     }
 
     /// A name the pattern binds owns the scrutinee's guard in the body; the guard is also a
@@ -216,4 +242,15 @@ impl Branches {
     pub(super) fn released(self) -> Vec<usize> {
         self.every.unwrap_or(self.any)
     }
+}
+
+/// An `if`'s condition and then branch, walked: what its else branch starts from.
+struct ThenBranch {
+    /// The state the branches start from: after the condition.
+    start: Vec<Guard>,
+    /// The guard of `if let Ok(g) = m.try_lock()`, which the else branch does not hold.
+    failed_try: Option<usize>,
+    /// What was live before the scrutinee, when its temporaries drop before `else` (edition
+    /// 2024's `if let`, let chains).
+    before_scrutinee: Option<Vec<Guard>>,
 }
