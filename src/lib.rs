@@ -42,6 +42,26 @@
 //! }
 //! ```
 //!
+//! # Declared rank order
+//!
+//! `lock_ranks!` declares the order among named lock classes in one table, in the syntax of Go's
+//! `mklockrank.go`: `#` comments end at their line, and each declaration keeps its own line in
+//! reports. The table is checked at compile time (a syntax error or a declared cycle is a
+//! compile error at its place); `set_rank_table` makes the checker hold every acquisition to it.
+//!
+//! ```
+//! use lockcheck::lock_ranks;
+//!
+//! let first = line!() + 1;
+//! let table = lock_ranks! {
+//!     sched < allm, freem;  # the scheduler first
+//!     allm < trace;
+//! }
+//! .unwrap();
+//! assert!(table.orders("sched", "trace"));
+//! assert_eq!(table.why("allm", "trace")[0].declared_at, format!("{}:{}", file!(), first + 2));
+//! ```
+//!
 //! # Cargo features
 //!
 //! All additive; the default is `backtrace` alone.

@@ -39,7 +39,8 @@ impl Call<'_> {
     }
 }
 
-/// A blocking acquisition in a function's body (`try_*` ones add no order and cannot deadlock).
+/// An acquisition that can wait (blocking or timed) in a function's body (`try_*` ones add no
+/// order and cannot deadlock).
 pub(crate) struct Acquisition<'k> {
     pub(crate) function: &'k Function,
     pub(crate) function_index: usize,
@@ -105,7 +106,8 @@ impl<'k> Analysis<'k> {
         }
     }
 
-    /// Every blocking acquisition in the crate, function by function, in body order.
+    /// Every acquisition that can wait (blocking or timed) in the crate, function by function, in
+    /// body order.
     pub(crate) fn acquisitions(&self) -> impl Iterator<Item = Acquisition<'k>> + 'k {
         let krate = self.krate;
         krate.functions.iter().enumerate().flat_map(|(fi, f)| {

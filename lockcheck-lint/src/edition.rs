@@ -1,5 +1,5 @@
 //! The Rust edition a crate is written in: edition 2024 changed two of the temporary-scope
-//! rules guard lifetimes follow (`guards.rs`), so the lint reads it from the crate's manifest.
+//! rules guard lifetimes follow (`guards/`), so the lint reads it from the crate's manifest.
 
 use std::fmt;
 use std::path::Path;

@@ -1,9 +1,11 @@
 //! `cargo lockcheck`: the command-line side of lockcheck.
 //!
-//! - the static lint, in one direction: `collect.rs` reads a crate's source into the [`model`]
-//!   (functions, contracts and the lock events of each body; guard lifetimes in `guards.rs`;
-//!   the contract grammar is `lockcheck-syntax`, shared with the attribute macros; the
-//!   temporary-scope rules follow the crate's [`Edition`], read from its manifest);
+//! - the static lint, in one direction: `collect/` reads a crate's source into the [`model`]
+//!   (functions, contracts and the lock events of each body; guard lifetimes in `guards/`, the
+//!   walker; the syntax helpers both share in `syntax_utils/`, lock accessors in
+//!   `accessors.rs`; the contract grammar and the acquiring methods are `lockcheck-syntax`,
+//!   shared with the attribute macros; the temporary-scope rules follow the crate's
+//!   [`Edition`], read from its manifest);
 //!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
 //!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces, suppressions,
 //!   baselines); [`output`] writes the findings. Errors that stop the run are an [`Error`];
@@ -15,6 +17,7 @@
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
 
+mod accessors;
 mod analysis;
 mod collect;
 mod cycles;
@@ -27,6 +30,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;
+mod syntax_utils;
 mod type_keys;
 
 pub use edition::Edition;

@@ -1,10 +1,10 @@
 //! What a crate is to the lint, as plain data: its functions (with their lock contracts and the
 //! lock events of their bodies), the lock classes its statics are named after, and the rank
-//! tables it declares. `collect.rs` builds it from the source (`guards.rs` walks each body).
+//! tables it declares. `collect/` builds it from the source (`guards/` walks each body).
 //!
 //! What the lint cannot see, by design (it reads syntax, not types): which expressions are locks
-//! (a method named `lock`, `read`, `write`, … called with no arguments on a path is taken to be
-//! one), aliasing across different receivers (`a.m` and `b.m` are different locks even if `a`
+//! where no declared type says (an acquiring method, `lock`, `read`, `write`, `try_lock_for`, …
+//! with its arguments, called on a path is taken to be one), aliasing across different receivers (`a.m` and `b.m` are different locks even if `a`
 //! and `b` are the same object), and calls through anything but `self.method()`, `Type::f()` and
 //! free functions of the crate. Where it cannot tell, it says nothing.
 
@@ -158,7 +158,8 @@ pub struct Held {
     pub span: Span,
     /// Held for reading.
     pub read: bool,
-    /// Taken by a `try_*` method.
+    /// Taken by a method that may fail (`try_*`, timed or not): where it failed (`Err(..)`,
+    /// `None`), it is not held.
     pub try_: bool,
 }
 
@@ -186,7 +187,9 @@ pub enum Event {
         span: Span,
         /// What was held before it.
         held: Vec<Held>,
-        /// A `try_*` acquisition: it cannot block, so it adds no order edge.
+        /// A `try_*` acquisition that cannot wait, so adds no order edge. The walker records
+        /// none (a try is only the guard it holds), so this is `false`: a timed acquisition
+        /// (`try_lock_for`) can wait and is recorded as a blocking one.
         try_: bool,
         /// A read acquisition.
         read: bool,

@@ -1,11 +1,14 @@
-//! The attributes of [`lockcheck`](https://docs.rs/lockcheck): `#[requires_lock]` and
-//! `#[excludes_lock]`. Use them through the facade (`use lockcheck::requires_lock;`): the code
-//! they generate calls into `lockcheck`.
+//! The macros of [`lockcheck`](https://docs.rs/lockcheck): the `#[requires_lock]` and
+//! `#[excludes_lock]` attributes, and `lock_ranks!`. Use them through the facade
+//! (`use lockcheck::requires_lock;`): the code they generate calls into `lockcheck`.
 //!
 //! Each attribute parses its arguments with the contract grammar it shares with the lint
 //! (`lockcheck-syntax`), parses the function, validates the pair (`validate.rs`) and generates
 //! the check (`expand.rs`). On any error it emits the error *and the
 //! untouched item*, so one mistake gives one error, not a cascade.
+//!
+//! `lock_ranks!` (`ranks.rs`) reads its table as it stands in the source (`lockcheck-syntax`,
+//! as the lint reads it) and checks it with `lockcheck-ranks` at compile time.
 
 use proc_macro::TokenStream;
 

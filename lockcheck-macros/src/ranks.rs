@@ -8,25 +8,21 @@ use lockcheck_ranks::{RankError, RankTable};
 use lockcheck_syntax::ranks::table_text;
 
 pub(crate) fn expand(tokens: TokenStream) -> TokenStream {
-    let Some((first_line, text)) = table_text(&tokens) else {
-        if tokens.is_empty() {
-            return quote! {
-                ::lockcheck::RankTable::parse_at(::core::file!(), ::core::line!(), "")
-            };
-        }
-        // No source locations (a compiler before 1.88): the one-line form, where a `#` comment
-        // would hide the rest of the table, so it is refused.
-        if tokens.to_string().contains('#') {
-            return syn::Error::new(
-                Span::call_site(),
-                "`#` comments in lock_ranks! need Rust 1.88 or newer; use `//` comments",
-            )
-            .to_compile_error();
-        }
-        let text = tokens.to_string();
+    if tokens.is_empty() {
         return quote! {
-            ::lockcheck::RankTable::parse_at(::core::file!(), ::core::line!(), #text)
+            ::lockcheck::RankTable::parse_at(::core::file!(), ::core::line!(), "")
         };
+    }
+    // The table's text as it stands in the source, each token at its line and column: a `#`
+    // comment ends at its line and every declaration keeps its line. The compiler gives
+    // proc macros their tokens' places from Rust 1.88 (the workspace's `rust-version` is
+    // newer); without them there is no such text, and no other reading is offered.
+    let Some((first_line, text)) = table_text(&tokens) else {
+        return syn::Error::new(
+            Span::call_site(),
+            "lock_ranks! needs the source places of its tokens (Rust 1.88 or newer)",
+        )
+        .to_compile_error();
     };
     // Checked now: a table that does not parse, or that orders a rank before itself, is a
     // compile error at the place it goes wrong.

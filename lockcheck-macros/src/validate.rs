@@ -6,7 +6,7 @@ use syn::visit::Visit;
 use syn::{ExprMethodCall, ItemFn, TraitItemFn};
 
 use lockcheck_syntax::contract::{parse_attr, ContractKind, LockArgs};
-use lockcheck_syntax::methods::acquire_method;
+use lockcheck_syntax::methods::{acquire_method, AcquisitionKind};
 use lockcheck_syntax::text::normalized;
 
 /// Parses the item as a function with a body that can be checked at run time.
@@ -109,8 +109,11 @@ impl<'ast> Visit<'ast> for Acquisitions {
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 
     fn visit_expr_method_call(&mut self, call: &'ast ExprMethodCall) {
-        let blocks =
-            acquire_method(&call.method.to_string(), call.args.len()).is_some_and(|m| m.blocks());
+        // Only a blocking acquisition is a certain self-deadlock. A timed one of a lock the
+        // caller holds gives up after its timeout: the runtime reports it, the compiler lets it
+        // be.
+        let blocks = acquire_method(&call.method.to_string(), call.args.len())
+            .is_some_and(|m| m.kind == AcquisitionKind::Blocking);
         if self.found.is_none() && blocks {
             let receiver = normalized(&call.receiver);
             if let Some(lock) = self.locks.iter().find(|l| **l == receiver) {

@@ -1,5 +1,8 @@
 //! The declared rank order: Go's `lockrank.go`, for Rust. Shared by the runtime (which checks
-//! acquisitions against it) and the static lint (which checks the source against it).
+//! acquisitions against it), the `lockcheck::lock_ranks!` macro (which checks a table written in
+//! Rust source at compile time) and the static lint (which checks the source against it). A
+//! table is text, parsed by [`RankTable::parse`] and its kin, or built with
+//! [`RankTable::builder`].
 //!
 //! The order among named lock classes is written once, in one readable table:
 //!
@@ -216,33 +219,11 @@ impl RankTable {
         Self::parse_at(origin, 1, text)
     }
 
-    /// Parses a table that reached a macro as tokens, printed on one line (`lock_ranks!`'s
-    /// `stringify!`): as [`RankTable::parse_at`], except that a `#`, which would comment out the
-    /// rest of the line and so the rest of the table, is an error.
-    ///
-    /// # Errors
-    ///
-    /// As [`RankTable::parse`], and a `#` anywhere in the table.
-    #[doc(hidden)]
-    pub fn parse_token_table(origin: &str, line: u32, text: &str) -> Result<Self, RankError> {
-        if let Some(at) = text.find('#') {
-            return Err(RankError::Syntax {
-                origin: origin.to_owned(),
-                line,
-                column: text[..at].chars().count() as u32 + 1,
-                message: "a `#` comment here would hide the rest of the table (it reaches the \
-                          macro on one line): write `//` comments, or use `lockcheck::lock_ranks!`, \
-                          which keeps lines"
-                    .to_owned(),
-            });
-        }
-        Self::parse_at(origin, line, text)
-    }
-
     /// Parses a table that starts at line `first_line` of `origin` (a table written in Rust
-    /// source), so that places name lines of that source. [`lock_ranks!`] and the lint pass the
-    /// line where the table starts; the table reaches them as tokens, printed on one line, so
-    /// every declaration in it names that line.
+    /// source), so that places name lines of that source: `lockcheck::lock_ranks!` and the lint
+    /// pass the table's text as it stands in the source (each token at its line,
+    /// `lockcheck_syntax::ranks::table_text`) and the line it starts on, so every declaration
+    /// names its own line.
     ///
     /// # Errors
     ///
@@ -528,35 +509,6 @@ impl RankTableBuilder {
     }
 }
 
-/// Declares a rank table in Rust source, checked when it is built.
-///
-/// Expands to a `Result<RankTable, RankError>`; the error names this macro's place. The table
-/// reaches this macro as tokens, on one line: every declaration names the macro's line, and a
-/// `#` comment (which would hide the rest of the table) is an error; write `//` comments.
-/// `lockcheck::lock_ranks!` keeps each declaration's line and `#` comments, and checks the table
-/// at compile time.
-///
-/// # Examples
-///
-/// ```
-/// let table = lockcheck_ranks::lock_ranks! {
-///     sched < allm, freem;
-///     allm < trace;
-/// }
-/// .unwrap();
-/// assert!(table.orders("sched", "trace"));
-/// ```
-#[macro_export]
-macro_rules! lock_ranks {
-    ($($tt:tt)*) => {
-        $crate::RankTable::parse_token_table(
-            ::core::file!(),
-            ::core::line!(),
-            ::core::stringify!($($tt)*),
-        )
-    };
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -570,22 +522,6 @@ mod tests {
         assert!(!t.orders("trace", "sched"));
         assert!(t.orders("allocmR", "sched"));
         assert!(t.ranks().count() >= 70);
-    }
-
-    #[test]
-    fn the_token_macro_refuses_a_hash_comment_instead_of_losing_the_table() {
-        let e = lock_ranks! {
-            # the scheduler
-            a < b;
-        }
-        .unwrap_err();
-        assert!(e.to_string().contains("`#` comment"), "{e}");
-        let t = lock_ranks! {
-            // a Rust comment is gone before the macro sees the table
-            a < b;
-        }
-        .unwrap();
-        assert!(t.orders("a", "b"));
     }
 
     #[test]

@@ -133,7 +133,7 @@ pub use check::held_locks;
 pub use contract::Lockable;
 pub use dispatch::{action, capture_violations, set_action, Action, Callback, ACTION_ENV};
 pub use key::MAX_SUBCLASSES;
-pub use lockcheck_ranks::{lock_ranks, DeclaredOrder, RankError, RankTable, RankTableBuilder};
+pub use lockcheck_ranks::{DeclaredOrder, RankError, RankTable, RankTableBuilder};
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use mode::Mode;
 pub use rank::{rank_table, set_rank_table};

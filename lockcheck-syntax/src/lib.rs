@@ -5,7 +5,8 @@
 //!
 //! - [`contract`]: `#[requires_lock(..)]` / `#[excludes_lock(..)]` arguments (a lock expression,
 //!   a class name in quotes, either inside `read(..)` / `write(..)`), and which attribute is which;
-//! - [`methods`]: the method names that acquire a lock, and how;
+//! - [`methods`]: the method names that acquire a lock, and how (blocking, try or timed; shared
+//!   or not);
 //! - [`text`]: the normalised text of an expression, how both front ends name a lock;
 //! - [`ranks`]: a `lock_ranks! { .. }` table turned back into its text, lines and comments kept.
 //!

@@ -6,9 +6,8 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
-/// The table's text, and the source line it starts on. `None` when the tokens carry no source
-/// locations (a compiler older than 1.88 inside a proc macro): the caller then has only the
-/// tokens' one-line form.
+/// The table's text, and the source line it starts on. `None` when there are no tokens, or
+/// they carry no source locations (a compiler older than 1.88 inside a proc macro).
 ///
 /// # Examples
 ///

@@ -15,9 +15,11 @@ pub(super) const RULE: Rule = Rule {
     id: "LC006",
     name: "asserted-not-annotated",
     summary: "assert_held! in a function without #[requires_lock]",
+    check,
+    check_with_reports: None,
 };
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for f in &a.krate.functions {
         for e in &f.events {

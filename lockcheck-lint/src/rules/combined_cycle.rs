@@ -26,7 +26,7 @@ struct Edge<'a> {
     run: Option<&'a Origin>,
 }
 
-pub(crate) fn check(a: &Analysis<'_>, merged: &Merged) -> Vec<Finding> {
+pub(super) fn check(a: &Analysis<'_>, merged: &Merged) -> Vec<Finding> {
     let krate = a.krate;
     let lock_of = |class: &str| -> LockPath {
         if let Some((lock, _)) = krate.class_names.iter().find(|(_, c)| c.as_str() == class) {

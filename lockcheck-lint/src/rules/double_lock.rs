@@ -15,9 +15,11 @@ pub(super) const RULE: Rule = Rule {
     id: "LC003",
     name: "double-lock",
     summary: "a lock acquired again while a guard of it is live",
+    check,
+    check_with_reports: None,
 };
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     // A re-entrant lock (its declared type says so) taken again by its holder is no deadlock.
     let reentrant = |lock: &LockPath| a.krate.reentrant.contains(lock);

@@ -18,9 +18,11 @@ pub(super) const RULE: Rule = Rule {
     id: "LC002",
     name: "excluded-lock-held",
     summary: "a call to an #[excludes_lock] function with the lock held",
+    check,
+    check_with_reports: None,
 };
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in a.calls() {
         for c in &call.callee.excludes {

@@ -1,7 +1,12 @@
 //! The rules, one file each. A rule reads the crate through the shared `Analysis` (calls
-//! resolved, call summaries, the order edges) and never through another rule.
+//! resolved, call summaries, the order edges) and never through another rule. Each file holds
+//! its rule's record ([`Rule`]: id, name, summary, check); [`RULES`] lists them, once.
+//! `combined_cycle.rs` is LC004's check with the orders test runs learned (`--reports DIR`).
+
+use std::fmt;
 
 use crate::analysis::Analysis;
+use crate::merge::Merged;
 use crate::model::{Crate, Span};
 
 mod asserted_not_annotated;
@@ -12,8 +17,7 @@ mod order_cycle;
 mod rank_order;
 mod requires_lock;
 
-/// A rule: its stable id, its name (usable in suppressions), and what it finds.
-#[derive(Debug, PartialEq, Eq)]
+/// A rule: its stable id, its name (usable in suppressions), what it finds, and how.
 pub struct Rule {
     /// Stable id, `LC001`...
     pub id: &'static str,
@@ -21,9 +25,33 @@ pub struct Rule {
     pub name: &'static str,
     /// One line.
     pub summary: &'static str,
+    /// Its findings in the crate.
+    check: fn(&Analysis<'_>) -> Vec<Finding>,
+    /// Its findings made partly of the orders test runs learned (`--reports DIR`), when it has
+    /// any.
+    check_with_reports: Option<fn(&Analysis<'_>, &Merged) -> Vec<Finding>>,
 }
 
-/// Every rule, in id order.
+/// A rule is its id.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Rule {}
+
+impl fmt::Debug for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rule")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every rule, in id order: the one list, each rule's record in its own file.
 pub const RULES: &[&Rule] = &[
     &requires_lock::RULE,
     &excluded_lock_held::RULE,
@@ -68,17 +96,14 @@ pub fn check(krate: &Crate) -> Vec<Finding> {
 
 /// The findings of every rule, with the orders test runs learned (merged from their report
 /// files) added to LC004's graph: cycles made partly of run-time orders are reported too.
-pub fn check_with_reports(krate: &Crate, reports: Option<&crate::merge::Merged>) -> Vec<Finding> {
+pub fn check_with_reports(krate: &Crate, reports: Option<&Merged>) -> Vec<Finding> {
     let a = Analysis::new(krate);
     let mut findings = Vec::new();
-    findings.extend(requires_lock::check(&a));
-    findings.extend(excluded_lock_held::check(&a));
-    findings.extend(double_lock::check(&a));
-    findings.extend(order_cycle::check(&a));
-    findings.extend(rank_order::check(&a));
-    findings.extend(asserted_not_annotated::check(&a));
-    if let Some(reports) = reports {
-        findings.extend(combined_cycle::check(&a, reports));
+    for rule in RULES {
+        findings.extend((rule.check)(&a));
+        if let (Some(check), Some(reports)) = (rule.check_with_reports, reports) {
+            findings.extend(check(&a, reports));
+        }
     }
     findings.sort_by(|x, y| (x.span, x.rule.id).cmp(&(y.span, y.rule.id)));
     findings.dedup_by(|x, y| x.span == y.span && x.rule == y.rule && x.message == y.message);

@@ -18,9 +18,11 @@ pub(super) const RULE: Rule = Rule {
     id: "LC004",
     name: "lock-order-cycle",
     summary: "locks taken in orders that form a cycle",
+    check,
+    check_with_reports: Some(super::combined_cycle::check),
 };
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let edges = &a.order_edges;
     let mut out = Vec::new();
     // Every inversion pair (`A -> B` somewhere, `B -> A` elsewhere) is a finding of its own,

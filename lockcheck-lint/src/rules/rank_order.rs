@@ -14,9 +14,11 @@ pub(super) const RULE: Rule = Rule {
     id: "LC005",
     name: "rank-order",
     summary: "a nested acquisition against the declared rank order",
+    check,
+    check_with_reports: None,
 };
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (span, message) in &a.krate.rank_errors {
         out.push(Finding {

@@ -19,6 +19,8 @@ pub(super) const RULE: Rule = Rule {
     id: "LC001",
     name: "requires-lock-not-met",
     summary: "a call to a #[requires_lock] function without the lock held",
+    check,
+    check_with_reports: None,
 };
 
 /// Whether `f` meets requirement `lock` by its own annotation.
@@ -52,7 +54,7 @@ fn chain(a: &Analysis<'_>, g: usize, lock: &LockPath, depth: usize, notes: &mut 
     }
 }
 
-pub(super) fn check(a: &Analysis<'_>) -> Vec<Finding> {
+fn check(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for call in a.calls() {
         let (f, gf) = (call.caller, call.callee);

@@ -1,0 +1,101 @@
+//! The pre-pass over every file: what bodies need before they are walked, since a body
+//! anywhere may lock through an accessor or a field of any file.
+
+use syn::visit::Visit;
+
+use super::Place;
+use crate::accessors::{accessor, Accessor, AccessorMap, GuardReturners};
+use crate::lock_kind::{async_imports, Declared};
+use crate::syntax_utils::cfg::is_test_only;
+
+/// The pre-pass: the lock accessors (`accessors.rs`), keyed by `Self` type and name; and the
+/// declared types bodies need before they are walked: every struct's fields, every static, and
+/// each file's imports from async crates ([`Declared`]).
+pub(super) struct Declarations<'k> {
+    pub(super) file: usize,
+    pub(super) place: Place<'k>,
+    pub(super) self_ty: Vec<Option<String>>,
+    /// Accessors that return a lock.
+    pub(super) found: AccessorMap,
+    pub(super) guard_returners: GuardReturners,
+    pub(super) declared: Declared,
+}
+
+impl<'ast> Visit<'ast> for Declarations<'_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        self.place.module.push(m.ident.to_string());
+        syn::visit::visit_item_mod(self, m);
+        self.place.module.pop();
+    }
+
+    fn visit_item(&mut self, i: &'ast syn::Item) {
+        let attrs = match i {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Struct(s) => &s.attrs,
+            syn::Item::Static(s) => &s.attrs,
+            syn::Item::Use(u) => &u.attrs,
+            syn::Item::Impl(im) => &im.attrs,
+            _ => return syn::visit::visit_item(self, i),
+        };
+        if !is_test_only(attrs) {
+            syn::visit::visit_item(self, i);
+        }
+    }
+
+    fn visit_item_struct(&mut self, s: &'ast syn::ItemStruct) {
+        let name = self.place.key(&[s.ident.to_string()]);
+        self.declared.structs.insert(name.clone());
+        for f in &s.fields {
+            let Some(field) = &f.ident else { continue };
+            // A field whose type can be shared beyond one instance (`Arc`, `Rc`, `Weak`, a
+            // reference): a lock under it is not owned by its instance alone.
+            let ty = quote::ToTokens::to_token_stream(&f.ty).to_string();
+            let shared = ty.contains('&')
+                || ty
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| matches!(w, "Arc" | "Rc" | "Weak"));
+            if shared {
+                self.declared
+                    .shared_fields
+                    .insert((name.clone(), field.to_string()));
+            }
+            if let Some(t) = self.place.declared(&f.ty, self.file) {
+                self.declared
+                    .fields
+                    .insert((name.clone(), field.to_string()), t);
+            }
+        }
+    }
+
+    fn visit_item_static(&mut self, s: &'ast syn::ItemStatic) {
+        if let Some(t) = self.place.declared(&s.ty, self.file) {
+            self.declared.statics.insert(s.ident.to_string(), t);
+        }
+    }
+
+    fn visit_item_use(&mut self, u: &'ast syn::ItemUse) {
+        async_imports(u, self.declared.async_names.entry(self.file).or_default());
+    }
+
+    fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
+        self.self_ty.push(self.place.type_key(&i.self_ty));
+        syn::visit::visit_item_impl(self, i);
+        self.self_ty.pop();
+    }
+
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        let Some(ty) = self.self_ty.last().cloned().flatten() else {
+            return;
+        };
+        let key = (ty, f.sig.ident.to_string());
+        match accessor(f) {
+            Some(Accessor::Lock(fields)) => {
+                self.found.insert(key, fields);
+            }
+            Some(Accessor::Guard(fields, method)) => {
+                self.guard_returners.insert(key, (fields, method));
+            }
+            None => {}
+        }
+    }
+}

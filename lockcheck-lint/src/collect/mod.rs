@@ -1,0 +1,228 @@
+//! Reading a crate's source into the [model](crate::model), in passes over the parsed files:
+//!
+//! 1. the crate's type names, module by module (`type_keys.rs`);
+//! 2. the declarations bodies need before they are walked (`declarations.rs`): lock accessors,
+//!    the declared types of fields and statics, each file's async imports;
+//! 3. the functions (`collector.rs`): their contracts (parsed with the grammar the macros use)
+//!    and the events of their bodies (walked by `guards/`), the classes of locks built with
+//!    `named("..")`, where locks are built, and the declared rank tables;
+//! 4. every lock path in its canonical form (`canonical.rs`).
+//!
+//! Test-only code (`#[cfg(test)]`) is skipped; a file another pastes in with `include!` is
+//! not read on its own.
+
+mod canonical;
+mod collector;
+mod declarations;
+
+use syn::visit::Visit;
+
+use crate::lock_kind::{Declared, DeclaredType, LockKind};
+use crate::model::{Crate, LockPath, ParseError, SourceFile, Span};
+use crate::type_keys::TypeKeys;
+use crate::Edition;
+
+use collector::Collector;
+use declarations::Declarations;
+
+impl Crate {
+    /// Reads and models `files` (their text already loaded). A file that does not parse is
+    /// recorded in [`Crate::parse_errors`]; the others are modelled, with the temporary-scope
+    /// rules of `edition`.
+    pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
+        let mut krate = Crate {
+            files,
+            edition,
+            ..Crate::default()
+        };
+        let mut asts = Vec::new();
+        let included = included_files(&krate.files);
+        for index in 0..krate.files.len() {
+            if included.contains(&lexically_normal(&krate.files[index].path)) {
+                // `include!("pcis.rs")`: an expression or items pasted into another file, not a
+                // module of its own (and often not a whole file's syntax).
+                continue;
+            }
+            match syn::parse_file(&krate.files[index].text) {
+                Ok(ast) => asts.push((index, ast)),
+                Err(e) => krate.parse_errors.push(ParseError {
+                    span: Span::of(index, e.span()),
+                    // syn reads the syntax of editions 2018 and later: say so when the crate
+                    // is older, the likeliest cause (`async` or `dyn` as a name, `try!`).
+                    message: if edition == Edition::E2015 {
+                        format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
+                    } else {
+                        e.to_string()
+                    },
+                }),
+            }
+        }
+        // The type names, module by module: two modules' `Inner` are two types.
+        let modules: Vec<String> = krate
+            .files
+            .iter()
+            .map(|f| TypeKeys::module_of_file(&f.path))
+            .collect();
+        let keys = std::rc::Rc::new(TypeKeys::collect(
+            asts.iter().map(|(i, ast)| (modules[*i].clone(), ast)),
+        ));
+        // Then the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
+        // every file: a body anywhere may lock through one. With them, the declared types of
+        // fields and statics and the files' async imports.
+        let mut accessors = Declarations {
+            file: 0,
+            place: Place::new(&keys),
+            self_ty: Vec::new(),
+            found: crate::accessors::AccessorMap::default(),
+            guard_returners: crate::accessors::GuardReturners::default(),
+            declared: Declared::default(),
+        };
+        for (index, ast) in &asts {
+            accessors.file = *index;
+            accessors.place.module = vec![modules[*index].clone()];
+            accessors.visit_file(ast);
+        }
+        let shared_fields = std::mem::take(&mut accessors.declared.shared_fields);
+        krate.shared_fields = shared_fields;
+        krate.structs = accessors.declared.structs.clone();
+        krate.field_types = accessors
+            .declared
+            .fields
+            .iter()
+            .map(|(k, t)| (k.clone(), t.key.clone()))
+            .collect();
+        let guard_returners = std::rc::Rc::new(std::mem::take(&mut accessors.guard_returners));
+        let declared = std::rc::Rc::new(std::mem::take(&mut accessors.declared));
+        for ((ty, field), t) in &declared.fields {
+            if matches!(
+                declared.kind(t),
+                Some(LockKind::Lock {
+                    reentrant: true,
+                    ..
+                })
+            ) {
+                krate.reentrant.insert(LockPath::SelfField {
+                    ty: ty.clone(),
+                    fields: field.clone(),
+                });
+            }
+        }
+        for (name, t) in &declared.statics {
+            if matches!(
+                declared.kind(t),
+                Some(LockKind::Lock {
+                    reentrant: true,
+                    ..
+                })
+            ) {
+                krate.reentrant.insert(LockPath::Static(name.clone()));
+            }
+        }
+        let accessors = std::rc::Rc::new(accessors.found);
+        for (index, ast) in &asts {
+            let mut collector = Collector {
+                krate: &mut krate,
+                file: *index,
+                place: Place::new(&keys),
+                keys: std::rc::Rc::clone(&keys),
+                self_ty: Vec::new(),
+                trait_impl: Vec::new(),
+                accessors: std::rc::Rc::clone(&accessors),
+                guard_returners: std::rc::Rc::clone(&guard_returners),
+                declared: std::rc::Rc::clone(&declared),
+            };
+            collector.place.module = vec![modules[*index].clone()];
+            collector.visit_file(ast);
+        }
+        // Only fields whose type is one of the crate's structs lead anywhere.
+        let structs = std::mem::take(&mut krate.structs);
+        krate.field_types.retain(|_, t| structs.contains(t));
+        krate.structs = structs;
+        let mut functions = std::mem::take(&mut krate.functions);
+        for f in &mut functions {
+            f.canonicalise(&krate);
+        }
+        krate.functions = functions;
+        krate
+    }
+}
+
+/// The files that another file of the crate pastes in with `include!("file.rs")` (a literal
+/// path, relative to the including file's directory).
+fn included_files(files: &[SourceFile]) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for f in files {
+        let mut rest = f.text.as_str();
+        while let Some(at) = rest.find("include!(") {
+            rest = &rest[at + "include!(".len()..];
+            let Some(lit) = rest.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = lit.find('"') else { break };
+            if let Some(dir) = f.path.parent() {
+                out.push(lexically_normal(&dir.join(&lit[..end])));
+            }
+        }
+    }
+    out
+}
+
+/// `src/a/../b.rs` → `src/b.rs`, without touching the file system.
+fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Where a visitor is in the crate: its module, and the crate's type names, to name a type
+/// written there (`type_keys.rs`).
+struct Place<'k> {
+    keys: &'k TypeKeys,
+    /// The file's module, then the inline `mod`s entered.
+    module: Vec<String>,
+}
+
+impl<'k> Place<'k> {
+    fn new(keys: &'k TypeKeys) -> Self {
+        Place {
+            keys,
+            module: Vec::new(),
+        }
+    }
+
+    fn here(&self) -> String {
+        crate::type_keys::module_path(&self.module)
+    }
+
+    /// The key of the type a path written here names.
+    fn key(&self, segments: &[String]) -> String {
+        self.keys.key(&self.here(), segments)
+    }
+
+    /// The key of a type written here (`crate::sched::Sched<T>`, `&Sched`), if it is a path.
+    fn type_key(&self, ty: &syn::Type) -> Option<String> {
+        match ty {
+            syn::Type::Path(p) => {
+                let segments = crate::syntax_utils::exprs::segments(&p.path);
+                (!segments.is_empty()).then(|| self.key(&segments))
+            }
+            syn::Type::Reference(r) => self.type_key(&r.elem),
+            _ => None,
+        }
+    }
+
+    fn declared(&self, ty: &syn::Type, file: usize) -> Option<DeclaredType> {
+        DeclaredType::of(ty, file, |s| self.key(s))
+    }
+}
