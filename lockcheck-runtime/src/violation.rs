@@ -164,7 +164,7 @@ pub struct Violation {
     pub acquiring: LockUse,
     /// Every lock this thread held at that moment, first taken first.
     pub held: Vec<LockUse>,
-    /// Whether a [`capture_violations`] on its thread took it (a test that expects it) instead
+    /// Whether a [`capture_violations`](crate::capture_violations) on its thread took it (a test that expects it) instead
     /// of the configured action. A merge of reports does not count captured violations against
     /// the run.
     pub captured: bool,
