@@ -36,7 +36,6 @@
 //!
 //! [`ViolationKind::HeldAcrossAwait`]: crate::ViolationKind::HeldAcrossAwait
 
-pub(crate) mod acquire;
 mod checked;
 mod mutex;
 mod rwlock;

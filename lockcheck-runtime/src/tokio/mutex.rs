@@ -1,18 +1,14 @@
 //! `lockcheck::tokio::Mutex`: tokio's async mutex, its acquisitions checked.
 
 use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use crate::core::LockId;
+use crate::core::{Guard, Hold, LockId};
 
-#[cfg(lockcheck_checks)]
 use crate::mode::Mode;
-
-use super::acquire::{self, Acquire};
 
 /// An async mutex whose acquisitions are checked: [`tokio::sync::Mutex`], with the lock order,
 /// recursion, ranks and contracts of lockcheck's other locks, per task.
@@ -43,26 +39,19 @@ pub struct Mutex<T: ?Sized> {
 
 /// Holds a [`Mutex`] locked; unlocks it (and updates the task's held stack) when dropped.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MutexGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<tokio::sync::MutexGuard<'a, T>>,
-    hold: crate::core::Hold,
-}
+pub struct MutexGuard<'a, T: ?Sized>(Guard<tokio::sync::MutexGuard<'a, T>>);
 
 /// A [`MutexGuard`] narrowed to a part of the data ([`MutexGuard::map`]).
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MappedMutexGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'a, T>>,
-    hold: crate::core::Hold,
-}
+pub struct MappedMutexGuard<'a, T: ?Sized>(Guard<tokio::sync::MappedMutexGuard<'a, T>>);
 
 /// An owned guard of a [`Mutex`] in an `Arc` ([`Mutex::lock_owned`]): `'static`, so it can be
 /// moved into a spawned task. Unlike tokio's, it needs `T: 'static`.
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct OwnedMutexGuard<T: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
-    inner: ManuallyDrop<tokio::sync::MutexGuard<'static, T>>,
+    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
+    guard: Guard<tokio::sync::MutexGuard<'static, T>>,
     lock: Arc<Mutex<T>>,
-    hold: crate::core::Hold,
 }
 
 impl<T> Mutex<T> {
@@ -121,18 +110,14 @@ impl<T: ?Sized> Mutex<T> {
             let a = self.acquire(Location::caller());
             async move {
                 let hold = a.hold();
-                let g = acquire::acquire_async!(a, self.inner, lock, try_lock);
-                MutexGuard {
-                    inner: ManuallyDrop::new(g),
-                    hold,
-                }
+                let g = crate::core::acquire_async!(a, self.inner, lock, try_lock);
+                MutexGuard(Guard::new(g, hold))
             }
         }
         // Checks compiled out: tokio's future, its output wrapped (no state of its own).
         #[cfg(not(lockcheck_checks))]
-        acquire::Wrapped::new(self.inner.lock(), |g| MutexGuard {
-            inner: ManuallyDrop::new(g),
-            hold: crate::core::Hold::none(),
+        crate::core::Wrapped::new(self.inner.lock(), |g| {
+            MutexGuard(Guard::new(g, Hold::none()))
         })
     }
 
@@ -143,10 +128,7 @@ impl<T: ?Sized> Mutex<T> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
         let g = a.blocking(|| self.inner.try_lock().ok(), || self.inner.blocking_lock());
-        MutexGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        }
+        MutexGuard(Guard::new(g, hold))
     }
 
     /// Locks the mutex if it is free, without waiting. A successful `try_lock` adds no order
@@ -160,10 +142,7 @@ impl<T: ?Sized> Mutex<T> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
         let g = a.try_now(|| self.inner.try_lock())?;
-        Ok(MutexGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        })
+        Ok(MutexGuard(Guard::new(g, hold)))
     }
 
     /// Whether the current task (or thread, outside a task) holds this mutex. Always `false`
@@ -182,16 +161,8 @@ impl<T: ?Sized> Mutex<T> {
         &self.id
     }
 
-    fn acquire(&self, site: &'static Location<'static>) -> Acquire {
-        #[cfg(lockcheck_checks)]
-        {
-            Acquire::new(self.id.acquisition_at::<Self>(Mode::Exclusive, site))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = site;
-            Acquire::unchecked()
-        }
+    fn acquire(&self, site: &'static Location<'static>) -> crate::core::AsyncAcquire {
+        self.id.async_acquire::<Self>(Mode::Exclusive, site)
     }
 }
 
@@ -205,11 +176,10 @@ impl<T: ?Sized + 'static> Mutex<T> {
             // SAFETY: the guard borrows the mutex inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard), so the mutex outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = acquire::acquire_async!(a, this.inner, lock, try_lock);
+            let g = crate::core::acquire_async!(a, this.inner, lock, try_lock);
             OwnedMutexGuard {
-                inner: ManuallyDrop::new(g),
+                guard: Guard::new(g, hold),
                 lock: self,
-                hold,
             }
         }
     }
@@ -223,9 +193,8 @@ impl<T: ?Sized + 'static> Mutex<T> {
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.blocking(|| this.inner.try_lock().ok(), || this.inner.blocking_lock());
         OwnedMutexGuard {
-            inner: ManuallyDrop::new(g),
+            guard: Guard::new(g, hold),
             lock: self,
-            hold,
         }
     }
 
@@ -242,9 +211,8 @@ impl<T: ?Sized + 'static> Mutex<T> {
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_lock())?;
         Ok(OwnedMutexGuard {
-            inner: ManuallyDrop::new(g),
+            guard: Guard::new(g, hold),
             lock: self,
-            hold,
         })
     }
 }
@@ -261,10 +229,7 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
         let (inner, hold) = Self::into_parts(this);
-        MappedMutexGuard {
-            inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
-            hold,
-        }
+        MappedMutexGuard(Guard::new(tokio::sync::MutexGuard::map(inner, f), hold))
     }
 
     /// As [`MutexGuard::map`], when `f` may decline (the guard is given back).
@@ -278,22 +243,13 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
         let (inner, hold) = Self::into_parts(this);
         match tokio::sync::MutexGuard::try_map(inner, f) {
-            Ok(g) => Ok(MappedMutexGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
-            Err(g) => Err(MutexGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
+            Ok(g) => Ok(MappedMutexGuard(Guard::new(g, hold))),
+            Err(g) => Err(MutexGuard(Guard::new(g, hold))),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, crate::core::Hold) {
-        let mut this = ManuallyDrop::new(this);
-        // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.hold)
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, Hold) {
+        this.0.into_parts()
     }
 }
 
@@ -301,10 +257,9 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
 /// tokio's, it needs `U: 'static`.
 #[must_use = "if unused the Mutex will immediately unlock"]
 pub struct OwnedMappedMutexGuard<T: ?Sized + 'static, U: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the mutex it borrows alive at its address.
-    inner: ManuallyDrop<tokio::sync::MappedMutexGuard<'static, U>>,
+    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
+    guard: Guard<tokio::sync::MappedMutexGuard<'static, U>>,
     lock: Arc<Mutex<T>>,
-    hold: crate::core::Hold,
 }
 
 impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
@@ -320,9 +275,8 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
     ) -> OwnedMappedMutexGuard<T, U> {
         let (inner, lock, hold) = Self::into_parts(this);
         OwnedMappedMutexGuard {
-            inner: ManuallyDrop::new(tokio::sync::MutexGuard::map(inner, f)),
+            guard: Guard::new(tokio::sync::MutexGuard::map(inner, f), hold),
             lock,
-            hold,
         }
     }
 
@@ -338,34 +292,20 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
         let (inner, lock, hold) = Self::into_parts(this);
         match tokio::sync::MutexGuard::try_map(inner, f) {
             Ok(g) => Ok(OwnedMappedMutexGuard {
-                inner: ManuallyDrop::new(g),
+                guard: Guard::new(g, hold),
                 lock,
-                hold,
             }),
             Err(g) => Err(OwnedMutexGuard {
-                inner: ManuallyDrop::new(g),
+                guard: Guard::new(g, hold),
                 lock,
-                hold,
             }),
         }
     }
 
-    fn into_parts(
-        this: Self,
-    ) -> (
-        tokio::sync::MutexGuard<'static, T>,
-        Arc<Mutex<T>>,
-        crate::core::Hold,
-    ) {
-        let mut this = ManuallyDrop::new(this);
-        // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
-        unsafe {
-            (
-                ManuallyDrop::take(&mut this.inner),
-                std::ptr::read(&this.lock),
-                this.hold,
-            )
-        }
+    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'static, T>, Arc<Mutex<T>>, Hold) {
+        let OwnedMutexGuard { guard, lock } = this;
+        let (inner, hold) = guard.into_parts();
+        (inner, lock, hold)
     }
 }
 
@@ -376,37 +316,11 @@ impl<T: ?Sized + 'static, U: ?Sized + 'static> OwnedMappedMutexGuard<T, U> {
     }
 }
 
-impl<T: ?Sized + 'static, U: ?Sized + 'static> Drop for OwnedMappedMutexGuard<T, U> {
-    fn drop(&mut self) {
-        // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows from.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-        self.hold.release();
-    }
-}
-
-impl<T: ?Sized + 'static, U: ?Sized + 'static> std::ops::Deref for OwnedMappedMutexGuard<T, U> {
-    type Target = U;
-    fn deref(&self) -> &U {
-        &self.inner
-    }
-}
-
-impl<T: ?Sized + 'static, U: ?Sized + 'static> std::ops::DerefMut for OwnedMappedMutexGuard<T, U> {
-    fn deref_mut(&mut self) -> &mut U {
-        &mut self.inner
-    }
-}
-
-impl<T: ?Sized + 'static, U: ?Sized + 'static + std::fmt::Debug> std::fmt::Debug
-    for OwnedMappedMutexGuard<T, U>
-{
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&**self, f)
-    }
-}
-
-acquire::guard_impls!(MutexGuard, DerefMut);
-acquire::guard_impls!(MappedMutexGuard, DerefMut);
-acquire::owned_guard_impls!(OwnedMutexGuard, DerefMut);
+crate::core::guard_traits!(['a, T: ?Sized] MutexGuard<'a, T> => T, 0, mut);
+crate::core::guard_traits!(['a, T: ?Sized] MappedMutexGuard<'a, T> => T, 0, mut);
+crate::core::guard_traits!([T: ?Sized + 'static] OwnedMutexGuard<T> => T, guard, mut);
+crate::core::guard_traits!(
+    [T: ?Sized + 'static, U: ?Sized + 'static] OwnedMappedMutexGuard<T, U> => U, guard, mut
+);
 
 crate::contract::lockable!([T: ?Sized] Mutex<T>);

@@ -1,14 +1,12 @@
 //! `lockcheck::tokio::RwLock`: tokio's async reader-writer lock, its acquisitions checked.
 
 use std::future::Future;
-use std::mem::ManuallyDrop;
 use std::panic::Location;
 use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use super::acquire::{self, Acquire};
-use crate::core::LockId;
+use crate::core::{Guard, Hold, LockId};
 use crate::mode::Mode;
 
 /// An async reader-writer lock whose acquisitions are checked: [`tokio::sync::RwLock`], with
@@ -35,42 +33,32 @@ pub struct RwLock<T: ?Sized> {
 
 /// Shared access to a [`RwLock`]'s data.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockReadGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<tokio::sync::RwLockReadGuard<'a, T>>,
-    hold: crate::core::Hold,
-}
+pub struct RwLockReadGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockReadGuard<'a, T>>);
 
 /// Exclusive access to a [`RwLock`]'s data.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockWriteGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<tokio::sync::RwLockWriteGuard<'a, T>>,
-    hold: crate::core::Hold,
-}
+pub struct RwLockWriteGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockWriteGuard<'a, T>>);
 
 /// A [`RwLockWriteGuard`] narrowed to a part of the data ([`RwLockWriteGuard::map`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
-    inner: ManuallyDrop<tokio::sync::RwLockMappedWriteGuard<'a, T>>,
-    hold: crate::core::Hold,
-}
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockMappedWriteGuard<'a, T>>);
 
 /// An owned read guard of a [`RwLock`] in an `Arc` ([`RwLock::read_owned`]). Needs `T:
 /// 'static` (tokio's does not).
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockReadGuard<T: ?Sized + 'static> {
     // Dropped before `lock`, which keeps the lock it borrows alive at its address.
-    inner: ManuallyDrop<tokio::sync::RwLockReadGuard<'static, T>>,
+    guard: Guard<tokio::sync::RwLockReadGuard<'static, T>>,
     lock: Arc<RwLock<T>>,
-    hold: crate::core::Hold,
 }
 
 /// An owned write guard of a [`RwLock`] in an `Arc` ([`RwLock::write_owned`]). Needs `T:
 /// 'static` (tokio's does not).
 #[must_use = "if unused the RwLock will immediately unlock"]
 pub struct OwnedRwLockWriteGuard<T: ?Sized + 'static> {
-    inner: ManuallyDrop<tokio::sync::RwLockWriteGuard<'static, T>>,
+    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
+    guard: Guard<tokio::sync::RwLockWriteGuard<'static, T>>,
     lock: Arc<RwLock<T>>,
-    hold: crate::core::Hold,
 }
 
 impl<T> RwLock<T> {
@@ -120,18 +108,14 @@ impl<T: ?Sized> RwLock<T> {
             let a = self.acquire(Mode::Shared, Location::caller());
             async move {
                 let hold = a.hold();
-                let g = acquire::acquire_async!(a, self.inner, read, try_read);
-                RwLockReadGuard {
-                    inner: ManuallyDrop::new(g),
-                    hold,
-                }
+                let g = crate::core::acquire_async!(a, self.inner, read, try_read);
+                RwLockReadGuard(Guard::new(g, hold))
             }
         }
         // Checks compiled out: tokio's future, its output wrapped.
         #[cfg(not(lockcheck_checks))]
-        acquire::Wrapped::new(self.inner.read(), |g| RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            hold: crate::core::Hold::none(),
+        crate::core::Wrapped::new(self.inner.read(), |g| {
+            RwLockReadGuard(Guard::new(g, Hold::none()))
         })
     }
 
@@ -148,18 +132,14 @@ impl<T: ?Sized> RwLock<T> {
             let a = self.acquire(Mode::Exclusive, Location::caller());
             async move {
                 let hold = a.hold();
-                let g = acquire::acquire_async!(a, self.inner, write, try_write);
-                RwLockWriteGuard {
-                    inner: ManuallyDrop::new(g),
-                    hold,
-                }
+                let g = crate::core::acquire_async!(a, self.inner, write, try_write);
+                RwLockWriteGuard(Guard::new(g, hold))
             }
         }
         // Checks compiled out: tokio's future, its output wrapped.
         #[cfg(not(lockcheck_checks))]
-        acquire::Wrapped::new(self.inner.write(), |g| RwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
-            hold: crate::core::Hold::none(),
+        crate::core::Wrapped::new(self.inner.write(), |g| {
+            RwLockWriteGuard(Guard::new(g, Hold::none()))
         })
     }
 
@@ -169,10 +149,7 @@ impl<T: ?Sized> RwLock<T> {
         let a = self.acquire(Mode::Shared, Location::caller());
         let hold = a.hold();
         let g = a.blocking(|| self.inner.try_read().ok(), || self.inner.blocking_read());
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        }
+        RwLockReadGuard(Guard::new(g, hold))
     }
 
     /// Locks for writing from outside the runtime, blocking the thread.
@@ -184,10 +161,7 @@ impl<T: ?Sized> RwLock<T> {
             || self.inner.try_write().ok(),
             || self.inner.blocking_write(),
         );
-        RwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        }
+        RwLockWriteGuard(Guard::new(g, hold))
     }
 
     /// Locks for reading if that needs no wait.
@@ -200,10 +174,7 @@ impl<T: ?Sized> RwLock<T> {
         let a = self.acquire(Mode::Shared, Location::caller());
         let hold = a.hold();
         let g = a.try_now(|| self.inner.try_read())?;
-        Ok(RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        })
+        Ok(RwLockReadGuard(Guard::new(g, hold)))
     }
 
     /// Locks for writing if it is free.
@@ -216,10 +187,7 @@ impl<T: ?Sized> RwLock<T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         let hold = a.hold();
         let g = a.try_now(|| self.inner.try_write())?;
-        Ok(RwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        })
+        Ok(RwLockWriteGuard(Guard::new(g, hold)))
     }
 
     /// The mode the current task (or thread) holds it in, if it does.
@@ -237,16 +205,8 @@ impl<T: ?Sized> RwLock<T> {
         &self.id
     }
 
-    fn acquire(&self, mode: Mode, site: &'static Location<'static>) -> Acquire {
-        #[cfg(lockcheck_checks)]
-        {
-            Acquire::new(self.id.acquisition_at::<Self>(mode, site))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = (mode, site);
-            Acquire::unchecked()
-        }
+    fn acquire(&self, mode: Mode, site: &'static Location<'static>) -> crate::core::AsyncAcquire {
+        self.id.async_acquire::<Self>(mode, site)
     }
 }
 
@@ -260,11 +220,10 @@ impl<T: ?Sized + 'static> RwLock<T> {
             // SAFETY: the guard borrows the lock inside `self`, an `Arc` the owned guard keeps
             // (and drops after the guard): the lock outlives the guard at a fixed address.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = acquire::acquire_async!(a, this.inner, read, try_read);
+            let g = crate::core::acquire_async!(a, this.inner, read, try_read);
             OwnedRwLockReadGuard {
-                inner: ManuallyDrop::new(g),
+                guard: Guard::new(g, hold),
                 lock: self,
-                hold,
             }
         }
     }
@@ -277,11 +236,10 @@ impl<T: ?Sized + 'static> RwLock<T> {
             let hold = a.hold();
             // SAFETY: as in `read_owned`.
             let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = acquire::acquire_async!(a, this.inner, write, try_write);
+            let g = crate::core::acquire_async!(a, this.inner, write, try_write);
             OwnedRwLockWriteGuard {
-                inner: ManuallyDrop::new(g),
+                guard: Guard::new(g, hold),
                 lock: self,
-                hold,
             }
         }
     }
@@ -299,9 +257,8 @@ impl<T: ?Sized + 'static> RwLock<T> {
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_read())?;
         Ok(OwnedRwLockReadGuard {
-            inner: ManuallyDrop::new(g),
+            guard: Guard::new(g, hold),
             lock: self,
-            hold,
         })
     }
 
@@ -318,9 +275,8 @@ impl<T: ?Sized + 'static> RwLock<T> {
         let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
         let g = a.try_now(|| this.inner.try_write())?;
         Ok(OwnedRwLockWriteGuard {
-            inner: ManuallyDrop::new(g),
+            guard: Guard::new(g, hold),
             lock: self,
-            hold,
         })
     }
 }
@@ -337,10 +293,10 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
         let (inner, hold) = Self::into_parts(this);
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(tokio::sync::RwLockReadGuard::map(inner, f)),
+        RwLockReadGuard(Guard::new(
+            tokio::sync::RwLockReadGuard::map(inner, f),
             hold,
-        }
+        ))
     }
 
     /// As [`RwLockReadGuard::map`], when `f` may decline (the guard is given back).
@@ -354,22 +310,13 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     ) -> Result<RwLockReadGuard<'a, U>, Self> {
         let (inner, hold) = Self::into_parts(this);
         match tokio::sync::RwLockReadGuard::try_map(inner, f) {
-            Ok(g) => Ok(RwLockReadGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
-            Err(g) => Err(RwLockReadGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
+            Ok(g) => Ok(RwLockReadGuard(Guard::new(g, hold))),
+            Err(g) => Err(RwLockReadGuard(Guard::new(g, hold))),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, crate::core::Hold) {
-        let mut this = ManuallyDrop::new(this);
-        // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.hold)
+    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, Hold) {
+        this.0.into_parts()
     }
 }
 
@@ -380,10 +327,10 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         f: impl FnOnce(&mut T) -> &mut U,
     ) -> RwLockMappedWriteGuard<'a, U> {
         let (inner, hold) = Self::into_parts(this);
-        RwLockMappedWriteGuard {
-            inner: ManuallyDrop::new(tokio::sync::RwLockWriteGuard::map(inner, f)),
+        RwLockMappedWriteGuard(Guard::new(
+            tokio::sync::RwLockWriteGuard::map(inner, f),
             hold,
-        }
+        ))
     }
 
     /// As [`RwLockWriteGuard::map`], when `f` may decline (the guard is given back).
@@ -397,14 +344,8 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
         let (inner, hold) = Self::into_parts(this);
         match tokio::sync::RwLockWriteGuard::try_map(inner, f) {
-            Ok(g) => Ok(RwLockMappedWriteGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
-            Err(g) => Err(RwLockWriteGuard {
-                inner: ManuallyDrop::new(g),
-                hold,
-            }),
+            Ok(g) => Ok(RwLockMappedWriteGuard(Guard::new(g, hold))),
+            Err(g) => Err(RwLockWriteGuard(Guard::new(g, hold))),
         }
     }
 
@@ -414,25 +355,19 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
         let (inner, hold) = Self::into_parts(this);
         let g = inner.downgrade();
         hold.set_mode(crate::mode::Mode::Shared);
-        RwLockReadGuard {
-            inner: ManuallyDrop::new(g),
-            hold,
-        }
+        RwLockReadGuard(Guard::new(g, hold))
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::RwLockWriteGuard<'a, T>, crate::core::Hold) {
-        let mut this = ManuallyDrop::new(this);
-        // SAFETY: `this` is never dropped or used again, so `inner` is taken exactly once.
-        let inner = unsafe { ManuallyDrop::take(&mut this.inner) };
-        (inner, this.hold)
+    fn into_parts(this: Self) -> (tokio::sync::RwLockWriteGuard<'a, T>, Hold) {
+        this.0.into_parts()
     }
 }
 
-acquire::guard_impls!(RwLockReadGuard);
-acquire::guard_impls!(RwLockWriteGuard, DerefMut);
-acquire::guard_impls!(RwLockMappedWriteGuard, DerefMut);
-acquire::owned_guard_impls!(OwnedRwLockReadGuard);
-acquire::owned_guard_impls!(OwnedRwLockWriteGuard, DerefMut);
+crate::core::guard_traits!(['a, T: ?Sized] RwLockReadGuard<'a, T> => T, 0);
+crate::core::guard_traits!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T, 0, mut);
+crate::core::guard_traits!(['a, T: ?Sized] RwLockMappedWriteGuard<'a, T> => T, 0, mut);
+crate::core::guard_traits!([T: ?Sized + 'static] OwnedRwLockReadGuard<T> => T, guard);
+crate::core::guard_traits!([T: ?Sized + 'static] OwnedRwLockWriteGuard<T> => T, guard, mut);
 
 impl<T: ?Sized + 'static> OwnedRwLockReadGuard<T> {
     /// The lock this guard holds.
@@ -449,21 +384,13 @@ impl<T: ?Sized + 'static> OwnedRwLockWriteGuard<T> {
 
     /// Turns the write hold into a read hold without letting a writer in between.
     pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
-        let mut this = ManuallyDrop::new(this);
-        // SAFETY: `this` is never dropped or used again, so each field is taken exactly once.
-        let (inner, lock, hold) = unsafe {
-            (
-                ManuallyDrop::take(&mut this.inner),
-                std::ptr::read(&this.lock),
-                this.hold,
-            )
-        };
+        let OwnedRwLockWriteGuard { guard, lock } = this;
+        let (inner, hold) = guard.into_parts();
         let g = inner.downgrade();
         hold.set_mode(crate::mode::Mode::Shared);
         OwnedRwLockReadGuard {
-            inner: ManuallyDrop::new(g),
+            guard: Guard::new(g, hold),
             lock,
-            hold,
         }
     }
 }

@@ -1,22 +1,21 @@
-//! The protocol around one tokio lock acquisition: async (`lock().await`: checked at the first
+//! An async lock's acquisition (feature `tokio`): async (`lock().await`: checked at the first
 //! poll, the entry pushed before the wait and removed if the wait is cancelled), blocking
-//! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge); and the
-//! guards' `Drop`/`Deref` impls.
+//! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge).
 
 #[cfg(lockcheck_checks)]
 use crate::{check, held_lock::HeldLock};
 
 /// One acquisition, before it happens.
-pub(crate) struct Acquire {
+pub(crate) struct AsyncAcquire {
     #[cfg(lockcheck_checks)]
     a: HeldLock,
 }
 
-impl Acquire {
+impl AsyncAcquire {
     /// The acquisition `a` of a tokio lock (which a task may hold across an `.await`).
     #[cfg(lockcheck_checks)]
     pub(crate) fn new(a: HeldLock) -> Self {
-        Acquire {
+        AsyncAcquire {
             a: a.of_async_lock(),
         }
     }
@@ -24,14 +23,14 @@ impl Acquire {
     /// With the checker compiled out.
     #[cfg(not(lockcheck_checks))]
     pub(crate) fn unchecked() -> Self {
-        Acquire {}
+        AsyncAcquire {}
     }
 
     /// The hold of the guard this acquisition makes.
     pub(crate) fn hold(&self) -> crate::core::Hold {
         #[cfg(lockcheck_checks)]
         {
-            crate::core::Hold::of_instance(self.a.instance)
+            super::Hold::of_instance(self.a.instance)
         }
         #[cfg(not(lockcheck_checks))]
         {
@@ -104,7 +103,7 @@ impl Acquire {
     }
 }
 
-/// How an async acquisition goes on after [`Acquire::start`].
+/// How an async acquisition goes on after [`AsyncAcquire::start`].
 pub(crate) enum Start {
     /// Wait for the lock, then [`Waiting::done`].
     #[cfg(lockcheck_checks)]
@@ -164,87 +163,18 @@ macro_rules! acquire_async {
     ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {
         match $acquire.start() {
             #[cfg(lockcheck_checks)]
-            $crate::tokio::acquire::Start::Wait(waiting) => {
+            $crate::core::Start::Wait(waiting) => {
                 let g = $lock.$wait().await;
                 waiting.done();
                 g
             }
-            $crate::tokio::acquire::Start::Untracked => $lock.$wait().await,
+            $crate::core::Start::Untracked => $lock.$wait().await,
             #[cfg(lockcheck_checks)]
-            $crate::tokio::acquire::Start::Try(tried) => tried.finish($lock.$try().ok()),
+            $crate::core::Start::Try(tried) => tried.finish($lock.$try().ok()),
         }
     };
 }
 pub(crate) use acquire_async;
-
-/// Drop (the real release first, then the held-stack entry), `Deref` (and `DerefMut` when
-/// asked), `Debug` and `Display` for a guard with fields `inner: ManuallyDrop<tokio guard>` and
-/// `hold`.
-macro_rules! guard_impls {
-    ($guard:ident $(, $mutable:ident)?) => {
-        impl<T: ?Sized> Drop for $guard<'_, T> {
-            fn drop(&mut self) {
-                // SAFETY: `inner` is dropped exactly once, here, and not used afterwards.
-                unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
-                self.hold.release();
-            }
-        }
-        $crate::tokio::acquire::deref_impls!(['a, T: ?Sized] $guard<'a, T> $(, $mutable)?);
-    };
-}
-pub(crate) use guard_impls;
-
-/// As [`guard_impls`], for an owned guard (`$guard<T>`, with a `lock` field dropped after).
-macro_rules! owned_guard_impls {
-    ($guard:ident $(, $mutable:ident)?) => {
-        impl<T: ?Sized + 'static> Drop for $guard<T> {
-            fn drop(&mut self) {
-                // SAFETY: `inner` is dropped exactly once, here, before the `Arc` it borrows
-                // from (a field, dropped after this).
-                unsafe { ::std::mem::ManuallyDrop::drop(&mut self.inner) };
-                self.hold.release();
-            }
-        }
-        $crate::tokio::acquire::deref_impls!([T: ?Sized + 'static] $guard<T> $(, $mutable)?);
-    };
-}
-pub(crate) use owned_guard_impls;
-
-macro_rules! deref_impls {
-    ([$($gen:tt)*] $ty:ty) => {
-        impl<$($gen)*> ::std::ops::Deref for $ty {
-            type Target = T;
-            fn deref(&self) -> &T {
-                &self.inner
-            }
-        }
-        impl<$($gen)*> ::std::fmt::Debug for $ty
-        where
-            T: ::std::fmt::Debug,
-        {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Debug::fmt(&**self, f)
-            }
-        }
-        impl<$($gen)*> ::std::fmt::Display for $ty
-        where
-            T: ::std::fmt::Display,
-        {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                ::std::fmt::Display::fmt(&**self, f)
-            }
-        }
-    };
-    ([$($gen:tt)*] $ty:ty, DerefMut) => {
-        $crate::tokio::acquire::deref_impls!([$($gen)*] $ty);
-        impl<$($gen)*> ::std::ops::DerefMut for $ty {
-            fn deref_mut(&mut self) -> &mut T {
-                &mut self.inner
-            }
-        }
-    };
-}
-pub(crate) use deref_impls;
 
 /// With the checks compiled out: a tokio lock's own future, its guard wrapped when it is ready.
 #[cfg(not(lockcheck_checks))]
