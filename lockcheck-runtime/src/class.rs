@@ -369,3 +369,49 @@ impl fmt::Display for ClassId {
         f.write_str(class_info(*self).name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::panic::Location;
+
+    use super::{short_type_name, LazyClass};
+
+    #[test]
+    fn type_names_lose_their_module_paths() {
+        assert_eq!(
+            short_type_name("lockcheck_runtime::sync::mutex::Mutex<alloc::vec::Vec<u32>>"),
+            "Mutex<Vec<u32>>"
+        );
+        assert_eq!(
+            short_type_name("a::B<c::D, (e::F, [g::H; 2])>"),
+            "B<D, (F, [H; 2])>"
+        );
+    }
+
+    /// One class per construction site and type, however many locks are built there: ids are
+    /// never recycled, and never multiplied.
+    #[test]
+    fn a_site_makes_one_class_however_many_locks() {
+        let site = Location::caller();
+        let ids: Vec<_> = (0..1_000)
+            .map(|_| LazyClass::site(site).resolve(site, "Mutex<u8>"))
+            .collect();
+        assert!(ids.iter().all(|&id| id == ids[0]));
+        let other_type = LazyClass::site(site).resolve(site, "Mutex<u16>");
+        assert_ne!(
+            other_type, ids[0],
+            "another type at the same site is another class"
+        );
+    }
+
+    /// A name is one class, whatever the site or type of its locks.
+    #[test]
+    fn a_name_is_one_class() {
+        let here = Location::caller();
+        let a = LazyClass::name("class.test.named").resolve(here, "Mutex<u8>");
+        let b = LazyClass::name("class.test.named").resolve(Location::caller(), "RwLock<()>");
+        assert_eq!(a, b);
+        assert_eq!(super::class_info(a).name, "class.test.named");
+        assert!(super::class_info(a).named);
+    }
+}

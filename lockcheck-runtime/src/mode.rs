@@ -35,3 +35,18 @@ impl Mode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Mode;
+
+    #[test]
+    fn a_write_hold_meets_every_need_and_a_read_hold_not_a_write_need() {
+        assert!(Mode::Exclusive.meets(None));
+        assert!(Mode::Exclusive.meets(Some(Mode::Shared)));
+        assert!(Mode::Exclusive.meets(Some(Mode::Exclusive)));
+        assert!(Mode::Shared.meets(None));
+        assert!(Mode::Shared.meets(Some(Mode::Shared)));
+        assert!(!Mode::Shared.meets(Some(Mode::Exclusive)));
+    }
+}

@@ -489,3 +489,113 @@ pub(crate) fn leave_busy() {
         c.flag.set(c.flag.get().saturating_sub(BUSY));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::panic::Location;
+
+    use super::ThreadState;
+    use crate::held_lock::HeldLock;
+    use crate::key::{ClassId, LockKey};
+    use crate::mode::Mode;
+
+    fn entry(instance: usize, class: u32, mode: Mode) -> HeldLock {
+        HeldLock::new(
+            instance,
+            LockKey::new(ClassId::for_test(class), 0),
+            mode,
+            Location::caller(),
+        )
+    }
+
+    /// The first hold of a thread (and the first after its exit report) asks for the exit
+    /// report to be armed; later ones, however deep, never do.
+    #[test]
+    fn only_the_first_hold_arms_the_exit_report() {
+        let mut s = ThreadState::new();
+        assert!(s.mark_held(entry(1, 1, Mode::Exclusive)));
+        for i in 2..40 {
+            assert!(
+                !s.mark_held(entry(i, i as u32, Mode::Exclusive)),
+                "entry {i}"
+            );
+        }
+        assert_eq!(s.take_at_exit().len(), 39);
+        assert!(s.held().is_empty());
+        assert!(
+            s.reserve_one(),
+            "a lock used after the exit report arms it again"
+        );
+        assert!(!s.mark_held(entry(1, 1, Mode::Exclusive)));
+    }
+
+    /// Guards may be dropped in any order: the release finds its own entry, keeps the others
+    /// in acquisition order, and a mode change touches only its lock's entry.
+    #[test]
+    fn releases_in_any_order_keep_the_stack_true() {
+        let mut s = ThreadState::new();
+        for i in 1..=3 {
+            let _ = s.mark_held(entry(i, i as u32, Mode::Exclusive));
+        }
+        assert!(!s.mark_released_top(1), "not the top entry");
+        assert_eq!(s.mark_released(1).map(|h| h.instance), Some(1));
+        assert_eq!(
+            s.held().iter().map(|h| h.instance).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        s.mark_mode(2, Mode::Shared);
+        assert_eq!(s.held()[0].mode(), Mode::Shared);
+        assert_eq!(s.held()[1].mode(), Mode::Exclusive);
+        assert!(s.mark_released_top(3));
+        assert!(
+            s.mark_released(9).is_none(),
+            "a lock never held has no entry"
+        );
+        assert_eq!(s.held().len(), 1);
+    }
+
+    /// The fast path clears an acquisition only when every held lock's edge into it is known
+    /// and none is the same lock or class: a recursive acquisition or a second lock of the
+    /// class always goes to the slow path.
+    #[test]
+    fn the_fast_path_clears_only_known_edges() {
+        let mut s = ThreadState::new();
+        let a = entry(1, 1, Mode::Exclusive);
+        let b = entry(2, 2, Mode::Exclusive);
+        let _ = s.mark_held(a);
+        assert!(!s.knows_every_edge_into(&b, 0), "a -> b is not known yet");
+        s.edges_mut().learn(a.key().edge_bits(b.key()), Vec::new());
+        assert!(s.knows_every_edge_into(&b, 0));
+        assert!(!s.knows_every_edge_into(&a, 0), "a again: recursive");
+        let a2 = entry(3, 1, Mode::Exclusive);
+        assert!(
+            !s.knows_every_edge_into(&a2, 0),
+            "another lock of a's class"
+        );
+        assert!(
+            !s.knows_every_edge_into(&b, 1),
+            "a new rank epoch forgets what was known"
+        );
+    }
+
+    /// A gated edge is known only while its whole gate is held.
+    #[test]
+    fn a_gated_edge_is_known_only_under_its_gate() {
+        let mut s = ThreadState::new();
+        let (g, a, b) = (
+            entry(1, 1, Mode::Exclusive),
+            entry(2, 2, Mode::Exclusive),
+            entry(3, 3, Mode::Exclusive),
+        );
+        s.edges_mut()
+            .learn(a.key().edge_bits(b.key()), vec![g.key()]);
+        let _ = s.mark_held(a);
+        assert!(!s.knows_every_edge_into(&b, 0), "gate not held");
+        s.mark_released(2);
+        let _ = s.mark_held(g);
+        let _ = s.mark_held(a);
+        assert!(!s.knows_every_edge_into(&b, 0), "g -> b is not known yet");
+        s.edges_mut().learn(g.key().edge_bits(b.key()), Vec::new());
+        assert!(s.knows_every_edge_into(&b, 0), "gate held, every edge known");
+    }
+}
