@@ -4,8 +4,10 @@
 //! try_lock / read / write / out-of-order release, declared ranks on some classes — through the
 //! real runtime (each simulated thread is a real thread, driven one operation at a time) and
 //! through a small brute-force reference: explicit reachability over the set of edges learned so
-//! far, site classes ordered per instance, with each edge's gate (the classes held at every observation of it: a cycle every walk
-//! back of which is guarded by one of them is not reported until it is not). Every acquisition must be reported exactly when the reference says so, with a cycle that
+//! far, site classes ordered per instance, with each edge's gate (the lock instances held
+//! exclusively at every observation of it — never a read hold, never another lock of a class: a
+//! cycle every walk back of which is guarded by one of them is not reported until it is not).
+//! Every acquisition must be reported exactly when the reference says so, with a cycle that
 //! is a real shortest path of the reference graph, and at the end the learned graph must hold
 //! exactly the reference's edges. Shrunk failures are kept in `tests/model.proptest-regressions`.
 //!
@@ -94,7 +96,8 @@ struct Held {
 struct Reference {
     /// Learned edges between classes.
     edges: BTreeSet<(usize, usize)>,
-    /// Each learned edge's gate: the other classes held at every observation of it.
+    /// Each learned edge's gate: the other lock instances held exclusively at every observation
+    /// of it.
     gates: BTreeMap<(usize, usize), BTreeSet<usize>>,
     /// Edges that closed only guarded cycles, with the gate of their observations.
     kept: BTreeMap<(usize, usize), BTreeSet<usize>>,
@@ -403,9 +406,12 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                     // A thread checks ranks and the graph only for an edge it has not seen
                     // accepted before (its cache); an edge that closes a cycle is never accepted,
                     // and one against the declared ranks never enters the cache.
-                    let held_classes: BTreeSet<usize> = model.held[thread]
+                    // A gate is a lock instance held exclusively: never a read hold, never
+                    // "some lock of the class".
+                    let held_exclusive: BTreeSet<usize> = model.held[thread]
                         .iter()
-                        .map(|h| specs[h.lock].model_class())
+                        .filter(|h| !h.shared)
+                        .map(|h| h.lock)
                         .collect();
                     for h in model.held[thread].clone() {
                         let hc = specs[h.lock].model_class();
@@ -426,15 +432,16 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                         let e = (hc, class);
                         if model.known[thread]
                             .get(&e)
-                            .is_some_and(|g| g.is_subset(&held_classes))
+                            .is_some_and(|g| g.is_subset(&held_exclusive))
                         {
                             continue;
                         }
-                        // The other classes held: the edge's gate can only be among them.
-                        let others: BTreeSet<usize> = held_classes
+                        // The other locks held exclusively: the edge's gate can only be among
+                        // them.
+                        let others: BTreeSet<usize> = held_exclusive
                             .iter()
                             .copied()
-                            .filter(|&c| c != hc && c != class)
+                            .filter(|&l| l != h.lock && l != lock)
                             .collect();
                         // Against the ranks: its own report, unless the edge also closes a
                         // cycle, whose report then says both.

@@ -57,6 +57,10 @@ const SITE_TAG: u64 = u32::MAX as u64;
 const SITE_ORDERED: u64 = SITE_TAG - 1;
 /// The low half's mask.
 const LOW: u64 = u32::MAX as u64;
+/// The top bit: this instance is a gate lock (class ids never reach it: `MAX_CLASS_ID`).
+const GATE: u64 = 1 << 63;
+/// The bits of the high half that hold the class id.
+const ID_BITS: u32 = u32::MAX >> 1;
 
 // SAFETY: `ptr` only ever points at `'static`, immutable data (a `&'static str` or a
 // `&'static Location<'static>`), which is `Sync`; `meta` is atomic.
@@ -134,10 +138,24 @@ impl LazyClass {
     /// The class id, once resolved. Hot path: one relaxed load.
     #[inline(always)]
     pub(crate) fn cached_id(&self) -> Option<ClassId> {
-        match (self.meta.load(Ordering::Relaxed) >> 32) as u32 {
+        match (self.meta.load(Ordering::Relaxed) >> 32) as u32 & ID_BITS {
             0 => None,
             id => Some(ClassId::from_u32(id)),
         }
+    }
+
+    /// Marks this instance as a gate lock of some learned order (`graph/gates.rs`): when it is
+    /// dropped, it leaves every gate.
+    pub(crate) fn mark_gate(&self) {
+        if self.meta.load(Ordering::Relaxed) & GATE == 0 {
+            self.meta.fetch_or(GATE, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether this instance is a gate lock of some learned order.
+    #[inline(always)]
+    pub(crate) fn is_gate(&self) -> bool {
+        self.meta.load(Ordering::Relaxed) & GATE != 0
     }
 
     /// Marks this instance as having orders of its own, to forget when it is dropped.

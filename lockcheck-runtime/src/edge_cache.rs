@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::hasher::{EdgeSet, KeyMap};
-use crate::held_lock::HeldLock;
-use crate::key::LockKey;
+use crate::held_lock::{GateLock, HeldLock};
 
 /// Slots of the per-thread direct-mapped edge cache (a power of two).
 pub(crate) const RECENT_EDGES: usize = 256;
@@ -20,17 +20,29 @@ pub(crate) struct EdgeCache {
     known: EdgeSet,
     /// Known edges with a gate (`gates.rs`): known only while every lock of the gate is held
     /// (an observation without it must reach the graph, which may then report a cycle).
-    gated: KeyMap<u64, Vec<LockKey>>,
+    gated: KeyMap<u64, Vec<GateLock>>,
     /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
     /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
     recent: [u64; RECENT_EDGES],
     /// The same for edges whose gate is one lock (the usual gate: the outermost lock of a
-    /// three-deep nesting): the edge and its gate's key, probed only when `recent` misses.
-    recent_gated: [(u64, u32); RECENT_EDGES],
+    /// three-deep nesting): the edge and its gate's instance, probed only when `recent` misses.
+    recent_gated: [(u64, usize); RECENT_EDGES],
     /// Edges reported at an acquisition site, by edge word and site address: not asked about
     /// again at that site (`check::refused`).
     refused: KeyMap<(u64, usize), ()>,
     epoch: u64,
+    /// The [`GATE_EPOCH`] the gated entries were learned at.
+    gate_epoch: u64,
+}
+
+/// Bumped when a gate lock is dropped (`check::gate_dropped`): every thread forgets the edges
+/// it knew under gates (a new lock at the dropped one's address is another instance), and keeps
+/// the others.
+static GATE_EPOCH: AtomicU64 = AtomicU64::new(0);
+
+/// Tells every thread to forget the edges it knows under gates.
+pub(crate) fn forget_gated_edges() {
+    GATE_EPOCH.fetch_add(1, Ordering::Release);
 }
 
 impl EdgeCache {
@@ -42,6 +54,7 @@ impl EdgeCache {
             recent_gated: [(0, 0); RECENT_EDGES],
             refused: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             epoch: 0,
+            gate_epoch: 0,
         }
     }
 
@@ -55,7 +68,15 @@ impl EdgeCache {
             return true;
         }
         let (gated, gate) = self.recent_gated[slot];
-        if gated == edge && held.iter().any(|h| h.key().as_u32() == gate) {
+        if gated != 0 && self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
+            self.forget_gated();
+            return self.knows_slow(edge, slot, held);
+        }
+        if gated == edge
+            && held
+                .iter()
+                .any(|h| h.instance == gate && h.mode_is_exclusive())
+        {
             return true;
         }
         self.knows_slow(edge, slot, held)
@@ -68,10 +89,13 @@ impl EdgeCache {
             self.recent[slot] = edge;
             return true;
         }
+        if self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
+            self.forget_gated();
+        }
         match self.gated.get(&edge) {
             Some(gate) if holds_all(held, gate) => {
                 if let [one] = gate.as_slice() {
-                    self.recent_gated[slot] = (edge, one.as_u32());
+                    self.recent_gated[slot] = (edge, one.instance);
                 }
                 true
             }
@@ -90,6 +114,14 @@ impl EdgeCache {
     /// Forgets every edge known or refused (the thread asks the global graph again).
     pub(crate) fn forget_all(&mut self) {
         self.forget(self.epoch);
+    }
+
+    /// Forgets the edges known under gates (a gate lock was dropped somewhere).
+    #[cold]
+    fn forget_gated(&mut self) {
+        self.gated.clear();
+        self.recent_gated = [(0, 0); RECENT_EDGES];
+        self.gate_epoch = GATE_EPOCH.load(Ordering::Acquire);
     }
 
     /// Frees the sets' buffers (the thread is ending).
@@ -116,16 +148,17 @@ impl EdgeCache {
     /// gate, holds the whole gate now (`held`).
     pub(crate) fn has_learned(&self, edge: u64, held: &[HeldLock]) -> bool {
         self.known.contains(&edge)
-            || self
-                .gated
-                .get(&edge)
-                .is_some_and(|gate| holds_all(held, gate))
+            || (self.gate_epoch == GATE_EPOCH.load(Ordering::Acquire)
+                && self
+                    .gated
+                    .get(&edge)
+                    .is_some_and(|gate| holds_all(held, gate)))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
     /// found it harmless while the gate is held): this thread need not ask again while it holds
     /// the gate, or ever when the gate is empty.
-    pub(crate) fn learn(&mut self, edge: u64, gate: Vec<LockKey>) {
+    pub(crate) fn learn(&mut self, edge: u64, gate: Vec<GateLock>) {
         if gate.is_empty() {
             self.gated.remove(&edge);
             self.known.insert(edge);
@@ -134,6 +167,9 @@ impl EdgeCache {
                 *slot = (0, 0);
             }
         } else {
+            if self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
+                self.forget_gated();
+            }
             self.gated.insert(edge, gate);
         }
     }
@@ -149,7 +185,7 @@ impl EdgeCache {
     }
 }
 
-/// Whether `held` holds a lock of every key of `gate`.
-fn holds_all(held: &[HeldLock], gate: &[LockKey]) -> bool {
-    gate.iter().all(|k| held.iter().any(|h| h.key() == *k))
+/// Whether `held` holds every lock of `gate`, each exclusively.
+fn holds_all(held: &[HeldLock], gate: &[GateLock]) -> bool {
+    gate.iter().all(|g| held.iter().any(|h| h.is_gate(g)))
 }

@@ -56,6 +56,12 @@ impl HeldLock {
         }
     }
 
+    /// Whether it is held exclusively (a one-compare test for the edge cache's hot path).
+    #[inline(always)]
+    pub(crate) fn mode_is_exclusive(&self) -> bool {
+        (self.key_mode >> 32) & 1 == 0
+    }
+
     /// The same acquisition, of an async lock (`lockcheck::tokio`): one a task may hold across
     /// an `.await`.
     #[cfg(feature = "tokio")]
@@ -83,6 +89,34 @@ impl HeldLock {
             key_mode: (self.key_mode & !(1u64 << 32)) | shared,
             ..self
         }
+    }
+}
+
+/// A lock instance held exclusively at an observation: what a gate is made of. Two threads
+/// cannot both hold it, so orders only ever taken under it cannot deadlock each other; a read
+/// hold, or another lock of the same class, proves nothing of the kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct GateLock {
+    /// The lock instance (see [`HeldLock::instance`]).
+    pub(crate) instance: usize,
+    /// Its key, for reports.
+    pub(crate) key: LockKey,
+}
+
+impl HeldLock {
+    /// This hold as a gate lock: only an exclusive hold is one.
+    #[inline]
+    pub(crate) fn as_gate(&self) -> Option<GateLock> {
+        (self.mode() == Mode::Exclusive).then_some(GateLock {
+            instance: self.instance,
+            key: self.key(),
+        })
+    }
+
+    /// Whether this hold is `gate`'s: that instance, held exclusively.
+    #[inline]
+    pub(crate) fn is_gate(&self, gate: &GateLock) -> bool {
+        self.instance == gate.instance && self.mode() == Mode::Exclusive
     }
 }
 

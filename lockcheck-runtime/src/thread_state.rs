@@ -596,6 +596,9 @@ mod tests {
         let _ = s.mark_held(a);
         assert!(!s.knows_every_edge_into(&b, 0), "g -> b is not known yet");
         s.edges_mut().learn(g.key().edge_bits(b.key()), Vec::new());
-        assert!(s.knows_every_edge_into(&b, 0), "gate held, every edge known");
+        assert!(
+            s.knows_every_edge_into(&b, 0),
+            "gate held, every edge known"
+        );
     }
 }

@@ -2,12 +2,11 @@
 //! held stack, the learned order and the declared ranks. Every entry of the protocol (blocking,
 //! timed, async, re-acquired) comes here and gets one [`Verdict`].
 
-use crate::class;
+use crate::class::{self, LazyClass};
 use crate::graph::{self, ClosingEdge, EdgeInfo, Observed};
 use crate::held::{self, ThreadState};
-use crate::held_lock::HeldLock;
+use crate::held_lock::{GateLock, HeldLock};
 use crate::internal::Busy;
-use crate::key::LockKey;
 use crate::mode::Mode;
 use crate::rank;
 use crate::violation::ViolationKind;
@@ -38,8 +37,8 @@ struct Findings {
     same_class: Option<HeldLock>,
     /// Other instances of the acquired lock's site class: ordered per instance.
     same_site: Vec<HeldLock>,
-    /// Every held lock's key, for the gates of new edges.
-    held_keys: Vec<LockKey>,
+    /// Every held lock, for the gates of new edges.
+    held: Vec<HeldLock>,
     /// Held locks whose edge into the new lock this thread has not seen accepted yet.
     unknown: Vec<HeldLock>,
 }
@@ -67,7 +66,7 @@ fn findings(s: &ThreadState, a: &HeldLock) -> Findings {
         recursive: None,
         same_class: None,
         same_site: Vec::new(),
-        held_keys: s.held().iter().map(|h| h.key()).collect(),
+        held: s.held().to_vec(),
         unknown: Vec::new(),
     };
     for h in s.held() {
@@ -109,7 +108,7 @@ fn decide(a: &HeldLock, found: Findings) -> Verdict {
     }
     let ranks = rank::rank_table();
     for h in &found.unknown {
-        order(a, h, &found.held_keys, ranks.as_deref());
+        order(a, h, &found.held, ranks.as_deref());
     }
     Verdict::Go
 }
@@ -117,14 +116,16 @@ fn decide(a: &HeldLock, found: Findings) -> Verdict {
 /// The order `h -> a`, which this thread has not seen accepted: offered to the graph and the
 /// rank table; learned by the thread when both accept it.
 #[track_caller]
-fn order(a: &HeldLock, h: &HeldLock, held_keys: &[LockKey], ranks: Option<&crate::RankTable>) {
+fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::RankTable>) {
     let broken = rank::broken_by(ranks, h.key(), a.key());
-    // The other locks held at this observation: the edge's gate can only be among them.
-    let others: Vec<LockKey> = held_keys
+    // The other lock instances held exclusively at this observation: the edge's gate can only
+    // be among them (a read hold, or another lock of a class, is no gate).
+    let others: Vec<GateLock> = held
         .iter()
-        .copied()
-        .filter(|&k| k != h.key() && k != a.key())
+        .filter(|g| g.instance != h.instance && g.instance != a.instance)
+        .filter_map(HeldLock::as_gate)
         .collect();
+
     let thread = held::thread_name();
     let observed = graph::global().observe(h.key(), a.key(), &others, || EdgeInfo {
         from_site: h.site,
@@ -134,7 +135,14 @@ fn order(a: &HeldLock, h: &HeldLock, held_keys: &[LockKey], ranks: Option<&crate
         gate: others.clone(),
     });
     let edge = h.key().edge_bits(a.key());
-    let learn = |gate: Vec<LockKey>| held::with_state(|s| s.edges_mut().learn(edge, gate));
+    let learn = |gate: Vec<GateLock>| {
+        for g in &gate {
+            // Dropped, it must leave every gate it is in.
+            // SAFETY: `g` is on this owner's held stack: its lock is alive and borrowed.
+            unsafe { LazyClass::of_instance(g.instance) }.mark_gate();
+        }
+        held::with_state(|s| s.edges_mut().learn(edge, gate))
+    };
     match observed {
         Observed::Known { gate, opened } => {
             for o in opened {

@@ -98,9 +98,23 @@ pub(crate) fn lock_dropped(class: &LazyClass) {
     if class.is_instance_ordered() {
         instances::forget(instance);
     }
+    if class.is_gate() {
+        gate_dropped(instance);
+    }
     if let Some(h) = freed {
         held_lock_freed(h);
     }
+}
+
+/// A gate lock is dropped: it leaves every gate, and every thread forgets the edges it knew
+/// under gates (a new lock at its address is another instance, and must not pass for it). The
+/// edges known without a gate stay known. O(edges) under the graph lock, once per gate lock's
+/// life.
+#[cold]
+#[inline(never)]
+fn gate_dropped(instance: usize) {
+    graph::global().forget_gate_instance(instance);
+    crate::edge_cache::forget_gated_edges();
 }
 
 /// Forgets every learned order edge, and every violation reported; classes stay. The graph

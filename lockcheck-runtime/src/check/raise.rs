@@ -10,9 +10,8 @@ use crate::class::{self, LazyClass};
 use crate::dispatch;
 use crate::graph::{ClosingEdge, Opened, Path};
 use crate::held;
-use crate::held_lock::HeldLock;
+use crate::held_lock::{GateLock, HeldLock};
 use crate::instances::{self, InstanceEdge, Learned};
-use crate::key::LockKey;
 use crate::reported;
 use crate::site::Site;
 use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind};
@@ -89,9 +88,9 @@ pub(super) fn rank_order(
 }
 
 /// The gate that every earlier observation held, broken by the acquisition at `site`.
-fn broken_gate(gate: &[LockKey], site: &'static Location<'static>) -> BrokenGate {
+fn broken_gate(gate: &[GateLock], site: &'static Location<'static>) -> BrokenGate {
     BrokenGate {
-        locks: gate.iter().map(|k| class::key_name(*k)).collect(),
+        locks: gate.iter().map(|g| class::key_name(g.key)).collect(),
         site: Site::from(site),
         thread: held::thread_label(),
     }
@@ -115,7 +114,7 @@ pub(super) fn report_cycle(
     closing: &ClosingEdge,
     path: &Path,
     declared: Vec<lockcheck_ranks::DeclaredOrder>,
-    broken_gate_keys: Option<&[LockKey]>,
+    broken_gate_keys: Option<&[GateLock]>,
 ) {
     let gate = broken_gate_keys.map(|g| broken_gate(g, a.site));
     report_cycle_with(a, closing, path, declared, gate);

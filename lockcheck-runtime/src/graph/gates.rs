@@ -3,8 +3,13 @@
 //! rule of GoodLock (Havelund; Bensalem and Havelund, "Dynamic deadlock analysis of multi-
 //! threaded programs", 2005), which lockdep, WITNESS and tracing-mutex do not have.
 //!
-//! Each order edge keeps its gate: the other locks held at every observation of it (the
-//! intersection of the held sets, [`EdgeInfo::gate`]). An edge that closes cycles while locks
+//! A gate is one lock *instance* held *exclusively* (a mutex, a write lock, an exclusive
+//! `try_lock`) at every observation: two threads can both hold a read lock, and two threads can
+//! hold two locks of one class (per-connection locks named alike, or built at one site in a
+//! loop), so neither proves that the orders exclude each other. Each order edge keeps its gate:
+//! the other lock instances held exclusively at every observation of it (the intersection,
+//! [`EdgeInfo::gate`]). A gate lock that is dropped leaves every gate (a new lock at its address
+//! is another instance). An edge that closes cycles while locks
 //! are held is reported only if some cycle it closes is unguarded: a walk back whose edges, for
 //! every lock of the closing edge's gate, include one observed without it
 //! ([`OrderGraph::ungated_path`]). Otherwise it is kept here, beside the graph and under the
@@ -14,6 +19,7 @@
 //! observation broke the gate.
 
 use super::order::{EdgeInfo, OrderGraph, Path};
+use crate::held_lock::GateLock;
 use crate::key::LockKey;
 
 /// An order edge that closes a cycle, as first observed: never in the order graph (the graph
@@ -44,7 +50,7 @@ pub(crate) struct Gates {
 }
 
 /// The locks in both `a` and `b`.
-fn intersect(a: &[LockKey], b: &[LockKey]) -> Vec<LockKey> {
+fn intersect(a: &[GateLock], b: &[GateLock]) -> Vec<GateLock> {
     a.iter().copied().filter(|k| b.contains(k)).collect()
 }
 
@@ -55,8 +61,8 @@ impl Gates {
         &self,
         from: LockKey,
         to: LockKey,
-        others: &[LockKey],
-    ) -> Vec<LockKey> {
+        others: &[GateLock],
+    ) -> Vec<GateLock> {
         match self.kept.iter().find(|c| (c.from, c.to) == (from, to)) {
             Some(c) => intersect(others, &c.info.gate),
             None => others.to_vec(),
@@ -83,6 +89,14 @@ impl Gates {
             .iter()
             .position(|c| (c.from, c.to) == (from, to))?;
         Some(self.kept.swap_remove(at))
+    }
+
+    /// Forgets the lock instance `instance` in every kept gate: it was dropped, and a new lock
+    /// at its address is another instance.
+    pub(crate) fn forget_instance(&mut self, instance: usize) {
+        for c in &mut self.kept {
+            c.info.gate.retain(|g| g.instance != instance);
+        }
     }
 
     /// The kept closing edges that now close an unguarded cycle (an edge was just taken without

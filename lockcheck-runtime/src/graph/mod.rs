@@ -14,6 +14,7 @@ use std::sync::LazyLock;
 pub(crate) use gates::{ClosingEdge, Opened};
 pub(crate) use order::{EdgeInfo, Path};
 
+use crate::held_lock::GateLock;
 use crate::internal::{Internal, InternalGuard};
 use crate::key::LockKey;
 use gates::Gates;
@@ -32,20 +33,20 @@ pub(crate) enum Observed {
     /// while it holds all of it). `opened`: kept gated cycles that this observation, taken
     /// without a lock of the edge's gate, left unguarded: each a real cycle now.
     Known {
-        gate: Vec<LockKey>,
+        gate: Vec<GateLock>,
         opened: Vec<Opened>,
     },
     /// New, and added, with the other locks held as its gate.
-    Added { gate: Vec<LockKey> },
+    Added { gate: Vec<GateLock> },
     /// It closes cycles, but each is guarded by a lock of `gate`, held at every observation of
     /// their orders: kept beside the graph, harmless while the gate holds.
-    Gated { gate: Vec<LockKey> },
+    Gated { gate: Vec<GateLock> },
     /// It closes an unguarded cycle: `path` leads from `to` back to `from` (a shortest such
     /// walk). `broken_gate`: when earlier observations of this edge were all gated, the gate
     /// they held, which this one broke.
     Cycle {
         path: Path,
-        broken_gate: Option<Vec<LockKey>>,
+        broken_gate: Option<Vec<GateLock>>,
     },
 }
 
@@ -57,7 +58,7 @@ impl Graph {
         &mut self,
         from: LockKey,
         to: LockKey,
-        others: &[LockKey],
+        others: &[GateLock],
         info: impl Fn() -> EdgeInfo,
     ) -> Observed {
         match self.order.insert(from, to, others, &info) {
@@ -98,6 +99,13 @@ impl Graph {
                 }
             }
         }
+    }
+
+    /// Forgets a dropped lock instance in every gate (edges' and kept cycles'): a new lock at
+    /// its address is another instance, and must not pass for it.
+    pub(crate) fn forget_gate_instance(&mut self, instance: usize) {
+        self.order.forget_gate_instance(instance);
+        self.gates.forget_instance(instance);
     }
 
     /// Every learned edge, in insertion order.

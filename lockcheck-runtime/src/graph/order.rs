@@ -23,6 +23,7 @@ use petgraph::visit::EdgeRef;
 use petgraph::Direction;
 
 use crate::hasher::KeyMap;
+use crate::held_lock::GateLock;
 use crate::key::LockKey;
 
 /// What is remembered of an order edge: where it was first seen, and how often it was learned.
@@ -37,16 +38,17 @@ pub(crate) struct EdgeInfo {
     /// How many times a thread learned the edge (each thread learns an edge once; later
     /// acquisitions in that thread are served from its own cache and not counted).
     pub(crate) count: u64,
-    /// The gate: the other locks held at every observation of the edge so far (the
-    /// intersection of the held sets). Empty for almost every edge, and then it costs nothing.
-    pub(crate) gate: Vec<LockKey>,
+    /// The gate: the other lock instances held exclusively at every observation of the edge so
+    /// far (the intersection of those sets). Empty for almost every edge, and then it costs
+    /// nothing.
+    pub(crate) gate: Vec<GateLock>,
 }
 
 /// The result of offering an edge to the graph.
 pub(crate) enum Insert {
     /// The edge was already in the graph: its gate after this observation, and whether this
     /// observation took a lock out of it.
-    Known { gate: Vec<LockKey>, weakened: bool },
+    Known { gate: Vec<GateLock>, weakened: bool },
     /// The edge is new and was added.
     Added,
     /// The edge would close a cycle; the existing path from its target back to its source,
@@ -114,7 +116,7 @@ impl OrderGraph {
         &mut self,
         from: LockKey,
         to: LockKey,
-        held: &[LockKey],
+        held: &[GateLock],
         info: impl FnOnce() -> EdgeInfo,
     ) -> Insert {
         if let Some(&e) = self.edges.get(&from.edge_bits(to)) {
@@ -256,7 +258,7 @@ impl OrderGraph {
         &self,
         from: LockKey,
         to: LockKey,
-        gate: &[LockKey],
+        gate: &[GateLock],
     ) -> Option<Path> {
         let (&x, &y) = (self.nodes.get(&from)?, self.nodes.get(&to)?);
         let gate = if gate.len() > 12 { &[][..] } else { gate };
@@ -293,6 +295,13 @@ impl OrderGraph {
             }
         }
         None
+    }
+
+    /// Forgets the lock instance `instance` in every edge's gate (it was dropped).
+    pub(crate) fn forget_gate_instance(&mut self, instance: usize) {
+        for w in self.g.edge_weights_mut() {
+            w.gate.retain(|g| g.instance != instance);
+        }
     }
 
     /// Every learned edge, in insertion order.
