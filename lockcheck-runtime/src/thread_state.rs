@@ -587,8 +587,10 @@ mod tests {
             entry(2, 2, Mode::Exclusive),
             entry(3, 3, Mode::Exclusive),
         );
-        s.edges_mut()
-            .learn(a.key().edge_bits(b.key()), vec![g.key()]);
+        s.edges_mut().learn(
+            a.key().edge_bits(b.key()),
+            g.as_gate().into_iter().collect(),
+        );
         let _ = s.mark_held(a);
         assert!(!s.knows_every_edge_into(&b, 0), "gate not held");
         s.mark_released(2);
