@@ -214,6 +214,26 @@ pub(crate) fn raise_seen(mut v: Violation, first: bool) {
     act_on(&v);
 }
 
+/// A cycle already reported, found again at an acquisition (`what` says which order, built only
+/// if needed). Under `Panic` the acquisition is refused again: a short panic that points at the
+/// first report, so code that caught the first panic (a thread pool, a `JoinHandle`, a test
+/// harness) does not walk on into the deadlock the next time. The other actions said it once
+/// and let the thread go on (`Log`'s deadlocks are caught when they happen: `waits.rs`).
+#[track_caller]
+pub(crate) fn refuse_repeat(what: impl FnOnce() -> String) {
+    let in_handler = IN_HANDLER.try_with(Cell::get).unwrap_or(true);
+    if in_handler || std::thread::panicking() || crate::exit::thread_exiting() {
+        return;
+    }
+    if matches!(action(), Action::Panic) {
+        let what = what();
+        let _not_busy = crate::internal::NotBusy::enter();
+        panic!(
+            "lockcheck: refusing again {what}: it closes a lock-order cycle reported earlier in              this process (the first report has the details)"
+        );
+    }
+}
+
 /// Hands a first-seen, uncaptured violation to the configured action.
 #[track_caller]
 fn act_on(v: &Violation) {

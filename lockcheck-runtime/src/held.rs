@@ -53,6 +53,22 @@ pub(crate) fn snapshot() -> Vec<HeldLock> {
     with_state(|s| s.held().to_vec()).unwrap_or_default()
 }
 
+/// Who owns the current held set, as a wait names it: the checked future being polled, else the
+/// tokio task, else the thread.
+pub(crate) fn owner_id() -> crate::waits::Owner {
+    #[cfg(feature = "tokio")]
+    {
+        let polling = thread_state::polling();
+        if !polling.is_null() {
+            return crate::waits::Owner::Future(polling as usize);
+        }
+        if let Some(task) = tokio::task::try_id() {
+            return crate::waits::Owner::Task(task);
+        }
+    }
+    crate::waits::Owner::Thread(thread_state::thread_number())
+}
+
 /// This thread's name as the order graph keeps it, for the edges it is the first to take
 /// (`thread_name::intern`: bounded), computed once per thread. Violations name their thread
 /// exactly ([`thread_label`]).

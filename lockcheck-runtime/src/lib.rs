@@ -103,6 +103,7 @@ mod rank;
 #[cfg(feature = "tokio")]
 mod task;
 mod thread_name;
+mod waits;
 // Whose held set a lock operation works on.
 mod held;
 // Violations as values, and what was reported.
@@ -140,7 +141,7 @@ pub use rank::{rank_table, set_rank_table};
 pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
 pub use reported::reported;
 pub use site::Site;
-pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind};
+pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};
 
 /// Whether the checker is compiled in (`debug_assertions`, or the `release-checks` feature).
 pub const ENABLED: bool = cfg!(lockcheck_checks);

@@ -427,6 +427,30 @@ pub(crate) fn set_polling(held: *const TaskHeld) -> *const TaskHeld {
     state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
 }
 
+/// The checked future being polled on this thread (null: none).
+#[cfg(feature = "tokio")]
+pub(crate) fn polling() -> *const TaskHeld {
+    state_cell().map_or(std::ptr::null(), |c| c.polling.get())
+}
+
+/// This thread's number, lockcheck's own (1, 2, ...; never reused): it names the thread as the
+/// owner of a wait (`waits.rs`). Assigned on first need.
+pub(crate) fn thread_number() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static NUMBER: Cell<u64> = const { Cell::new(0) };
+    }
+    NUMBER
+        .try_with(|n| {
+            if n.get() == 0 {
+                n.set(NEXT.fetch_add(1, Ordering::Relaxed));
+            }
+            n.get()
+        })
+        .unwrap_or(0)
+}
+
 /// With the `tokio` feature: releases the lock at `instance` from the thread's own held stack,
 /// without asking whose stack is in use, when it is that stack's top entry and held exclusive
 /// (then no task or checked future can hold it too: it is the thread's). The release of a lock

@@ -61,6 +61,19 @@ pub struct BrokenGate {
     pub thread: String,
 }
 
+/// One owner of a deadlock: it waits for a lock that the next owner holds (the last one's is
+/// held by the first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WaitStep {
+    /// The thread (and task) that waits.
+    pub owner: String,
+    /// The lock it waits for, and where it asked for it.
+    pub waits_for: LockUse,
+    /// The same lock as the next owner holds it: how, and where it was taken.
+    pub held_by_next: LockUse,
+}
+
 /// What kind of problem a [`Violation`] is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -110,6 +123,14 @@ pub enum ViolationKind {
     /// and can deadlock the runtime. `held` lists the blocking locks held; `acquiring` is the
     /// first of them, with where it was taken.
     HeldAcrossAwait,
+    /// A real deadlock, seen before it parked anyone for good: owners (threads, tasks) each
+    /// waiting for a lock the next one holds, the last one's held by the first. `acquiring` is
+    /// the wait that closed it (the first step); under the default action it panics instead of
+    /// parking, which unwinds its guards and lets the others go on.
+    Deadlock {
+        /// The owners in the cycle, the one that closed it first.
+        waits: Vec<WaitStep>,
+    },
     /// A function's lock contract was broken (`#[requires_lock]`, `assert_held!`, ...).
     Contract {
         /// The function or assertion that states the contract.
@@ -172,7 +193,7 @@ pub struct Violation {
 
 impl Violation {
     /// A short name for the kind: `order-cycle`, `recursive-lock`, `same-class`, `rank-order`,
-    /// `exit-while-holding`, `held-lock-freed`, `held-across-await`, `contract`.
+    /// `exit-while-holding`, `held-lock-freed`, `held-across-await`, `deadlock`, `contract`.
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ViolationKind::OrderCycle { .. } => "order-cycle",
@@ -182,6 +203,7 @@ impl Violation {
             ViolationKind::ExitWhileHolding => "exit-while-holding",
             ViolationKind::HeldLockFreed => "held-lock-freed",
             ViolationKind::HeldAcrossAwait => "held-across-await",
+            ViolationKind::Deadlock { .. } => "deadlock",
             ViolationKind::Contract { .. } => "contract",
         }
     }
@@ -189,9 +211,10 @@ impl Violation {
     /// What makes two reports "the same violation": reported once per process. `None` for a
     /// cycle, which is known by its edge set before its report is built
     /// (`reported::first_sight_of_cycle`): a cycle can be thousands of edges long.
+    /// A deadlock is never one seen before: each is owners parked for good, and said each time.
     pub(crate) fn dedup_key(&self) -> Option<String> {
         Some(match &self.kind {
-            ViolationKind::OrderCycle { .. } => return None,
+            ViolationKind::OrderCycle { .. } | ViolationKind::Deadlock { .. } => return None,
             ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => format!(
                 "{} {} {} {}",
                 self.kind_name(),

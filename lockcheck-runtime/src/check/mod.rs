@@ -19,6 +19,10 @@
 //! section: on a contended lock, work between acquiring and releasing keeps the lock's cache
 //! line away from the other cores for longer.
 
+mod contended;
+
+#[cfg(feature = "tokio")]
+pub(crate) use contended::{async_contended, Registered};
 mod decide;
 mod raise;
 
@@ -289,17 +293,25 @@ pub(crate) fn refuse(a: &HeldLock) -> ! {
 /// The whole protocol for a blocking acquisition. Inlined into each lock call: the fast path
 /// (see [`check_and_push`]) and the real acquisition; anything else is out of line. A panic it
 /// raises (a violation under the default action) points at the user's acquisition.
+///
+/// The real acquisition tries first: a lock had at once costs what `lock()` would (one atomic
+/// exchange). Only when it is taken does the acquisition wait, out of line, as a waiter the
+/// wait-for graph knows ([`contended::contended`]).
 #[inline(always)]
 #[track_caller]
 pub(crate) fn acquire<G>(
     a: HeldLock,
-    try_acquire: impl FnOnce() -> Option<G>,
+    mut try_acquire: impl FnMut() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
-    if check_and_push(&a) != Fast::Slow {
-        return acquire();
+    match check_and_push(&a) {
+        Fast::Pushed => match try_acquire() {
+            Some(g) => g,
+            None => contended::contended(&a, try_acquire, acquire),
+        },
+        Fast::Untracked => acquire(),
+        Fast::Slow => acquire_checked(a, try_acquire, acquire),
     }
-    acquire_checked(a, try_acquire, acquire)
 }
 
 /// A blocking acquisition that needs more than the thread's edge cache: a new order edge, a
@@ -309,13 +321,16 @@ pub(crate) fn acquire<G>(
 #[track_caller]
 fn acquire_checked<G>(
     a: HeldLock,
-    try_acquire: impl FnOnce() -> Option<G>,
+    mut try_acquire: impl FnMut() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
     match slow_path(&a) {
         Verdict::Untracked => acquire(),
         Verdict::Go => {
-            let g = acquire();
+            let g = match try_acquire() {
+                Some(g) => g,
+                None => contended::contended(&a, try_acquire, acquire),
+            };
             after_acquire(&a);
             g
         }

@@ -142,6 +142,15 @@ fn report_cycle_with(
         capturing,
     ) && reported::first_sight_of_cycle(edges.chain([from.edge_bits(to)]), capturing);
     if !first && !capturing {
+        dispatch::refuse_repeat(|| {
+            format!(
+                "to {} `{}` at {} while holding `{}`",
+                a.mode().verb(),
+                class::key_name(to),
+                Site::from(a.site),
+                class::key_name(from)
+            )
+        });
         return;
     }
     // The cycle's edges: the closing one, then the existing path back; every name read from the
@@ -208,6 +217,14 @@ pub(super) fn instance_order(held: &HeldLock, a: &HeldLock) {
     let capturing = dispatch::capturing();
     let first = reported::first_sight_of_cycle(all.iter().map(site_word), capturing);
     if !first && !capturing {
+        dispatch::refuse_repeat(|| {
+            format!(
+                "to {} another `{}` at {} while holding one",
+                a.mode().verb(),
+                class::key_name(a.key()),
+                Site::from(a.site)
+            )
+        });
         return;
     }
     // Instances are told apart by their place in the cycle: `#1`, `#2`, ...

@@ -47,7 +47,10 @@ impl AsyncAcquire {
         #[cfg(lockcheck_checks)]
         {
             match check::async_start(&self.a) {
-                check::AsyncStart::Pushed => Start::Wait(Waiting(self.hold())),
+                check::AsyncStart::Pushed => Start::Wait(Waiting {
+                    a: self.a,
+                    registered: None,
+                }),
                 check::AsyncStart::Untracked => Start::Untracked,
                 start => Start::Try(Tried { a: self.a, start }),
             }
@@ -62,7 +65,7 @@ impl AsyncAcquire {
     #[track_caller]
     pub(crate) fn blocking<G>(
         self,
-        try_now: impl FnOnce() -> Option<G>,
+        try_now: impl FnMut() -> Option<G>,
         acquire: impl FnOnce() -> G,
     ) -> G {
         #[cfg(lockcheck_checks)]
@@ -116,15 +119,28 @@ pub(crate) enum Start {
 }
 
 /// An acquisition waiting for its lock, its entry already pushed: dropped (the future
-/// cancelled) before the lock was had, it removes the entry.
+/// cancelled) before the lock was had, it removes the entry, and ends its wait in the wait-for
+/// graph if it had one.
 #[cfg(lockcheck_checks)]
-pub(crate) struct Waiting(crate::core::Hold);
+pub(crate) struct Waiting {
+    a: HeldLock,
+    registered: Option<check::Registered>,
+}
 
 #[cfg(lockcheck_checks)]
 impl Waiting {
-    /// The lock was had: the entry stays.
+    /// The lock was not free: this task waits as a waiter the wait-for graph knows; a wait that
+    /// would close a cycle of waiters is a deadlock, reported before the task waits (under the
+    /// default action, a panic of the task).
+    #[track_caller]
+    pub(crate) fn contended(&mut self) {
+        self.registered = check::async_contended(&self.a);
+    }
+
+    /// The lock was had: the entry stays, the wait (if any) ends.
     #[inline]
-    pub(crate) fn done(self) {
+    pub(crate) fn done(mut self) {
+        drop(self.registered.take());
         std::mem::forget(self);
     }
 }
@@ -132,7 +148,8 @@ impl Waiting {
 #[cfg(lockcheck_checks)]
 impl Drop for Waiting {
     fn drop(&mut self) {
-        self.0.release();
+        drop(self.registered.take());
+        check::release(self.a.instance);
     }
 }
 
@@ -163,11 +180,18 @@ macro_rules! acquire_async {
     ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {
         match $acquire.start() {
             #[cfg(lockcheck_checks)]
-            $crate::core::Start::Wait(waiting) => {
-                let g = $lock.$wait().await;
-                waiting.done();
-                g
-            }
+            $crate::core::Start::Wait(mut waiting) => match $lock.$try() {
+                ::core::result::Result::Ok(g) => {
+                    waiting.done();
+                    g
+                }
+                ::core::result::Result::Err(_) => {
+                    waiting.contended();
+                    let g = $lock.$wait().await;
+                    waiting.done();
+                    g
+                }
+            },
             $crate::core::Start::Untracked => $lock.$wait().await,
             #[cfg(lockcheck_checks)]
             $crate::core::Start::Try(tried) => tried.finish($lock.$try().ok()),

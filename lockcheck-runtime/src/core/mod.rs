@@ -124,7 +124,7 @@ impl LockId {
         &self,
         mode: Mode,
         subclass: u8,
-        try_now: impl FnOnce() -> Option<G>,
+        try_now: impl FnMut() -> Option<G>,
         wait: impl FnOnce() -> G,
     ) -> G {
         #[cfg(lockcheck_checks)]

@@ -20,11 +20,16 @@ use crate::key::LockKey;
 use gates::Gates;
 use order::{Insert, OrderGraph};
 
-/// The learned order and its gated cycles.
+/// The learned order, its gated cycles, and the orders reported as closing a cycle.
 #[derive(Default)]
 pub(crate) struct Graph {
     order: OrderGraph,
     gates: Gates,
+    /// Orders that closed an unguarded cycle and were reported: never in the acyclic order,
+    /// but still orders some thread takes (under `Log` or a callback it goes on; under `Panic` a
+    /// thread pool catches the panic and runs the next job). A later cycle through one of them
+    /// is as real as any: every new order is searched against them too.
+    reported: Vec<ClosingEdge>,
 }
 
 /// What an observation of `from -> to` means.
@@ -61,6 +66,18 @@ impl Graph {
         others: &[GateLock],
         info: impl Fn() -> EdgeInfo,
     ) -> Observed {
+        if !self.reported.is_empty() && !self.order.contains(from, to) {
+            // A new order (or a reported one again): a cycle may run through reported orders,
+            // which the acyclic order does not hold.
+            let again = self.reported.iter().any(|c| (c.from, c.to) == (from, to));
+            if let Some(path) = self.path_through_reported(to, from, (from, to), !again) {
+                self.remember_reported(from, to, info());
+                return Observed::Cycle {
+                    path,
+                    broken_gate: None,
+                };
+            }
+        }
         match self.order.insert(from, to, others, &info) {
             Insert::Known { gate, weakened } => {
                 let opened = if weakened {
@@ -81,10 +98,11 @@ impl Graph {
                     self.order.ungated_path(to, from, &gate)
                 };
                 match unguarded {
-                    Some(path) => Observed::Cycle {
-                        path,
-                        broken_gate: self.gates.take_closed_by(from, to).map(|c| c.info.gate),
-                    },
+                    Some(path) => {
+                        let broken_gate = self.gates.take_closed_by(from, to).map(|c| c.info.gate);
+                        self.remember_reported(from, to, info());
+                        Observed::Cycle { path, broken_gate }
+                    }
                     None => {
                         self.gates.keep(ClosingEdge {
                             from,
@@ -99,6 +117,61 @@ impl Graph {
                 }
             }
         }
+    }
+
+    /// Keeps an order that closed an unguarded cycle (once).
+    fn remember_reported(&mut self, from: LockKey, to: LockKey, info: EdgeInfo) {
+        if !self.reported.iter().any(|c| (c.from, c.to) == (from, to)) {
+            self.reported.push(ClosingEdge { from, to, info });
+        }
+    }
+
+    /// A shortest walk `from ⇝ to` over the learned orders and the reported ones but `closing`
+    /// (the order being offered), taking at least one reported order when `through` (a walk
+    /// over learned orders alone is the order graph's own question, gates and all):
+    /// breadth-first over (lock, whether a reported order was taken), O(V + E), asked only once
+    /// some order has been reported. A reported order offered again asks for any walk back.
+    fn path_through_reported(
+        &self,
+        from: LockKey,
+        to: LockKey,
+        closing: (LockKey, LockKey),
+        through: bool,
+    ) -> Option<Path> {
+        type State = (LockKey, bool);
+        let mut parent: std::collections::HashMap<State, (State, EdgeInfo)> =
+            std::collections::HashMap::new();
+        let start = (from, false);
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut seen = std::collections::HashSet::from([start]);
+        let goal = (to, through);
+        while let Some((n, taken)) = queue.pop_front() {
+            let learned = self.order.successors(n).map(|(t, i)| (t, i, false));
+            let reported = self
+                .reported
+                .iter()
+                .filter(|c| c.from == n && (c.from, c.to) != closing)
+                .map(|c| (c.to, &c.info, true));
+            for (next, info, is_reported) in learned.chain(reported) {
+                let state = (next, taken || is_reported);
+                if !seen.insert(state) {
+                    continue;
+                }
+                parent.insert(state, ((n, taken), info.clone()));
+                if state.0 == to && (state.1 || !goal.1) {
+                    let mut path = Vec::new();
+                    let mut at = state;
+                    while let Some((prev, info)) = parent.remove(&at) {
+                        path.push((prev.0, at.0, info));
+                        at = prev;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(state);
+            }
+        }
+        None
     }
 
     /// Forgets a dropped lock instance in every gate (edges' and kept cycles'): a new lock at

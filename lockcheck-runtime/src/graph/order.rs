@@ -304,6 +304,23 @@ impl OrderGraph {
         }
     }
 
+    /// Whether `from -> to` is a learned edge.
+    pub(crate) fn contains(&self, from: LockKey, to: LockKey) -> bool {
+        self.edges.contains_key(&from.edge_bits(to))
+    }
+
+    /// The learned edges out of `key`: each target and what is known of the edge.
+    pub(crate) fn successors(
+        &self,
+        key: LockKey,
+    ) -> impl Iterator<Item = (LockKey, &EdgeInfo)> + '_ {
+        self.nodes.get(&key).into_iter().flat_map(move |&n| {
+            self.g
+                .edges_directed(n, Direction::Outgoing)
+                .map(|e| (self.g[e.target()], e.weight()))
+        })
+    }
+
     /// Every learned edge, in insertion order.
     pub(crate) fn edges(&self) -> Path {
         self.g

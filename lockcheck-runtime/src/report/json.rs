@@ -146,6 +146,18 @@ fn violation(out: &mut String, v: &Violation) {
         ViolationKind::ExitWhileHolding
         | ViolationKind::HeldLockFreed
         | ViolationKind::HeldAcrossAwait => {}
+        ViolationKind::Deadlock { waits } => {
+            out.push_str(",\"waits\":");
+            list(out, waits, |out, w| {
+                out.push_str("{\"owner\":");
+                string(out, &w.owner);
+                out.push_str(",\"waits_for\":");
+                lock_use(out, &w.waits_for);
+                out.push_str(",\"held_by_next\":");
+                lock_use(out, &w.held_by_next);
+                out.push('}');
+            });
+        }
         ViolationKind::Contract {
             function,
             lock,

@@ -9,7 +9,7 @@ use std::fmt::{self, Write as _};
 
 use crate::mode::Mode;
 use crate::site::Site;
-use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind};
+use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};
 
 /// Past this many edges, a cycle's middle is elided in text (the full chain stays in the value).
 const MAX_CYCLE_LINES: usize = 10;
@@ -247,6 +247,58 @@ fn order_cycle(
     held_list(f, &v.held, &skip)
 }
 
+/// A deadlock: each owner, what it waits for, who holds that.
+fn deadlock(f: &mut fmt::Formatter<'_>, v: &Violation, waits: &[WaitStep]) -> fmt::Result {
+    let tasks = v.thread.contains(", task ");
+    writeln!(
+        f,
+        "lockcheck: deadlock: {} {} wait for each other; found before `{}` parks",
+        waits.len(),
+        if tasks {
+            "owners (threads, tasks)"
+        } else {
+            "threads"
+        },
+        v.thread
+    )?;
+    writeln!(f)?;
+    let width = waits.iter().map(|w| w.owner.len()).max().unwrap_or(0) + 2;
+    for (i, w) in waits.iter().enumerate() {
+        let next = &waits[(i + 1) % waits.len()].owner;
+        writeln!(
+            f,
+            "  {:<width$} waits for {:<20} at {}",
+            format!("`{}`", w.owner),
+            what(&w.waits_for),
+            w.waits_for.site,
+        )?;
+        writeln!(
+            f,
+            "  {:<width$} which `{}` holds ({}) since {}",
+            "",
+            next,
+            match w.held_by_next.mode {
+                Mode::Exclusive => "exclusive",
+                Mode::Shared => "shared",
+            },
+            w.held_by_next.site,
+        )?;
+    }
+    writeln!(f)?;
+    writeln!(
+        f,
+        "  nothing can wake them: the acquisition at {} closes the cycle; under the default\n  \
+         action it panics instead of parking, which releases what `{}` holds",
+        v.acquiring.site, v.thread
+    )?;
+    writeln!(f)?;
+    writeln!(
+        f,
+        "  help: take these locks in one order everywhere (the order-cycle report for them,\n  \
+         if any, names the places)"
+    )
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
@@ -364,6 +416,7 @@ impl fmt::Display for Violation {
                      or use an async lock (`lockcheck::tokio::Mutex`)"
                 )
             }
+            ViolationKind::Deadlock { waits } => deadlock(f, self, waits),
             ViolationKind::HeldLockFreed => {
                 writeln!(
                     f,
