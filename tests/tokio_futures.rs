@@ -276,3 +276,37 @@ fn a_deadlock_two_tasks_form_is_reported_before_the_wait() {
         "{text}"
     );
 }
+
+/// An inversion between two tasks is told as one between tasks: each learned order names the
+/// task that took it (a task moves between workers; its thread alone says little).
+#[test]
+fn reports_between_tasks_name_the_tasks() {
+    for (rt, found) in on_every_runtime(|| async {
+        let a = Arc::new(Mutex::named("fut-tasks-a", ()));
+        let b = Arc::new(Mutex::named("fut-tasks-b", ()));
+        let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+        tokio::spawn(async move {
+            let _a = a2.lock().await;
+            let _b = b2.lock().await;
+        })
+        .await
+        .unwrap();
+        let _b = b.lock().await;
+        let _a = a.lock().await;
+    }) {
+        if rt != "multi-thread" && rt != "current-thread" {
+            continue; // the spawned task's own report is captured in its own polls
+        }
+        let text = found
+            .iter()
+            .find(|v| v.kind_name() == "order-cycle")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| panic!("{rt}: {found:#?}"));
+        assert!(text.contains("how two tasks deadlock"), "{rt}: {text}");
+        assert!(text.contains(", task "), "{rt}: {text}");
+        let lockcheck::ViolationKind::OrderCycle { cycle, .. } = &found[0].kind else {
+            unreachable!()
+        };
+        assert!(cycle.iter().all(|e| e.task.is_some()), "{rt}: {cycle:#?}");
+    }
+}

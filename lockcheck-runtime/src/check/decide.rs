@@ -145,10 +145,12 @@ fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::Ra
         .collect();
 
     let thread = held::thread_name();
+    let task = held::task_number();
     let observed = graph::global().observe(h.key(), a.key(), &others, || EdgeInfo {
         from_site: h.site,
         to_site: a.site,
         thread,
+        task,
         count: 1,
         gate: others.clone(),
     });
@@ -193,6 +195,7 @@ fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::Ra
                     from_site: h.site,
                     to_site: a.site,
                     thread,
+                    task,
                     count: 1,
                     gate: others,
                 },

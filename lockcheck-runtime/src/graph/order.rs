@@ -35,6 +35,8 @@ pub(crate) struct EdgeInfo {
     pub(crate) to_site: &'static Location<'static>,
     /// The thread that first took this order.
     pub(crate) thread: &'static str,
+    /// The tokio task that first took it, if a task did (feature `tokio`).
+    pub(crate) task: Option<u64>,
     /// How many times a thread learned the edge (each thread learns an edge once; later
     /// acquisitions in that thread are served from its own cache and not counted).
     pub(crate) count: u64,
@@ -352,6 +354,7 @@ mod tests {
             from_site: Location::caller(),
             to_site: Location::caller(),
             thread: "t",
+            task: None,
             count: 1,
             gate: Vec::new(),
         }
