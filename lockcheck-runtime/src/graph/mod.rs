@@ -81,9 +81,13 @@ impl Graph {
         others: &[GateLock],
         info: impl Fn() -> EdgeInfo,
     ) -> Observed {
-        if !self.reported.is_empty() && !self.order.contains(from, to) {
-            // A new order (or a reported one again): a cycle may run through reported orders,
-            // which the acyclic order does not hold.
+        if !self.reported.is_empty()
+            && !self.order.contains(from, to)
+            && !self.order.reaches(to, from)
+        {
+            // A new order (or a reported one again) that closes no cycle of learned orders (the
+            // order graph answers those itself, gates and all): a cycle may still run through
+            // reported orders, which the acyclic order does not hold.
             let again = self
                 .reported
                 .iter()
