@@ -29,22 +29,7 @@ pub(crate) struct Graph {
     /// but still orders some thread takes (under `Log` or a callback it goes on; under `Panic` a
     /// thread pool catches the panic and runs the next job). A later cycle through one of them
     /// is as real as any: every new order is searched against them too.
-    reported: Vec<Reported>,
-}
-
-/// An order that closed an unguarded cycle, and the locks of the cycle it was reported with.
-struct Reported {
-    edge: ClosingEdge,
-    /// The cycle's locks, sorted.
-    locks: Vec<LockKey>,
-}
-
-/// The locks of the cycle `path` back from `to` to `from` closes with `from -> to`, sorted.
-fn cycle_locks(from: LockKey, to: LockKey, path: &Path) -> Vec<LockKey> {
-    let mut locks: Vec<LockKey> = path.iter().map(|(f, _, _)| *f).chain([from, to]).collect();
-    locks.sort_unstable();
-    locks.dedup();
-    locks
+    reported: Vec<ClosingEdge>,
 }
 
 /// What an observation of `from -> to` means.
@@ -88,28 +73,13 @@ impl Graph {
             // A new order (or a reported one again) that closes no cycle of learned orders (the
             // order graph answers those itself, gates and all): a cycle may still run through
             // reported orders, which the acyclic order does not hold.
-            let again = self
-                .reported
-                .iter()
-                .any(|r| (r.edge.from, r.edge.to) == (from, to));
+            let again = self.reported.iter().any(|c| (c.from, c.to) == (from, to));
             if let Some(path) = self.path_through_reported(to, from, (from, to), !again) {
-                // Through a reported order whose own report went through every lock of this
-                // cycle (`b -> a` reported, then `a -> b` direct): that inversion, said once.
-                let locks = cycle_locks(from, to, &path);
-                let said = !again
-                    && path.iter().any(|(f, t, _)| {
-                        self.reported.iter().any(|r| {
-                            (r.edge.from, r.edge.to) == (*f, *t)
-                                && locks.iter().all(|l| r.locks.binary_search(l).is_ok())
-                        })
-                    });
-                if !said {
-                    self.remember_reported(from, to, info(), locks);
-                    return Observed::Cycle {
-                        path,
-                        broken_gate: None,
-                    };
-                }
+                self.remember_reported(from, to, info());
+                return Observed::Cycle {
+                    path,
+                    broken_gate: None,
+                };
             }
         }
         match self.order.insert(from, to, others, &info) {
@@ -134,8 +104,7 @@ impl Graph {
                 match unguarded {
                     Some(path) => {
                         let broken_gate = self.gates.take_closed_by(from, to).map(|c| c.info.gate);
-                        let locks = cycle_locks(from, to, &path);
-                        self.remember_reported(from, to, info(), locks);
+                        self.remember_reported(from, to, info());
                         Observed::Cycle { path, broken_gate }
                     }
                     None => {
@@ -155,33 +124,16 @@ impl Graph {
     }
 
     /// Keeps an order that closed an unguarded cycle (once).
-    fn remember_reported(
-        &mut self,
-        from: LockKey,
-        to: LockKey,
-        info: EdgeInfo,
-        locks: Vec<LockKey>,
-    ) {
-        match self
-            .reported
-            .iter_mut()
-            .find(|r| (r.edge.from, r.edge.to) == (from, to))
-        {
-            Some(r) => {
-                r.locks.extend(locks);
-                r.locks.sort_unstable();
-                r.locks.dedup();
-            }
-            None => self.reported.push(Reported {
-                edge: ClosingEdge { from, to, info },
-                locks,
-            }),
+    fn remember_reported(&mut self, from: LockKey, to: LockKey, info: EdgeInfo) {
+        if !self.reported.iter().any(|c| (c.from, c.to) == (from, to)) {
+            self.reported.push(ClosingEdge { from, to, info });
         }
     }
 
     /// A shortest walk `from ⇝ to` over the learned orders and the reported ones but `closing`
-    /// (the order being offered), taking at least one reported order when `through` (a walk
-    /// over learned orders alone is the order graph's own question, gates and all):
+    /// (the order being offered) and its reverse (`b -> a` reported, then `a -> b` taken: that
+    /// inversion, said once), taking at least one reported order when `through` (a walk over
+    /// learned orders alone is the order graph's own question, gates and all):
     /// breadth-first over (lock, whether a reported order was taken), O(V + E), asked only once
     /// some order has been reported. A reported order offered again asks for any walk back.
     fn path_through_reported(
@@ -203,8 +155,7 @@ impl Graph {
             let reported = self
                 .reported
                 .iter()
-                .map(|r| &r.edge)
-                .filter(|c| c.from == n && (c.from, c.to) != closing)
+                .filter(|c| c.from == n && (c.from, c.to) != closing && (c.to, c.from) != closing)
                 .map(|c| (c.to, &c.info, true));
             for (next, info, is_reported) in learned.chain(reported) {
                 let state = (next, taken || is_reported);
