@@ -171,6 +171,10 @@ pub(crate) fn violation(kind: ViolationKind, acquiring: LockUse) -> Violation {
 /// What the thread-local pass decided.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fast {
+    /// Nothing else is held: the entry is pushed. An owner that holds nothing is in no cycle of
+    /// waits (each owner of one holds what the one before waits for), so this acquisition may
+    /// wait without telling the wait-for graph.
+    Alone,
     /// Every check passed on thread-local state alone; the entry is already pushed.
     Pushed,
     /// Something needs the slow path; nothing was pushed.
@@ -200,7 +204,11 @@ fn check_and_push(a: &HeldLock) -> Fast {
     let Some(mut s) = held::borrow_state() else {
         return Fast::Untracked;
     };
-    if !s.held().is_empty() && !s.knows_every_edge_into(a, rank::epoch()) {
+    if s.held().is_empty() {
+        push(&mut s, *a);
+        return Fast::Alone;
+    }
+    if !s.knows_every_edge_into(a, rank::epoch()) {
         return Fast::Slow;
     }
     push(&mut s, *a);
@@ -314,7 +322,7 @@ pub(crate) fn acquire<G>(
                 None => contended::pushed(instance, try_acquire, acquire),
             }
         }
-        Fast::Untracked => acquire(),
+        Fast::Alone | Fast::Untracked => acquire(),
         Fast::Slow => acquire_checked(a.to_words(), try_acquire, acquire),
     }
 }
@@ -378,7 +386,7 @@ fn stale_entry(a: &HeldLock, h: HeldLock) {
 pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>) -> Option<G> {
     match check_and_push(&a) {
         Fast::Untracked => attempt(),
-        Fast::Pushed => {
+        Fast::Alone | Fast::Pushed => {
             let g = attempt();
             if g.is_none() {
                 release(a.instance);
@@ -438,7 +446,7 @@ pub(crate) enum AsyncStart {
 pub(crate) fn async_start(a: &HeldLock) -> AsyncStart {
     match check_and_push(a) {
         Fast::Untracked => AsyncStart::Untracked,
-        Fast::Pushed => AsyncStart::Pushed,
+        Fast::Alone | Fast::Pushed => AsyncStart::Pushed,
         Fast::Slow => async_start_checked(a),
     }
 }
