@@ -310,3 +310,36 @@ fn reports_between_tasks_name_the_tasks() {
         assert!(cycle.iter().all(|e| e.task.is_some()), "{rt}: {cycle:#?}");
     }
 }
+
+/// A guard returned through a checked task's `JoinHandle` leaves the ended task behind: 20,000
+/// such tasks leave no stack with a stale entry in the task table, and the awaiting task's
+/// later locks learn nothing from the ended ones.
+#[test]
+fn guards_returned_through_join_handles_leave_nothing_behind() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let found = Found::default();
+    let f = Arc::clone(&found);
+    rt.block_on(capturing(f, async {
+        let m = Arc::new(Mutex::named("fut-handover-m", 0u32));
+        let later = Mutex::named("fut-handover-later", ());
+        for _ in 0..20_000 {
+            let m = Arc::clone(&m);
+            let guard = lockcheck::tokio::spawn(async move { m.lock_owned().await })
+                .await
+                .unwrap();
+            drop(guard);
+        }
+        let _l = later.lock().await;
+        let _m = m.lock().await;
+    }));
+    assert!(
+        found.lock().unwrap().is_empty(),
+        "{:#?}",
+        found.lock().unwrap()
+    );
+    let kept = lockcheck::tokio::tasks_with_held_stacks();
+    assert!(kept <= 4096, "{kept} task stacks kept");
+}
