@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::panic::Location;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::hasher::{EdgeSet, KeyMap};
 use crate::held_lock::{GateLock, HeldLock};
@@ -20,29 +20,41 @@ pub(crate) struct EdgeCache {
     known: EdgeSet,
     /// Known edges with a gate (`gates.rs`): known only while every lock of the gate is held
     /// (an observation without it must reach the graph, which may then report a cycle).
-    gated: KeyMap<u64, Vec<GateLock>>,
+    gated: KeyMap<u64, Vec<(GateLock, u32)>>,
     /// A direct-mapped front for `known`: one multiply, one load, one compare per held lock on
     /// the nested-acquisition path. 0 is never an edge (class ids start at 1).
     recent: [u64; RECENT_EDGES],
     /// The same for edges whose gate is one lock (the usual gate: the outermost lock of a
     /// three-deep nesting): the edge and its gate's instance, probed only when `recent` misses.
-    recent_gated: [(u64, usize); RECENT_EDGES],
+    recent_gated: [(u64, usize, u32); RECENT_EDGES],
     /// Edges reported at an acquisition site, by edge word and site address: not asked about
     /// again at that site (`check::refused`).
     refused: KeyMap<(u64, usize), ()>,
     epoch: u64,
-    /// The [`GATE_EPOCH`] the gated entries were learned at.
-    gate_epoch: u64,
 }
 
-/// Bumped when a gate lock is dropped (`check::gate_dropped`): every thread forgets the edges
-/// it knew under gates (a new lock at the dropped one's address is another instance), and keeps
-/// the others.
-static GATE_EPOCH: AtomicU64 = AtomicU64::new(0);
+/// How many gate locks were dropped, per bucket of lock addresses. A gated entry keeps, for
+/// each lock of its gate, its bucket's count when the entry was learned: a lock dropped since
+/// (its bucket moved on) is no gate any more — a new lock at its address is another instance.
+/// Per bucket, so a gate lock dropped elsewhere in the program costs this thread nothing (but
+/// a one-in-1024 collision, which only makes it ask the graph again).
+static GATE_DROPS: [AtomicU32; GATE_BUCKETS] = [const { AtomicU32::new(0) }; GATE_BUCKETS];
 
-/// Tells every thread to forget the edges it knows under gates.
-pub(crate) fn forget_gated_edges() {
-    GATE_EPOCH.fetch_add(1, Ordering::Release);
+const GATE_BUCKETS: usize = 1024;
+
+fn bucket(instance: usize) -> &'static AtomicU32 {
+    &GATE_DROPS[(instance.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) % GATE_BUCKETS]
+}
+
+/// The drop count of `instance`'s bucket now.
+fn drops(instance: usize) -> u32 {
+    bucket(instance).load(Ordering::Acquire)
+}
+
+/// A gate lock is being dropped (after it left the graph's gates): every gated entry that
+/// names it stops being known.
+pub(crate) fn gate_dropped(instance: usize) {
+    bucket(instance).fetch_add(1, Ordering::Release);
 }
 
 impl EdgeCache {
@@ -51,10 +63,9 @@ impl EdgeCache {
             known: HashSet::with_hasher(BuildHasherDefault::new()),
             gated: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             recent: [0; RECENT_EDGES],
-            recent_gated: [(0, 0); RECENT_EDGES],
+            recent_gated: [(0, 0, 0); RECENT_EDGES],
             refused: std::collections::HashMap::with_hasher(BuildHasherDefault::new()),
             epoch: 0,
-            gate_epoch: 0,
         }
     }
 
@@ -67,12 +78,9 @@ impl EdgeCache {
         if self.recent[slot] == edge {
             return true;
         }
-        let (gated, gate) = self.recent_gated[slot];
-        if gated != 0 && self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
-            self.forget_gated();
-            return self.knows_slow(edge, slot, held);
-        }
+        let (gated, gate, count) = self.recent_gated[slot];
         if gated == edge
+            && drops(gate) == count
             && held
                 .iter()
                 .any(|h| h.instance == gate && h.mode_is_exclusive())
@@ -89,13 +97,10 @@ impl EdgeCache {
             self.recent[slot] = edge;
             return true;
         }
-        if self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
-            self.forget_gated();
-        }
         match self.gated.get(&edge) {
             Some(gate) if holds_all(held, gate) => {
                 if let [one] = gate.as_slice() {
-                    self.recent_gated[slot] = (edge, one.instance);
+                    self.recent_gated[slot] = (edge, one.0.instance, one.1);
                 }
                 true
             }
@@ -114,14 +119,6 @@ impl EdgeCache {
     /// Forgets every edge known or refused (the thread asks the global graph again).
     pub(crate) fn forget_all(&mut self) {
         self.forget(self.epoch);
-    }
-
-    /// Forgets the edges known under gates (a gate lock was dropped somewhere).
-    #[cold]
-    fn forget_gated(&mut self) {
-        self.gated.clear();
-        self.recent_gated = [(0, 0); RECENT_EDGES];
-        self.gate_epoch = GATE_EPOCH.load(Ordering::Acquire);
     }
 
     /// Frees the sets' buffers (the thread is ending).
@@ -148,11 +145,10 @@ impl EdgeCache {
     /// gate, holds the whole gate now (`held`).
     pub(crate) fn has_learned(&self, edge: u64, held: &[HeldLock]) -> bool {
         self.known.contains(&edge)
-            || (self.gate_epoch == GATE_EPOCH.load(Ordering::Acquire)
-                && self
-                    .gated
-                    .get(&edge)
-                    .is_some_and(|gate| holds_all(held, gate)))
+            || self
+                .gated
+                .get(&edge)
+                .is_some_and(|gate| holds_all(held, gate))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
@@ -164,12 +160,10 @@ impl EdgeCache {
             self.known.insert(edge);
             // A gated slot of this edge would keep asking for a gate it no longer needs.
             for slot in self.recent_gated.iter_mut().filter(|s| s.0 == edge) {
-                *slot = (0, 0);
+                *slot = (0, 0, 0);
             }
         } else {
-            if self.gate_epoch != GATE_EPOCH.load(Ordering::Acquire) {
-                self.forget_gated();
-            }
+            let gate = gate.into_iter().map(|g| (g, drops(g.instance))).collect();
             self.gated.insert(edge, gate);
         }
     }
@@ -180,12 +174,14 @@ impl EdgeCache {
         self.gated.clear();
         self.refused.clear();
         self.recent = [0; RECENT_EDGES];
-        self.recent_gated = [(0, 0); RECENT_EDGES];
+        self.recent_gated = [(0, 0, 0); RECENT_EDGES];
         self.epoch = epoch;
     }
 }
 
-/// Whether `held` holds every lock of `gate`, each exclusively.
-fn holds_all(held: &[HeldLock], gate: &[GateLock]) -> bool {
-    gate.iter().all(|g| held.iter().any(|h| h.is_gate(g)))
+/// Whether `held` holds every lock of `gate`, each exclusively, and none was dropped since the
+/// entry was learned (its bucket's count is the one kept).
+fn holds_all(held: &[HeldLock], gate: &[(GateLock, u32)]) -> bool {
+    gate.iter()
+        .all(|(g, count)| drops(g.instance) == *count && held.iter().any(|h| h.is_gate(g)))
 }

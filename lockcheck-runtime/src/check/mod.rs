@@ -110,15 +110,15 @@ pub(crate) fn lock_dropped(class: &LazyClass) {
     }
 }
 
-/// A gate lock is dropped: it leaves every gate, and every thread forgets the edges it knew
-/// under gates (a new lock at its address is another instance, and must not pass for it). The
-/// edges known without a gate stay known. O(edges) under the graph lock, once per gate lock's
-/// life.
+/// A gate lock is dropped: it leaves every gate, and every thread stops knowing the edges it
+/// knew under it (a new lock at its address is another instance, and must not pass for it).
+/// O(edges) under the graph lock, once per gate lock's life; other threads pay nothing until
+/// they use an entry that names it.
 #[cold]
 #[inline(never)]
 fn gate_dropped(instance: usize) {
     graph::global().forget_gate_instance(instance);
-    crate::edge_cache::forget_gated_edges();
+    crate::edge_cache::gate_dropped(instance);
 }
 
 /// Forgets every learned order edge, and every violation reported; classes stay. The graph
