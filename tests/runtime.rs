@@ -18,11 +18,16 @@ fn condvar_wait_releases_and_retakes_in_the_held_stack() {
     let outer = Arc::new(Mutex::named("cv.outer", ()));
     let pair = Arc::new((Mutex::named("cv.state", 0u32), Condvar::new()));
     let p2 = Arc::clone(&pair);
+    // Set once the waiter holds the state lock: from then on the notifier's lock can only be
+    // had while the waiter waits (on a loaded machine the waiter may start late).
+    let holding = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let h2 = Arc::clone(&holding);
     let waiter = std::thread::spawn(move || {
         let (m, cv) = &*p2;
         let ((), found) = capture_violations(|| {
             let _o = outer.lock();
             let mut g = m.lock();
+            h2.store(true, std::sync::atomic::Ordering::Release);
             assert_eq!(classes_held(), ["cv.outer", "cv.state"]);
             let mut wakes = 0;
             while *g == 0 {
@@ -41,6 +46,9 @@ fn condvar_wait_releases_and_retakes_in_the_held_stack() {
     });
     // The notifier takes the state lock while the waiter waits: it must be free.
     let (m, cv) = &*pair;
+    while !holding.load(std::sync::atomic::Ordering::Acquire) {
+        std::thread::yield_now();
+    }
     loop {
         std::thread::sleep(Duration::from_millis(5));
         let mut g = m.lock();
