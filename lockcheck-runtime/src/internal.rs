@@ -90,6 +90,19 @@ impl<T> Internal<T> {
             _busy: busy,
         }
     }
+
+    /// Takes the lock if it is free now, marking this thread busy: for a caller that may hold a
+    /// user's lock (a contended acquisition inside an allocator), which must never wait for a
+    /// thread that holds this one and allocates.
+    pub(crate) fn try_lock(&self) -> Option<InternalGuard<'_, T>> {
+        let busy = Busy::enter();
+        let guard = match self.0.try_lock() {
+            Ok(g) => g,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(InternalGuard { guard, _busy: busy })
+    }
 }
 
 impl<T> std::ops::Deref for InternalGuard<'_, T> {

@@ -18,6 +18,9 @@
 //! A hold blocks a wait when either is exclusive (a read waiting for a read goes on); a writer
 //! queued in front of a reader (std's and tokio's locks) is itself a waiter in the graph.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use crate::held_lock::HeldLock;
 use crate::internal::Internal;
 use crate::mode::Mode;
@@ -44,6 +47,9 @@ pub(crate) struct Waiter {
     pub(crate) wants: HeldLock,
     /// What it holds meanwhile (its held set, without `wants`).
     pub(crate) holds: Vec<HeldLock>,
+    /// Set when the wait is over: the entry is then dead, and swept at the next registration
+    /// (ending a wait takes no lock: see [`begin`]).
+    pub(crate) over: Arc<AtomicBool>,
 }
 
 /// One owner of a deadlock: it waits for `wants`, which the next owner holds as `blocked_by`.
@@ -61,32 +67,46 @@ fn blocks(held: &HeldLock, wants: &HeldLock) -> bool {
         && (held.mode() == Mode::Exclusive || wants.mode() == Mode::Exclusive)
 }
 
-/// Registers `w` as waiting, unless its wait closes a cycle of waiters: then the cycle, `w`'s
-/// step first (`w` is not registered). A waiter registered must [`end`] its wait.
-pub(crate) fn begin(w: Waiter) -> Result<(), Vec<Step>> {
-    let mut waiters = WAITERS.lock();
+/// How a registration went.
+pub(crate) enum Begun {
+    /// `w` waits, registered: set its `over` flag when the wait ends.
+    Waiting,
+    /// Its wait would close this cycle of waiters, `w`'s step first (`w` is not registered).
+    Cycle(Vec<Step>),
+    /// The table was busy (another owner registering): `w` waits unregistered.
+    Busy,
+}
+
+/// Registers `w` as waiting, unless its wait closes a cycle of waiters.
+///
+/// The waiter may hold a lock a thread inside the table's lock needs (a checked lock in a
+/// `#[global_allocator]`, and that thread allocating): so it never waits for the table. It
+/// tries the table's lock a few times and, when it stays taken, waits unregistered (a deadlock
+/// it closes is then not seen; one closed after it still is, by the owner that closes it, as
+/// long as this one does not close it). Ending a wait takes no lock at all.
+pub(crate) fn begin(w: Waiter) -> Begun {
+    let mut waiters = None;
+    for _ in 0..64 {
+        waiters = WAITERS.try_lock();
+        if waiters.is_some() {
+            break;
+        }
+        std::hint::spin_loop();
+    }
+    let Some(mut waiters) = waiters else {
+        return Begun::Busy;
+    };
+    waiters.retain(|v| !v.over.load(Ordering::Acquire));
     if let Some(cycle) = cycle_from(&waiters, &w) {
-        return Err(cycle);
+        return Begun::Cycle(cycle);
     }
     waiters.push(w);
-    Ok(())
+    Begun::Waiting
 }
 
-/// The wait of `owner` on `instance` is over (the lock was had, or the wait cancelled).
-pub(crate) fn end(owner: Owner, instance: usize) {
-    let mut waiters = WAITERS.lock();
-    if let Some(at) = waiters
-        .iter()
-        .position(|w| w.owner == owner && w.wants.instance == instance)
-    {
-        waiters.swap_remove(at);
-    }
-}
-
-/// How many owners wait now (for tests).
-#[cfg(test)]
-fn waiting() -> usize {
-    WAITERS.lock().len()
+/// The wait that `over` belongs to is over (the lock was had, or the wait cancelled).
+pub(crate) fn end(over: &AtomicBool) {
+    over.store(true, Ordering::Release);
 }
 
 /// A cycle of waiters that `new` would close, depth-first from it: `new` waits for a lock held
@@ -100,7 +120,7 @@ fn cycle_from(waiters: &[Waiter], new: &Waiter) -> Option<Vec<Step>> {
     let push_blockers =
         |stack: &mut Vec<(usize, usize, HeldLock)>, depth: usize, wants: &HeldLock| {
             for (i, v) in waiters.iter().enumerate() {
-                if v.owner == new.owner {
+                if v.owner == new.owner || v.over.load(Ordering::Acquire) {
                     continue;
                 }
                 if let Some(h) = v.holds.iter().find(|h| blocks(h, wants)) {
@@ -156,12 +176,27 @@ mod tests {
         )
     }
 
-    fn waiter(owner: u64, wants: HeldLock, holds: &[HeldLock]) -> Waiter {
-        Waiter {
+    fn waiter(owner: u64, wants: HeldLock, holds: &[HeldLock]) -> (Waiter, Arc<AtomicBool>) {
+        let over = Arc::new(AtomicBool::new(false));
+        let w = Waiter {
             owner: Owner::Thread(owner),
             label: format!("t{owner}"),
             wants,
             holds: holds.to_vec(),
+            over: Arc::clone(&over),
+        };
+        (w, over)
+    }
+
+    fn waits(w: (Waiter, Arc<AtomicBool>)) -> Arc<AtomicBool> {
+        assert!(matches!(begin(w.0), Begun::Waiting));
+        w.1
+    }
+
+    fn cycle(w: (Waiter, Arc<AtomicBool>)) -> Vec<Step> {
+        match begin(w.0) {
+            Begun::Cycle(c) => c,
+            _ => panic!("no cycle"),
         }
     }
 
@@ -171,12 +206,9 @@ mod tests {
     fn the_owner_that_closes_a_cycle_of_waiters_is_told() {
         let (a, b) = (1001, 1002);
         let x = Mode::Exclusive;
-        assert!(begin(waiter(1, lock(b, x), &[lock(a, x)])).is_ok());
-        assert!(
-            begin(waiter(3, lock(a, x), &[])).is_ok(),
-            "waits, holds nothing"
-        );
-        let cycle = begin(waiter(2, lock(a, x), &[lock(b, x)])).unwrap_err();
+        let t1 = waits(waiter(1, lock(b, x), &[lock(a, x)]));
+        let t3 = waits(waiter(3, lock(a, x), &[])); // waits, holds nothing
+        let cycle = cycle(waiter(2, lock(a, x), &[lock(b, x)]));
         assert_eq!(cycle.len(), 2);
         assert_eq!(cycle[0].label, "t2");
         assert_eq!(cycle[0].wants.instance, a);
@@ -184,9 +216,11 @@ mod tests {
         assert_eq!(cycle[1].label, "t1");
         assert_eq!(cycle[1].wants.instance, b);
         assert_eq!(cycle[1].blocked_by.instance, b);
-        end(Owner::Thread(1), b);
-        end(Owner::Thread(3), a);
-        assert_eq!(waiting(), 0);
+        end(&t1);
+        end(&t3);
+        // An ended wait is no waiter: the same wait again closes nothing.
+        let t2 = waits(waiter(2, lock(a, x), &[lock(b, x)]));
+        end(&t2);
     }
 
     /// Three owners in a ring; and read holds do not block reads.
@@ -194,21 +228,16 @@ mod tests {
     fn longer_cycles_and_shared_holds() {
         let (a, b, c) = (2001, 2002, 2003);
         let (x, s) = (Mode::Exclusive, Mode::Shared);
-        assert!(begin(waiter(11, lock(b, x), &[lock(a, x)])).is_ok());
-        assert!(begin(waiter(12, lock(c, x), &[lock(b, x)])).is_ok());
-        assert_eq!(
-            begin(waiter(13, lock(a, x), &[lock(c, x)]))
-                .unwrap_err()
-                .len(),
-            3
-        );
-        end(Owner::Thread(11), b);
-        end(Owner::Thread(12), c);
+        let t11 = waits(waiter(11, lock(b, x), &[lock(a, x)]));
+        let t12 = waits(waiter(12, lock(c, x), &[lock(b, x)]));
+        assert_eq!(cycle(waiter(13, lock(a, x), &[lock(c, x)])).len(), 3);
+        end(&t11);
+        end(&t12);
         // Both read `d` while waiting to read what the other reads: nothing blocks.
         let (d, e) = (2004, 2005);
-        assert!(begin(waiter(14, lock(e, s), &[lock(d, s)])).is_ok());
-        assert!(begin(waiter(15, lock(d, s), &[lock(e, s)])).is_ok());
-        end(Owner::Thread(14), e);
-        end(Owner::Thread(15), d);
+        let t14 = waits(waiter(14, lock(e, s), &[lock(d, s)]));
+        let t15 = waits(waiter(15, lock(d, s), &[lock(e, s)]));
+        end(&t14);
+        end(&t15);
     }
 }

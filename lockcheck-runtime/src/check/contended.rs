@@ -8,7 +8,10 @@ use crate::held;
 use crate::held_lock::HeldLock;
 use crate::internal::Busy;
 use crate::violation::{LockUse, ViolationKind, WaitStep};
-use crate::waits::{self, Owner, Step, Waiter};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use crate::waits::{self, Begun, Step, Waiter};
 
 use super::{after_acquire, raise, release_entry, violation};
 
@@ -18,14 +21,11 @@ const SPINS: u32 = 64;
 
 /// Ends a registered wait, on return and on unwind alike (or when a waiting future is
 /// cancelled).
-pub(crate) struct Registered {
-    owner: Owner,
-    instance: usize,
-}
+pub(crate) struct Registered(Arc<AtomicBool>);
 
 impl Drop for Registered {
     fn drop(&mut self) {
-        waits::end(self.owner, self.instance);
+        waits::end(&self.0);
     }
 }
 
@@ -122,18 +122,21 @@ fn register(a: &HeldLock) -> Option<Result<Registered, Vec<Step>>> {
             .filter(|h| h.instance != a.instance)
             .collect()
     })?;
+    let over = Arc::new(AtomicBool::new(false));
     let waiter = Waiter {
         owner,
         label: held::thread_label(),
         wants: *a,
         holds,
+        over: Arc::clone(&over),
     };
-    let registered = waits::begin(waiter).map(|()| Registered {
-        owner,
-        instance: a.instance,
-    });
+    let begun = waits::begin(waiter);
     drop(busy);
-    Some(registered)
+    match begun {
+        Begun::Waiting => Some(Ok(Registered(over))),
+        Begun::Cycle(cycle) => Some(Err(cycle)),
+        Begun::Busy => None,
+    }
 }
 
 /// A deadlock: `cycle` starts with this owner's wait for `a`.
