@@ -33,5 +33,6 @@ pub mod rules;
 mod syntax_utils;
 mod type_keys;
 
+pub use collect::depth::STACK_BYTES;
 pub use edition::Edition;
 pub use error::Error;

@@ -139,6 +139,23 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
+    // syn parses by recursive descent: the lint and the merge run on a thread with a stack
+    // deep enough for every file the depth bound lets through (`collect/depth.rs`).
+    let run = std::thread::Builder::new()
+        .name("lockcheck".into())
+        .stack_size(lockcheck_lint::STACK_BYTES)
+        .spawn(move || run(cli));
+    match run.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("error: could not start the lint's thread: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(m)) => merge_command(&m),
         Some(Command::Rules) => {

@@ -14,6 +14,7 @@
 mod canonical;
 mod collector;
 mod declarations;
+pub(crate) mod depth;
 
 use syn::visit::Visit;
 
@@ -26,9 +27,13 @@ use collector::Collector;
 use declarations::Declarations;
 
 impl Crate {
-    /// Reads and models `files` (their text already loaded). A file that does not parse is
-    /// recorded in [`Crate::parse_errors`]; the others are modelled, with the temporary-scope
-    /// rules of `edition`.
+    /// Reads and models `files` (their text already loaded). A file that does not parse, or
+    /// nests deeper than the lint's parser can take, is recorded in [`Crate::parse_errors`]; the
+    /// others are modelled, with the temporary-scope rules of `edition`.
+    ///
+    /// Deep files are refused by a bound the default 8 MiB main-thread stack cannot always hold
+    /// in a debug build: call this on a thread with [`STACK_BYTES`](crate::STACK_BYTES) of
+    /// stack, as `cargo lockcheck` does.
     pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
         let mut krate = Crate {
             files,
@@ -41,6 +46,17 @@ impl Crate {
             if included.contains(&lexically_normal(&krate.files[index].path)) {
                 // `include!("pcis.rs")`: an expression or items pasted into another file, not a
                 // module of its own (and often not a whole file's syntax).
+                continue;
+            }
+            if let Some(span) = depth::too_deep(&krate.files[index].text) {
+                krate.parse_errors.push(ParseError {
+                    span: Span::of(index, span),
+                    message: format!(
+                        "nested more than {} levels deep (brackets and chained operators), more \
+                         than the lint's parser can take",
+                        depth::MAX_DEPTH
+                    ),
+                });
                 continue;
             }
             match syn::parse_file(&krate.files[index].text) {
