@@ -30,6 +30,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;
+mod shown;
 mod syntax_utils;
 mod type_keys;
 

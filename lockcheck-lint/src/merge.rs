@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::shown::{shown, shown_block};
+
 /// The report schema version this tool reads.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA: &str = "lockcheck-report";
@@ -35,7 +37,7 @@ pub struct Site {
 
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        write!(f, "{}:{}:{}", shown(&self.file), self.line, self.column)
     }
 }
 
@@ -131,7 +133,7 @@ pub struct Process {
 
 impl fmt::Display for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` pid {}", self.program, self.pid)
+        write!(f, "`{}` pid {}", shown(&self.program), self.pid)
     }
 }
 
@@ -190,7 +192,12 @@ pub struct FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
+        write!(
+            f,
+            "{}: {}",
+            shown(&self.file.display().to_string()),
+            shown(&self.message)
+        )
     }
 }
 
@@ -402,7 +409,10 @@ impl fmt::Display for Cycle {
         // A long cycle's headline names its first locks and counts the rest, as the runtime's.
         let classes = self.classes();
         let named = if classes.len() > 10 { 4 } else { classes.len() };
-        let mut names: Vec<String> = classes[..named].iter().map(|c| format!("`{c}`")).collect();
+        let mut names: Vec<String> = classes[..named]
+            .iter()
+            .map(|c| format!("`{}`", shown(c)))
+            .collect();
         if named < classes.len() {
             names.push(format!("... ({} locks in all)", classes.len()));
         }
@@ -418,18 +428,22 @@ impl fmt::Display for Cycle {
         )?;
         writeln!(f)?;
         for e in &self.edges {
-            let arrow = format!("`{}` -> `{}`", e.from, e.to);
+            let arrow = format!("`{}` -> `{}`", shown(&e.from), shown(&e.to));
             for (i, o) in e.origins.iter().enumerate() {
                 let lead = if i == 0 { arrow.as_str() } else { "" };
                 writeln!(
                     f,
                     "    {lead:<28} first seen at {} (thread `{}`, {})",
-                    o.site, o.thread, o.process
+                    o.site,
+                    shown(&o.thread),
+                    o.process
                 )?;
                 writeln!(
                     f,
                     "    {:<28} while `{}` was taken at {}",
-                    "", e.from, o.from_site
+                    "",
+                    shown(&e.from),
+                    o.from_site
                 )?;
             }
         }
@@ -437,7 +451,11 @@ impl fmt::Display for Cycle {
             writeln!(
                 f,
                 "\n  these classes all reach each other: {}",
-                self.component.join(", ")
+                self.component
+                    .iter()
+                    .map(|c| shown(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
         Ok(())
@@ -446,7 +464,8 @@ impl fmt::Display for Cycle {
 
 impl fmt::Display for ProcessViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.message.trim_end())?;
+        // The process wrote it: its lines stay under its headline (`shown.rs`).
+        writeln!(f, "{}", shown_block(&self.message))?;
         writeln!(f)?;
         let n = self.reported_by.len();
         writeln!(
@@ -455,7 +474,7 @@ impl fmt::Display for ProcessViolation {
             if n == 1 { "" } else { "es" }
         )?;
         for r in &self.reported_by {
-            writeln!(f, "    {} (thread `{}`)", r.process, r.thread)?;
+            writeln!(f, "    {} (thread `{}`)", r.process, shown(&r.thread))?;
         }
         Ok(())
     }

@@ -156,7 +156,7 @@ fn a_file_that_is_not_utf8_is_an_error_naming_it_and_the_others_are_linted() {
 /// line ends reaches it.
 fn assert_nothing_forged(out: &str, summary: &str) {
     let lines: Vec<&str> = out.lines().collect();
-    let forged: Vec<&&str> = lines[..lines.len() - 1]
+    let forged: Vec<&&str> = lines[..lines.len().saturating_sub(1)]
         .iter()
         .filter(|l| l.starts_with(summary) || l.starts_with("error[LC999]"))
         .collect();
