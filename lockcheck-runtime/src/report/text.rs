@@ -7,7 +7,10 @@
 
 use std::fmt::{self, Write as _};
 
+use lockcheck_ranks::DeclaredOrder;
+
 use crate::mode::Mode;
+use crate::shown::shown;
 use crate::site::Site;
 use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};
 
@@ -299,8 +302,113 @@ fn deadlock(f: &mut fmt::Formatter<'_>, v: &Violation, waits: &[WaitStep]) -> fm
     )
 }
 
+/// `u` with its class [shown](shown) safely (its site shows itself safely).
+fn shown_use(u: &LockUse) -> LockUse {
+    LockUse {
+        class: shown(&u.class).into_owned(),
+        ..u.clone()
+    }
+}
+
+fn shown_edge(e: &OrderEdge) -> OrderEdge {
+    OrderEdge {
+        from: shown(&e.from).into_owned().into(),
+        to: shown(&e.to).into_owned().into(),
+        thread: shown(&e.thread).into_owned().into(),
+        ..e.clone()
+    }
+}
+
+fn shown_declared(d: &[DeclaredOrder]) -> Vec<DeclaredOrder> {
+    d.iter()
+        .map(|d| DeclaredOrder {
+            before: shown(&d.before).into_owned(),
+            after: shown(&d.after).into_owned(),
+            declared_at: shown(&d.declared_at).into_owned(),
+        })
+        .collect()
+}
+
+/// A copy of `v` whose every name is [shown](shown) safely, so that the text below can print
+/// names as they are. A copy costs nothing that matters: text is made once per violation.
+fn shown_violation(v: &Violation) -> Violation {
+    let kind = match &v.kind {
+        ViolationKind::OrderCycle {
+            cycle,
+            declared,
+            broken_gate,
+        } => ViolationKind::OrderCycle {
+            cycle: cycle.iter().map(shown_edge).collect(),
+            declared: shown_declared(declared),
+            broken_gate: broken_gate.as_ref().map(|g| BrokenGate {
+                locks: g.locks.iter().map(|l| shown(l).into_owned()).collect(),
+                thread: shown(&g.thread).into_owned(),
+                ..g.clone()
+            }),
+        },
+        ViolationKind::RecursiveLock { held } => ViolationKind::RecursiveLock {
+            held: shown_use(held),
+        },
+        ViolationKind::SameClass { held } => ViolationKind::SameClass {
+            held: shown_use(held),
+        },
+        ViolationKind::RankOrder { held, declared } => ViolationKind::RankOrder {
+            held: shown_use(held),
+            declared: shown_declared(declared),
+        },
+        ViolationKind::Deadlock { waits } => ViolationKind::Deadlock {
+            waits: waits
+                .iter()
+                .map(|w| WaitStep {
+                    owner: shown(&w.owner).into_owned(),
+                    waits_for: shown_use(&w.waits_for),
+                    held_by_next: shown_use(&w.held_by_next),
+                })
+                .collect(),
+        },
+        ViolationKind::Contract {
+            function,
+            lock,
+            class,
+            must_hold,
+            mode,
+            contract_site,
+            caller,
+            asynchronous,
+        } => ViolationKind::Contract {
+            function: shown(function).into_owned(),
+            lock: shown(lock).into_owned(),
+            class: shown(class).into_owned(),
+            must_hold: *must_hold,
+            mode: *mode,
+            contract_site: contract_site.clone(),
+            caller: caller.as_deref().map(|c| shown(c).into_owned()),
+            asynchronous: *asynchronous,
+        },
+        k @ (ViolationKind::ExitWhileHolding
+        | ViolationKind::HeldLockFreed
+        | ViolationKind::HeldAcrossAwait) => k.clone(),
+    };
+    Violation {
+        kind,
+        thread: shown(&v.thread).into_owned(),
+        acquiring: shown_use(&v.acquiring),
+        held: v.held.iter().map(shown_use).collect(),
+        captured: v.captured,
+    }
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names come from the user's code and environment: never printed raw (`shown.rs`).
+        let shown = shown_violation(self);
+        shown.text(f)
+    }
+}
+
+impl Violation {
+    /// The text of a violation whose names are already [shown](shown) safely.
+    fn text(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ViolationKind::OrderCycle {
                 cycle,
