@@ -203,6 +203,9 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
             for e in &merged.errors {
                 eprintln!("warning: {e}");
             }
+            for w in &merged.warnings {
+                eprintln!("warning: {w}");
+            }
             if merged.processes.is_empty() {
                 return Err(format!(
                     "no lockcheck report could be read in {}",

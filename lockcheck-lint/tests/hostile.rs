@@ -305,3 +305,32 @@ fn a_cycle_of_100000_classes_is_merged() {
     );
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[test]
+fn reports_of_one_pid_are_all_merged_with_a_warning() {
+    // Two containers' test runs, each with a process of pid 42, writing into one directory.
+    let dir = fresh_dir("same-pid");
+    let report = |program: &str, from: &str, to: &str| {
+        format!(
+            r#"{{"schema":"lockcheck-report","version":1,"pid":42,"program":"{program}","classes":[],"edges":[{{"from":"{from}","to":"{to}","site":{{"file":"src/a.rs","line":1,"column":1}},"from_site":{{"file":"src/a.rs","line":1,"column":1}},"thread":"main","count":1,"declared":null}}],"declared_order":[],"violations":[]}}"#
+        )
+    };
+    std::fs::write(dir.join("lockcheck-t-42-1-a.json"), report("t", "a", "b")).unwrap();
+    std::fs::write(dir.join("lockcheck-t-42-2-b.json"), report("t", "b", "c")).unwrap();
+    let (code, out, err) = run(
+        &["merge".as_ref(), dir.as_os_str()],
+        Duration::from_secs(60),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "warning: 2 reports come from pid 42 (`t` in lockcheck-t-42-1-a.json, `t` in \
+             lockcheck-t-42-2-b.json)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("2 reports merged (0 unreadable): 3 classes, 2 order edges"),
+        "{out}"
+    );
+}
