@@ -19,7 +19,8 @@ line above; adopt the lint on a large codebase with --write-baseline, then --bas
 
 const EXIT_STATUS: &str = "\
 EXIT STATUS:
-    lint:  0 clean, 1 findings, 2 usage or I/O error (or a file that did not parse)
+    lint:  0 clean, 1 findings, 2 usage or I/O error, or a file that could not be read or parsed
+           (each is named; the others are still linted)
     merge: 0 nothing found, 1 cycles or violations reported by the processes, 2 usage or I/O \
     error, no report in DIR, or a report that could not be read";
 

@@ -79,7 +79,7 @@ impl Action {
             _ => {
                 eprintln!(
                     "lockcheck: {ACTION_ENV}={} is not one of `panic`, `log`, `abort`; using `panic`",
-                    value.to_string_lossy()
+                    crate::shown::shown(&value.to_string_lossy())
                 );
                 Action::Panic
             }

@@ -73,7 +73,7 @@ fn write_or_say(dir: &Path) {
     if let Err(e) = write_report(dir) {
         eprintln!(
             "lockcheck: could not write the report into {}: {e}",
-            dir.display()
+            crate::shown::shown(&dir.display().to_string())
         );
     }
 }
