@@ -17,10 +17,21 @@ pub(crate) const MAX_DEPTH: usize = 1_000;
 /// The stack the lint runs on (`main.rs`).
 pub const STACK_BYTES: usize = 512 << 20;
 
-/// Where a file first nests deeper than [`MAX_DEPTH`], if it does. A file that does not lex is
-/// left to syn, which names its error.
-pub(crate) fn too_deep(text: &str) -> Option<Span> {
-    let tokens: TokenStream = text.parse().ok()?;
+/// A file's tokens, when they nest no deeper than [`MAX_DEPTH`] (`None`: they do not lex, and
+/// syn names the error); or where they first nest deeper.
+pub(crate) fn lex(text: &str) -> Result<Option<TokenStream>, Span> {
+    let Ok(tokens) = text.parse::<TokenStream>() else {
+        return Ok(None);
+    };
+    // A clone shares the tokens (reference counted): nothing is copied.
+    match too_deep(tokens.clone()) {
+        Some(span) => Err(span),
+        None => Ok(Some(tokens)),
+    }
+}
+
+/// Where `tokens` first nest deeper than [`MAX_DEPTH`], if they do.
+fn too_deep(tokens: TokenStream) -> Option<Span> {
     let mut stack = vec![Group {
         tokens: tokens.into_iter(),
         base: 0,
@@ -89,7 +100,11 @@ struct Group {
 
 #[cfg(test)]
 mod tests {
-    use super::{too_deep, MAX_DEPTH};
+    use super::MAX_DEPTH;
+
+    fn too_deep(text: &str) -> Option<proc_macro2::Span> {
+        super::lex(text).err()
+    }
 
     #[test]
     fn brackets_and_chains_count_and_separators_reset() {
