@@ -2,6 +2,7 @@
 //! `cargo lockcheck merge` crash, hang, drop the findings of the good files, or print a line a
 //! name wrote.
 
+use std::ffi::OsStr;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -14,12 +15,14 @@ fn fresh_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Runs `cargo lockcheck ARGS`, killing it after `limit`: (exit code, stdout, stderr). A crash
-/// (a signal, no code) or a hang fails the test with what it printed.
-fn run(args: &[&std::ffi::OsStr], limit: Duration) -> (i32, String, String) {
+/// Runs `cargo lockcheck ARGS`, killing it after two minutes: (exit code, stdout, stderr). A
+/// crash (a signal, no code) or a hang fails the test with what it printed.
+fn run(args: &[&dyn AsRef<OsStr>]) -> (i32, String, String) {
+    let limit = Duration::from_secs(120);
+    let args: Vec<&OsStr> = args.iter().map(|a| (*a).as_ref()).collect();
     let mut child = Command::new(env!("CARGO_BIN_EXE_cargo-lockcheck"))
         .arg("lockcheck")
-        .args(args)
+        .args(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -57,10 +60,8 @@ fn run(args: &[&std::ffi::OsStr], limit: Duration) -> (i32, String, String) {
     (code, out, err)
 }
 
-fn lint(paths: &[&Path]) -> (i32, String, String) {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["--color".as_ref(), "never".as_ref()];
-    args.extend(paths.iter().map(|p| p.as_os_str()));
-    run(&args, Duration::from_secs(120))
+fn lint(path: &Path) -> (i32, String, String) {
+    run(&[&"--color", &"never", &path])
 }
 
 /// A file with one LC003 finding, at line 4.
@@ -77,19 +78,33 @@ fn assert_good_file_linted(out: &str) {
     assert!(out.contains("good.rs:4:"), "{out}");
 }
 
+/// A fresh directory holding [`GOOD`] as `good.rs` and `files`.
+fn beside_a_good_file(name: &str, files: &[(&str, String)]) -> PathBuf {
+    let dir = fresh_dir(name);
+    std::fs::write(dir.join("good.rs"), GOOD).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn deep_nesting_is_an_error_for_its_file_and_the_others_are_linted() {
-    let dir = fresh_dir("deep");
-    std::fs::write(dir.join("good.rs"), GOOD).unwrap();
-    let blocks = format!("fn f() {{ {}{} }}\n", "{".repeat(2_000), "}".repeat(2_000));
-    std::fs::write(dir.join("blocks.rs"), blocks).unwrap();
-    let parens = format!(
-        "fn f() -> u8 {{ {}1{} }}\n",
-        "(".repeat(3_000),
-        ")".repeat(3_000)
+    let (blocks, parens) = ("{".repeat(2_000), "(".repeat(3_000));
+    let dir = beside_a_good_file(
+        "deep",
+        &[
+            (
+                "blocks.rs",
+                format!("fn f() {{ {blocks}{} }}\n", "}".repeat(2_000)),
+            ),
+            (
+                "parens.rs",
+                format!("fn f() -> u8 {{ {parens}1{} }}\n", ")".repeat(3_000)),
+            ),
+        ],
     );
-    std::fs::write(dir.join("parens.rs"), parens).unwrap();
-    let (code, out, err) = lint(&[&dir]);
+    let (code, out, err) = lint(&dir);
     assert_eq!(code, 1, "the good file's finding: {out}{err}");
     assert_good_file_linted(&out);
     for bad in ["blocks.rs", "parens.rs"] {
@@ -104,19 +119,29 @@ fn deep_nesting_is_an_error_for_its_file_and_the_others_are_linted() {
 }
 
 #[test]
-fn long_flat_chains_do_not_crash_the_lint() {
+fn long_flat_chains_are_an_error_for_their_file() {
     // Not nested in brackets, but as deep once parsed: `1 + 1 + ...`, `- - - x`, `x.a.a.a`.
-    let dir = fresh_dir("chains");
-    std::fs::write(dir.join("good.rs"), GOOD).unwrap();
-    let sum = format!("fn f() -> u32 {{ 1{} }}\n", " + 1".repeat(50_000));
-    std::fs::write(dir.join("sum.rs"), sum).unwrap();
-    let neg = format!("fn f() -> i32 {{ {}1 }}\n", "-".repeat(20_000));
-    std::fs::write(dir.join("neg.rs"), neg).unwrap();
-    let fields = format!("fn f(x: X) {{ x{}; }}\n", ".a".repeat(50_000));
-    std::fs::write(dir.join("fields.rs"), fields).unwrap();
-    let (code, out, err) = lint(&[&dir]);
-    assert!(code == 1 || code == 2, "{out}{err}");
+    let dir = beside_a_good_file(
+        "chains",
+        &[
+            (
+                "sum.rs",
+                format!("fn f() -> u32 {{ 1{} }}\n", " + 1".repeat(50_000)),
+            ),
+            (
+                "neg.rs",
+                format!("fn f() -> i32 {{ {}1 }}\n", "-".repeat(20_000)),
+            ),
+            (
+                "fields.rs",
+                format!("fn f(x: X) {{ x{}; }}\n", ".a".repeat(50_000)),
+            ),
+        ],
+    );
+    let (code, out, err) = lint(&dir);
+    assert_eq!(code, 1, "{out}{err}");
     assert_good_file_linted(&out);
+    assert!(out.contains("3 files not parsed"), "{out}");
 }
 
 #[cfg(unix)]
@@ -130,7 +155,7 @@ fn symlink_loops_are_walked_once() {
     std::os::unix::fs::symlink(".", dir.join("once_more")).unwrap();
     std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
     std::os::unix::fs::symlink("good.rs", dir.join("alias.rs")).unwrap();
-    let (code, out, err) = lint(&[&dir]);
+    let (code, out, err) = lint(&dir);
     assert_eq!(code, 1, "{out}{err}");
     assert_eq!(out.matches("error[LC003]").count(), 1, "{out}");
     assert!(out.contains("lockcheck: 1 finding in 2 files"), "{out}");
@@ -141,15 +166,28 @@ fn a_file_that_is_not_utf8_is_an_error_naming_it_and_the_others_are_linted() {
     let dir = fresh_dir("utf8");
     std::fs::write(dir.join("good.rs"), GOOD).unwrap();
     std::fs::write(dir.join("latin1.rs"), b"// caf\xe9\nfn f() {}\n").unwrap();
-    let (code, out, err) = lint(&[&dir]);
+    let (code, out, err) = lint(&dir);
     assert_eq!(code, 1, "{out}{err}");
     assert_good_file_linted(&out);
     assert!(out.contains("latin1.rs"), "{out}{err}");
     assert!(out.contains("not valid UTF-8"), "{out}");
     assert!(out.contains("1 file not parsed"), "{out}");
     // Alone, it is unreadable input: exit 2.
-    let (code, out, err) = lint(&[&dir.join("latin1.rs")]);
+    let (code, out, err) = lint(&dir.join("latin1.rs"));
     assert_eq!(code, 2, "{out}{err}");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_an_error_naming_it_and_the_others_are_linted() {
+    let limit = usize::try_from(lockcheck_lint::lint::MAX_FILE_BYTES).unwrap();
+    let big = format!("// {}\nfn f() {{}}\n", "x".repeat(limit));
+    let dir = beside_a_good_file("big", &[("generated.rs", big)]);
+    let (code, out, err) = lint(&dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_good_file_linted(&out);
+    assert!(out.contains("generated.rs:1:1"), "{out}");
+    assert!(out.contains("larger than 8 MiB"), "{out}");
+    assert!(out.contains("1 file not parsed"), "{out}");
 }
 
 /// No line of `out` but the last starts like merge's summary, and no control character but the
@@ -196,10 +234,7 @@ fn hostile_report(pid: u32, both: bool) -> String {
 fn names_in_merge_text_cannot_forge_lines() {
     let dir = fresh_dir("forge-merge");
     std::fs::write(dir.join("one.json"), hostile_report(7, true)).unwrap();
-    let (code, out, err) = run(
-        &["merge".as_ref(), dir.as_os_str()],
-        Duration::from_secs(60),
-    );
+    let (code, out, err) = run(&[&"merge", &dir]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("lockcheck: possible deadlock"), "{out}");
     assert!(
@@ -208,15 +243,7 @@ fn names_in_merge_text_cannot_forge_lines() {
     );
     assert_nothing_forged(&out, "lockcheck merge:");
     // JSON keeps the names as they are.
-    let (_, json, _) = run(
-        &[
-            "merge".as_ref(),
-            dir.as_os_str(),
-            "--format".as_ref(),
-            "json".as_ref(),
-        ],
-        Duration::from_secs(60),
-    );
+    let (_, json, _) = run(&[&"merge", &dir, &"--format", &"json"]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert!(v["processes"][0]["program"]
         .as_str()
@@ -244,16 +271,7 @@ fn names_in_lint_human_output_cannot_forge_lines() {
     let reports = dir.join("reports");
     std::fs::create_dir(&reports).unwrap();
     std::fs::write(reports.join("one.json"), hostile_report(8, false)).unwrap();
-    let (code, out, err) = run(
-        &[
-            "--color".as_ref(),
-            "never".as_ref(),
-            "--reports".as_ref(),
-            reports.as_os_str(),
-            src.as_os_str(),
-        ],
-        Duration::from_secs(60),
-    );
+    let (code, out, err) = run(&[&"--color", &"never", &"--reports", &reports, &src]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("error[LC003]"), "{out}");
     assert!(
@@ -283,10 +301,7 @@ fn a_cycle_of_100000_classes_is_merged() {
         ),
     )
     .unwrap();
-    let (code, out, err) = run(
-        &["merge".as_ref(), dir.as_os_str()],
-        Duration::from_secs(120),
-    );
+    let (code, out, err) = run(&[&"merge", &dir]);
     assert_eq!(code, 1, "{err}");
     assert!(
         out.contains("lock order cycle through `c0`, `c1`, `c2`, `c3`, ... (100000 locks in all)"),
@@ -299,10 +314,7 @@ fn a_cycle_of_100000_classes_is_merged() {
     // The lint, with the same orders added to its graph.
     let empty = fresh_dir("long-cycle-src");
     std::fs::write(empty.join("lib.rs"), "fn f() {}\n").unwrap();
-    let (code, out, err) = run(
-        &["--reports".as_ref(), dir.as_os_str(), empty.as_os_str()],
-        Duration::from_secs(120),
-    );
+    let (code, out, err) = run(&[&"--reports", &dir, &empty]);
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -317,10 +329,7 @@ fn reports_of_one_pid_are_all_merged_with_a_warning() {
     };
     std::fs::write(dir.join("lockcheck-t-42-1-a.json"), report("t", "a", "b")).unwrap();
     std::fs::write(dir.join("lockcheck-t-42-2-b.json"), report("t", "b", "c")).unwrap();
-    let (code, out, err) = run(
-        &["merge".as_ref(), dir.as_os_str()],
-        Duration::from_secs(60),
-    );
+    let (code, out, err) = run(&[&"merge", &dir]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains(

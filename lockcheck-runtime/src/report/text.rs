@@ -5,6 +5,7 @@
 //! deadlock) and Go's "lock ordering problem" / "caller requires lock", made shorter: lock names,
 //! not addresses; one place per line.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use lockcheck_ranks::DeclaredOrder;
@@ -302,100 +303,85 @@ fn deadlock(f: &mut fmt::Formatter<'_>, v: &Violation, waits: &[WaitStep]) -> fm
     )
 }
 
-/// `u` with its class [shown](shown) safely (its site shows itself safely).
-fn shown_use(u: &LockUse) -> LockUse {
-    LockUse {
-        class: shown(&u.class).into_owned(),
-        ..u.clone()
+/// `s`, [shown](shown) safely, in place.
+fn show(s: &mut String) {
+    if let Cow::Owned(safe) = shown(s) {
+        *s = safe;
     }
 }
 
-fn shown_edge(e: &OrderEdge) -> OrderEdge {
-    OrderEdge {
-        from: shown(&e.from).into_owned().into(),
-        to: shown(&e.to).into_owned().into(),
-        thread: shown(&e.thread).into_owned().into(),
-        ..e.clone()
+fn show_cow(s: &mut Cow<'static, str>) {
+    if let Cow::Owned(safe) = shown(s) {
+        *s = Cow::Owned(safe);
     }
 }
 
-fn shown_declared(d: &[DeclaredOrder]) -> Vec<DeclaredOrder> {
-    d.iter()
-        .map(|d| DeclaredOrder {
-            before: shown(&d.before).into_owned(),
-            after: shown(&d.after).into_owned(),
-            declared_at: shown(&d.declared_at).into_owned(),
-        })
-        .collect()
+fn show_use(u: &mut LockUse) {
+    show(&mut u.class);
+}
+
+fn show_declared(declared: &mut [DeclaredOrder]) {
+    for d in declared {
+        show(&mut d.before);
+        show(&mut d.after);
+        show(&mut d.declared_at);
+    }
 }
 
 /// A copy of `v` whose every name is [shown](shown) safely, so that the text below can print
-/// names as they are. A copy costs nothing that matters: text is made once per violation.
+/// names as they are (sites show themselves safely). A copy costs nothing that matters: text is
+/// made once per violation.
 fn shown_violation(v: &Violation) -> Violation {
-    let kind = match &v.kind {
+    let mut v = v.clone();
+    show(&mut v.thread);
+    show_use(&mut v.acquiring);
+    v.held.iter_mut().for_each(show_use);
+    match &mut v.kind {
         ViolationKind::OrderCycle {
             cycle,
             declared,
             broken_gate,
-        } => ViolationKind::OrderCycle {
-            cycle: cycle.iter().map(shown_edge).collect(),
-            declared: shown_declared(declared),
-            broken_gate: broken_gate.as_ref().map(|g| BrokenGate {
-                locks: g.locks.iter().map(|l| shown(l).into_owned()).collect(),
-                thread: shown(&g.thread).into_owned(),
-                ..g.clone()
-            }),
-        },
-        ViolationKind::RecursiveLock { held } => ViolationKind::RecursiveLock {
-            held: shown_use(held),
-        },
-        ViolationKind::SameClass { held } => ViolationKind::SameClass {
-            held: shown_use(held),
-        },
-        ViolationKind::RankOrder { held, declared } => ViolationKind::RankOrder {
-            held: shown_use(held),
-            declared: shown_declared(declared),
-        },
-        ViolationKind::Deadlock { waits } => ViolationKind::Deadlock {
-            waits: waits
-                .iter()
-                .map(|w| WaitStep {
-                    owner: shown(&w.owner).into_owned(),
-                    waits_for: shown_use(&w.waits_for),
-                    held_by_next: shown_use(&w.held_by_next),
-                })
-                .collect(),
-        },
+        } => {
+            for e in cycle {
+                show_cow(&mut e.from);
+                show_cow(&mut e.to);
+                show_cow(&mut e.thread);
+            }
+            show_declared(declared);
+            if let Some(g) = broken_gate {
+                g.locks.iter_mut().for_each(show);
+                show(&mut g.thread);
+            }
+        }
+        ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => show_use(held),
+        ViolationKind::RankOrder { held, declared } => {
+            show_use(held);
+            show_declared(declared);
+        }
+        ViolationKind::Deadlock { waits } => {
+            for w in waits {
+                show(&mut w.owner);
+                show_use(&mut w.waits_for);
+                show_use(&mut w.held_by_next);
+            }
+        }
         ViolationKind::Contract {
             function,
             lock,
             class,
-            must_hold,
-            mode,
-            contract_site,
             caller,
-            asynchronous,
-        } => ViolationKind::Contract {
-            function: shown(function).into_owned(),
-            lock: shown(lock).into_owned(),
-            class: shown(class).into_owned(),
-            must_hold: *must_hold,
-            mode: *mode,
-            contract_site: contract_site.clone(),
-            caller: caller.as_deref().map(|c| shown(c).into_owned()),
-            asynchronous: *asynchronous,
-        },
-        k @ (ViolationKind::ExitWhileHolding
+            ..
+        } => {
+            show(function);
+            show(lock);
+            show(class);
+            caller.iter_mut().for_each(show);
+        }
+        ViolationKind::ExitWhileHolding
         | ViolationKind::HeldLockFreed
-        | ViolationKind::HeldAcrossAwait) => k.clone(),
-    };
-    Violation {
-        kind,
-        thread: shown(&v.thread).into_owned(),
-        acquiring: shown_use(&v.acquiring),
-        held: v.held.iter().map(shown_use).collect(),
-        captured: v.captured,
+        | ViolationKind::HeldAcrossAwait => {}
     }
+    v
 }
 
 impl fmt::Display for Violation {
