@@ -226,7 +226,9 @@ pub(crate) fn refuse_repeat(what: impl FnOnce() -> String) {
         return;
     }
     if matches!(action(), Action::Panic) {
+        // Its names come from the user's code: shown safely (it has no line breaks of its own).
         let what = what();
+        let what = crate::shown::shown(&what);
         let _not_busy = crate::internal::NotBusy::enter();
         panic!(
             "lockcheck: refusing again {what}: it closes a lock-order cycle reported earlier in              this process (the first report has the details)"
