@@ -253,7 +253,7 @@ fn names_in_merge_text_cannot_forge_lines() {
 
 #[cfg(unix)]
 #[test]
-fn names_in_lint_human_output_cannot_forge_lines() {
+fn names_in_lint_output_cannot_forge_lines() {
     // A file name, a named class and run-time class names (from --reports) all reach the text.
     let dir = fresh_dir("forge-lint");
     let src = dir.join("src");
@@ -280,6 +280,36 @@ fn names_in_lint_human_output_cannot_forge_lines() {
     );
     assert_nothing_forged(&out, "lockcheck:");
     assert_nothing_forged(&err, "lockcheck:");
+    // The machine formats carry the names exactly; cargo's `rendered` text is the human one.
+    for format in [
+        &["--format", "json"],
+        &["--format", "sarif"],
+        &["--message-format", "json"],
+    ] {
+        let (code, out, err) = run(&[&format[0], &format[1], &"--reports", &reports, &src]);
+        assert_eq!(code, 1, "{out}{err}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        let documents: Vec<serde_json::Value> = serde_json::Deserializer::from_str(&out)
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let all = serde_json::to_string(&documents).unwrap();
+        assert!(
+            all.contains(r"x\r\nerror[LC999]: forged\u001b[2J.rs"),
+            "{format:?}: {all}"
+        );
+        let rendered: String = documents
+            .iter()
+            .filter_map(|d| d["message"]["rendered"].as_str())
+            .collect();
+        assert!(!rendered.chars().any(|c| c.is_control() && c != '\n'));
+        if format[0] == "--message-format" {
+            assert!(
+                rendered.contains(r"x\r\nerror[LC999]: forged\u{1b}[2J.rs"),
+                "{rendered}"
+            );
+        }
+    }
 }
 
 #[test]

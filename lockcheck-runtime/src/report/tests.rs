@@ -132,6 +132,25 @@ fn dot_escapes_every_control_character() {
 }
 
 #[test]
+fn json_escapes_every_control_character() {
+    let json = report_of(FORGE).to_json();
+    assert!(
+        !json.chars().any(|c| c.is_control() && c != '\n'),
+        "{json:?}"
+    );
+    assert_eq!(
+        json.lines().count(),
+        report_of("plain").to_json().lines().count()
+    );
+    assert!(
+        json.contains(
+            r#""program":"x\nlockcheck: 0 violations\r\nerror[LC999]: forged\u001b[2J\u0000"#
+        ),
+        "{json}"
+    );
+}
+
+#[test]
 fn dot_and_json_are_linear_in_classes() {
     // 100,000 classes in one long chain, plus 1,000 only named by edges: the old DOT writer
     // searched a list of names per edge end (minutes).
