@@ -225,7 +225,7 @@ pub(crate) fn refuse_repeat(what: impl FnOnce() -> String) {
     if in_handler || std::thread::panicking() || crate::exit::thread_exiting() {
         return;
     }
-    if matches!(action(), Action::Panic) {
+    if matches!(action(), Action::Panic) && !crate::exit::in_thread_local_destructor() {
         // Its names come from the user's code: shown safely (it has no line breaks of its own).
         let what = what();
         let what = crate::shown::shown(&what);
@@ -254,18 +254,20 @@ fn act_on(v: &Violation) {
     let _leave = Leave;
     // A panic where one would abort the process (already unwinding; in a thread-exit
     // destructor) is never raised: the report goes to stderr instead.
-    let can_panic = !std::thread::panicking()
-        && !crate::exit::thread_exiting()
-        && v.kind != ViolationKind::ExitWhileHolding;
+    let can_panic = || {
+        !std::thread::panicking()
+            && v.kind != ViolationKind::ExitWhileHolding
+            && !crate::exit::in_thread_local_destructor()
+    };
     match action() {
-        Action::Panic if can_panic => panic!("{v}"),
+        Action::Panic if can_panic() => panic!("{v}"),
         Action::Panic | Action::Log => eprintln!("{v}"),
         Action::Abort => {
             eprintln!("{v}");
             eprintln!("lockcheck: aborting ({ACTION_ENV}=abort)");
             std::process::abort();
         }
-        Action::Callback(f) if can_panic => f(v),
+        Action::Callback(f) if can_panic() => f(v),
         Action::Callback(f) => {
             let call = std::panic::AssertUnwindSafe(|| f(v));
             if std::panic::catch_unwind(call).is_err() {

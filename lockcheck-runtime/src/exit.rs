@@ -30,6 +30,30 @@ pub(crate) fn thread_exiting() -> bool {
     EXITING.try_with(Cell::get).unwrap_or(true)
 }
 
+/// Whether a panic raised here would abort the process because this thread is running a
+/// thread-local's destructor. A thread whose *first* lockcheck lock is taken in such a
+/// destructor registered no marker of ours before, so [`thread_exiting`] cannot know; the stack
+/// does: glibc's `__call_tls_dtors`, std's `abort_on_dtor_unwind` or its destructor list. Asked
+/// only where a panic is about to be raised (a violation under `Panic` or a callback): the walk
+/// costs milliseconds. Once found, the thread is marked exiting.
+pub(crate) fn in_thread_local_destructor() -> bool {
+    if thread_exiting() {
+        return true;
+    }
+    let frames = std::backtrace::Backtrace::force_capture().to_string();
+    let found = [
+        "__call_tls_dtors",
+        "abort_on_dtor_unwind",
+        "thread_local::destructors",
+    ]
+    .iter()
+    .any(|f| frames.contains(f));
+    if found {
+        let _ = EXITING.try_with(|e| e.set(true));
+    }
+    found
+}
+
 /// Marks the thread exiting when its destructor runs.
 struct Marker;
 

@@ -69,6 +69,19 @@ pub(crate) fn owner_id() -> crate::waits::Owner {
     crate::waits::Owner::Thread(thread_state::thread_number())
 }
 
+/// The tokio task running now, by its number (feature `tokio`; `None` outside a task). For the
+/// orders a task is the first to take: reports say which task.
+pub(crate) fn task_number() -> Option<u64> {
+    #[cfg(feature = "tokio")]
+    {
+        tokio::task::try_id().and_then(|id| id.to_string().parse().ok())
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        None
+    }
+}
+
 /// This thread's name as the order graph keeps it, for the edges it is the first to take
 /// (`thread_name::intern`: bounded), computed once per thread. Violations name their thread
 /// exactly ([`thread_label`]).

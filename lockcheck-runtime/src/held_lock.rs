@@ -40,6 +40,24 @@ impl HeldLock {
         }
     }
 
+    /// The entry as three words, for an out-of-line call on the hot path: scalars travel in
+    /// registers, where the entry itself would be copied through the stack (and the copy's
+    /// wide load wait on a failed store forward).
+    #[inline(always)]
+    pub(crate) fn to_words(self) -> (usize, u64, &'static Location<'static>) {
+        (self.instance, self.key_mode, self.site)
+    }
+
+    /// The entry [`to_words`](Self::to_words) gave.
+    #[inline(always)]
+    pub(crate) fn from_words(words: (usize, u64, &'static Location<'static>)) -> Self {
+        HeldLock {
+            instance: words.0,
+            key_mode: words.1,
+            site: words.2,
+        }
+    }
+
     /// The lock key.
     #[inline(always)]
     pub(crate) fn key(&self) -> LockKey {

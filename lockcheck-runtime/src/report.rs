@@ -159,6 +159,7 @@ pub fn report() -> Report {
                     site: Site::from(info.to_site),
                     from_site: Site::from(info.from_site),
                     thread: Cow::Borrowed(info.thread),
+                    task: info.task,
                 },
                 count: info.count,
                 declared,

@@ -46,6 +46,9 @@ pub struct OrderEdge {
     pub from_site: Site,
     /// The thread that first took this order.
     pub thread: Cow<'static, str>,
+    /// The tokio task that first took it, when a task did (feature `tokio`): its id, as
+    /// `tokio::task::Id` prints it.
+    pub task: Option<u64>,
 }
 
 /// A gate that held until now: every observation of a cycle's orders was made holding these

@@ -29,6 +29,30 @@ impl Drop for Registered {
     }
 }
 
+/// As [`contended`], for an acquisition whose entry is on the held stack already (the fast
+/// path pushed it): the entry is read back from there.
+#[cold]
+#[inline(never)]
+#[track_caller]
+pub(super) fn pushed<G>(
+    instance: usize,
+    try_now: impl FnMut() -> Option<G>,
+    wait: impl FnOnce() -> G,
+) -> G {
+    let entry = held::with_state(|s| {
+        s.held()
+            .iter()
+            .rev()
+            .find(|h| h.instance == instance)
+            .copied()
+    })
+    .flatten();
+    match entry {
+        Some(a) => contended(&a, try_now, wait),
+        None => wait(),
+    }
+}
+
 /// The acquisition `a` found its lock taken: spin, then wait as a known waiter. `try_now`
 /// takes the lock if it is free; `wait` waits for it.
 #[cold]

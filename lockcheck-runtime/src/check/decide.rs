@@ -88,7 +88,7 @@ fn findings(s: &ThreadState, a: &HeldLock) -> Findings {
 
 #[track_caller]
 fn decide(a: &HeldLock, found: Findings) -> Verdict {
-    if let Some(h) = found.recursive {
+    if let Some(h) = found.recursive.filter(|_| !other_future_may_hold(a)) {
         if h.mode() == Mode::Exclusive || a.mode() == Mode::Exclusive {
             return Verdict::HeldOrStale(h);
         }
@@ -113,6 +113,24 @@ fn decide(a: &HeldLock, found: Findings) -> Verdict {
     Verdict::Go
 }
 
+/// Whether the held entry this async acquisition finds for its own lock may be another
+/// future's of the same owner: in a tokio task (or on a thread running an executor) several
+/// futures run at once (`join!`, `select!`, `FuturesUnordered`), and lockcheck sees only the
+/// task. Then the acquisition is no recursion: it waits, as tokio's lock would, and the
+/// wait-for graph watches the wait. A checked future (`.checked()`) is one future: its held set
+/// is exact, and a lock it holds taken again is refused as on a thread.
+fn other_future_may_hold(a: &HeldLock) -> bool {
+    #[cfg(feature = "tokio")]
+    {
+        a.is_async_lock() && !matches!(held::owner_id(), crate::waits::Owner::Future(_))
+    }
+    #[cfg(not(feature = "tokio"))]
+    {
+        let _ = a;
+        false
+    }
+}
+
 /// The order `h -> a`, which this thread has not seen accepted: offered to the graph and the
 /// rank table; learned by the thread when both accept it.
 #[track_caller]
@@ -127,10 +145,12 @@ fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::Ra
         .collect();
 
     let thread = held::thread_name();
+    let task = held::task_number();
     let observed = graph::global().observe(h.key(), a.key(), &others, || EdgeInfo {
         from_site: h.site,
         to_site: a.site,
         thread,
+        task,
         count: 1,
         gate: others.clone(),
     });
@@ -175,6 +195,7 @@ fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::Ra
                     from_site: h.site,
                     to_site: a.site,
                     thread,
+                    task,
                     count: 1,
                     gate: others,
                 },

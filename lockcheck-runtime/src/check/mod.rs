@@ -171,6 +171,10 @@ pub(crate) fn violation(kind: ViolationKind, acquiring: LockUse) -> Violation {
 /// What the thread-local pass decided.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Fast {
+    /// Nothing else is held: the entry is pushed. An owner that holds nothing is in no cycle of
+    /// waits (each owner of one holds what the one before waits for), so this acquisition may
+    /// wait without telling the wait-for graph.
+    Alone,
     /// Every check passed on thread-local state alone; the entry is already pushed.
     Pushed,
     /// Something needs the slow path; nothing was pushed.
@@ -200,7 +204,11 @@ fn check_and_push(a: &HeldLock) -> Fast {
     let Some(mut s) = held::borrow_state() else {
         return Fast::Untracked;
     };
-    if !s.held().is_empty() && !s.knows_every_edge_into(a, rank::epoch()) {
+    if s.held().is_empty() {
+        push(&mut s, *a);
+        return Fast::Alone;
+    }
+    if !s.knows_every_edge_into(a, rank::epoch()) {
         return Fast::Slow;
     }
     push(&mut s, *a);
@@ -305,12 +313,17 @@ pub(crate) fn acquire<G>(
     acquire: impl FnOnce() -> G,
 ) -> G {
     match check_and_push(&a) {
-        Fast::Pushed => match try_acquire() {
-            Some(g) => g,
-            None => contended::contended(&a, try_acquire, acquire),
-        },
-        Fast::Untracked => acquire(),
-        Fast::Slow => acquire_checked(a, try_acquire, acquire),
+        // Only a scalar goes further: `a` kept for a call would be copied through the stack,
+        // and that copy's wide load waits on a failed store forward (a third of the cost).
+        Fast::Pushed => {
+            let instance = a.instance;
+            match try_acquire() {
+                Some(g) => g,
+                None => contended::pushed(instance, try_acquire, acquire),
+            }
+        }
+        Fast::Alone | Fast::Untracked => acquire(),
+        Fast::Slow => acquire_checked(a.to_words(), try_acquire, acquire),
     }
 }
 
@@ -320,10 +333,11 @@ pub(crate) fn acquire<G>(
 #[inline(never)]
 #[track_caller]
 fn acquire_checked<G>(
-    a: HeldLock,
+    a: (usize, u64, &'static Location<'static>),
     mut try_acquire: impl FnMut() -> Option<G>,
     acquire: impl FnOnce() -> G,
 ) -> G {
+    let a = HeldLock::from_words(a);
     match slow_path(&a) {
         Verdict::Untracked => acquire(),
         Verdict::Go => {
@@ -372,7 +386,7 @@ fn stale_entry(a: &HeldLock, h: HeldLock) {
 pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>) -> Option<G> {
     match check_and_push(&a) {
         Fast::Untracked => attempt(),
-        Fast::Pushed => {
+        Fast::Alone | Fast::Pushed => {
             let g = attempt();
             if g.is_none() {
                 release(a.instance);
@@ -432,7 +446,7 @@ pub(crate) enum AsyncStart {
 pub(crate) fn async_start(a: &HeldLock) -> AsyncStart {
     match check_and_push(a) {
         Fast::Untracked => AsyncStart::Untracked,
-        Fast::Pushed => AsyncStart::Pushed,
+        Fast::Alone | Fast::Pushed => AsyncStart::Pushed,
         Fast::Slow => async_start_checked(a),
     }
 }

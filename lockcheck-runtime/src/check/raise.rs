@@ -163,6 +163,7 @@ fn report_cycle_with(
             site: Site::from(info.to_site),
             from_site: Site::from(info.from_site),
             thread: Cow::Borrowed(info.thread),
+            task: info.task,
         });
         cycle.extend(path.iter().map(|(from, to, info)| OrderEdge {
             from: name(*from),
@@ -170,6 +171,7 @@ fn report_cycle_with(
             site: Site::from(info.to_site),
             from_site: Site::from(info.from_site),
             thread: Cow::Borrowed(info.thread),
+            task: info.task,
         }));
     });
     dispatch::raise_seen(
@@ -248,6 +250,7 @@ pub(super) fn instance_order(held: &HeldLock, a: &HeldLock) {
             site: Site::from(e.to_site),
             from_site: Site::from(e.from_site),
             thread: Cow::Borrowed(e.thread),
+            task: None,
         })
         .collect();
     dispatch::raise_seen(

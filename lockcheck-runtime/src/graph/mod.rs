@@ -66,9 +66,13 @@ impl Graph {
         others: &[GateLock],
         info: impl Fn() -> EdgeInfo,
     ) -> Observed {
-        if !self.reported.is_empty() && !self.order.contains(from, to) {
-            // A new order (or a reported one again): a cycle may run through reported orders,
-            // which the acyclic order does not hold.
+        if !self.reported.is_empty()
+            && !self.order.contains(from, to)
+            && !self.order.reaches(to, from)
+        {
+            // A new order (or a reported one again) that closes no cycle of learned orders (the
+            // order graph answers those itself, gates and all): a cycle may still run through
+            // reported orders, which the acyclic order does not hold.
             let again = self.reported.iter().any(|c| (c.from, c.to) == (from, to));
             if let Some(path) = self.path_through_reported(to, from, (from, to), !again) {
                 self.remember_reported(from, to, info());
@@ -127,8 +131,9 @@ impl Graph {
     }
 
     /// A shortest walk `from ⇝ to` over the learned orders and the reported ones but `closing`
-    /// (the order being offered), taking at least one reported order when `through` (a walk
-    /// over learned orders alone is the order graph's own question, gates and all):
+    /// (the order being offered) and its reverse (`b -> a` reported, then `a -> b` taken: that
+    /// inversion, said once), taking at least one reported order when `through` (a walk over
+    /// learned orders alone is the order graph's own question, gates and all):
     /// breadth-first over (lock, whether a reported order was taken), O(V + E), asked only once
     /// some order has been reported. A reported order offered again asks for any walk back.
     fn path_through_reported(
@@ -150,7 +155,7 @@ impl Graph {
             let reported = self
                 .reported
                 .iter()
-                .filter(|c| c.from == n && (c.from, c.to) != closing)
+                .filter(|c| c.from == n && (c.from, c.to) != closing && (c.to, c.from) != closing)
                 .map(|c| (c.to, &c.info, true));
             for (next, info, is_reported) in learned.chain(reported) {
                 let state = (next, taken || is_reported);

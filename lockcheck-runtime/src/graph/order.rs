@@ -35,6 +35,8 @@ pub(crate) struct EdgeInfo {
     pub(crate) to_site: &'static Location<'static>,
     /// The thread that first took this order.
     pub(crate) thread: &'static str,
+    /// The tokio task that first took it, if a task did (feature `tokio`).
+    pub(crate) task: Option<u64>,
     /// How many times a thread learned the edge (each thread learns an edge once; later
     /// acquisitions in that thread are served from its own cache and not counted).
     pub(crate) count: u64,
@@ -304,6 +306,28 @@ impl OrderGraph {
         }
     }
 
+    /// Whether the learned orders lead from `from` to `to`: breadth-first, O(V + E).
+    pub(crate) fn reaches(&self, from: LockKey, to: LockKey) -> bool {
+        let (Some(&x), Some(&y)) = (self.nodes.get(&from), self.nodes.get(&to)) else {
+            return false;
+        };
+        let mut seen = vec![false; self.g.node_count()];
+        let mut queue = VecDeque::from([x]);
+        seen[x.index()] = true;
+        while let Some(n) = queue.pop_front() {
+            for w in self.g.neighbors_directed(n, Direction::Outgoing) {
+                if w == y {
+                    return true;
+                }
+                if !seen[w.index()] {
+                    seen[w.index()] = true;
+                    queue.push_back(w);
+                }
+            }
+        }
+        false
+    }
+
     /// Whether `from -> to` is a learned edge.
     pub(crate) fn contains(&self, from: LockKey, to: LockKey) -> bool {
         self.edges.contains_key(&from.edge_bits(to))
@@ -352,6 +376,7 @@ mod tests {
             from_site: Location::caller(),
             to_site: Location::caller(),
             thread: "t",
+            task: None,
             count: 1,
             gate: Vec::new(),
         }

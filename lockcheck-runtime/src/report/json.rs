@@ -67,6 +67,12 @@ fn edge(out: &mut String, e: &OrderEdge) {
     site(out, &e.from_site);
     out.push_str(",\"thread\":");
     string(out, &e.thread);
+    match e.task {
+        Some(task) => {
+            let _ = write!(out, ",\"task\":{task}");
+        }
+        None => out.push_str(",\"task\":null"),
+    }
 }
 
 fn list<T>(out: &mut String, items: &[T], mut each: impl FnMut(&mut String, &T)) {

@@ -23,6 +23,7 @@ fn edge(from: &str, to: &str, thread: &str) -> OrderEdge {
         site: site(from, 2),
         from_site: site(to, 1),
         thread: Cow::Owned(thread.to_owned()),
+        task: None,
     }
 }
 

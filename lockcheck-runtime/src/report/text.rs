@@ -63,13 +63,17 @@ fn acquiring_lines(
     Ok(())
 }
 
+/// Who took an order: its thread, and its task when a task did.
+fn taker(e: &OrderEdge) -> String {
+    match e.task {
+        Some(task) => format!("thread `{}`, task {task}", e.thread),
+        None => format!("thread `{}`", e.thread),
+    }
+}
+
 fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
     let arrow = format!("`{}` -> `{}`", e.from, e.to);
-    writeln!(
-        f,
-        "    {arrow:<28} first seen at {} (thread `{}`)",
-        e.site, e.thread
-    )?;
+    writeln!(f, "    {arrow:<28} first seen at {} ({})", e.site, taker(e))?;
     writeln!(
         f,
         "    {:<28} while `{}` was taken at {}",
@@ -83,7 +87,15 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     let mut cols: Vec<&OrderEdge> = cycle.iter().skip(1).collect();
     cols.push(&cycle[0]);
     let n = cols.len();
-    let mut names: Vec<String> = cols.iter().map(|e| e.thread.to_string()).collect();
+    // Between tasks, the tasks are the actors (a task moves between worker threads).
+    let tasks = cols.iter().any(|e| e.task.is_some());
+    let mut names: Vec<String> = cols
+        .iter()
+        .map(|e| match e.task {
+            Some(task) => format!("task {task}"),
+            None => e.thread.to_string(),
+        })
+        .collect();
     let unique = {
         let mut s = names.clone();
         s.sort();
@@ -109,7 +121,8 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
         .copied()
         .unwrap_or("several");
     writeln!(f)?;
-    writeln!(f, "  how {word} threads deadlock:")?;
+    let actors = if tasks { "tasks" } else { "threads" };
+    writeln!(f, "  how {word} {actors} deadlock:")?;
     let row = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
         let mut line = String::from("      ");
         for c in cells {

@@ -23,6 +23,9 @@ pub struct Checked<F> {
     // Dropped in `Drop`, while this future owns the locks the drop releases.
     inner: ManuallyDrop<F>,
     held: Arc<TaskHeld>,
+    /// A task's whole future ([`spawn`], [`spawn_local`]): its output leaves the task through
+    /// the `JoinHandle`, so the guards in it are no longer the task's.
+    root: bool,
 }
 
 impl<F> Checked<F> {
@@ -31,7 +34,15 @@ impl<F> Checked<F> {
         Checked {
             inner: ManuallyDrop::new(future),
             held: Arc::new(TaskHeld::new()),
+            root: false,
         }
+    }
+
+    /// `future`, checked, as a spawned task's whole future.
+    fn task(future: F) -> Self {
+        let mut checked = Checked::new(future);
+        checked.root = true;
+        checked
     }
 }
 
@@ -52,12 +63,16 @@ impl<F: Future> Future for Checked<F> {
             return polled;
         }
         // Done: a guard it still holds is in its output (`async { m.lock().await }.checked()`),
-        // and goes where the output goes: to whoever polled this future.
+        // and goes where the output goes: to whoever polled this future. A spawned task's
+        // output goes to whoever awaits its `JoinHandle`, which lockcheck cannot see: the
+        // entries leave with it rather than stay behind in the ended task's held set.
         #[cfg(lockcheck_checks)]
         let handed_over = crate::check::take_all_held();
         drop(owner);
         #[cfg(lockcheck_checks)]
-        crate::check::hold_all(handed_over);
+        if !this.root {
+            crate::check::hold_all(handed_over);
+        }
         polled
     }
 }
@@ -114,7 +129,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(Checked::new(future))
+    tokio::spawn(Checked::task(future))
 }
 
 /// [`tokio::task::spawn_local`], the task checked: see [`Checked`].
@@ -128,5 +143,5 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    tokio::task::spawn_local(Checked::new(future))
+    tokio::task::spawn_local(Checked::task(future))
 }
