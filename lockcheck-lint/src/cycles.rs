@@ -1,9 +1,12 @@
 //! Cycles of an order graph, for LC004 (orders seen in the source) and `merge` (orders learned
 //! by many processes): one shortest cycle per strongly connected set of two or more locks.
 //!
-//! Components come from Tarjan's algorithm (petgraph's `tarjan_scc`, O(V + E)); inside each, a
-//! breadth-first search finds the shortest cycle through the component's least lock, so the
-//! cycle shown for one graph is always the same.
+//! Components come from Kosaraju's algorithm (petgraph's `kosaraju_scc`, O(V + E)), whose two
+//! depth-first passes keep their stack on the heap: a report holding one cycle of 100,000 classes
+//! is a path that deep, and petgraph's `tarjan_scc` recurses once per node of it (overflowing the
+//! thread's stack). Inside each component, a breadth-first search finds the shortest cycle
+//! through the component's least lock, and cycles come least lock first, so the cycles shown for
+//! one graph are always the same.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::hash::Hash;
@@ -33,7 +36,7 @@ pub(crate) fn shortest_cycles<'a, T, N: Ord + Hash>(
         g.add_edge(a, b, i);
     }
     let mut cycles = Vec::new();
-    for mut scc in petgraph::algo::tarjan_scc(&g) {
+    for mut scc in petgraph::algo::kosaraju_scc(&g) {
         if scc.len() < 2 {
             continue;
         }
@@ -75,6 +78,7 @@ pub(crate) fn shortest_cycles<'a, T, N: Ord + Hash>(
             component: scc.iter().map(|n| g[*n]).collect(),
         });
     }
+    cycles.sort_by(|a, b| a.component.cmp(&b.component));
     cycles
 }
 
@@ -113,5 +117,18 @@ mod tests {
                 (vec![("d", "e"), ("e", "d")], vec!["d", "e"]),
             ]
         );
+    }
+
+    #[test]
+    fn a_cycle_of_100000_locks_does_not_exhaust_the_stack() {
+        // One long path closed into a cycle: as deep as a depth-first search can be.
+        const N: usize = 100_000;
+        let names: Vec<String> = (0..N).map(|i| format!("c{i:06}")).collect();
+        let edges: Vec<(&String, &String)> =
+            (0..N).map(|i| (&names[i], &names[(i + 1) % N])).collect();
+        let found = shortest_cycles(&edges, |(a, b)| (*a, *b));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].edges.len(), N);
+        assert_eq!(found[0].edges[0], 0);
     }
 }

@@ -8,7 +8,9 @@
 //!   [`Edition`], read from its manifest);
 //!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
 //!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces, suppressions,
-//!   baselines); [`output`] writes the findings. Errors that stop the run are an [`Error`];
+//!   baselines; a file it cannot read, or nested deeper than `collect/depth.rs` allows, is an
+//!   error of that file alone); [`output`] writes the findings, every name from the input shown
+//!   safely (`shown.rs`). Errors that stop the run are an [`Error`];
 //! - [`merge`]: reads the lock-order reports that processes wrote (with `LOCKCHECK_REPORT_DIR`
 //!   set) and finds cycles whose orders were learned in different processes: a whole
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
@@ -30,8 +32,10 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod rules;
+mod shown;
 mod syntax_utils;
 mod type_keys;
 
+pub use collect::depth::STACK_BYTES;
 pub use edition::Edition;
 pub use error::Error;

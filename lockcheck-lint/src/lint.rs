@@ -1,12 +1,12 @@
 //! The driver: which files make a crate, running the rules, suppressions and baselines.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::model::{Crate, SourceFile};
+use crate::model::{Crate, ParseError, SourceFile, Span};
 use crate::rules::{self, Finding};
 use crate::Edition;
 
@@ -22,29 +22,45 @@ pub struct Unit {
     pub baselined: usize,
 }
 
-/// Every `.rs` file under `path` (or `path` itself), sorted.
+/// Every `.rs` file under `path` (or `path` itself), sorted. Symbolic links are followed, but a
+/// directory is walked once however many links lead to it (`ln -s . again` is no loop), and a
+/// file reached by two paths is listed once, by the first in sorted order.
 pub fn rust_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     if path.is_file() {
         out.push(path.to_path_buf());
         return Ok(out);
     }
+    let mut visited: HashSet<PathBuf> = HashSet::new();
+    let mut files: HashSet<PathBuf> = HashSet::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let p = entry?.path();
+        if !visited.insert(std::fs::canonicalize(&dir)?) {
+            continue;
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<std::io::Result<_>>()?;
+        entries.sort();
+        let mut subdirs = Vec::new();
+        for p in entries {
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             if p.is_dir() {
                 if name != "target" && !name.starts_with('.') {
-                    stack.push(p);
+                    subdirs.push(p);
                 }
             } else if name.ends_with(".rs") {
-                out.push(p);
+                // A dangling link is kept: reading it is that file's own error.
+                if files.insert(std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone())) {
+                    out.push(p);
+                }
             }
         }
+        // Popped in sorted order, so which of two paths to one file is kept never varies.
+        stack.extend(subdirs.into_iter().rev());
     }
     out.sort();
     Ok(out)
@@ -59,21 +75,74 @@ pub struct Sources {
     pub edition: Edition,
 }
 
+/// The largest source file the lint reads. syn's syntax tree takes about a hundred times the
+/// size of its text (BENCHMARKS.md), so a bigger file (generated tables, most likely) is named
+/// as an error and skipped, and the lint's memory stays bounded.
+pub const MAX_FILE_BYTES: u64 = 8 << 20;
+
 /// Reads files into a crate, modelled with the temporary-scope rules of `edition`, or, when
-/// `None`, of the edition the manifest nearest the first file declares (2021 without one). An
-/// unreadable file is an error for the caller.
+/// `None`, of the edition the manifest nearest the first file declares (2021 without one).
+///
+/// A file that cannot be read, is not UTF-8, or is larger than [`MAX_FILE_BYTES`] is recorded in
+/// [`Crate::parse_errors`], named, and every other file is still read.
+///
+/// # Errors
+///
+/// None today: every problem is one file's (the `Result` is kept for callers).
 pub fn load(files: &[PathBuf], edition: Option<Edition>) -> std::io::Result<Crate> {
     let edition = edition
         .or_else(|| files.first().and_then(|f| Edition::of_path(f)))
         .unwrap_or_default();
     let mut sources = Vec::new();
+    let mut unreadable = Vec::new();
     for f in files {
+        let text = read_source(f).unwrap_or_else(|message| {
+            unreadable.push((sources.len(), message));
+            String::new()
+        });
         sources.push(SourceFile {
             path: f.clone(),
-            text: std::fs::read_to_string(f)?,
+            text,
         });
     }
-    Ok(Crate::build(sources, edition))
+    let mut krate = Crate::build(sources, edition);
+    for (file, message) in unreadable {
+        krate.parse_errors.push(ParseError {
+            span: Span {
+                file,
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+            },
+            message,
+        });
+    }
+    krate.parse_errors.sort_by_key(|e| e.span.file);
+    Ok(krate)
+}
+
+/// One source file's text, or why the lint does not read it (after "could not parse this
+/// file: ", as the output shows it).
+fn read_source(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path).map_err(|e| format!("unreadable: {e}"))?;
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a file that is too large, without reading all of it.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("unreadable: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MiB, the most the lint reads (generated code?)",
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        format!("not valid UTF-8 (line {line}, byte {at}); Rust source is UTF-8")
+    })
 }
 
 /// The units of a Cargo workspace: one per distinct source directory of each member's lib, bin

@@ -19,7 +19,8 @@ line above; adopt the lint on a large codebase with --write-baseline, then --bas
 
 const EXIT_STATUS: &str = "\
 EXIT STATUS:
-    lint:  0 clean, 1 findings, 2 usage or I/O error (or a file that did not parse)
+    lint:  0 clean, 1 findings, 2 usage or I/O error, or a file that could not be read or parsed
+           (each is named; the others are still linted)
     merge: 0 nothing found, 1 cycles or violations reported by the processes, 2 usage or I/O \
     error, no report in DIR, or a report that could not be read";
 
@@ -139,6 +140,23 @@ fn main() -> ExitCode {
         args.remove(1);
     }
     let cli = Cli::parse_from(args);
+    // syn parses by recursive descent: the lint and the merge run on a thread with a stack
+    // deep enough for every file the depth bound lets through (`collect/depth.rs`).
+    let run = std::thread::Builder::new()
+        .name("lockcheck".into())
+        .stack_size(lockcheck_lint::STACK_BYTES)
+        .spawn(move || run(cli));
+    match run.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => {
+            eprintln!("error: could not start the lint's thread: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(m)) => merge_command(&m),
         Some(Command::Rules) => {
@@ -185,6 +203,9 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
             let merged = merge::merge_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             for e in &merged.errors {
                 eprintln!("warning: {e}");
+            }
+            for w in &merged.warnings {
+                eprintln!("warning: {w}");
             }
             if merged.processes.is_empty() {
                 return Err(format!(

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::shown::{shown, shown_block};
+
 /// The report schema version this tool reads.
 pub const SCHEMA_VERSION: u32 = 1;
 const SCHEMA: &str = "lockcheck-report";
@@ -35,7 +37,7 @@ pub struct Site {
 
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        write!(f, "{}:{}:{}", shown(&self.file), self.line, self.column)
     }
 }
 
@@ -111,11 +113,25 @@ impl FileViolation {
 
 #[derive(Deserialize)]
 struct FileReport {
+    #[serde(default)]
+    schema: Option<String>,
+    #[serde(default)]
+    version: Option<u64>,
     pid: u32,
     program: String,
     classes: Vec<FileClass>,
     edges: Vec<FileEdge>,
     violations: Vec<FileViolation>,
+}
+
+/// Only what says which document a file is: read when a file is not a report this tool reads,
+/// to say why. Every other field is skipped unread.
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    schema: Option<serde_json::Value>,
+    #[serde(default)]
+    version: Option<serde_json::Value>,
 }
 
 /// The process a report came from.
@@ -131,7 +147,7 @@ pub struct Process {
 
 impl fmt::Display for Process {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` pid {}", self.program, self.pid)
+        write!(f, "`{}` pid {}", shown(&self.program), self.pid)
     }
 }
 
@@ -190,7 +206,12 @@ pub struct FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
+        write!(
+            f,
+            "{}: {}",
+            shown(&self.file.display().to_string()),
+            shown(&self.message)
+        )
     }
 }
 
@@ -225,6 +246,10 @@ pub struct Merged {
     pub processes: Vec<Process>,
     /// Files that could not be merged.
     pub errors: Vec<FileError>,
+    /// What a reader should know about the reports merged: several from one pid (processes in
+    /// different pid namespaces, or a pid reused during the run; each is merged as a process of
+    /// its own, and "pid N" in the text names more than one).
+    pub warnings: Vec<String>,
     /// Every class seen.
     pub classes: BTreeSet<String>,
     /// Where each class's lock was built (or first used, for a named class), as the first
@@ -256,17 +281,41 @@ impl Merged {
 /// A message saying what is wrong: unreadable, not JSON (with line and column), not a lockcheck
 /// report, a schema version this tool does not read, or a malformed field.
 fn read_report(path: &Path) -> Result<FileReport, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("could not read: {e}"))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("not valid JSON: {e}"))?;
-    let schema = value.get("schema").and_then(|s| s.as_str());
-    if schema != Some(SCHEMA) {
+    // Streamed into the structs: memory is what the report holds, not its text as well (nor a
+    // JSON tree of it: a 200 MB report took 2.5 GB that way; BENCHMARKS.md).
+    let open = || {
+        std::fs::File::open(path)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("could not read: {e}"))
+    };
+    let report: Result<FileReport, serde_json::Error> = serde_json::from_reader(open()?);
+    let (schema, version) = match &report {
+        Ok(r) => (r.schema.clone(), r.version),
+        // Why not: another document, another version, or not JSON. A second pass reads only
+        // the header, to say which.
+        Err(_) => {
+            let header: Header = serde_json::from_reader(open()?).map_err(|e| {
+                if e.is_io() {
+                    format!("could not read: {e}")
+                } else {
+                    format!("not valid JSON: {e}")
+                }
+            })?;
+            (
+                header.schema.map(|s| match s {
+                    serde_json::Value::String(s) => s,
+                    other => other.to_string(),
+                }),
+                header.version.and_then(|v| v.as_u64()),
+            )
+        }
+    };
+    if schema.as_deref() != Some(SCHEMA) {
         return Err(format!(
             "not a lockcheck report (its \"schema\" is {}, expected \"{SCHEMA}\")",
             schema.map_or_else(|| "missing".to_owned(), |s| format!("\"{s}\""))
         ));
     }
-    let version = value.get("version").and_then(|v| v.as_u64());
     if version != Some(u64::from(SCHEMA_VERSION)) {
         return Err(format!(
             "report schema version {} is not the version this cargo-lockcheck reads ({SCHEMA_VERSION}); \
@@ -274,7 +323,7 @@ fn read_report(path: &Path) -> Result<FileReport, String> {
             version.map_or_else(|| "missing".to_owned(), |v| v.to_string())
         ));
     }
-    serde_json::from_value(value).map_err(|e| format!("malformed report: {e}"))
+    report.map_err(|e| format!("malformed report: {e}"))
 }
 
 /// Merges every `*.json` report in `dir`.
@@ -369,7 +418,38 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
         .collect();
     merged.cycles = find_cycles(&merged.edges);
     merged.captured = captured.len();
+    merged.warnings = shared_pids(&merged.processes);
     merged
+}
+
+/// A warning per pid that more than one report came from.
+fn shared_pids(processes: &[Process]) -> Vec<String> {
+    let mut by_pid: BTreeMap<u32, Vec<&Process>> = BTreeMap::new();
+    for p in processes {
+        by_pid.entry(p.pid).or_default().push(p);
+    }
+    by_pid
+        .into_iter()
+        .filter(|(_, ps)| ps.len() > 1)
+        .map(|(pid, ps)| {
+            let each: Vec<String> = ps
+                .iter()
+                .map(|p| {
+                    let file = p.file.file_name().map_or_else(
+                        || p.file.display().to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    format!("`{}` in {}", shown(&p.program), shown(&file))
+                })
+                .collect();
+            format!(
+                "{} reports come from pid {pid} ({}): processes in different pid namespaces \
+                 (containers) or a reused pid; each is merged as a process of its own",
+                ps.len(),
+                each.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// One shortest cycle per strongly connected component, with whether only the merge sees it.
@@ -402,7 +482,10 @@ impl fmt::Display for Cycle {
         // A long cycle's headline names its first locks and counts the rest, as the runtime's.
         let classes = self.classes();
         let named = if classes.len() > 10 { 4 } else { classes.len() };
-        let mut names: Vec<String> = classes[..named].iter().map(|c| format!("`{c}`")).collect();
+        let mut names: Vec<String> = classes[..named]
+            .iter()
+            .map(|c| format!("`{}`", shown(c)))
+            .collect();
         if named < classes.len() {
             names.push(format!("... ({} locks in all)", classes.len()));
         }
@@ -418,18 +501,22 @@ impl fmt::Display for Cycle {
         )?;
         writeln!(f)?;
         for e in &self.edges {
-            let arrow = format!("`{}` -> `{}`", e.from, e.to);
+            let arrow = format!("`{}` -> `{}`", shown(&e.from), shown(&e.to));
             for (i, o) in e.origins.iter().enumerate() {
                 let lead = if i == 0 { arrow.as_str() } else { "" };
                 writeln!(
                     f,
                     "    {lead:<28} first seen at {} (thread `{}`, {})",
-                    o.site, o.thread, o.process
+                    o.site,
+                    shown(&o.thread),
+                    o.process
                 )?;
                 writeln!(
                     f,
                     "    {:<28} while `{}` was taken at {}",
-                    "", e.from, o.from_site
+                    "",
+                    shown(&e.from),
+                    o.from_site
                 )?;
             }
         }
@@ -437,7 +524,11 @@ impl fmt::Display for Cycle {
             writeln!(
                 f,
                 "\n  these classes all reach each other: {}",
-                self.component.join(", ")
+                self.component
+                    .iter()
+                    .map(|c| shown(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
         Ok(())
@@ -446,7 +537,8 @@ impl fmt::Display for Cycle {
 
 impl fmt::Display for ProcessViolation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{}", self.message.trim_end())?;
+        // The process wrote it: its lines stay under its headline (`shown.rs`).
+        writeln!(f, "{}", shown_block(&self.message))?;
         writeln!(f)?;
         let n = self.reported_by.len();
         writeln!(
@@ -455,7 +547,7 @@ impl fmt::Display for ProcessViolation {
             if n == 1 { "" } else { "es" }
         )?;
         for r in &self.reported_by {
-            writeln!(f, "    {} (thread `{}`)", r.process, r.thread)?;
+            writeln!(f, "    {} (thread `{}`)", r.process, shown(&r.thread))?;
         }
         Ok(())
     }
@@ -473,6 +565,9 @@ impl fmt::Display for Merged {
         }
         for e in &self.errors {
             writeln!(f, "error: {e}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
         }
         let across = self.cycles.iter().filter(|c| c.cross_process).count();
         writeln!(

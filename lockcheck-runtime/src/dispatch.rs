@@ -79,7 +79,7 @@ impl Action {
             _ => {
                 eprintln!(
                     "lockcheck: {ACTION_ENV}={} is not one of `panic`, `log`, `abort`; using `panic`",
-                    value.to_string_lossy()
+                    crate::shown::shown(&value.to_string_lossy())
                 );
                 Action::Panic
             }
@@ -226,7 +226,9 @@ pub(crate) fn refuse_repeat(what: impl FnOnce() -> String) {
         return;
     }
     if matches!(action(), Action::Panic) && !crate::exit::in_thread_local_destructor() {
+        // Its names come from the user's code: shown safely (it has no line breaks of its own).
         let what = what();
+        let what = crate::shown::shown(&what);
         let _not_busy = crate::internal::NotBusy::enter();
         panic!(
             "lockcheck: refusing again {what}: it closes a lock-order cycle reported earlier in              this process (the first report has the details)"

@@ -87,6 +87,7 @@ mod hasher;
 mod held_lock;
 mod key;
 mod mode;
+mod shown;
 mod site;
 // Per-thread (and per-task) state.
 mod edge_cache;

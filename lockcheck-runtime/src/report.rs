@@ -12,12 +12,15 @@ use std::fmt;
 
 use crate::class;
 use crate::graph;
+use crate::shown::shown;
 use crate::site::Site;
 use crate::violation::{OrderEdge, Violation};
 
 mod dot;
 pub(crate) mod dump;
 mod json;
+#[cfg(test)]
+mod tests;
 mod text;
 
 pub(crate) use dump::{arm_exit_report, persist_violation};
@@ -241,16 +244,18 @@ impl fmt::Display for Report {
                 .as_ref()
                 .map(|s| format!(" at {s}"))
                 .unwrap_or_default();
-            writeln!(f, "    `{}`{rank}{site}", c.name)?;
+            writeln!(f, "    `{}`{rank}{site}", shown(&c.name))?;
         }
         writeln!(f)?;
         writeln!(f, "  learned order:")?;
         for e in &self.edges {
-            let arrow = format!("`{}` -> `{}`", e.edge.from, e.edge.to);
+            let arrow = format!("`{}` -> `{}`", shown(&e.edge.from), shown(&e.edge.to));
             writeln!(
                 f,
                 "    {arrow:<28} first seen at {} (thread `{}`), learned {}x",
-                e.edge.site, e.edge.thread, e.count
+                e.edge.site,
+                shown(&e.edge.thread),
+                e.count
             )?;
         }
         let undeclared: Vec<&EdgeReport> = self.undeclared_edges().collect();
@@ -264,7 +269,9 @@ impl fmt::Display for Report {
                 writeln!(
                     f,
                     "    {} < {}    seen at {}",
-                    e.edge.from, e.edge.to, e.edge.site
+                    shown(&e.edge.from),
+                    shown(&e.edge.to),
+                    e.edge.site
                 )?;
             }
         }
@@ -277,7 +284,12 @@ impl fmt::Display for Report {
                 let headline = headline.lines().next().unwrap_or_default();
                 let headline = headline.strip_prefix("lockcheck: ").unwrap_or(headline);
                 writeln!(f, "    {headline}")?;
-                writeln!(f, "      at {} (thread `{}`)", v.acquiring.site, v.thread)?;
+                writeln!(
+                    f,
+                    "      at {} (thread `{}`)",
+                    v.acquiring.site,
+                    shown(&v.thread)
+                )?;
             }
         }
         Ok(())

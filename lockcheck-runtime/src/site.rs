@@ -48,6 +48,12 @@ impl From<&'static Location<'static>> for Site {
 
 impl fmt::Display for Site {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+        write!(
+            f,
+            "{}:{}:{}",
+            crate::shown::shown(&self.file),
+            self.line,
+            self.column
+        )
     }
 }

@@ -14,6 +14,7 @@
 mod canonical;
 mod collector;
 mod declarations;
+pub(crate) mod depth;
 
 use syn::visit::Visit;
 
@@ -26,9 +27,13 @@ use collector::Collector;
 use declarations::Declarations;
 
 impl Crate {
-    /// Reads and models `files` (their text already loaded). A file that does not parse is
-    /// recorded in [`Crate::parse_errors`]; the others are modelled, with the temporary-scope
-    /// rules of `edition`.
+    /// Reads and models `files` (their text already loaded). A file that does not parse, or
+    /// nests deeper than the lint's parser can take, is recorded in [`Crate::parse_errors`]; the
+    /// others are modelled, with the temporary-scope rules of `edition`.
+    ///
+    /// Deep files are refused by a bound the default 8 MiB main-thread stack cannot always hold
+    /// in a debug build: call this on a thread with [`STACK_BYTES`](crate::STACK_BYTES) of
+    /// stack, as `cargo lockcheck` does.
     pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
         let mut krate = Crate {
             files,
@@ -43,7 +48,31 @@ impl Crate {
                 // module of its own (and often not a whole file's syntax).
                 continue;
             }
-            match syn::parse_file(&krate.files[index].text) {
+            let text = krate.files[index].text.as_str();
+            // Lexed once: the depth is measured on the tokens syn then parses (a file that
+            // starts with a byte-order mark or `#!` is lexed again by `parse_file`, which
+            // knows both).
+            let tokens = match depth::lex(text) {
+                Ok(tokens) => tokens,
+                Err(span) => {
+                    krate.parse_errors.push(ParseError {
+                        span: Span::of(index, span),
+                        message: format!(
+                            "nested more than {} levels deep (brackets and chained operators), \
+                             more than the lint's parser can take",
+                            depth::MAX_DEPTH
+                        ),
+                    });
+                    continue;
+                }
+            };
+            let parsed = match tokens {
+                Some(tokens) if !text.starts_with('\u{feff}') && !shebang(text) => {
+                    syn::parse2(tokens)
+                }
+                _ => syn::parse_file(text),
+            };
+            match parsed {
                 Ok(ast) => asts.push((index, ast)),
                 Err(e) => krate.parse_errors.push(ParseError {
                     span: Span::of(index, e.span()),
@@ -165,6 +194,13 @@ fn included_files(files: &[SourceFile]) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Whether `text` starts with a `#!` line that is not an inner attribute (`#![..]`), as
+/// `syn::parse_file` tells them.
+fn shebang(text: &str) -> bool {
+    text.strip_prefix("#!")
+        .is_some_and(|rest| !rest.trim_start().starts_with('['))
 }
 
 /// `src/a/../b.rs` → `src/b.rs`, without touching the file system.

@@ -5,6 +5,7 @@ use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use super::{byte_range, path_of};
 use crate::lint::Unit;
+use crate::shown::shown;
 
 /// Every finding and parse error of `units`, then a summary line.
 pub fn human(units: &[Unit], color: bool) -> String {
@@ -21,9 +22,9 @@ pub fn human(units: &[Unit], color: bool) -> String {
         let k = &u.krate;
         for e in &k.parse_errors {
             unparsed += 1;
-            let path = path_of(k, &e.span);
+            let path = shown(&path_of(k, &e.span)).into_owned();
             let report = [Level::ERROR
-                .primary_title(format!("could not parse this file: {}", e.message))
+                .primary_title(format!("could not parse this file: {}", shown(&e.message)))
                 .id("LC000")
                 .element(
                     Snippet::source(k.files[e.span.file].text.as_str())
@@ -59,40 +60,42 @@ pub(crate) fn finding(
     renderer: &Renderer,
 ) -> String {
     let text = k.files[f.span.file].text.as_str();
+    // Names in the messages and paths come from the input: shown safely (`shown.rs`). The
+    // renderer itself replaces control characters in the source lines it quotes.
     let mut first = Level::ERROR
-        .primary_title(f.message.as_str())
+        .primary_title(shown(&f.message))
         .id(f.rule.id)
         .element(
             Snippet::source(text)
-                .path(path_of(k, &f.span))
+                .path(shown(&path_of(k, &f.span)).into_owned())
                 .fold(true)
                 .annotation(
                     AnnotationKind::Primary
                         .span(byte_range(k, &f.span))
-                        .label(f.label.as_str()),
+                        .label(shown(&f.label)),
                 ),
         );
     let mut groups: Vec<Group<'_>> = Vec::new();
     for n in &f.notes {
         match &n.span {
             Some(s) => groups.push(
-                Level::NOTE.secondary_title(n.message.as_str()).element(
+                Level::NOTE.secondary_title(shown(&n.message)).element(
                     Snippet::source(k.files[s.file].text.as_str())
-                        .path(path_of(k, s))
+                        .path(shown(&path_of(k, s)).into_owned())
                         .fold(true)
                         .annotation(AnnotationKind::Context.span(byte_range(k, s))),
                 ),
             ),
-            None => first = first.element(Level::NOTE.message(n.message.as_str())),
+            None => first = first.element(Level::NOTE.message(shown(&n.message))),
         }
     }
     if let Some(h) = &f.help {
         match groups.last_mut() {
             Some(_) => {
                 let g = groups.pop().expect("non-empty");
-                groups.push(g.element(Level::HELP.message(h.as_str())));
+                groups.push(g.element(Level::HELP.message(shown(h))));
             }
-            None => first = first.element(Level::HELP.message(h.as_str())),
+            None => first = first.element(Level::HELP.message(shown(h))),
         }
     }
     let mut report = vec![first];

@@ -68,8 +68,14 @@ pub(super) fn check(a: &Analysis<'_>, merged: &Merged) -> Vec<Finding> {
     let edges: Vec<Edge<'_>> = edges.into_values().collect();
     // Inversion pairs, then one shortest cycle per strongly connected set.
     let mut cycles: Vec<Vec<usize>> = Vec::new();
+    // Looked up, not searched: a run may have learned 100,000 orders.
+    let index: BTreeMap<(&LockPath, &LockPath), usize> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((&e.from, &e.to), i))
+        .collect();
     for (i, e) in edges.iter().enumerate() {
-        if let Some(j) = edges.iter().position(|o| o.from == e.to && o.to == e.from) {
+        if let Some(&j) = index.get(&(&e.to, &e.from)) {
             if i < j {
                 cycles.push(vec![i, j]);
             }

@@ -6,18 +6,44 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::Report;
+use crate::shown::hostile;
 use crate::violation::ViolationKind;
 
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
+/// `s` inside a DOT string: quotes and backslashes escaped, and every control character (a NUL
+/// makes Graphviz refuse the whole file; a line break in a name would pass for the label's own)
+/// shown as `{:?}` shows it, `\u{0}`, `\n`.
+fn escaped(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
+            c if hostile(c) => {
+                // `\u{1b}` as text: its backslash escaped for DOT.
+                out.push('\\');
+                out.extend(c.escape_debug());
+            }
             c => out.push(c),
         }
+    }
+}
+
+/// A name as a quoted DOT string.
+fn quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    escaped(&mut out, s);
+    out.push('"');
+    out
+}
+
+/// A label of several lines: each escaped, joined by DOT's centred line break.
+fn label(lines: &[&str]) -> String {
+    let mut out = String::from("\"");
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\\n");
+        }
+        escaped(&mut out, l);
     }
     out.push('"');
     out
@@ -43,27 +69,29 @@ pub(super) fn to_dot(r: &Report) -> String {
     let mut out = String::from("digraph lockcheck {\n");
     out.push_str("  rankdir=LR;\n  node [shape=box, style=rounded, fontname=\"monospace\"];\n");
     out.push_str("  edge [fontname=\"monospace\", fontsize=9];\n");
-    let mut names: Vec<&str> = r.classes.iter().map(|c| c.name.as_str()).collect();
+    // Linear in classes and edges: a process may have used 100,000 classes, and the file is
+    // rewritten on each new violation.
+    let classes: HashSet<&str> = r.classes.iter().map(|c| c.name.as_str()).collect();
+    let mut unlisted: Vec<&str> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     for e in &r.edges {
-        for n in [&e.edge.from, &e.edge.to] {
-            if !names.contains(&&**n) {
-                names.push(n);
+        for n in [&*e.edge.from, &*e.edge.to] {
+            if !classes.contains(n) && seen.insert(n) {
+                unlisted.push(n);
             }
         }
     }
     for c in &r.classes {
-        let mut label = c.name.clone();
-        if let Some(rank) = c.rank {
-            let _ = write!(label, "\nrank {rank}");
-        }
+        let rank = c.rank.map(|rank| format!("rank {rank}"));
         // A site class's name already says where it is.
-        if let Some(site) = c
+        let site = c
             .site
             .as_ref()
-            .filter(|s| !c.name.ends_with(&s.to_string()))
-        {
-            let _ = write!(label, "\n{site}");
-        }
+            .map(|s| format!("{}:{}:{}", s.file, s.line, s.column))
+            .filter(|s| !c.name.ends_with(s.as_str()));
+        let mut lines = vec![c.name.as_str()];
+        lines.extend(rank.as_deref());
+        lines.extend(site.as_deref());
         let fill = if cycle_nodes.contains(c.name.as_str()) {
             ", style=\"rounded,filled\", fillcolor=\"#ffd6d6\""
         } else {
@@ -73,19 +101,18 @@ pub(super) fn to_dot(r: &Report) -> String {
             out,
             "  {} [label={}{fill}];",
             quoted(&c.name),
-            quoted(&label)
+            label(&lines)
         );
     }
-    for n in names
-        .iter()
-        .filter(|n| !r.classes.iter().any(|c| c.name == **n))
-    {
+    for n in unlisted {
         let _ = writeln!(out, "  {};", quoted(n));
     }
     for e in &r.edges {
         let (from, to) = (&*e.edge.from, &*e.edge.to);
         let threads = if e.count == 1 { "thread" } else { "threads" };
-        let label = format!("first seen {}\nby {} {threads}", e.edge.site, e.count);
+        let site = &e.edge.site;
+        let first = format!("first seen {}:{}:{}", site.file, site.line, site.column);
+        let by = format!("by {} {threads}", e.count);
         let style = if on_cycle.contains(&(from, to)) {
             ", color=red, penwidth=2.5, fontcolor=red"
         } else if e.declared == Some(false) {
@@ -98,7 +125,7 @@ pub(super) fn to_dot(r: &Report) -> String {
             "  {} -> {} [label={}{style}];",
             quoted(from),
             quoted(to),
-            quoted(&label)
+            label(&[&first, &by])
         );
     }
     for (from, to) in attempted {

@@ -73,14 +73,45 @@ fn write_or_say(dir: &Path) {
     if let Err(e) = write_report(dir) {
         eprintln!(
             "lockcheck: could not write the report into {}: {e}",
-            dir.display()
+            crate::shown::shown(&dir.display().to_string())
         );
     }
 }
 
+/// What names one process run's report files, apart from its program: its pid, when it first
+/// wrote one (nanoseconds since the epoch) and a random part (std's `RandomState`, seeded by the
+/// OS). Processes sharing a pid (in containers, or a pid reused during a long test run) never
+/// write over each other's report; the same process rewrites its own. A forked child has
+/// another pid, so it takes a run of its own.
+struct Run {
+    pid: u32,
+    tag: String,
+    /// Temporary files written so far: each has a name of its own.
+    temps: u64,
+}
+
+impl Run {
+    fn new(pid: u32) -> Run {
+        use std::hash::{BuildHasher as _, Hasher as _};
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let random = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        Run {
+            pid,
+            tag: format!("{pid}-{nanos:x}-{:08x}", random as u32),
+            temps: 0,
+        }
+    }
+}
+
 /// Writes the current [`report`](crate::report()) into `dir` as
-/// `lockcheck-<program>-<pid>.json` and `.dot`; returns the JSON file's path. The JSON file is
-/// written to a temporary name first and renamed, so a reader never sees half a report.
+/// `lockcheck-<program>-<pid>-<start>-<random>.json` and `.dot` (one name per process run:
+/// processes that share a pid never overwrite each other's reports); returns the JSON file's
+/// path. Each file is written to a temporary name of its own first and renamed, so a reader
+/// never sees half a report.
 ///
 /// # Errors
 ///
@@ -94,20 +125,37 @@ fn write_or_say(dir: &Path) {
 /// let text = std::fs::read_to_string(&json).unwrap();
 /// assert!(text.contains("\"schema\":\"lockcheck-report\""));
 /// assert!(json.with_extension("dot").exists());
+/// // The same process writes the same file again.
+/// assert_eq!(lockcheck_runtime::write_report(&dir).unwrap(), json);
 /// ```
 pub fn write_report(dir: &Path) -> std::io::Result<PathBuf> {
     // One writer at a time: two threads raising violations at once must not interleave their
     // files, nor rename an older snapshot over a newer one.
-    static WRITING: Internal<()> = Internal::new(());
-    let _writing = WRITING.lock();
-    let r = crate::report();
+    static WRITING: Internal<Option<Run>> = Internal::new(None);
+    let mut run = WRITING.lock();
+    let pid = std::process::id();
+    if run.as_ref().is_none_or(|r| r.pid != pid) {
+        *run = Some(Run::new(pid));
+    }
+    let run = run.as_mut().expect("set above");
+    write_files(dir, &crate::report(), run)
+}
+
+/// Writes `r` as `run`'s report files in `dir`. O(classes + edges + violations).
+fn write_files(dir: &Path, r: &super::Report, run: &mut Run) -> std::io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let stem = format!("lockcheck-{}-{}", r.program, r.pid);
+    let stem = format!("lockcheck-{}-{}", r.program, run.tag);
     let json = dir.join(format!("{stem}.json"));
-    let tmp = dir.join(format!(".{stem}.json.tmp"));
-    std::fs::write(&tmp, r.to_json())?;
-    std::fs::rename(&tmp, &json)?;
-    std::fs::write(dir.join(format!("{stem}.dot")), r.to_dot())?;
+    let mut replace = |path: &Path, text: String| -> std::io::Result<()> {
+        run.temps += 1;
+        let tmp = dir.join(format!(".{stem}-{}.tmp", run.temps));
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })
+    };
+    replace(&json, r.to_json())?;
+    replace(&json.with_extension("dot"), r.to_dot())?;
     Ok(json)
 }
 
@@ -149,4 +197,63 @@ extern "C" fn at_exit() {
             write_or_say(dir);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{write_files, Run};
+
+    fn report(pid: u32, program: &str) -> crate::report::Report {
+        crate::report::Report {
+            pid,
+            program: program.into(),
+            classes: Vec::new(),
+            edges: Vec::new(),
+            violations: Vec::new(),
+            declared_order: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn processes_sharing_a_pid_never_overwrite_each_others_reports() {
+        // Two processes of one program with the same pid (two containers, or a reused pid),
+        // each writing its report twice, from threads at once.
+        let dir = std::env::temp_dir().join(format!("lockcheck-same-pid-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let written: Vec<std::path::PathBuf> = std::thread::scope(|s| {
+            let writers: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut run = Run::new(4242);
+                        let first = write_files(&dir, &report(4242, "test_one"), &mut run).unwrap();
+                        let again = write_files(&dir, &report(4242, "test_one"), &mut run).unwrap();
+                        assert_eq!(first, again, "a process rewrites its own report");
+                        first
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        let json: Vec<&String> = files.iter().filter(|f| f.ends_with(".json")).collect();
+        assert_eq!(json.len(), 8, "{files:?}");
+        assert_eq!(
+            files.len(),
+            16,
+            "a .dot beside each, no temporary file left: {files:?}"
+        );
+        for (f, w) in json.iter().zip({
+            let mut w = written.clone();
+            w.sort();
+            w
+        }) {
+            assert!(f.starts_with("lockcheck-test_one-4242-"), "{f}");
+            assert_eq!(w.file_name().unwrap().to_string_lossy(), **f);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -5,9 +5,13 @@
 //! deadlock) and Go's "lock ordering problem" / "caller requires lock", made shorter: lock names,
 //! not addresses; one place per line.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
+use lockcheck_ranks::DeclaredOrder;
+
 use crate::mode::Mode;
+use crate::shown::shown;
 use crate::site::Site;
 use crate::violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};
 
@@ -312,8 +316,98 @@ fn deadlock(f: &mut fmt::Formatter<'_>, v: &Violation, waits: &[WaitStep]) -> fm
     )
 }
 
+/// `s`, [shown](shown) safely, in place.
+fn show(s: &mut String) {
+    if let Cow::Owned(safe) = shown(s) {
+        *s = safe;
+    }
+}
+
+fn show_cow(s: &mut Cow<'static, str>) {
+    if let Cow::Owned(safe) = shown(s) {
+        *s = Cow::Owned(safe);
+    }
+}
+
+fn show_use(u: &mut LockUse) {
+    show(&mut u.class);
+}
+
+fn show_declared(declared: &mut [DeclaredOrder]) {
+    for d in declared {
+        show(&mut d.before);
+        show(&mut d.after);
+        show(&mut d.declared_at);
+    }
+}
+
+/// A copy of `v` whose every name is [shown](shown) safely, so that the text below can print
+/// names as they are (sites show themselves safely). A copy costs nothing that matters: text is
+/// made once per violation.
+fn shown_violation(v: &Violation) -> Violation {
+    let mut v = v.clone();
+    show(&mut v.thread);
+    show_use(&mut v.acquiring);
+    v.held.iter_mut().for_each(show_use);
+    match &mut v.kind {
+        ViolationKind::OrderCycle {
+            cycle,
+            declared,
+            broken_gate,
+        } => {
+            for e in cycle {
+                show_cow(&mut e.from);
+                show_cow(&mut e.to);
+                show_cow(&mut e.thread);
+            }
+            show_declared(declared);
+            if let Some(g) = broken_gate {
+                g.locks.iter_mut().for_each(show);
+                show(&mut g.thread);
+            }
+        }
+        ViolationKind::RecursiveLock { held } | ViolationKind::SameClass { held } => show_use(held),
+        ViolationKind::RankOrder { held, declared } => {
+            show_use(held);
+            show_declared(declared);
+        }
+        ViolationKind::Deadlock { waits } => {
+            for w in waits {
+                show(&mut w.owner);
+                show_use(&mut w.waits_for);
+                show_use(&mut w.held_by_next);
+            }
+        }
+        ViolationKind::Contract {
+            function,
+            lock,
+            class,
+            caller,
+            ..
+        } => {
+            show(function);
+            show(lock);
+            show(class);
+            caller.iter_mut().for_each(show);
+        }
+        ViolationKind::ExitWhileHolding
+        | ViolationKind::HeldLockFreed
+        | ViolationKind::HeldAcrossAwait => {}
+    }
+    v
+}
+
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names come from the user's code and environment: never printed raw (`shown.rs`).
+        let shown = shown_violation(self);
+        shown.text(f)
+    }
+}
+
+impl Violation {
+    /// The text of a violation whose names are already [shown](shown) safely.
+    fn text(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             ViolationKind::OrderCycle {
                 cycle,
