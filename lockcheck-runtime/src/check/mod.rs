@@ -293,7 +293,7 @@ pub(crate) fn refuse(a: &HeldLock) -> ! {
         "lockcheck: refusing to {} `{}` at {}: this thread already holds it, so the \
          acquisition would never return",
         a.mode().verb(),
-        crate::class::key_name(a.key()),
+        crate::shown::shown(&crate::class::key_name(a.key())),
         crate::site::Site::from(a.site)
     )
 }
