@@ -34,7 +34,7 @@
 //!   id), `graph` (the learned order, Pearce–Kelly, and the cycles it keeps because a gate lock
 //!   guards them), `instances` (orders between instances of one site class), `rank` (the
 //!   declared order), `task` (feature `tokio`: which task's stack an operation works on),
-//!   `thread_name`;
+//!   `thread_name`, `waits` (the wait-for graph: who waits for which lock, holding what);
 //! - `held`: the current owner's held set (the thread, or the task or checked future being
 //!   polled), as the protocol and the queries see it;
 //! - `violation` (what was found, as values), `reported` (what this process reported, once
