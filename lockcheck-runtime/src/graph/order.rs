@@ -306,11 +306,15 @@ impl OrderGraph {
         }
     }
 
-    /// Whether the learned orders lead from `from` to `to`: breadth-first, O(V + E).
+    /// Whether the learned orders lead from `from` to `to`: breadth-first, O(V + E); at once
+    /// `false` when the topological order places `to` before `from` (no path can then exist).
     pub(crate) fn reaches(&self, from: LockKey, to: LockKey) -> bool {
         let (Some(&x), Some(&y)) = (self.nodes.get(&from), self.nodes.get(&to)) else {
             return false;
         };
+        if self.ord[x.index()] > self.ord[y.index()] {
+            return false;
+        }
         let mut seen = vec![false; self.g.node_count()];
         let mut queue = VecDeque::from([x]);
         seen[x.index()] = true;
