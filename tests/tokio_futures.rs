@@ -343,3 +343,105 @@ fn guards_returned_through_join_handles_leave_nothing_behind() {
     let kept = lockcheck::tokio::tasks_with_held_stacks();
     assert!(kept <= 4096, "{kept} task stacks kept");
 }
+
+/// A guard sent through a channel to another live task and dropped there leaves nothing behind
+/// in the task that took it: that task's later locks learn no order from the moved lock, so
+/// the reverse order taken afterwards is no inversion.
+#[test]
+fn guards_sent_to_another_task_leave_nothing_behind() {
+    for (runtime, found) in on_every_runtime(|| async {
+        let m = Arc::new(Mutex::named("fut-sent-m", ()));
+        let later = Arc::new(Mutex::named("fut-sent-later", ()));
+        let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+        let (ack_tx, ack_rx) = tokio::sync::oneshot::channel();
+        let receiver = tokio::spawn(async move {
+            let guard = rx.recv().await.unwrap();
+            drop(guard);
+            ack_tx.send(()).unwrap();
+        });
+        let (m2, later2) = (Arc::clone(&m), Arc::clone(&later));
+        let sender = tokio::spawn(async move {
+            tx.send(m2.lock_owned().await).await.unwrap();
+            ack_rx.await.unwrap();
+            // Holds nothing now: `fut-sent-m`'s guard was dropped by the receiver.
+            let _l = later2.lock().await;
+            tokio::task::yield_now().await;
+        });
+        receiver.await.unwrap();
+        sender.await.unwrap();
+        let _l = later.lock().await;
+        let _m = m.lock().await;
+    }) {
+        assert!(found.is_empty(), "{runtime}: {found:#?}");
+    }
+}
+
+/// The twin: a task that really still holds the lock when it takes the next one teaches that
+/// order, and the reverse order is reported.
+#[test]
+fn a_guard_kept_by_its_task_still_orders_its_later_locks() {
+    for (runtime, found) in on_every_runtime(|| async {
+        let m = Arc::new(Mutex::named("fut-kept-m", ()));
+        let later = Arc::new(Mutex::named("fut-kept-later", ()));
+        let (m2, later2) = (Arc::clone(&m), Arc::clone(&later));
+        tokio::spawn(async move {
+            let _g = m2.lock_owned().await;
+            let _l = later2.lock().await;
+        })
+        .await
+        .unwrap();
+        let _l = later.lock().await;
+        let _m = m.lock().await;
+    })
+    .into_iter()
+    .take(1)
+    {
+        assert_eq!(found.len(), 1, "{runtime}: {found:#?}");
+        assert_eq!(found[0].kind_name(), "order-cycle");
+    }
+}
+
+/// 100,000 guards taken by short tasks and dropped by another one: the task table keeps no
+/// stack of the ended tasks (memory flat), and no task learns an order from them.
+#[test]
+fn a_hundred_thousand_guards_sent_away_leave_the_task_table_flat() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    let found = Found::default();
+    let f = Arc::clone(&found);
+    rt.block_on(capturing(f, async {
+        let m = Arc::new(Mutex::named("fut-sent-away-m", ()));
+        let later = Mutex::named("fut-sent-away-later", ());
+        let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+        let dropper = tokio::spawn(async move {
+            let mut n = 0u32;
+            while let Some(guard) = rx.recv().await {
+                drop(guard);
+                n += 1;
+            }
+            n
+        });
+        for _ in 0..100_000 {
+            let (m, tx) = (Arc::clone(&m), tx.clone());
+            tokio::spawn(async move {
+                let guard = m.lock_owned().await;
+                tx.send(guard).await.unwrap();
+            })
+            .await
+            .unwrap();
+        }
+        drop(tx);
+        assert_eq!(dropper.await.unwrap(), 100_000);
+        let _l = later.lock().await;
+        let _m = m.lock().await;
+    }));
+    assert!(
+        found.lock().unwrap().is_empty(),
+        "{:#?}",
+        found.lock().unwrap()
+    );
+    let kept = lockcheck::tokio::tasks_with_held_stacks();
+    assert!(kept <= 4096, "{kept} task stacks kept");
+}

@@ -23,7 +23,24 @@ pub(crate) fn borrow_state() -> Option<StateRef> {
 /// borrowed): the caller degrades quietly.
 #[inline]
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
-    thread_state::with_state(owner(), f)
+    thread_state::with_state(owner(), |s| {
+        #[cfg(feature = "tokio")]
+        if crate::stray_releases::any() {
+            drop_stray_entries(s);
+        }
+        f(s)
+    })
+}
+
+/// Drops the entries whose guards other owners released since this owner last looked
+/// (`stray_releases.rs`): the oldest entry of each instance, the one the moved guard made.
+#[cfg(feature = "tokio")]
+#[cold]
+#[inline(never)]
+fn drop_stray_entries(s: &mut ThreadState) {
+    for instance in crate::stray_releases::take(owner_id()) {
+        s.mark_released_oldest(instance);
+    }
 }
 
 #[cfg(feature = "tokio")]

@@ -34,7 +34,8 @@
 //!   id), `graph` (the learned order, Pearce–Kelly, and the cycles it keeps because a gate lock
 //!   guards them), `instances` (orders between instances of one site class), `rank` (the
 //!   declared order), `task` (feature `tokio`: which task's stack an operation works on),
-//!   `thread_name`, `waits` (the wait-for graph: who waits for which lock, holding what);
+//!   `thread_name`, `waits` (the wait-for graph: who waits for which lock, holding what),
+//!   `stray_releases` (feature `tokio`: guards released by another owner than the one holding their entry);
 //! - `held`: the current owner's held set (the thread, or the task or checked future being
 //!   polled), as the protocol and the queries see it;
 //! - `violation` (what was found, as values), `reported` (what this process reported, once
@@ -105,6 +106,8 @@ mod rank;
 mod task;
 mod thread_name;
 mod waits;
+#[cfg(feature = "tokio")]
+mod stray_releases;
 // Whose held set a lock operation works on.
 mod held;
 // Violations as values, and what was reported.

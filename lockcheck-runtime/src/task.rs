@@ -123,18 +123,29 @@ fn lookup(id: tokio::task::Id) -> Arc<TaskHeld> {
     held
 }
 
-/// Drops the stacks that hold nothing (most are of tasks that ended); a thread that still caches
-/// one finds it swept and looks its task up again.
+/// Drops the stacks that hold nothing (most are of tasks that ended), and those whose every
+/// entry another task released (a task that ended after sending its guards away: the releases
+/// wait in `stray_releases` for a holder that will never look again). A thread that still
+/// caches one finds it swept and looks its task up again, to an empty stack, which is then right.
 #[cold]
 fn sweep(tasks: &mut Tasks) {
-    tasks.map.retain(|_, held| {
-        let idle_and_empty =
-            held.state.load(Ordering::Acquire) == FREE && held.len.load(Ordering::Relaxed) == 0;
-        if idle_and_empty {
+    let stray = crate::stray_releases::per_task();
+    let mut released_elsewhere = Vec::new();
+    tasks.map.retain(|id, held| {
+        let len = held.len.load(Ordering::Relaxed);
+        let stray_here = stray.get(id).copied().unwrap_or(0);
+        let idle_and_done = held.state.load(Ordering::Acquire) == FREE && len <= stray_here;
+        if idle_and_done {
             held.state.store(SWEPT, Ordering::Release);
+            if stray_here > 0 {
+                released_elsewhere.push(*id);
+            }
         }
-        !idle_and_empty
+        !idle_and_done
     });
+    for id in released_elsewhere {
+        crate::stray_releases::forget(crate::waits::Owner::Task(id));
+    }
     tasks.sweep_at = (tasks.map.len() * 2).max(1024);
 }
 

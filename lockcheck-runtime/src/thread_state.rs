@@ -182,6 +182,16 @@ impl ThreadState {
         }
     }
 
+    /// Drops the oldest entry of the lock at `instance` (one whose guard was released by
+    /// another owner: `stray_releases.rs`).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn mark_released_oldest(&mut self, instance: usize) {
+        let stack = self.stack_mut();
+        if let Some(at) = stack.iter().position(|h| h.instance == instance) {
+            stack.remove(at);
+        }
+    }
+
     /// Records the release of the lock at `instance`, searching from the top; returns its entry.
     pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
         let stack = self.stack_mut();

@@ -249,27 +249,41 @@ fn thread_exited() {
 }
 
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
-/// always the top one.
+/// always the top one. `false` when the current owner holds no entry for it (its guard moved
+/// here from another owner, or it was taken unchecked).
 #[inline]
-pub(crate) fn release(instance: usize) {
+pub(crate) fn release(instance: usize) -> bool {
     #[cfg(feature = "tokio")]
     if crate::thread_state::release_thread_top(instance) {
-        return;
+        return true;
     }
     let Some(mut s) = held::borrow_state() else {
-        return;
+        // Unchecked now: say found, so that nothing is left for another owner.
+        return true;
     };
-    if !s.mark_released_top(instance) {
-        drop(s);
-        release_out_of_order(instance);
+    if s.mark_released_top(instance) {
+        return true;
     }
+    drop(s);
+    release_out_of_order(instance)
 }
 
-/// A guard dropped while locks taken after it are still held.
+/// A guard dropped while locks taken after it are still held, or by an owner that does not hold
+/// it.
 #[cold]
 #[inline(never)]
-fn release_out_of_order(instance: usize) {
-    held::with_state(|s| s.mark_released(instance));
+fn release_out_of_order(instance: usize) -> bool {
+    held::with_state(|s| s.mark_released(instance).is_some()).unwrap_or(true)
+}
+
+/// A movable guard was released by another owner than `holder`, whose held set has its entry:
+/// the release waits for `holder` ([`crate::stray_releases`]).
+#[cfg(feature = "tokio")]
+#[cold]
+pub(crate) fn released_elsewhere(holder: crate::waits::Owner, instance: usize) {
+    if holder != held::owner_id() {
+        crate::stray_releases::record(holder, instance);
+    }
 }
 
 /// The lock at `instance`, held by this thread, is now held in `mode` (a downgrade, an upgrade).

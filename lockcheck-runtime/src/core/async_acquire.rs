@@ -30,7 +30,7 @@ impl AsyncAcquire {
     pub(crate) fn hold(&self) -> crate::core::Hold {
         #[cfg(lockcheck_checks)]
         {
-            super::Hold::of_instance(self.a.instance)
+            super::Hold::movable(self.a.instance)
         }
         #[cfg(not(lockcheck_checks))]
         {

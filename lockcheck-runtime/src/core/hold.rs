@@ -12,12 +12,15 @@ use crate::mode::Mode;
 
 use super::Guard;
 
-/// A guard's hold of its lock: which lock instance it holds (with the checks compiled out,
-/// nothing: zero-sized).
+/// A guard's hold of its lock: which lock instance it holds, and (an async lock's guard, which
+/// can move to another task) whose held set has its entry. With the checks compiled out,
+/// nothing: zero-sized.
 #[derive(Clone, Copy)]
 pub(crate) struct Hold {
     #[cfg(lockcheck_checks)]
     instance: usize,
+    #[cfg(all(lockcheck_checks, feature = "tokio"))]
+    holder: Option<crate::waits::Owner>,
 }
 
 impl Hold {
@@ -31,21 +34,52 @@ impl Hold {
         Hold {
             #[cfg(lockcheck_checks)]
             instance: 0,
+            #[cfg(all(lockcheck_checks, feature = "tokio"))]
+            holder: None,
         }
     }
 
-    /// The hold of the lock at `instance` (an async acquisition's, made before its wait).
+    /// The hold of the lock at `instance`, by a guard that stays with its owner.
     #[cfg(lockcheck_checks)]
     #[inline]
     pub(crate) fn of_instance(instance: usize) -> Hold {
-        Hold { instance }
+        Hold {
+            instance,
+            #[cfg(feature = "tokio")]
+            holder: None,
+        }
     }
 
-    /// The held entry goes (called after the real release).
+    /// The hold of the lock at `instance` by a guard that may move to another owner (an async
+    /// lock's, which is `Send`): it names the owner whose held set gets the entry, so that a
+    /// release elsewhere can still find it.
+    #[cfg(all(lockcheck_checks, feature = "tokio"))]
+    #[inline]
+    pub(crate) fn movable(instance: usize) -> Hold {
+        Hold {
+            instance,
+            holder: Some(crate::held::owner_id()),
+        }
+    }
+
+    /// The held entry goes (called after the real release). A guard released by another owner
+    /// than the one holding its entry leaves the release to that owner ([`stray_releases`]).
+    ///
+    /// [`stray_releases`]: crate::stray_releases
     #[inline]
     pub(crate) fn release(self) {
         #[cfg(lockcheck_checks)]
-        check::release(self.instance);
+        {
+            let found = check::release(self.instance);
+            #[cfg(feature = "tokio")]
+            if !found {
+                if let Some(holder) = self.holder {
+                    check::released_elsewhere(holder, self.instance);
+                }
+            }
+            #[cfg(not(feature = "tokio"))]
+            let _ = found;
+        }
     }
 
     /// Around an unlock-and-relock of the real lock (`unlocked`, `bump`, a condvar wait): the

@@ -89,6 +89,11 @@ impl<F> Drop for Checked<F> {
         let _owner = task::polling(&self.held);
         // SAFETY: dropped exactly once, here; never used after.
         unsafe { ManuallyDrop::drop(&mut self.inner) };
+        // Releases that waited for this future's held set go with it.
+        #[cfg(lockcheck_checks)]
+        crate::stray_releases::forget(crate::waits::Owner::Future(
+            Arc::as_ptr(&self.held) as usize
+        ));
     }
 }
 

@@ -1,0 +1,73 @@
+//! Releases made away from the owner that holds the entry: a guard moved to another task (sent
+//! through a channel, carried by a spawned task's output) and dropped there. The releasing owner
+//! cannot touch the holder's stack (another thread may be working on it), so the release waits
+//! here, naming the holder, until the holder next works on its held set out of the fast path
+//! (`held::with_state`: every slow path, query and report goes through it) and drops the entry
+//! itself. A stale entry can never make a report before that: the fast path only confirms orders
+//! already accepted.
+//!
+//! Bounded: a task that ended with its entries all released elsewhere is swept with its stack
+//! (`task.rs`), a checked future's records go with the future, a thread's at its exit.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::internal::Internal;
+use crate::waits::Owner;
+
+/// The releases waiting for their holder: (holder, lock instance).
+static STRAY: Internal<Vec<(Owner, usize)>> = Internal::new(Vec::new());
+/// How many there are: read on the slow paths so that none of them locks `STRAY` in vain.
+static COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether any release waits for its holder.
+#[inline]
+pub(crate) fn any() -> bool {
+    COUNT.load(Ordering::Acquire) != 0
+}
+
+/// The entry of `instance` held by `holder` was released by another owner.
+#[cold]
+pub(crate) fn record(holder: Owner, instance: usize) {
+    let mut stray = STRAY.lock();
+    stray.push((holder, instance));
+    COUNT.store(stray.len(), Ordering::Release);
+}
+
+/// Takes the releases waiting for `holder`: the instances whose entries it must drop.
+#[cold]
+pub(crate) fn take(holder: Owner) -> Vec<usize> {
+    let mut stray = STRAY.lock();
+    let mut mine = Vec::new();
+    stray.retain(|&(h, instance)| {
+        let is_mine = h == holder;
+        if is_mine {
+            mine.push(instance);
+        }
+        !is_mine
+    });
+    COUNT.store(stray.len(), Ordering::Release);
+    mine
+}
+
+/// How many releases wait for each task (the sweeper's question: are all of an idle task's
+/// entries released elsewhere?).
+pub(crate) fn per_task() -> crate::hasher::KeyMap<tokio::task::Id, usize> {
+    let mut counts = crate::hasher::KeyMap::default();
+    if any() {
+        for (holder, _) in STRAY.lock().iter() {
+            if let Owner::Task(id) = holder {
+                *counts.entry(*id).or_insert(0) += 1;
+            }
+        }
+    }
+    counts
+}
+
+/// `holder` is gone (a checked future dropped, a thread ended, a task swept): what waited for
+/// it goes too.
+#[cold]
+pub(crate) fn forget(holder: Owner) {
+    if any() {
+        drop(take(holder));
+    }
+}
