@@ -241,6 +241,74 @@ fn contended(c: &mut Criterion) {
     g.finish();
 }
 
+/// Two threads, each holding a lock of its own and then taking the shared one, [`PER_THREAD`]
+/// times: a contended acquisition made while holding a lock, the one the wait-for graph watches
+/// (an acquisition that holds nothing else waits without it).
+fn two_threads_nested<L: Send + Sync + 'static>(
+    make_own: fn() -> L,
+    make_shared: fn() -> L,
+    op: fn(&L, &L),
+) -> Duration {
+    let shared = Arc::new(make_shared());
+    let start_line = Arc::new(Barrier::new(3));
+    let threads: Vec<_> = (0..2)
+        .map(|_| {
+            let (shared, start_line) = (Arc::clone(&shared), Arc::clone(&start_line));
+            let own = make_own();
+            std::thread::spawn(move || {
+                start_line.wait();
+                for _ in 0..PER_THREAD {
+                    op(black_box(&own), black_box(&shared));
+                }
+            })
+        })
+        .collect();
+    start_line.wait();
+    let start = Instant::now();
+    for t in threads {
+        t.join().unwrap();
+    }
+    start.elapsed()
+}
+
+fn contended_nested(c: &mut Criterion) {
+    let mut g = c.benchmark_group("2 threads x 10^6 own lock, then one shared lock");
+    g.sample_size(10);
+    g.bench_function("std", |b| {
+        b.iter_custom(|n| {
+            (0..n)
+                .map(|_| {
+                    two_threads_nested(
+                        || std::sync::Mutex::new(0u64),
+                        || std::sync::Mutex::new(0u64),
+                        |own, shared| {
+                            let _o = own.lock().unwrap();
+                            *shared.lock().unwrap() += 1;
+                        },
+                    )
+                })
+                .sum()
+        })
+    });
+    g.bench_function("lockcheck", |b| {
+        b.iter_custom(|n| {
+            (0..n)
+                .map(|_| {
+                    two_threads_nested(
+                        || lockcheck::Mutex::new(0u64),
+                        || lockcheck::Mutex::new(0u64),
+                        |own, shared| {
+                            let _o = own.lock();
+                            *shared.lock() += 1;
+                        },
+                    )
+                })
+                .sum()
+        })
+    });
+    g.finish();
+}
+
 fn rwlock_read(c: &mut Criterion) {
     let mut g = c.benchmark_group("uncontended RwLock read");
     let std_l = std::sync::RwLock::new(0u64);
@@ -342,6 +410,7 @@ criterion_group!(
     nested_triple_known,
     inversion_logged,
     contended,
+    contended_nested,
     rwlock_read
 );
 criterion_main!(benches);

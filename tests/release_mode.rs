@@ -123,3 +123,75 @@ fn tokio_locks_are_tokios_when_off_and_still_checked_when_on() {
     assert!(found.is_empty());
     assert_eq!(m.into_inner(), 2);
 }
+
+/// With the checks compiled out, every `lockcheck::tokio` type is tokio's size, for sized and
+/// unsized data, and the futures of `lock`, `read`, `write`, the owned acquisitions and
+/// `checked` are the size of tokio's (or of the future itself): nothing added.
+#[cfg(feature = "tokio")]
+#[test]
+fn every_tokio_type_is_tokios_size_when_off() {
+    use lockcheck::tokio as lc;
+    use std::mem::size_of_val;
+    use std::sync::Arc;
+    use tokio::sync as tk;
+    if lockcheck::ENABLED {
+        return;
+    }
+    macro_rules! same_size {
+        ($($ours:ty, $theirs:ty;)*) => {$(
+            assert_eq!(
+                size_of::<$ours>(),
+                size_of::<$theirs>(),
+                "{} against {}",
+                stringify!($ours),
+                stringify!($theirs)
+            );
+        )*};
+    }
+    same_size! {
+        lc::Mutex<u8>, tk::Mutex<u8>;
+        lc::Mutex<[u64; 3]>, tk::Mutex<[u64; 3]>;
+        lc::MutexGuard<'static, u8>, tk::MutexGuard<'static, u8>;
+        lc::MutexGuard<'static, [u8]>, tk::MutexGuard<'static, [u8]>;
+        lc::MappedMutexGuard<'static, u8>, tk::MappedMutexGuard<'static, u8>;
+        lc::OwnedMutexGuard<u8>, tk::OwnedMutexGuard<u8>;
+        lc::OwnedMutexGuard<[u8]>, tk::OwnedMutexGuard<[u8]>;
+        lc::OwnedMappedMutexGuard<u8, u16>, tk::OwnedMappedMutexGuard<u8, u16>;
+        lc::RwLock<u32>, tk::RwLock<u32>;
+        lc::RwLock<[u8; 5]>, tk::RwLock<[u8; 5]>;
+        lc::RwLockReadGuard<'static, u8>, tk::RwLockReadGuard<'static, u8>;
+        lc::RwLockWriteGuard<'static, u8>, tk::RwLockWriteGuard<'static, u8>;
+        lc::RwLockMappedWriteGuard<'static, u8>, tk::RwLockMappedWriteGuard<'static, u8>;
+        lc::OwnedRwLockReadGuard<u8>, tk::OwnedRwLockReadGuard<u8>;
+        lc::OwnedRwLockReadGuard<u8, [u8]>, tk::OwnedRwLockReadGuard<u8, [u8]>;
+        lc::OwnedRwLockWriteGuard<u8>, tk::OwnedRwLockWriteGuard<u8>;
+        lc::OwnedRwLockMappedWriteGuard<u8, u16>, tk::OwnedRwLockMappedWriteGuard<u8, u16>;
+    }
+    let (ours, theirs) = (lc::Mutex::new(0u8), tk::Mutex::new(0u8));
+    assert_eq!(size_of_val(&ours.lock()), size_of_val(&theirs.lock()));
+    let (ours, theirs) = (lc::RwLock::new(0u8), tk::RwLock::new(0u8));
+    assert_eq!(size_of_val(&ours.read()), size_of_val(&theirs.read()));
+    assert_eq!(size_of_val(&ours.write()), size_of_val(&theirs.write()));
+    let (ours, theirs) = (Arc::new(lc::Mutex::new(0u8)), Arc::new(tk::Mutex::new(0u8)));
+    assert_eq!(
+        size_of_val(&ours.lock_owned()),
+        size_of_val(&theirs.lock_owned())
+    );
+    let (ours, theirs) = (
+        Arc::new(lc::RwLock::new(0u8)),
+        Arc::new(tk::RwLock::new(0u8)),
+    );
+    assert_eq!(
+        size_of_val(&Arc::clone(&ours).read_owned()),
+        size_of_val(&Arc::clone(&theirs).read_owned())
+    );
+    assert_eq!(
+        size_of_val(&ours.write_owned()),
+        size_of_val(&theirs.write_owned())
+    );
+    let future = async { 1u64 };
+    assert_eq!(
+        size_of_val(&lc::checked(async { 1u64 })),
+        size_of_val(&future)
+    );
+}

@@ -103,11 +103,11 @@ mod graph;
 mod instances;
 mod rank;
 #[cfg(feature = "tokio")]
+mod stray_releases;
+#[cfg(feature = "tokio")]
 mod task;
 mod thread_name;
 mod waits;
-#[cfg(feature = "tokio")]
-mod stray_releases;
 // Whose held set a lock operation works on.
 mod held;
 // Violations as values, and what was reported.

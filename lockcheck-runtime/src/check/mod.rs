@@ -21,7 +21,7 @@
 
 mod contended;
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", lockcheck_checks))]
 pub(crate) use contended::{async_contended, Registered};
 mod decide;
 mod raise;

@@ -2,40 +2,24 @@
 //! poll, the entry pushed before the wait and removed if the wait is cancelled), blocking
 //! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge).
 
-#[cfg(lockcheck_checks)]
 use crate::{check, held_lock::HeldLock};
 
 /// One acquisition, before it happens.
 pub(crate) struct AsyncAcquire {
-    #[cfg(lockcheck_checks)]
     a: HeldLock,
 }
 
 impl AsyncAcquire {
     /// The acquisition `a` of a tokio lock (which a task may hold across an `.await`).
-    #[cfg(lockcheck_checks)]
     pub(crate) fn new(a: HeldLock) -> Self {
         AsyncAcquire {
             a: a.of_async_lock(),
         }
     }
 
-    /// With the checker compiled out.
-    #[cfg(not(lockcheck_checks))]
-    pub(crate) fn unchecked() -> Self {
-        AsyncAcquire {}
-    }
-
     /// The hold of the guard this acquisition makes.
     pub(crate) fn hold(&self) -> crate::core::Hold {
-        #[cfg(lockcheck_checks)]
-        {
-            super::Hold::movable(self.a.instance)
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            crate::core::Hold::none()
-        }
+        super::Hold::movable(self.a.instance)
     }
 
     /// The start of an async acquisition, where the task first polls it: the checks of a
@@ -44,20 +28,13 @@ impl AsyncAcquire {
     /// with [`Start`]'s answer.
     #[inline]
     pub(crate) fn start(&self) -> Start {
-        #[cfg(lockcheck_checks)]
-        {
-            match check::async_start(&self.a) {
-                check::AsyncStart::Pushed => Start::Wait(Waiting {
-                    a: self.a,
-                    registered: None,
-                }),
-                check::AsyncStart::Untracked => Start::Untracked,
-                start => Start::Try(Tried { a: self.a, start }),
-            }
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            Start::Untracked
+        match check::async_start(&self.a) {
+            check::AsyncStart::Pushed => Start::Wait(Waiting {
+                a: self.a,
+                registered: None,
+            }),
+            check::AsyncStart::Untracked => Start::Untracked,
+            start => Start::Try(Tried { a: self.a, start }),
         }
     }
 
@@ -68,40 +45,25 @@ impl AsyncAcquire {
         try_now: impl FnMut() -> Option<G>,
         acquire: impl FnOnce() -> G,
     ) -> G {
-        #[cfg(lockcheck_checks)]
-        {
-            check::acquire(self.a, try_now, acquire)
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = try_now;
-            acquire()
-        }
+        check::acquire(self.a, try_now, acquire)
     }
 
     /// A `try_*` acquisition, tokio's error kept.
     #[track_caller]
     pub(crate) fn try_now<G, E>(self, f: impl FnOnce() -> Result<G, E>) -> Result<G, E> {
-        #[cfg(lockcheck_checks)]
-        {
-            let mut error = None;
-            let got = check::try_acquire(self.a, || match f() {
-                Ok(g) => Some(g),
-                Err(e) => {
-                    error = Some(e);
-                    None
-                }
-            });
-            match (got, error) {
-                (Some(g), _) => Ok(g),
-                (None, Some(e)) => Err(e),
-                // `try_acquire` calls `f` exactly once: one of the two is set.
-                (None, None) => unreachable!("lockcheck: a try acquisition that did not try"),
+        let mut error = None;
+        let got = check::try_acquire(self.a, || match f() {
+            Ok(g) => Some(g),
+            Err(e) => {
+                error = Some(e);
+                None
             }
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            f()
+        });
+        match (got, error) {
+            (Some(g), _) => Ok(g),
+            (None, Some(e)) => Err(e),
+            // `try_acquire` calls `f` exactly once: one of the two is set.
+            (None, None) => unreachable!("lockcheck: a try acquisition that did not try"),
         }
     }
 }
@@ -109,25 +71,21 @@ impl AsyncAcquire {
 /// How an async acquisition goes on after [`AsyncAcquire::start`].
 pub(crate) enum Start {
     /// Wait for the lock, then [`Waiting::done`].
-    #[cfg(lockcheck_checks)]
     Wait(Waiting),
     /// Wait for the lock, unchecked.
     Untracked,
     /// Take the lock only if that needs no wait, and hand the result to [`Tried::finish`].
-    #[cfg(lockcheck_checks)]
     Try(Tried),
 }
 
 /// An acquisition waiting for its lock, its entry already pushed: dropped (the future
 /// cancelled) before the lock was had, it removes the entry, and ends its wait in the wait-for
 /// graph if it had one.
-#[cfg(lockcheck_checks)]
 pub(crate) struct Waiting {
     a: HeldLock,
     registered: Option<check::Registered>,
 }
 
-#[cfg(lockcheck_checks)]
 impl Waiting {
     /// The lock was not free: this task waits as a waiter the wait-for graph knows; a wait that
     /// would close a cycle of waiters is a deadlock, reported before the task waits (under the
@@ -145,7 +103,6 @@ impl Waiting {
     }
 }
 
-#[cfg(lockcheck_checks)]
 impl Drop for Waiting {
     fn drop(&mut self) {
         drop(self.registered.take());
@@ -154,13 +111,11 @@ impl Drop for Waiting {
 }
 
 /// A recursive read, or a lock this task's stack says it holds: see [`Start::Try`].
-#[cfg(lockcheck_checks)]
 pub(crate) struct Tried {
     a: HeldLock,
     start: check::AsyncStart,
 }
 
-#[cfg(lockcheck_checks)]
 impl Tried {
     /// The try's result: the guard, or the acquisition is refused (a panic: waiting would
     /// never end).
@@ -179,7 +134,6 @@ impl Tried {
 macro_rules! acquire_async {
     ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {
         match $acquire.start() {
-            #[cfg(lockcheck_checks)]
             $crate::core::Start::Wait(mut waiting) => match $lock.$try() {
                 ::core::result::Result::Ok(g) => {
                     waiting.done();
@@ -193,46 +147,8 @@ macro_rules! acquire_async {
                 }
             },
             $crate::core::Start::Untracked => $lock.$wait().await,
-            #[cfg(lockcheck_checks)]
             $crate::core::Start::Try(tried) => tried.finish($lock.$try().ok()),
         }
     };
 }
 pub(crate) use acquire_async;
-
-/// With the checks compiled out: a tokio lock's own future, its guard wrapped when it is ready.
-#[cfg(not(lockcheck_checks))]
-pub(crate) struct Wrapped<F, W> {
-    future: F,
-    wrap: Option<W>,
-}
-
-#[cfg(not(lockcheck_checks))]
-impl<F, W> Wrapped<F, W> {
-    pub(crate) fn new(future: F, wrap: W) -> Self {
-        Wrapped {
-            future,
-            wrap: Some(wrap),
-        }
-    }
-}
-
-#[cfg(not(lockcheck_checks))]
-impl<F: std::future::Future, W: FnOnce(F::Output) -> G, G> std::future::Future for Wrapped<F, W> {
-    type Output = G;
-
-    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<G> {
-        // SAFETY: `future` is structurally pinned (never moved out of a pinned `Wrapped`);
-        // `wrap` is not pinned, and only taken out.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above.
-        let future = unsafe { std::pin::Pin::new_unchecked(&mut this.future) };
-        match future.poll(cx) {
-            std::task::Poll::Ready(g) => match this.wrap.take() {
-                Some(wrap) => std::task::Poll::Ready(wrap(g)),
-                None => panic!("lockcheck: a lock future polled after it completed"),
-            },
-            std::task::Poll::Pending => std::task::Poll::Pending,
-        }
-    }
-}

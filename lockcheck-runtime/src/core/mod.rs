@@ -25,19 +25,21 @@ use crate::class::LazyClass;
 use crate::held_lock::HeldLock;
 use crate::mode::Mode;
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", lockcheck_checks))]
 mod async_acquire;
 mod guard;
 mod hold;
 
-#[cfg(feature = "tokio")]
+#[cfg(all(feature = "tokio", lockcheck_checks))]
 pub(crate) use async_acquire::acquire_async;
 #[cfg(all(feature = "tokio", not(lockcheck_checks)))]
-pub(crate) use async_acquire::Wrapped;
-#[cfg(feature = "tokio")]
+mod wrapped;
+#[cfg(all(feature = "tokio", lockcheck_checks))]
 pub(crate) use async_acquire::{AsyncAcquire, Start};
 pub(crate) use guard::{guard_traits, Guard};
 pub(crate) use hold::{Hold, Parked};
+#[cfg(all(feature = "tokio", not(lockcheck_checks)))]
+pub(crate) use wrapped::Wrapped;
 
 /// A checked lock's identity. Built by `const fn`s (a lock in a `static`); its class is resolved
 /// on first use and cached in it.
@@ -86,28 +88,20 @@ impl LockId {
 
     /// An async lock's acquisition (`lockcheck::tokio`) of a lock of type `L` in `mode`, at
     /// `site` (its future is checked at its first poll, far from the caller's line).
-    #[cfg(feature = "tokio")]
+    #[cfg(all(feature = "tokio", lockcheck_checks))]
     #[inline(always)]
     pub(crate) fn async_acquire<L: ?Sized>(
         &self,
         mode: Mode,
         site: &'static Location<'static>,
     ) -> AsyncAcquire {
-        #[cfg(lockcheck_checks)]
-        {
-            AsyncAcquire::new(check::acquisition(
-                &self.class,
-                mode,
-                0,
-                site,
-                std::any::type_name::<L>,
-            ))
-        }
-        #[cfg(not(lockcheck_checks))]
-        {
-            let _ = (mode, site);
-            AsyncAcquire::unchecked()
-        }
+        AsyncAcquire::new(check::acquisition(
+            &self.class,
+            mode,
+            0,
+            site,
+            std::any::type_name::<L>,
+        ))
     }
 
     /// A blocking acquisition of a lock of type `L` in `mode` at nesting level `subclass`:

@@ -3,12 +3,16 @@
 //! time, through calls and generics).
 
 use std::future::Future;
+#[cfg(lockcheck_checks)]
 use std::mem::ManuallyDrop;
 use std::pin::Pin;
+#[cfg(lockcheck_checks)]
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+#[cfg(lockcheck_checks)]
 use crate::task;
+#[cfg(lockcheck_checks)]
 use crate::task_held::TaskHeld;
 
 /// A future checked at each yield ([`CheckedExt::checked`], [`checked`], [`spawn`]).
@@ -18,7 +22,11 @@ use crate::task_held::TaskHeld;
 /// while it holds a lock that blocks its thread (a lockcheck lock other than
 /// [`lockcheck::tokio`](crate::tokio)'s), that is a
 /// [`HeldAcrossAwait`](crate::ViolationKind::HeldAcrossAwait) violation.
+///
+/// With the checks compiled out it is the future itself (`repr(transparent)`: no allocation,
+/// nothing done at a poll), and [`spawn`] and [`spawn_local`] are tokio's.
 #[must_use = "futures do nothing unless polled"]
+#[cfg(lockcheck_checks)]
 pub struct Checked<F> {
     // Dropped in `Drop`, while this future owns the locks the drop releases.
     inner: ManuallyDrop<F>,
@@ -28,6 +36,35 @@ pub struct Checked<F> {
     root: bool,
 }
 
+/// A future checked at each yield: with the checks compiled out, the future itself.
+#[must_use = "futures do nothing unless polled"]
+#[cfg(not(lockcheck_checks))]
+#[repr(transparent)]
+pub struct Checked<F> {
+    inner: F,
+}
+
+#[cfg(not(lockcheck_checks))]
+impl<F> Checked<F> {
+    /// `future`, as it is.
+    #[inline]
+    pub fn new(future: F) -> Self {
+        Checked { inner: future }
+    }
+}
+
+#[cfg(not(lockcheck_checks))]
+impl<F: Future> Future for Checked<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `inner` is structurally pinned: never moved out of a pinned `Checked`.
+        unsafe { self.map_unchecked_mut(|c| &mut c.inner) }.poll(cx)
+    }
+}
+
+#[cfg(lockcheck_checks)]
 impl<F> Checked<F> {
     /// `future`, checked.
     pub fn new(future: F) -> Self {
@@ -46,6 +83,7 @@ impl<F> Checked<F> {
     }
 }
 
+#[cfg(lockcheck_checks)]
 impl<F: Future> Future for Checked<F> {
     type Output = F::Output;
 
@@ -78,11 +116,12 @@ impl<F: Future> Future for Checked<F> {
 }
 
 /// The future yields: the blocking locks it still holds are reported.
+#[cfg(lockcheck_checks)]
 fn yielded() {
-    #[cfg(lockcheck_checks)]
     crate::check::task_yielded();
 }
 
+#[cfg(lockcheck_checks)]
 impl<F> Drop for Checked<F> {
     fn drop(&mut self) {
         // The inner future's guards are released as this future's.
@@ -91,9 +130,9 @@ impl<F> Drop for Checked<F> {
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         // Releases that waited for this future's held set go with it.
         #[cfg(lockcheck_checks)]
-        crate::stray_releases::forget(crate::waits::Owner::Future(
-            Arc::as_ptr(&self.held) as usize
-        ));
+        crate::stray_releases::forget(
+            crate::waits::Owner::Future(Arc::as_ptr(&self.held) as usize),
+        );
     }
 }
 
@@ -134,7 +173,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    tokio::spawn(Checked::task(future))
+    #[cfg(lockcheck_checks)]
+    {
+        tokio::spawn(Checked::task(future))
+    }
+    #[cfg(not(lockcheck_checks))]
+    {
+        tokio::spawn(future)
+    }
 }
 
 /// [`tokio::task::spawn_local`], the task checked: see [`Checked`].
@@ -148,5 +194,12 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    tokio::task::spawn_local(Checked::task(future))
+    #[cfg(lockcheck_checks)]
+    {
+        tokio::task::spawn_local(Checked::task(future))
+    }
+    #[cfg(not(lockcheck_checks))]
+    {
+        tokio::task::spawn_local(future)
+    }
 }

@@ -37,20 +37,93 @@
 //! [`ViolationKind::HeldAcrossAwait`]: crate::ViolationKind::HeldAcrossAwait
 
 mod checked;
+#[cfg(lockcheck_checks)]
 mod mutex;
+#[cfg(not(lockcheck_checks))]
+mod passthrough;
+#[cfg(lockcheck_checks)]
 mod rwlock;
 
 pub use checked::{checked, spawn, spawn_local, Checked, CheckedExt};
+#[cfg(lockcheck_checks)]
 pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
-pub use rwlock::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
-    RwLockWriteGuard,
+#[cfg(not(lockcheck_checks))]
+pub use passthrough::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
-pub use tokio::sync::TryLockError;
+#[cfg(lockcheck_checks)]
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+};
+/// Everything else of `tokio::sync` (channels, `Notify`, `Semaphore`, `OnceCell`, `Barrier`,
+/// `TryLockError`, ...), as tokio has it: `use lockcheck::tokio as sync;` stands for
+/// `use tokio::sync;`.
+pub use tokio::sync::*;
 
 /// How many tasks have a held stack in lockcheck's table now (tasks holding locks, and those
 /// not yet swept): for tests that the table stays bounded.
 #[doc(hidden)]
 pub fn tasks_with_held_stacks() -> usize {
-    crate::task::tasks_with_stacks()
+    #[cfg(lockcheck_checks)]
+    {
+        crate::task::tasks_with_stacks()
+    }
+    #[cfg(not(lockcheck_checks))]
+    {
+        0
+    }
 }
+
+/// `Deref` (and `DerefMut` with `mut`), `Debug` and `Display` for a checked tokio guard `$guard`
+/// whose data is at the pointer `$data` (an expression of the guard `$g`) for as long as the
+/// guard lives: the caller's `SAFETY` comment says why.
+#[cfg(lockcheck_checks)]
+macro_rules! data_access {
+    ([$($gen:tt)*] $guard:ty => $target:ty, |$g:ident| $data:expr $(, $mutable:ident)?) => {
+        impl<$($gen)*> ::std::ops::Deref for $guard {
+            type Target = $target;
+            #[inline]
+            fn deref(&self) -> &$target {
+                let $g = self;
+                // SAFETY: at the macro's use.
+                unsafe { &*$data.as_ptr() }
+            }
+        }
+
+        $crate::tokio::data_access!(@mut [$($gen)*] $guard => $target, |$g| $data $(, $mutable)?);
+
+        impl<$($gen)*> ::std::fmt::Debug for $guard
+        where
+            $target: ::std::fmt::Debug,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Debug::fmt(&**self, f)
+            }
+        }
+
+        impl<$($gen)*> ::std::fmt::Display for $guard
+        where
+            $target: ::std::fmt::Display,
+        {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                ::std::fmt::Display::fmt(&**self, f)
+            }
+        }
+    };
+    (@mut [$($gen:tt)*] $guard:ty => $target:ty, |$g:ident| $data:expr) => {};
+    (@mut [$($gen:tt)*] $guard:ty => $target:ty, |$g:ident| $data:expr, mut) => {
+        impl<$($gen)*> ::std::ops::DerefMut for $guard {
+            #[inline]
+            fn deref_mut(&mut self) -> &mut $target {
+                let $g = &*self;
+                // SAFETY: at the macro's use; `&mut self` makes the access exclusive.
+                unsafe { &mut *$data.as_ptr() }
+            }
+        }
+    };
+}
+#[cfg(lockcheck_checks)]
+pub(crate) use data_access;

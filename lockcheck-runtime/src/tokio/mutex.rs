@@ -1,14 +1,25 @@
-//! `lockcheck::tokio::Mutex`: tokio's async mutex, its acquisitions checked.
+//! `lockcheck::tokio::Mutex` with the checks on: tokio's async mutex, its acquisitions checked.
+//!
+//! The data sits beside a `tokio::sync::Mutex<()>` that hands out the permit, as tokio's own
+//! guards keep a pointer to the data beside their permit: so an owned guard is tokio's shape
+//! (the `Arc` and a permit, no `'static` bound on the data), and mapping a guard only moves the
+//! pointer. With the checks compiled out, `passthrough.rs` is tokio's types themselves, wrapped.
 
+use std::cell::UnsafeCell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::Location;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use crate::core::{Guard, Hold, LockId};
-
+use crate::core::{Guard, LockId};
 use crate::mode::Mode;
+
+/// tokio's permit, lent for as long as the lock lives: an owned guard keeps the lock's `Arc`
+/// beside it (and drops the permit first).
+type OwnedPermit = Guard<tokio::sync::MutexGuard<'static, ()>>;
 
 /// An async mutex whose acquisitions are checked: [`tokio::sync::Mutex`], with the lock order,
 /// recursion, ranks and contracts of lockcheck's other locks, per task.
@@ -32,27 +43,63 @@ use crate::mode::Mode;
 /// ```
 pub struct Mutex<T: ?Sized> {
     id: LockId,
-    inner: tokio::sync::Mutex<T>,
+    permit: tokio::sync::Mutex<()>,
+    data: UnsafeCell<T>,
 }
 
-// SAFETY-free: the class field is `Sync` (atomics), the rest is tokio's.
+// SAFETY: as tokio's: the data is reached only through a guard, which holds the permit.
+unsafe impl<T: ?Sized + Send> Send for Mutex<T> {}
+// SAFETY: as above.
+unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
-/// Holds a [`Mutex`] locked; unlocks it (and updates the task's held stack) when dropped.
+/// Holds a [`Mutex`] locked; unlocks it (and updates the task's held set) when dropped.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MutexGuard<'a, T: ?Sized>(Guard<tokio::sync::MutexGuard<'a, T>>);
+pub struct MutexGuard<'a, T: ?Sized> {
+    permit: Guard<tokio::sync::MutexGuard<'a, ()>>,
+    lock: &'a Mutex<T>,
+    _data: PhantomData<&'a mut T>,
+}
 
 /// A [`MutexGuard`] narrowed to a part of the data ([`MutexGuard::map`]).
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct MappedMutexGuard<'a, T: ?Sized>(Guard<tokio::sync::MappedMutexGuard<'a, T>>);
+pub struct MappedMutexGuard<'a, T: ?Sized> {
+    permit: Guard<tokio::sync::MutexGuard<'a, ()>>,
+    data: NonNull<T>,
+    _data: PhantomData<&'a mut T>,
+}
 
-/// An owned guard of a [`Mutex`] in an `Arc` ([`Mutex::lock_owned`]): `'static`, so it can be
-/// moved into a spawned task. Unlike tokio's, it needs `T: 'static`.
+/// An owned guard of a [`Mutex`] in an `Arc` ([`Mutex::lock_owned`]): it can be moved into a
+/// spawned task.
 #[must_use = "if unused the Mutex will immediately unlock"]
-pub struct OwnedMutexGuard<T: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
-    guard: Guard<tokio::sync::MutexGuard<'static, T>>,
+pub struct OwnedMutexGuard<T: ?Sized> {
+    // Dropped before `lock`, whose permit it borrows.
+    permit: OwnedPermit,
     lock: Arc<Mutex<T>>,
 }
+
+/// An [`OwnedMutexGuard`] narrowed to a part of the data ([`OwnedMutexGuard::map`]).
+#[must_use = "if unused the Mutex will immediately unlock"]
+pub struct OwnedMappedMutexGuard<T: ?Sized, U: ?Sized = T> {
+    // Dropped before `lock`, whose permit it borrows.
+    permit: OwnedPermit,
+    data: NonNull<U>,
+    lock: Arc<Mutex<T>>,
+}
+
+// The bounds below are tokio's for the same guards; each guard gives access to the data it
+// points to only while it holds the permit.
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for MutexGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<'a, T: ?Sized + Sync + 'a> Sync for MappedMutexGuard<'a, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<'a, T: ?Sized + Send + 'a> Send for MappedMutexGuard<'a, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedMappedMutexGuard<T, U> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send, U: ?Sized + Send> Send for OwnedMappedMutexGuard<T, U> {}
 
 impl<T> Mutex<T> {
     /// A new unlocked mutex whose lock class is the caller's source location.
@@ -69,27 +116,27 @@ impl<T> Mutex<T> {
     /// ```
     #[track_caller]
     pub const fn const_new(value: T) -> Self {
-        Mutex {
-            id: LockId::at(Location::caller()),
-            inner: tokio::sync::Mutex::const_new(value),
-        }
+        Self::with_id(LockId::at(Location::caller()), value)
     }
 
     /// A new unlocked mutex of the lock class `name`: every lock named alike (of any flavour,
     /// sync or async) shares the class, and a declared rank of that name applies to it.
     #[track_caller]
     pub const fn named(name: &'static str, value: T) -> Self {
+        Self::with_id(LockId::named(name), value)
+    }
+
+    const fn with_id(id: LockId, value: T) -> Self {
         Mutex {
-            id: LockId::named(name),
-            inner: tokio::sync::Mutex::const_new(value),
+            id,
+            permit: tokio::sync::Mutex::const_new(()),
+            data: UnsafeCell::new(value),
         }
     }
 
     /// Consumes the mutex and returns its value.
     pub fn into_inner(self) -> T {
-        let Mutex { id, inner } = self;
-        drop(id);
-        inner.into_inner()
+        self.data.into_inner()
     }
 }
 
@@ -105,20 +152,12 @@ impl<T: ?Sized> Mutex<T> {
     /// reported, then the future panics. With the default action, any violation panics.
     #[track_caller]
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
-        #[cfg(lockcheck_checks)]
-        {
-            let a = self.acquire(Location::caller());
-            async move {
-                let hold = a.hold();
-                let g = crate::core::acquire_async!(a, self.inner, lock, try_lock);
-                MutexGuard(Guard::new(g, hold))
-            }
+        let a = self.acquire(Location::caller());
+        async move {
+            let hold = a.hold();
+            let permit = crate::core::acquire_async!(a, self.permit, lock, try_lock);
+            self.guard(Guard::new(permit, hold))
         }
-        // Checks compiled out: tokio's future, its output wrapped (no state of its own).
-        #[cfg(not(lockcheck_checks))]
-        crate::core::Wrapped::new(self.inner.lock(), |g| {
-            MutexGuard(Guard::new(g, Hold::none()))
-        })
     }
 
     /// Locks the mutex from outside the runtime, blocking the thread (tokio's `blocking_lock`;
@@ -127,8 +166,11 @@ impl<T: ?Sized> Mutex<T> {
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
-        let g = a.blocking(|| self.inner.try_lock().ok(), || self.inner.blocking_lock());
-        MutexGuard(Guard::new(g, hold))
+        let permit = a.blocking(
+            || self.permit.try_lock().ok(),
+            || self.permit.blocking_lock(),
+        );
+        self.guard(Guard::new(permit, hold))
     }
 
     /// Locks the mutex if it is free, without waiting. A successful `try_lock` adds no order
@@ -141,8 +183,8 @@ impl<T: ?Sized> Mutex<T> {
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
-        let g = a.try_now(|| self.inner.try_lock())?;
-        Ok(MutexGuard(Guard::new(g, hold)))
+        let permit = a.try_now(|| self.permit.try_lock())?;
+        Ok(self.guard(Guard::new(permit, hold)))
     }
 
     /// Whether the current task (or thread, outside a task) holds this mutex. Always `false`
@@ -153,7 +195,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
     pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
+        self.data.get_mut()
     }
 
     /// The lock's identity (`Lockable`).
@@ -164,21 +206,41 @@ impl<T: ?Sized> Mutex<T> {
     fn acquire(&self, site: &'static Location<'static>) -> crate::core::AsyncAcquire {
         self.id.async_acquire::<Self>(Mode::Exclusive, site)
     }
+
+    fn guard<'a>(&'a self, permit: Guard<tokio::sync::MutexGuard<'a, ()>>) -> MutexGuard<'a, T> {
+        MutexGuard {
+            permit,
+            lock: self,
+            _data: PhantomData,
+        }
+    }
+
+    /// The data, behind the permit the caller holds.
+    fn data(&self) -> NonNull<T> {
+        // SAFETY: `UnsafeCell::get` is never null.
+        unsafe { NonNull::new_unchecked(self.data.get()) }
+    }
 }
 
-impl<T: ?Sized + 'static> Mutex<T> {
-    /// Locks the mutex in an `Arc`, for a guard that owns its `Arc` (`'static`).
+impl<T: ?Sized> Mutex<T> {
+    /// The permit's lock, lent for an owned guard, which keeps the `Arc` and drops the permit
+    /// first.
+    fn permit_lock(self: &Arc<Self>) -> &'static tokio::sync::Mutex<()> {
+        // SAFETY: the `Arc` keeps the lock at its address for as long as the owned guard made
+        // from this permit lives (see `OwnedPermit`).
+        unsafe { &*std::ptr::addr_of!(self.permit) }
+    }
+
+    /// Locks the mutex in an `Arc`, for a guard that owns its `Arc` (`'static` when `T` is).
     #[track_caller]
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let a = self.acquire(Location::caller());
         async move {
             let hold = a.hold();
-            // SAFETY: the guard borrows the mutex inside `self`, an `Arc` the owned guard keeps
-            // (and drops after the guard), so the mutex outlives the guard at a fixed address.
-            let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = crate::core::acquire_async!(a, this.inner, lock, try_lock);
+            let permit_lock = self.permit_lock();
+            let permit = crate::core::acquire_async!(a, permit_lock, lock, try_lock);
             OwnedMutexGuard {
-                guard: Guard::new(g, hold),
+                permit: Guard::new(permit, hold),
                 lock: self,
             }
         }
@@ -189,11 +251,13 @@ impl<T: ?Sized + 'static> Mutex<T> {
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
-        // SAFETY: as in `lock_owned`.
-        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-        let g = a.blocking(|| this.inner.try_lock().ok(), || this.inner.blocking_lock());
+        let permit_lock = self.permit_lock();
+        let permit = a.blocking(
+            || permit_lock.try_lock().ok(),
+            || permit_lock.blocking_lock(),
+        );
         OwnedMutexGuard {
-            guard: Guard::new(g, hold),
+            permit: Guard::new(permit, hold),
             lock: self,
         }
     }
@@ -207,11 +271,10 @@ impl<T: ?Sized + 'static> Mutex<T> {
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         let a = self.acquire(Location::caller());
         let hold = a.hold();
-        // SAFETY: as in `lock_owned`.
-        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-        let g = a.try_now(|| this.inner.try_lock())?;
+        let permit_lock = self.permit_lock();
+        let permit = a.try_now(|| permit_lock.try_lock())?;
         Ok(OwnedMutexGuard {
-            guard: Guard::new(g, hold),
+            permit: Guard::new(permit, hold),
             lock: self,
         })
     }
@@ -221,15 +284,30 @@ crate::locks::default_and_from!(Mutex);
 
 impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.inner, f)
+        let mut d = f.debug_struct("Mutex");
+        // As tokio's: the data when it is free now, without waiting (and without a check: a
+        // look, not an acquisition).
+        match self.permit.try_lock() {
+            // SAFETY: the permit is held while the data is read.
+            Ok(_permit) => d.field("data", &unsafe { &*self.data.get() }),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
     }
 }
 
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
-    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> MappedMutexGuard<'a, U> {
-        let (inner, hold) = Self::into_parts(this);
-        MappedMutexGuard(Guard::new(tokio::sync::MutexGuard::map(inner, f), hold))
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        mut this: Self,
+        f: F,
+    ) -> MappedMutexGuard<'a, U> {
+        let data = NonNull::from(f(&mut *this));
+        MappedMutexGuard {
+            permit: this.into_permit(),
+            data,
+            _data: PhantomData,
+        }
     }
 
     /// As [`MutexGuard::map`], when `f` may decline (the guard is given back).
@@ -237,46 +315,72 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// # Errors
     ///
     /// The guard itself, when `f` returns `None`.
-    pub fn try_map<U: ?Sized>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
     ) -> Result<MappedMutexGuard<'a, U>, Self> {
-        let (inner, hold) = Self::into_parts(this);
-        match tokio::sync::MutexGuard::try_map(inner, f) {
-            Ok(g) => Ok(MappedMutexGuard(Guard::new(g, hold))),
-            Err(g) => Err(MutexGuard(Guard::new(g, hold))),
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(MappedMutexGuard {
+                permit: this.into_permit(),
+                data,
+                _data: PhantomData,
+            }),
+            None => Err(this),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'a, T>, Hold) {
-        this.0.into_parts()
-    }
-}
-
-/// An [`OwnedMutexGuard`] narrowed to a part of the data ([`OwnedMutexGuard::map`]). Unlike
-/// tokio's, it needs `U: 'static`.
-#[must_use = "if unused the Mutex will immediately unlock"]
-pub struct OwnedMappedMutexGuard<T: ?Sized + 'static, U: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
-    guard: Guard<tokio::sync::MappedMutexGuard<'static, U>>,
-    lock: Arc<Mutex<T>>,
-}
-
-impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
     /// The mutex this guard holds.
-    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
-        &this.lock
+    pub fn mutex(this: &Self) -> &'a Mutex<T> {
+        this.lock
     }
 
+    fn into_permit(self) -> Guard<tokio::sync::MutexGuard<'a, ()>> {
+        self.permit
+    }
+}
+
+impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
+    /// Narrows the guard further; the lock stays held.
+    pub fn map<U, F: FnOnce(&mut T) -> &mut U>(mut this: Self, f: F) -> MappedMutexGuard<'a, U> {
+        let data = NonNull::from(f(&mut *this));
+        MappedMutexGuard {
+            permit: this.permit,
+            data,
+            _data: PhantomData,
+        }
+    }
+
+    /// As [`MappedMutexGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<U, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<MappedMutexGuard<'a, U>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(MappedMutexGuard {
+                permit: this.permit,
+                data,
+                _data: PhantomData,
+            }),
+            None => Err(this),
+        }
+    }
+}
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
     /// Narrows the guard to a part of the data; the lock stays held.
-    pub fn map<U: ?Sized + 'static>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> &mut U,
+    pub fn map<U: ?Sized, F: FnOnce(&mut T) -> &mut U>(
+        mut this: Self,
+        f: F,
     ) -> OwnedMappedMutexGuard<T, U> {
-        let (inner, lock, hold) = Self::into_parts(this);
+        let data = NonNull::from(f(&mut *this));
         OwnedMappedMutexGuard {
-            guard: Guard::new(tokio::sync::MutexGuard::map(inner, f), hold),
-            lock,
+            permit: this.permit,
+            data,
+            lock: this.lock,
         }
     }
 
@@ -285,42 +389,73 @@ impl<T: ?Sized + 'static> OwnedMutexGuard<T> {
     /// # Errors
     ///
     /// The guard itself, when `f` returns `None`.
-    pub fn try_map<U: ?Sized + 'static>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    pub fn try_map<U: ?Sized, F: FnOnce(&mut T) -> Option<&mut U>>(
+        mut this: Self,
+        f: F,
     ) -> Result<OwnedMappedMutexGuard<T, U>, Self> {
-        let (inner, lock, hold) = Self::into_parts(this);
-        match tokio::sync::MutexGuard::try_map(inner, f) {
-            Ok(g) => Ok(OwnedMappedMutexGuard {
-                guard: Guard::new(g, hold),
-                lock,
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(OwnedMappedMutexGuard {
+                permit: this.permit,
+                data,
+                lock: this.lock,
             }),
-            Err(g) => Err(OwnedMutexGuard {
-                guard: Guard::new(g, hold),
-                lock,
-            }),
+            None => Err(this),
         }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::MutexGuard<'static, T>, Arc<Mutex<T>>, Hold) {
-        let OwnedMutexGuard { guard, lock } = this;
-        let (inner, hold) = guard.into_parts();
-        (inner, lock, hold)
-    }
-}
-
-impl<T: ?Sized + 'static, U: ?Sized + 'static> OwnedMappedMutexGuard<T, U> {
     /// The mutex this guard holds.
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.lock
     }
 }
 
-crate::core::guard_traits!(['a, T: ?Sized] MutexGuard<'a, T> => T, 0, mut);
-crate::core::guard_traits!(['a, T: ?Sized] MappedMutexGuard<'a, T> => T, 0, mut);
-crate::core::guard_traits!([T: ?Sized + 'static] OwnedMutexGuard<T> => T, guard, mut);
-crate::core::guard_traits!(
-    [T: ?Sized + 'static, U: ?Sized + 'static] OwnedMappedMutexGuard<T, U> => U, guard, mut
+impl<T: ?Sized, U: ?Sized> OwnedMappedMutexGuard<T, U> {
+    /// Narrows the guard further; the lock stays held.
+    pub fn map<S, F: FnOnce(&mut U) -> &mut S>(
+        mut this: Self,
+        f: F,
+    ) -> OwnedMappedMutexGuard<T, S> {
+        let data = NonNull::from(f(&mut *this));
+        OwnedMappedMutexGuard {
+            permit: this.permit,
+            data,
+            lock: this.lock,
+        }
+    }
+
+    /// As [`OwnedMappedMutexGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<S, F: FnOnce(&mut U) -> Option<&mut S>>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedMappedMutexGuard<T, S>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(OwnedMappedMutexGuard {
+                permit: this.permit,
+                data,
+                lock: this.lock,
+            }),
+            None => Err(this),
+        }
+    }
+
+    /// The mutex this guard holds.
+    pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
+        &this.lock
+    }
+}
+
+// SAFETY (the four `data_access!` uses): each guard holds the permit for as long as it lives,
+// and its pointer is to the lock's data (or a part `map` returned), which the lock (borrowed
+// for `'a`, or kept by the `Arc`) keeps alive.
+crate::tokio::data_access!(['a, T: ?Sized] MutexGuard<'a, T> => T, |g| g.lock.data(), mut);
+crate::tokio::data_access!(['a, T: ?Sized] MappedMutexGuard<'a, T> => T, |g| g.data, mut);
+crate::tokio::data_access!([T: ?Sized] OwnedMutexGuard<T> => T, |g| g.lock.data(), mut);
+crate::tokio::data_access!(
+    [T: ?Sized, U: ?Sized] OwnedMappedMutexGuard<T, U> => U, |g| g.data, mut
 );
 
 crate::contract::lockable!([T: ?Sized] Mutex<T>);

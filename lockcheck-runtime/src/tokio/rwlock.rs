@@ -1,13 +1,21 @@
-//! `lockcheck::tokio::RwLock`: tokio's async reader-writer lock, its acquisitions checked.
+//! `lockcheck::tokio::RwLock` with the checks on: tokio's async reader-writer lock, its
+//! acquisitions checked. As `mutex.rs`: the data beside a `tokio::sync::RwLock<()>` whose
+//! guards are the permits.
 
+use std::cell::UnsafeCell;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::Location;
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use tokio::sync::TryLockError;
 
-use crate::core::{Guard, Hold, LockId};
+use crate::core::{Guard, LockId};
 use crate::mode::Mode;
+
+type ReadPermit<'a> = Guard<tokio::sync::RwLockReadGuard<'a, ()>>;
+type WritePermit<'a> = Guard<tokio::sync::RwLockWriteGuard<'a, ()>>;
 
 /// An async reader-writer lock whose acquisitions are checked: [`tokio::sync::RwLock`], with
 /// the lock order, ranks and contracts of lockcheck's other locks, per task. Reads are shared:
@@ -24,41 +32,104 @@ use crate::mode::Mode;
 /// let l = RwLock::new(vec![1]);
 /// l.write().await.push(2);
 /// assert_eq!(*l.read().await, [1, 2]);
+/// let w = l.write().await;
+/// let r = w.downgrade(); // atomically: no writer in between
+/// assert_eq!(r.len(), 2);
 /// # }
 /// ```
 pub struct RwLock<T: ?Sized> {
     id: LockId,
-    inner: tokio::sync::RwLock<T>,
+    permit: tokio::sync::RwLock<()>,
+    data: UnsafeCell<T>,
 }
+
+// SAFETY: as tokio's: the data is reached only through a guard, which holds a permit.
+unsafe impl<T: ?Sized + Send> Send for RwLock<T> {}
+// SAFETY: as above; readers share `&T`, so `T: Sync` too.
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 /// Shared access to a [`RwLock`]'s data.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockReadGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockReadGuard<'a, T>>);
+pub struct RwLockReadGuard<'a, T: ?Sized> {
+    permit: ReadPermit<'a>,
+    data: NonNull<T>,
+    _data: PhantomData<&'a T>,
+}
 
 /// Exclusive access to a [`RwLock`]'s data.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockWriteGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockWriteGuard<'a, T>>);
+pub struct RwLockWriteGuard<'a, T: ?Sized> {
+    permit: WritePermit<'a>,
+    data: NonNull<T>,
+    _data: PhantomData<&'a mut T>,
+}
 
 /// A [`RwLockWriteGuard`] narrowed to a part of the data ([`RwLockWriteGuard::map`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct RwLockMappedWriteGuard<'a, T: ?Sized>(Guard<tokio::sync::RwLockMappedWriteGuard<'a, T>>);
+pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
+    permit: WritePermit<'a>,
+    data: NonNull<T>,
+    _data: PhantomData<&'a mut T>,
+}
 
-/// An owned read guard of a [`RwLock`] in an `Arc` ([`RwLock::read_owned`]). Needs `T:
-/// 'static` (tokio's does not).
+/// An owned read guard of a [`RwLock`] in an `Arc` ([`RwLock::read_owned`]), perhaps narrowed
+/// to a part `U` of the data.
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct OwnedRwLockReadGuard<T: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
-    guard: Guard<tokio::sync::RwLockReadGuard<'static, T>>,
+pub struct OwnedRwLockReadGuard<T: ?Sized, U: ?Sized = T> {
+    // Dropped before `lock`, whose permit it borrows.
+    permit: ReadPermit<'static>,
+    data: NonNull<U>,
     lock: Arc<RwLock<T>>,
 }
 
-/// An owned write guard of a [`RwLock`] in an `Arc` ([`RwLock::write_owned`]). Needs `T:
-/// 'static` (tokio's does not).
+/// An owned write guard of a [`RwLock`] in an `Arc` ([`RwLock::write_owned`]).
 #[must_use = "if unused the RwLock will immediately unlock"]
-pub struct OwnedRwLockWriteGuard<T: ?Sized + 'static> {
-    // Dropped before `lock`, which keeps the lock it borrows alive at its address.
-    guard: Guard<tokio::sync::RwLockWriteGuard<'static, T>>,
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    // Dropped before `lock`, whose permit it borrows.
+    permit: WritePermit<'static>,
     lock: Arc<RwLock<T>>,
+}
+
+/// An [`OwnedRwLockWriteGuard`] narrowed to a part `U` of the data.
+#[must_use = "if unused the RwLock will immediately unlock"]
+pub struct OwnedRwLockMappedWriteGuard<T: ?Sized, U: ?Sized = T> {
+    // Dropped before `lock`, whose permit it borrows.
+    permit: WritePermit<'static>,
+    data: NonNull<U>,
+    lock: Arc<RwLock<T>>,
+}
+
+// The bounds below are tokio's for the same guards; each guard gives access to the data it
+// points to only while it holds its permit.
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Sync> Send for RwLockReadGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockReadGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Sync> Send for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync for OwnedRwLockReadGuard<T, U> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockWriteGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedRwLockWriteGuard<T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Sync for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Sync
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
+}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockWriteGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Send for OwnedRwLockWriteGuard<T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync> Send for RwLockMappedWriteGuard<'_, T> {}
+// SAFETY: tokio's bounds for this guard (see above).
+unsafe impl<T: ?Sized + Send + Sync, U: ?Sized + Send + Sync> Send
+    for OwnedRwLockMappedWriteGuard<T, U>
+{
 }
 
 impl<T> RwLock<T> {
@@ -68,29 +139,61 @@ impl<T> RwLock<T> {
         Self::const_new(value)
     }
 
+    /// As [`RwLock::new`], with at most `max_reads` concurrent readers (tokio's bound).
+    ///
+    /// # Panics
+    ///
+    /// As tokio's: when `max_reads` is more than tokio's maximum.
+    #[track_caller]
+    pub fn with_max_readers(value: T, max_reads: u32) -> Self {
+        RwLock {
+            id: LockId::at(Location::caller()),
+            permit: tokio::sync::RwLock::with_max_readers((), max_reads),
+            data: UnsafeCell::new(value),
+        }
+    }
+
     /// As [`RwLock::new`], in a `const` context (a `static`).
     #[track_caller]
     pub const fn const_new(value: T) -> Self {
-        RwLock {
-            id: LockId::at(Location::caller()),
-            inner: tokio::sync::RwLock::const_new(value),
-        }
+        Self::with_id(
+            LockId::at(Location::caller()),
+            tokio::sync::RwLock::const_new(()),
+            value,
+        )
+    }
+
+    /// As [`RwLock::with_max_readers`], in a `const` context.
+    #[track_caller]
+    pub const fn const_with_max_readers(value: T, max_reads: u32) -> Self {
+        Self::with_id(
+            LockId::at(Location::caller()),
+            tokio::sync::RwLock::const_with_max_readers((), max_reads),
+            value,
+        )
     }
 
     /// A new unlocked lock of the lock class `name` (shared with every lock so named).
     #[track_caller]
     pub const fn named(name: &'static str, value: T) -> Self {
+        Self::with_id(
+            LockId::named(name),
+            tokio::sync::RwLock::const_new(()),
+            value,
+        )
+    }
+
+    const fn with_id(id: LockId, permit: tokio::sync::RwLock<()>, value: T) -> Self {
         RwLock {
-            id: LockId::named(name),
-            inner: tokio::sync::RwLock::const_new(value),
+            id,
+            permit,
+            data: UnsafeCell::new(value),
         }
     }
 
     /// Consumes the lock and returns its value.
     pub fn into_inner(self) -> T {
-        let RwLock { id, inner } = self;
-        drop(id);
-        inner.into_inner()
+        self.data.into_inner()
     }
 }
 
@@ -103,20 +206,12 @@ impl<T: ?Sized> RwLock<T> {
     /// violation under the default action.
     #[track_caller]
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
-        #[cfg(lockcheck_checks)]
-        {
-            let a = self.acquire(Mode::Shared, Location::caller());
-            async move {
-                let hold = a.hold();
-                let g = crate::core::acquire_async!(a, self.inner, read, try_read);
-                RwLockReadGuard(Guard::new(g, hold))
-            }
+        let a = self.acquire(Mode::Shared, Location::caller());
+        async move {
+            let hold = a.hold();
+            let permit = crate::core::acquire_async!(a, self.permit, read, try_read);
+            read_guard(Guard::new(permit, hold), self.data())
         }
-        // Checks compiled out: tokio's future, its output wrapped.
-        #[cfg(not(lockcheck_checks))]
-        crate::core::Wrapped::new(self.inner.read(), |g| {
-            RwLockReadGuard(Guard::new(g, Hold::none()))
-        })
     }
 
     /// Locks for writing, waiting (as a task) until it is free.
@@ -127,29 +222,25 @@ impl<T: ?Sized> RwLock<T> {
     /// the default action.
     #[track_caller]
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
-        #[cfg(lockcheck_checks)]
-        {
-            let a = self.acquire(Mode::Exclusive, Location::caller());
-            async move {
-                let hold = a.hold();
-                let g = crate::core::acquire_async!(a, self.inner, write, try_write);
-                RwLockWriteGuard(Guard::new(g, hold))
-            }
+        let a = self.acquire(Mode::Exclusive, Location::caller());
+        async move {
+            let hold = a.hold();
+            let permit = crate::core::acquire_async!(a, self.permit, write, try_write);
+            write_guard(Guard::new(permit, hold), self.data())
         }
-        // Checks compiled out: tokio's future, its output wrapped.
-        #[cfg(not(lockcheck_checks))]
-        crate::core::Wrapped::new(self.inner.write(), |g| {
-            RwLockWriteGuard(Guard::new(g, Hold::none()))
-        })
     }
 
-    /// Locks for reading from outside the runtime, blocking the thread.
+    /// Locks for reading from outside the runtime, blocking the thread (tokio's
+    /// `blocking_read`; it panics inside an async context).
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         let a = self.acquire(Mode::Shared, Location::caller());
         let hold = a.hold();
-        let g = a.blocking(|| self.inner.try_read().ok(), || self.inner.blocking_read());
-        RwLockReadGuard(Guard::new(g, hold))
+        let permit = a.blocking(
+            || self.permit.try_read().ok(),
+            || self.permit.blocking_read(),
+        );
+        read_guard(Guard::new(permit, hold), self.data())
     }
 
     /// Locks for writing from outside the runtime, blocking the thread.
@@ -157,27 +248,27 @@ impl<T: ?Sized> RwLock<T> {
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         let hold = a.hold();
-        let g = a.blocking(
-            || self.inner.try_write().ok(),
-            || self.inner.blocking_write(),
+        let permit = a.blocking(
+            || self.permit.try_write().ok(),
+            || self.permit.blocking_write(),
         );
-        RwLockWriteGuard(Guard::new(g, hold))
+        write_guard(Guard::new(permit, hold), self.data())
     }
 
     /// Locks for reading if that needs no wait.
     ///
     /// # Errors
     ///
-    /// tokio's [`TryLockError`] when a writer holds or waits for it.
+    /// tokio's [`TryLockError`] when a writer holds it.
     #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
         let hold = a.hold();
-        let g = a.try_now(|| self.inner.try_read())?;
-        Ok(RwLockReadGuard(Guard::new(g, hold)))
+        let permit = a.try_now(|| self.permit.try_read())?;
+        Ok(read_guard(Guard::new(permit, hold), self.data()))
     }
 
-    /// Locks for writing if it is free.
+    /// Locks for writing if that needs no wait.
     ///
     /// # Errors
     ///
@@ -186,18 +277,23 @@ impl<T: ?Sized> RwLock<T> {
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         let hold = a.hold();
-        let g = a.try_now(|| self.inner.try_write())?;
-        Ok(RwLockWriteGuard(Guard::new(g, hold)))
+        let permit = a.try_now(|| self.permit.try_write())?;
+        Ok(write_guard(Guard::new(permit, hold), self.data()))
     }
 
-    /// The mode the current task (or thread) holds it in, if it does.
+    /// Whether the current task (or thread) holds this lock, in either mode.
+    pub fn is_held(&self) -> bool {
+        self.id.is_held()
+    }
+
+    /// The mode the current task (or thread) holds this lock in, if it does.
     pub fn held_mode(&self) -> Option<Mode> {
         self.id.held_mode()
     }
 
     /// A mutable reference to the data; no locking is needed, the borrow is exclusive.
     pub fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut()
+        self.data.get_mut()
     }
 
     /// The lock's identity (`Lockable`).
@@ -208,37 +304,43 @@ impl<T: ?Sized> RwLock<T> {
     fn acquire(&self, mode: Mode, site: &'static Location<'static>) -> crate::core::AsyncAcquire {
         self.id.async_acquire::<Self>(mode, site)
     }
-}
 
-impl<T: ?Sized + 'static> RwLock<T> {
-    /// [`RwLock::read`], for a guard that owns its `Arc`.
+    /// The data, behind the permit the caller holds.
+    fn data(&self) -> NonNull<T> {
+        // SAFETY: `UnsafeCell::get` is never null.
+        unsafe { NonNull::new_unchecked(self.data.get()) }
+    }
+
+    /// The permits' lock, lent for an owned guard, which keeps the `Arc` and drops the permit
+    /// first.
+    fn permit_lock(self: &Arc<Self>) -> &'static tokio::sync::RwLock<()> {
+        // SAFETY: the `Arc` keeps the lock at its address for as long as the owned guard made
+        // from this permit lives.
+        unsafe { &*std::ptr::addr_of!(self.permit) }
+    }
+
+    /// Locks for reading, for a guard that owns the `Arc`.
     #[track_caller]
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let a = self.acquire(Mode::Shared, Location::caller());
         async move {
             let hold = a.hold();
-            // SAFETY: the guard borrows the lock inside `self`, an `Arc` the owned guard keeps
-            // (and drops after the guard): the lock outlives the guard at a fixed address.
-            let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = crate::core::acquire_async!(a, this.inner, read, try_read);
-            OwnedRwLockReadGuard {
-                guard: Guard::new(g, hold),
-                lock: self,
-            }
+            let permit_lock = self.permit_lock();
+            let permit = crate::core::acquire_async!(a, permit_lock, read, try_read);
+            owned_read(Guard::new(permit, hold), self)
         }
     }
 
-    /// [`RwLock::write`], for a guard that owns its `Arc`.
+    /// Locks for writing, for a guard that owns the `Arc`.
     #[track_caller]
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         async move {
             let hold = a.hold();
-            // SAFETY: as in `read_owned`.
-            let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-            let g = crate::core::acquire_async!(a, this.inner, write, try_write);
+            let permit_lock = self.permit_lock();
+            let permit = crate::core::acquire_async!(a, permit_lock, write, try_write);
             OwnedRwLockWriteGuard {
-                guard: Guard::new(g, hold),
+                permit: Guard::new(permit, hold),
                 lock: self,
             }
         }
@@ -248,18 +350,14 @@ impl<T: ?Sized + 'static> RwLock<T> {
     ///
     /// # Errors
     ///
-    /// tokio's [`TryLockError`] when a writer holds or waits for it.
+    /// tokio's [`TryLockError`] when a writer holds it.
     #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
         let hold = a.hold();
-        // SAFETY: as in `read_owned`.
-        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-        let g = a.try_now(|| this.inner.try_read())?;
-        Ok(OwnedRwLockReadGuard {
-            guard: Guard::new(g, hold),
-            lock: self,
-        })
+        let permit_lock = self.permit_lock();
+        let permit = a.try_now(|| permit_lock.try_read())?;
+        Ok(owned_read(Guard::new(permit, hold), self))
     }
 
     /// [`RwLock::try_write`], for an owned guard.
@@ -271,32 +369,83 @@ impl<T: ?Sized + 'static> RwLock<T> {
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         let hold = a.hold();
-        // SAFETY: as in `read_owned`.
-        let this: &'static Self = unsafe { &*Arc::as_ptr(&self) };
-        let g = a.try_now(|| this.inner.try_write())?;
+        let permit_lock = self.permit_lock();
+        let permit = a.try_now(|| permit_lock.try_write())?;
         Ok(OwnedRwLockWriteGuard {
-            guard: Guard::new(g, hold),
+            permit: Guard::new(permit, hold),
             lock: self,
         })
     }
+}
+
+fn read_guard<'a, T: ?Sized>(permit: ReadPermit<'a>, data: NonNull<T>) -> RwLockReadGuard<'a, T> {
+    RwLockReadGuard {
+        permit,
+        data,
+        _data: PhantomData,
+    }
+}
+
+fn write_guard<'a, T: ?Sized>(
+    permit: WritePermit<'a>,
+    data: NonNull<T>,
+) -> RwLockWriteGuard<'a, T> {
+    RwLockWriteGuard {
+        permit,
+        data,
+        _data: PhantomData,
+    }
+}
+
+fn mapped_write<'a, T: ?Sized>(
+    permit: WritePermit<'a>,
+    data: NonNull<T>,
+) -> RwLockMappedWriteGuard<'a, T> {
+    RwLockMappedWriteGuard {
+        permit,
+        data,
+        _data: PhantomData,
+    }
+}
+
+fn owned_read<T: ?Sized>(
+    permit: ReadPermit<'static>,
+    lock: Arc<RwLock<T>>,
+) -> OwnedRwLockReadGuard<T> {
+    OwnedRwLockReadGuard {
+        permit,
+        data: lock.data(),
+        lock,
+    }
+}
+
+/// A write permit made a read permit, atomically (tokio's `downgrade`), and the entry with it.
+fn downgrade(permit: WritePermit<'_>) -> ReadPermit<'_> {
+    let permit = permit.map(tokio::sync::RwLockWriteGuard::downgrade);
+    permit.hold().set_mode(Mode::Shared);
+    permit
 }
 
 crate::locks::default_and_from!(RwLock);
 
 impl<T: ?Sized + std::fmt::Debug> std::fmt::Debug for RwLock<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        std::fmt::Debug::fmt(&self.inner, f)
+        let mut d = f.debug_struct("RwLock");
+        // As tokio's: the data when it can be read now, without waiting (a look, unchecked).
+        match self.permit.try_read() {
+            // SAFETY: a read permit is held while the data is read.
+            Ok(_permit) => d.field("data", &unsafe { &*self.data.get() }),
+            Err(_) => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish()
     }
 }
 
 impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held.
-    pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&T) -> &U) -> RwLockReadGuard<'a, U> {
-        let (inner, hold) = Self::into_parts(this);
-        RwLockReadGuard(Guard::new(
-            tokio::sync::RwLockReadGuard::map(inner, f),
-            hold,
-        ))
+    pub fn map<F: FnOnce(&T) -> &U, U: ?Sized>(this: Self, f: F) -> RwLockReadGuard<'a, U> {
+        let data = NonNull::from(f(&*this));
+        read_guard(this.permit, data)
     }
 
     /// As [`RwLockReadGuard::map`], when `f` may decline (the guard is given back).
@@ -304,33 +453,34 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// # Errors
     ///
     /// The guard itself, when `f` returns `None`.
-    pub fn try_map<U: ?Sized>(
+    pub fn try_map<F: FnOnce(&T) -> Option<&U>, U: ?Sized>(
         this: Self,
-        f: impl FnOnce(&T) -> Option<&U>,
+        f: F,
     ) -> Result<RwLockReadGuard<'a, U>, Self> {
-        let (inner, hold) = Self::into_parts(this);
-        match tokio::sync::RwLockReadGuard::try_map(inner, f) {
-            Ok(g) => Ok(RwLockReadGuard(Guard::new(g, hold))),
-            Err(g) => Err(RwLockReadGuard(Guard::new(g, hold))),
+        match f(&*this).map(NonNull::from) {
+            Some(data) => Ok(read_guard(this.permit, data)),
+            None => Err(this),
         }
-    }
-
-    fn into_parts(this: Self) -> (tokio::sync::RwLockReadGuard<'a, T>, Hold) {
-        this.0.into_parts()
     }
 }
 
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Narrows the guard to a part of the data; the lock stays held for writing.
-    pub fn map<U: ?Sized>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> &mut U,
+    pub fn map<F: FnOnce(&mut T) -> &mut U, U: ?Sized>(
+        mut this: Self,
+        f: F,
     ) -> RwLockMappedWriteGuard<'a, U> {
-        let (inner, hold) = Self::into_parts(this);
-        RwLockMappedWriteGuard(Guard::new(
-            tokio::sync::RwLockWriteGuard::map(inner, f),
-            hold,
-        ))
+        let data = NonNull::from(f(&mut *this));
+        mapped_write(this.permit, data)
+    }
+
+    /// Downgrades to a read guard of a part of the data, atomically.
+    pub fn downgrade_map<F: FnOnce(&T) -> &U, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> RwLockReadGuard<'a, U> {
+        let data = NonNull::from(f(&*this));
+        read_guard(downgrade(this.permit), data)
     }
 
     /// As [`RwLockWriteGuard::map`], when `f` may decline (the guard is given back).
@@ -338,61 +488,246 @@ impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The guard itself, when `f` returns `None`.
-    pub fn try_map<U: ?Sized>(
-        this: Self,
-        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    pub fn try_map<F: FnOnce(&mut T) -> Option<&mut U>, U: ?Sized>(
+        mut this: Self,
+        f: F,
     ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
-        let (inner, hold) = Self::into_parts(this);
-        match tokio::sync::RwLockWriteGuard::try_map(inner, f) {
-            Ok(g) => Ok(RwLockMappedWriteGuard(Guard::new(g, hold))),
-            Err(g) => Err(RwLockWriteGuard(Guard::new(g, hold))),
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(mapped_write(this.permit, data)),
+            None => Err(this),
         }
     }
 
-    /// Turns the write hold into a read hold without letting a writer in between; the task's
-    /// held entry says it is read now.
-    pub fn downgrade(this: Self) -> RwLockReadGuard<'a, T> {
-        let (inner, hold) = Self::into_parts(this);
-        let g = inner.downgrade();
-        hold.set_mode(crate::mode::Mode::Shared);
-        RwLockReadGuard(Guard::new(g, hold))
+    /// As [`RwLockWriteGuard::downgrade_map`], when `f` may decline (the write guard is given
+    /// back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, still held for writing, when `f` returns `None`.
+    pub fn try_downgrade_map<F: FnOnce(&T) -> Option<&U>, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        match f(&*this).map(NonNull::from) {
+            Some(data) => Ok(read_guard(downgrade(this.permit), data)),
+            None => Err(this),
+        }
     }
 
-    fn into_parts(this: Self) -> (tokio::sync::RwLockWriteGuard<'a, T>, Hold) {
-        this.0.into_parts()
+    /// The guard as a mapped one of the whole data.
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        mapped_write(this.permit, this.data)
+    }
+
+    /// Downgrades to a read guard, atomically: no writer can take the lock in between. The
+    /// task's entry is then a read.
+    pub fn downgrade(self) -> RwLockReadGuard<'a, T> {
+        read_guard(downgrade(self.permit), self.data)
     }
 }
 
-crate::core::guard_traits!(['a, T: ?Sized] RwLockReadGuard<'a, T> => T, 0);
-crate::core::guard_traits!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T, 0, mut);
-crate::core::guard_traits!(['a, T: ?Sized] RwLockMappedWriteGuard<'a, T> => T, 0, mut);
-crate::core::guard_traits!([T: ?Sized + 'static] OwnedRwLockReadGuard<T> => T, guard);
-crate::core::guard_traits!([T: ?Sized + 'static] OwnedRwLockWriteGuard<T> => T, guard, mut);
+impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
+    /// Narrows the guard further; the lock stays held for writing.
+    pub fn map<F: FnOnce(&mut T) -> &mut U, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> RwLockMappedWriteGuard<'a, U> {
+        let data = NonNull::from(f(&mut *this));
+        mapped_write(this.permit, data)
+    }
 
-impl<T: ?Sized + 'static> OwnedRwLockReadGuard<T> {
-    /// The lock this guard holds.
-    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
+    /// As [`RwLockMappedWriteGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<F: FnOnce(&mut T) -> Option<&mut U>, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(mapped_write(this.permit, data)),
+            None => Err(this),
+        }
     }
 }
 
-impl<T: ?Sized + 'static> OwnedRwLockWriteGuard<T> {
-    /// The lock this guard holds.
-    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
-        &this.lock
-    }
-
-    /// Turns the write hold into a read hold without letting a writer in between.
-    pub fn downgrade(this: Self) -> OwnedRwLockReadGuard<T> {
-        let OwnedRwLockWriteGuard { guard, lock } = this;
-        let (inner, hold) = guard.into_parts();
-        let g = inner.downgrade();
-        hold.set_mode(crate::mode::Mode::Shared);
+impl<T: ?Sized, U: ?Sized> OwnedRwLockReadGuard<T, U> {
+    /// Narrows the guard to a part of the data; the lock stays held.
+    pub fn map<F: FnOnce(&U) -> &V, V: ?Sized>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V> {
+        let data = NonNull::from(f(&*this));
         OwnedRwLockReadGuard {
-            guard: Guard::new(g, hold),
-            lock,
+            permit: this.permit,
+            data,
+            lock: this.lock,
         }
     }
+
+    /// As [`OwnedRwLockReadGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<F: FnOnce(&U) -> Option<&V>, V: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, V>, Self> {
+        match f(&*this).map(NonNull::from) {
+            Some(data) => Ok(OwnedRwLockReadGuard {
+                permit: this.permit,
+                data,
+                lock: this.lock,
+            }),
+            None => Err(this),
+        }
+    }
+
+    /// The lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
 }
+
+impl<T: ?Sized> OwnedRwLockWriteGuard<T> {
+    /// Narrows the guard to a part of the data; the lock stays held for writing.
+    pub fn map<F: FnOnce(&mut T) -> &mut U, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, U> {
+        let data = NonNull::from(f(&mut *this));
+        OwnedRwLockMappedWriteGuard {
+            permit: this.permit,
+            data,
+            lock: this.lock,
+        }
+    }
+
+    /// Downgrades to a read guard of a part of the data, atomically.
+    pub fn downgrade_map<F: FnOnce(&T) -> &U, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> OwnedRwLockReadGuard<T, U> {
+        let data = NonNull::from(f(&*this));
+        OwnedRwLockReadGuard {
+            permit: downgrade(this.permit),
+            data,
+            lock: this.lock,
+        }
+    }
+
+    /// As [`OwnedRwLockWriteGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<F: FnOnce(&mut T) -> Option<&mut U>, U: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(OwnedRwLockMappedWriteGuard {
+                permit: this.permit,
+                data,
+                lock: this.lock,
+            }),
+            None => Err(this),
+        }
+    }
+
+    /// As [`OwnedRwLockWriteGuard::downgrade_map`], when `f` may decline (the write guard is
+    /// given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, still held for writing, when `f` returns `None`.
+    pub fn try_downgrade_map<F: FnOnce(&T) -> Option<&U>, U: ?Sized>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self> {
+        match f(&*this).map(NonNull::from) {
+            Some(data) => Ok(OwnedRwLockReadGuard {
+                permit: downgrade(this.permit),
+                data,
+                lock: this.lock,
+            }),
+            None => Err(this),
+        }
+    }
+
+    /// The guard as a mapped one of the whole data.
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockMappedWriteGuard {
+            permit: this.permit,
+            data: this.lock.data(),
+            lock: this.lock,
+        }
+    }
+
+    /// Downgrades to a read guard, atomically; the task's entry is then a read.
+    pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
+        let permit = downgrade(self.permit);
+        OwnedRwLockReadGuard {
+            permit,
+            data: self.lock.data(),
+            lock: self.lock,
+        }
+    }
+
+    /// The lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+impl<T: ?Sized, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// Narrows the guard further; the lock stays held for writing.
+    pub fn map<F: FnOnce(&mut U) -> &mut V, V: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> OwnedRwLockMappedWriteGuard<T, V> {
+        let data = NonNull::from(f(&mut *this));
+        OwnedRwLockMappedWriteGuard {
+            permit: this.permit,
+            data,
+            lock: this.lock,
+        }
+    }
+
+    /// As [`OwnedRwLockMappedWriteGuard::map`], when `f` may decline (the guard is given back).
+    ///
+    /// # Errors
+    ///
+    /// The guard itself, when `f` returns `None`.
+    pub fn try_map<F: FnOnce(&mut U) -> Option<&mut V>, V: ?Sized>(
+        mut this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self> {
+        match f(&mut *this).map(NonNull::from) {
+            Some(data) => Ok(OwnedRwLockMappedWriteGuard {
+                permit: this.permit,
+                data,
+                lock: this.lock,
+            }),
+            None => Err(this),
+        }
+    }
+
+    /// The lock this guard holds.
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+}
+
+// SAFETY (each `data_access!` below): the guard holds its permit for as long as it lives, and
+// its pointer is to the lock's data (or the part `map` returned), which the lock (borrowed for
+// `'a`, or kept by the `Arc`) keeps alive; only write guards give `&mut`.
+crate::tokio::data_access!(['a, T: ?Sized] RwLockReadGuard<'a, T> => T, |g| g.data);
+crate::tokio::data_access!(['a, T: ?Sized] RwLockWriteGuard<'a, T> => T, |g| g.data, mut);
+crate::tokio::data_access!(['a, T: ?Sized] RwLockMappedWriteGuard<'a, T> => T, |g| g.data, mut);
+crate::tokio::data_access!([T: ?Sized, U: ?Sized] OwnedRwLockReadGuard<T, U> => U, |g| g.data);
+crate::tokio::data_access!([T: ?Sized] OwnedRwLockWriteGuard<T> => T, |g| g.lock.data(), mut);
+crate::tokio::data_access!(
+    [T: ?Sized, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U, |g| g.data, mut
+);
 
 crate::contract::lockable!([T: ?Sized] RwLock<T>);
