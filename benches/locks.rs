@@ -342,6 +342,35 @@ fn tokio_time<F: std::future::Future<Output = ()> + Send + 'static>(
     }
 }
 
+/// One row of tokio lock operations: tokio's own against `lockcheck::tokio`'s, both timed
+/// inside one future (`in_task`: a spawned task's), each iteration one `$op` on a fresh-made
+/// lock of each kind made once.
+#[cfg(feature = "tokio")]
+macro_rules! tokio_row {
+    ($g:expr, $rt:expr, $in_task:expr, |$l:ident| $op:expr, $make_tokio:expr, $make_ours:expr) => {
+        $g.bench_function("tokio", |b| {
+            b.iter_custom(|iters| {
+                let $l = Arc::new($make_tokio);
+                tokio_time($rt, $in_task, move || async move {
+                    for _ in 0..iters {
+                        $op;
+                    }
+                })
+            })
+        });
+        $g.bench_function("lockcheck::tokio", |b| {
+            b.iter_custom(|iters| {
+                let $l = Arc::new($make_ours);
+                tokio_time($rt, $in_task, move || async move {
+                    for _ in 0..iters {
+                        $op;
+                    }
+                })
+            })
+        });
+    };
+}
+
 #[cfg(feature = "tokio")]
 fn tokio_locks(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -349,54 +378,106 @@ fn tokio_locks(c: &mut Criterion) {
         .unwrap();
     for (where_, in_task) in [("", false), (", in a task", true)] {
         let mut g = c.benchmark_group(format!("tokio uncontended lock+unlock{where_}"));
-        g.bench_function("tokio", |b| {
-            b.iter_custom(|iters| {
-                let m = Arc::new(tokio::sync::Mutex::new(0u64));
-                tokio_time(&rt, in_task, move || async move {
-                    for _ in 0..iters {
-                        *black_box(&m).lock().await += 1;
-                    }
-                })
-            })
-        });
-        g.bench_function("lockcheck::tokio", |b| {
-            b.iter_custom(|iters| {
-                let m = Arc::new(lockcheck::tokio::Mutex::new(0u64));
-                tokio_time(&rt, in_task, move || async move {
-                    for _ in 0..iters {
-                        *black_box(&m).lock().await += 1;
-                    }
-                })
-            })
-        });
+        tokio_row!(
+            g,
+            &rt,
+            in_task,
+            |m| *black_box(&m).lock().await += 1,
+            tokio::sync::Mutex::new(0u64),
+            lockcheck::tokio::Mutex::new(0u64)
+        );
+        g.finish();
+        let mut g = c.benchmark_group(format!("tokio RwLock read{where_}"));
+        tokio_row!(
+            g,
+            &rt,
+            in_task,
+            |l| black_box(*black_box(&l).read().await),
+            tokio::sync::RwLock::new(0u64),
+            lockcheck::tokio::RwLock::new(0u64)
+        );
+        g.finish();
+        let mut g = c.benchmark_group(format!("tokio RwLock write{where_}"));
+        tokio_row!(
+            g,
+            &rt,
+            in_task,
+            |l| *black_box(&l).write().await += 1,
+            tokio::sync::RwLock::new(0u64),
+            lockcheck::tokio::RwLock::new(0u64)
+        );
+        g.finish();
+        let mut g = c.benchmark_group(format!("tokio Mutex lock_owned{where_}"));
+        tokio_row!(
+            g,
+            &rt,
+            in_task,
+            |m| *Arc::clone(black_box(&m)).lock_owned().await += 1,
+            tokio::sync::Mutex::new(0u64),
+            lockcheck::tokio::Mutex::new(0u64)
+        );
         g.finish();
         let mut g = c.benchmark_group(format!("tokio nested pair A->B, edge known{where_}"));
-        g.bench_function("tokio", |b| {
-            b.iter_custom(|iters| {
-                let a = Arc::new(tokio::sync::Mutex::new(0u64));
-                let bb = Arc::new(tokio::sync::Mutex::new(0u64));
-                tokio_time(&rt, in_task, move || async move {
-                    for _ in 0..iters {
-                        let _a = black_box(&a).lock().await;
-                        *black_box(&bb).lock().await += 1;
-                    }
-                })
-            })
-        });
-        g.bench_function("lockcheck::tokio", |b| {
-            b.iter_custom(|iters| {
-                let a = Arc::new(lockcheck::tokio::Mutex::named("bench-tokio-a", 0u64));
-                let bb = Arc::new(lockcheck::tokio::Mutex::named("bench-tokio-b", 0u64));
-                tokio_time(&rt, in_task, move || async move {
-                    for _ in 0..iters {
-                        let _a = black_box(&a).lock().await;
-                        *black_box(&bb).lock().await += 1;
-                    }
-                })
-            })
-        });
+        tokio_row!(
+            g,
+            &rt,
+            in_task,
+            |ab| {
+                let _a = black_box(&ab.0).lock().await;
+                *black_box(&ab.1).lock().await += 1;
+            },
+            (tokio::sync::Mutex::new(0u64), tokio::sync::Mutex::new(0u64)),
+            (
+                lockcheck::tokio::Mutex::named("bench-tokio-a", 0u64),
+                lockcheck::tokio::Mutex::named("bench-tokio-b", 0u64)
+            )
+        );
         g.finish();
     }
+    // std-style locks inside a task, with the feature on (the task's held set).
+    let mut g = c.benchmark_group("std-style uncontended lock+unlock, in a task");
+    g.bench_function("std", |b| {
+        b.iter_custom(|iters| {
+            let m = Arc::new(std::sync::Mutex::new(0u64));
+            tokio_time(&rt, true, move || async move {
+                for _ in 0..iters {
+                    *black_box(&m).lock().unwrap() += 1;
+                }
+            })
+        })
+    });
+    g.bench_function("lockcheck", |b| {
+        b.iter_custom(|iters| {
+            let m = Arc::new(lockcheck::Mutex::new(0u64));
+            tokio_time(&rt, true, move || async move {
+                for _ in 0..iters {
+                    *black_box(&m).lock() += 1;
+                }
+            })
+        })
+    });
+    g.finish();
+    // Spawning a task and awaiting it: tokio's spawn against lockcheck's (a checked task).
+    let mut g = c.benchmark_group("spawn + join one task");
+    g.bench_function("tokio", |b| {
+        b.iter_custom(|iters| {
+            tokio_time(&rt, false, move || async move {
+                for _ in 0..iters {
+                    black_box(tokio::spawn(async { 1u64 }).await.unwrap());
+                }
+            })
+        })
+    });
+    g.bench_function("lockcheck::tokio", |b| {
+        b.iter_custom(|iters| {
+            tokio_time(&rt, false, move || async move {
+                for _ in 0..iters {
+                    black_box(lockcheck::tokio::spawn(async { 1u64 }).await.unwrap());
+                }
+            })
+        })
+    });
+    g.finish();
 }
 
 #[cfg(not(feature = "tokio"))]
