@@ -445,3 +445,47 @@ fn a_hundred_thousand_guards_sent_away_leave_the_task_table_flat() {
     let kept = lockcheck::tokio::tasks_with_held_stacks();
     assert!(kept <= 4096, "{kept} task stacks kept");
 }
+
+/// The `futures` crate's own combinators, as real async code uses them: a `FuturesUnordered`
+/// and a buffered stream of futures of one task, each taking the same lock (and the next one,
+/// always in one order) and holding it across a yield. No refusal, no report, on every runtime;
+/// every future ran.
+#[test]
+fn futures_unordered_and_buffered_streams_share_locks_silently() {
+    use futures::stream::{FuturesUnordered, StreamExt};
+    for (rt, found) in on_every_runtime(|| async {
+        let m = Arc::new(Mutex::named("fut-stream-m", 0u32));
+        let n = Arc::new(Mutex::named("fut-stream-n", 0u32));
+        let mut unordered: FuturesUnordered<_> = (0..16)
+            .map(|_| {
+                let (m, n) = (Arc::clone(&m), Arc::clone(&n));
+                async move {
+                    let mut g = m.lock().await;
+                    tokio::task::yield_now().await;
+                    *g += 1;
+                    *n.lock().await += 1;
+                }
+            })
+            .collect();
+        while unordered.next().await.is_some() {}
+        let done: Vec<u32> = futures::stream::iter(0..16u32)
+            .map(|i| {
+                let (m, n) = (Arc::clone(&m), Arc::clone(&n));
+                async move {
+                    let mut g = m.lock().await;
+                    tokio::time::sleep(Duration::from_micros(50)).await;
+                    *g += 1;
+                    *n.lock().await += 1;
+                    i
+                }
+            })
+            .buffer_unordered(4)
+            .collect()
+            .await;
+        assert_eq!(done.len(), 16);
+        assert_eq!(*m.lock().await, 32);
+        assert_eq!(*n.lock().await, 32);
+    }) {
+        assert!(found.is_empty(), "{rt}: {found:#?}");
+    }
+}
