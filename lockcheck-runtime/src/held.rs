@@ -38,7 +38,7 @@ pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> 
 #[cold]
 #[inline(never)]
 fn drop_stray_entries(s: &mut ThreadState) {
-    for instance in crate::stray_releases::take(owner_id()) {
+    for instance in crate::stray_releases::take(crate::stray_releases::Holder::last()) {
         s.mark_released_oldest(instance);
     }
 }

@@ -12,10 +12,38 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::internal::Internal;
-use crate::waits::Owner;
+use crate::task_held::TaskHeld;
+
+/// Whose held set has a guard's entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Holder {
+    /// A thread's own, by its number (never reused).
+    Thread(u64),
+    /// A task's or a checked future's, by the address of its `TaskHeld` (records for it are
+    /// forgotten when it goes: `forget`).
+    Held(usize),
+}
+
+impl Holder {
+    /// The owner the last lock operation on this thread worked for.
+    #[inline]
+    pub(crate) fn last() -> Holder {
+        let held = crate::thread_state::last_owner();
+        if held.is_null() {
+            Holder::Thread(crate::thread_state::thread_number())
+        } else {
+            Holder::Held(held as usize)
+        }
+    }
+
+    /// A task's or checked future's held set.
+    pub(crate) fn of(held: *const TaskHeld) -> Holder {
+        Holder::Held(held as usize)
+    }
+}
 
 /// The releases waiting for their holder: (holder, lock instance).
-static STRAY: Internal<Vec<(Owner, usize)>> = Internal::new(Vec::new());
+static STRAY: Internal<Vec<(Holder, usize)>> = Internal::new(Vec::new());
 /// How many there are: read on the slow paths so that none of them locks `STRAY` in vain.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
 
@@ -27,7 +55,7 @@ pub(crate) fn any() -> bool {
 
 /// The entry of `instance` held by `holder` was released by another owner.
 #[cold]
-pub(crate) fn record(holder: Owner, instance: usize) {
+pub(crate) fn record(holder: Holder, instance: usize) {
     let mut stray = STRAY.lock();
     stray.push((holder, instance));
     COUNT.store(stray.len(), Ordering::Release);
@@ -35,7 +63,7 @@ pub(crate) fn record(holder: Owner, instance: usize) {
 
 /// Takes the releases waiting for `holder`: the instances whose entries it must drop.
 #[cold]
-pub(crate) fn take(holder: Owner) -> Vec<usize> {
+pub(crate) fn take(holder: Holder) -> Vec<usize> {
     let mut stray = STRAY.lock();
     let mut mine = Vec::new();
     stray.retain(|&(h, instance)| {
@@ -49,14 +77,14 @@ pub(crate) fn take(holder: Owner) -> Vec<usize> {
     mine
 }
 
-/// How many releases wait for each task (the sweeper's question: are all of an idle task's
-/// entries released elsewhere?).
-pub(crate) fn per_task() -> crate::hasher::KeyMap<tokio::task::Id, usize> {
+/// How many releases wait for each task's or checked future's held set, by its address (the
+/// sweeper's question: are all of an idle task's entries released elsewhere?).
+pub(crate) fn per_held_set() -> crate::hasher::KeyMap<usize, usize> {
     let mut counts = crate::hasher::KeyMap::default();
     if any() {
         for (holder, _) in STRAY.lock().iter() {
-            if let Owner::Task(id) = holder {
-                *counts.entry(*id).or_insert(0) += 1;
+            if let Holder::Held(at) = holder {
+                *counts.entry(*at).or_insert(0) += 1;
             }
         }
     }
@@ -66,7 +94,7 @@ pub(crate) fn per_task() -> crate::hasher::KeyMap<tokio::task::Id, usize> {
 /// `holder` is gone (a checked future dropped, a thread ended, a task swept): what waited for
 /// it goes too.
 #[cold]
-pub(crate) fn forget(holder: Owner) {
+pub(crate) fn forget(holder: Holder) {
     if any() {
         drop(take(holder));
     }

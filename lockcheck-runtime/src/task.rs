@@ -129,22 +129,25 @@ fn lookup(id: tokio::task::Id) -> Arc<TaskHeld> {
 /// caches one finds it swept and looks its task up again, to an empty stack, which is then right.
 #[cold]
 fn sweep(tasks: &mut Tasks) {
-    let stray = crate::stray_releases::per_task();
+    let stray = crate::stray_releases::per_held_set();
     let mut released_elsewhere = Vec::new();
-    tasks.map.retain(|id, held| {
+    tasks.map.retain(|_, held| {
         let len = held.len.load(Ordering::Relaxed);
-        let stray_here = stray.get(id).copied().unwrap_or(0);
+        let at = Arc::as_ptr(held) as usize;
+        let stray_here = stray.get(&at).copied().unwrap_or(0);
         let idle_and_done = held.state.load(Ordering::Acquire) == FREE && len <= stray_here;
         if idle_and_done {
             held.state.store(SWEPT, Ordering::Release);
             if stray_here > 0 {
-                released_elsewhere.push(*id);
+                released_elsewhere.push(at);
             }
         }
         !idle_and_done
     });
-    for id in released_elsewhere {
-        crate::stray_releases::forget(crate::waits::Owner::Task(id));
+    // The swept stacks are still alive (a thread may cache one): their addresses are not
+    // reused while the records go.
+    for at in released_elsewhere {
+        crate::stray_releases::forget(crate::stray_releases::Holder::Held(at));
     }
     tasks.sweep_at = (tasks.map.len() * 2).max(1024);
 }

@@ -259,6 +259,10 @@ struct StateCell {
     /// taken meanwhile. Here, not in a thread-local of its own: one lookup per lock operation.
     #[cfg(feature = "tokio")]
     polling: Cell<*const TaskHeld>,
+    /// The task's or checked future's stack the last borrow worked on (null: the thread's own):
+    /// whose held set an acquisition just pushed to, for a guard that may move (`Hold`).
+    #[cfg(feature = "tokio")]
+    last_owner: Cell<*const TaskHeld>,
     state: UnsafeCell<ManuallyDrop<ThreadState>>,
 }
 
@@ -271,6 +275,8 @@ thread_local! {
             flag: Cell::new(0),
             #[cfg(feature = "tokio")]
             polling: Cell::new(std::ptr::null()),
+            #[cfg(feature = "tokio")]
+            last_owner: Cell::new(std::ptr::null()),
             state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
         }
     };
@@ -342,12 +348,16 @@ fn borrow_with_owner(
         // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
         let state = unsafe { &mut *cell.state.get() };
         match owner(cell.polling.get(), &mut state.tasks) {
-            Ok(None) => Some(StateRef {
-                cell,
-                flag_before,
-                task: std::ptr::null(),
+            Ok(None) => Some({
+                cell.last_owner.set(std::ptr::null());
+                StateRef {
+                    cell,
+                    flag_before,
+                    task: std::ptr::null(),
+                }
             }),
             Ok(Some(task)) => {
+                cell.last_owner.set(task);
                 // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
                 state.active = unsafe { crate::task_held::stack_of(task) };
                 Some(StateRef {
@@ -435,6 +445,14 @@ pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
 #[cfg(feature = "tokio")]
 pub(crate) fn set_polling(held: *const TaskHeld) -> *const TaskHeld {
     state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
+}
+
+/// The held stack the last borrow on this thread worked on: a task's or a checked future's
+/// (null: the thread's own). Read right after a lock operation, it names the owner that
+/// operation worked for.
+#[cfg(feature = "tokio")]
+pub(crate) fn last_owner() -> *const TaskHeld {
+    state_cell().map_or(std::ptr::null(), |c| c.last_owner.get())
 }
 
 /// The checked future being polled on this thread (null: none).

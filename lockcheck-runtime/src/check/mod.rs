@@ -280,8 +280,9 @@ fn release_out_of_order(instance: usize) -> bool {
 /// the release waits for `holder` ([`crate::stray_releases`]).
 #[cfg(feature = "tokio")]
 #[cold]
-pub(crate) fn released_elsewhere(holder: crate::waits::Owner, instance: usize) {
-    if holder != held::owner_id() {
+pub(crate) fn released_elsewhere(holder: crate::stray_releases::Holder, instance: usize) {
+    // The release just borrowed this owner's state: `last` is the releasing owner.
+    if holder != crate::stray_releases::Holder::last() {
         crate::stray_releases::record(holder, instance);
     }
 }

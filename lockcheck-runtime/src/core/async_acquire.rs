@@ -17,7 +17,8 @@ impl AsyncAcquire {
         }
     }
 
-    /// The hold of the guard this acquisition makes.
+    /// The hold of the guard this acquisition makes: called right after its check, which
+    /// pushed the entry to the owner the hold names.
     pub(crate) fn hold(&self) -> crate::core::Hold {
         super::Hold::movable(self.a.instance)
     }
@@ -44,13 +45,17 @@ impl AsyncAcquire {
         self,
         try_now: impl FnMut() -> Option<G>,
         acquire: impl FnOnce() -> G,
-    ) -> G {
-        check::acquire(self.a, try_now, acquire)
+    ) -> (G, crate::core::Hold) {
+        let g = check::acquire(self.a, try_now, acquire);
+        (g, self.hold())
     }
 
     /// A `try_*` acquisition, tokio's error kept.
     #[track_caller]
-    pub(crate) fn try_now<G, E>(self, f: impl FnOnce() -> Result<G, E>) -> Result<G, E> {
+    pub(crate) fn try_now<G, E>(
+        self,
+        f: impl FnOnce() -> Result<G, E>,
+    ) -> Result<(G, crate::core::Hold), E> {
         let mut error = None;
         let got = check::try_acquire(self.a, || match f() {
             Ok(g) => Some(g),
@@ -60,7 +65,7 @@ impl AsyncAcquire {
             }
         });
         match (got, error) {
-            (Some(g), _) => Ok(g),
+            (Some(g), _) => Ok((g, self.hold())),
             (None, Some(e)) => Err(e),
             // `try_acquire` calls `f` exactly once: one of the two is set.
             (None, None) => unreachable!("lockcheck: a try acquisition that did not try"),
@@ -132,8 +137,11 @@ impl Tried {
 /// The async acquisition of `$lock` (a tokio lock) by `$wait` (its acquiring method) and
 /// `$try` (its `try_*`): the checks where the task first polls it, then the wait in place.
 macro_rules! acquire_async {
-    ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {
-        match $acquire.start() {
+    ($acquire:expr, $lock:expr, $wait:ident, $try:ident) => {{
+        let start = $acquire.start();
+        // Right after the check: the owner it pushed the entry to.
+        let hold = $acquire.hold();
+        let g = match start {
             $crate::core::Start::Wait(mut waiting) => match $lock.$try() {
                 ::core::result::Result::Ok(g) => {
                     waiting.done();
@@ -148,7 +156,8 @@ macro_rules! acquire_async {
             },
             $crate::core::Start::Untracked => $lock.$wait().await,
             $crate::core::Start::Try(tried) => tried.finish($lock.$try().ok()),
-        }
-    };
+        };
+        (g, hold)
+    }};
 }
 pub(crate) use acquire_async;

@@ -20,7 +20,7 @@ pub(crate) struct Hold {
     #[cfg(lockcheck_checks)]
     instance: usize,
     #[cfg(all(lockcheck_checks, feature = "tokio"))]
-    holder: Option<crate::waits::Owner>,
+    holder: Option<crate::stray_releases::Holder>,
 }
 
 impl Hold {
@@ -51,14 +51,15 @@ impl Hold {
     }
 
     /// The hold of the lock at `instance` by a guard that may move to another owner (an async
-    /// lock's, which is `Send`): it names the owner whose held set gets the entry, so that a
-    /// release elsewhere can still find it.
+    /// lock's, which is `Send`), made right after its acquisition's check: it names the owner
+    /// whose held set that check pushed the entry to, so that a release elsewhere can still
+    /// find it.
     #[cfg(all(lockcheck_checks, feature = "tokio"))]
     #[inline]
     pub(crate) fn movable(instance: usize) -> Hold {
         Hold {
             instance,
-            holder: Some(crate::held::owner_id()),
+            holder: Some(crate::stray_releases::Holder::last()),
         }
     }
 

@@ -130,9 +130,7 @@ impl<F> Drop for Checked<F> {
         unsafe { ManuallyDrop::drop(&mut self.inner) };
         // Releases that waited for this future's held set go with it.
         #[cfg(lockcheck_checks)]
-        crate::stray_releases::forget(
-            crate::waits::Owner::Future(Arc::as_ptr(&self.held) as usize),
-        );
+        crate::stray_releases::forget(crate::stray_releases::Holder::of(Arc::as_ptr(&self.held)));
     }
 }
 

@@ -154,8 +154,7 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock(&self) -> impl Future<Output = MutexGuard<'_, T>> + '_ {
         let a = self.acquire(Location::caller());
         async move {
-            let hold = a.hold();
-            let permit = crate::core::acquire_async!(a, self.permit, lock, try_lock);
+            let (permit, hold) = crate::core::acquire_async!(a, self.permit, lock, try_lock);
             self.guard(Guard::new(permit, hold))
         }
     }
@@ -165,8 +164,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock(&self) -> MutexGuard<'_, T> {
         let a = self.acquire(Location::caller());
-        let hold = a.hold();
-        let permit = a.blocking(
+        let (permit, hold) = a.blocking(
             || self.permit.try_lock().ok(),
             || self.permit.blocking_lock(),
         );
@@ -182,8 +180,7 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock(&self) -> Result<MutexGuard<'_, T>, TryLockError> {
         let a = self.acquire(Location::caller());
-        let hold = a.hold();
-        let permit = a.try_now(|| self.permit.try_lock())?;
+        let (permit, hold) = a.try_now(|| self.permit.try_lock())?;
         Ok(self.guard(Guard::new(permit, hold)))
     }
 
@@ -236,9 +233,8 @@ impl<T: ?Sized> Mutex<T> {
     pub fn lock_owned(self: Arc<Self>) -> impl Future<Output = OwnedMutexGuard<T>> {
         let a = self.acquire(Location::caller());
         async move {
-            let hold = a.hold();
             let permit_lock = self.permit_lock();
-            let permit = crate::core::acquire_async!(a, permit_lock, lock, try_lock);
+            let (permit, hold) = crate::core::acquire_async!(a, permit_lock, lock, try_lock);
             OwnedMutexGuard {
                 permit: Guard::new(permit, hold),
                 lock: self,
@@ -250,9 +246,8 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn blocking_lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         let a = self.acquire(Location::caller());
-        let hold = a.hold();
         let permit_lock = self.permit_lock();
-        let permit = a.blocking(
+        let (permit, hold) = a.blocking(
             || permit_lock.try_lock().ok(),
             || permit_lock.blocking_lock(),
         );
@@ -270,9 +265,8 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         let a = self.acquire(Location::caller());
-        let hold = a.hold();
         let permit_lock = self.permit_lock();
-        let permit = a.try_now(|| permit_lock.try_lock())?;
+        let (permit, hold) = a.try_now(|| permit_lock.try_lock())?;
         Ok(OwnedMutexGuard {
             permit: Guard::new(permit, hold),
             lock: self,

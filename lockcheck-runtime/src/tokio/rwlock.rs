@@ -208,8 +208,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read(&self) -> impl Future<Output = RwLockReadGuard<'_, T>> + '_ {
         let a = self.acquire(Mode::Shared, Location::caller());
         async move {
-            let hold = a.hold();
-            let permit = crate::core::acquire_async!(a, self.permit, read, try_read);
+            let (permit, hold) = crate::core::acquire_async!(a, self.permit, read, try_read);
             read_guard(Guard::new(permit, hold), self.data())
         }
     }
@@ -224,8 +223,7 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write(&self) -> impl Future<Output = RwLockWriteGuard<'_, T>> + '_ {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         async move {
-            let hold = a.hold();
-            let permit = crate::core::acquire_async!(a, self.permit, write, try_write);
+            let (permit, hold) = crate::core::acquire_async!(a, self.permit, write, try_write);
             write_guard(Guard::new(permit, hold), self.data())
         }
     }
@@ -235,8 +233,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let hold = a.hold();
-        let permit = a.blocking(
+        let (permit, hold) = a.blocking(
             || self.permit.try_read().ok(),
             || self.permit.blocking_read(),
         );
@@ -247,8 +244,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn blocking_write(&self) -> RwLockWriteGuard<'_, T> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let hold = a.hold();
-        let permit = a.blocking(
+        let (permit, hold) = a.blocking(
             || self.permit.try_write().ok(),
             || self.permit.blocking_write(),
         );
@@ -263,8 +259,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_read(&self) -> Result<RwLockReadGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let hold = a.hold();
-        let permit = a.try_now(|| self.permit.try_read())?;
+        let (permit, hold) = a.try_now(|| self.permit.try_read())?;
         Ok(read_guard(Guard::new(permit, hold), self.data()))
     }
 
@@ -276,8 +271,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let hold = a.hold();
-        let permit = a.try_now(|| self.permit.try_write())?;
+        let (permit, hold) = a.try_now(|| self.permit.try_write())?;
         Ok(write_guard(Guard::new(permit, hold), self.data()))
     }
 
@@ -324,9 +318,8 @@ impl<T: ?Sized> RwLock<T> {
     pub fn read_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockReadGuard<T>> {
         let a = self.acquire(Mode::Shared, Location::caller());
         async move {
-            let hold = a.hold();
             let permit_lock = self.permit_lock();
-            let permit = crate::core::acquire_async!(a, permit_lock, read, try_read);
+            let (permit, hold) = crate::core::acquire_async!(a, permit_lock, read, try_read);
             owned_read(Guard::new(permit, hold), self)
         }
     }
@@ -336,9 +329,8 @@ impl<T: ?Sized> RwLock<T> {
     pub fn write_owned(self: Arc<Self>) -> impl Future<Output = OwnedRwLockWriteGuard<T>> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
         async move {
-            let hold = a.hold();
             let permit_lock = self.permit_lock();
-            let permit = crate::core::acquire_async!(a, permit_lock, write, try_write);
+            let (permit, hold) = crate::core::acquire_async!(a, permit_lock, write, try_write);
             OwnedRwLockWriteGuard {
                 permit: Guard::new(permit, hold),
                 lock: self,
@@ -354,9 +346,8 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Shared, Location::caller());
-        let hold = a.hold();
         let permit_lock = self.permit_lock();
-        let permit = a.try_now(|| permit_lock.try_read())?;
+        let (permit, hold) = a.try_now(|| permit_lock.try_read())?;
         Ok(owned_read(Guard::new(permit, hold), self))
     }
 
@@ -368,9 +359,8 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         let a = self.acquire(Mode::Exclusive, Location::caller());
-        let hold = a.hold();
         let permit_lock = self.permit_lock();
-        let permit = a.try_now(|| permit_lock.try_write())?;
+        let (permit, hold) = a.try_now(|| permit_lock.try_write())?;
         Ok(OwnedRwLockWriteGuard {
             permit: Guard::new(permit, hold),
             lock: self,
