@@ -26,7 +26,7 @@ pub(crate) enum Holder {
 
 impl Holder {
     /// The owner the last lock operation on this thread worked for.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn last() -> Holder {
         let held = crate::thread_state::last_owner();
         if held.is_null() {

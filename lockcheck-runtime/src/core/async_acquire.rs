@@ -19,6 +19,7 @@ impl AsyncAcquire {
 
     /// The hold of the guard this acquisition makes: called right after its check, which
     /// pushed the entry to the owner the hold names.
+    #[inline(always)]
     pub(crate) fn hold(&self) -> crate::core::Hold {
         super::Hold::movable(self.a.instance)
     }
@@ -27,7 +28,7 @@ impl AsyncAcquire {
     /// blocking one, the entry pushed before the wait. The caller then waits for the lock in
     /// place (no future is moved into another: tokio's acquire future is large) and finishes
     /// with [`Start`]'s answer.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn start(&self) -> Start {
         match check::async_start(&self.a) {
             check::AsyncStart::Pushed => Start::Wait(Waiting {

@@ -55,7 +55,7 @@ impl Hold {
     /// whose held set that check pushed the entry to, so that a release elsewhere can still
     /// find it.
     #[cfg(all(lockcheck_checks, feature = "tokio"))]
-    #[inline]
+    #[inline(always)]
     pub(crate) fn movable(instance: usize) -> Hold {
         Hold {
             instance,

@@ -1,10 +1,14 @@
 //! Async lock checking for tokio (feature `tokio`).
 //!
-//! - [`Mutex`] and [`RwLock`]: `tokio::sync`'s locks with their API (`lock().await`,
-//!   `try_lock` with tokio's [`TryLockError`], `lock_owned`, `blocking_lock`, `read`/`write`,
-//!   mapped and owned guards), checked like lockcheck's other locks: lock classes, sites, ranks,
-//!   contracts, reports. A class named alike in a sync and an async lock is one class: the order
-//!   graph is one, sync and async.
+//! - [`Mutex`] and [`RwLock`]: `tokio::sync`'s locks with their whole API (`lock().await`,
+//!   `try_lock` with tokio's [`TryLockError`], the owned, `try_` and `blocking_` acquisitions,
+//!   mapped, downgraded and owned guards, `with_max_readers`; `Send` and `Sync` as tokio's),
+//!   checked like lockcheck's other locks: lock classes, sites, ranks, contracts, reports. A
+//!   class named alike in a sync and an async lock is one class: the order graph is one, sync
+//!   and async. Every other item of `tokio::sync` is re-exported, so `use lockcheck::tokio as
+//!   sync;` stands for `use tokio::sync;`. With the checks compiled out, the locks and guards
+//!   are tokio's own, wrapped (same size, no work of their own), and [`Checked`] is the future
+//!   itself.
 //! - **Held sets per task.** Inside a tokio task, the locks held (sync or async) are the task's,
 //!   whichever worker thread polls it: order edges are learned between the locks one task
 //!   holds, a guard taken on one worker and dropped on another is released correctly, and two
