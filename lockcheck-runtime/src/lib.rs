@@ -112,6 +112,10 @@ mod reported;
 mod violation;
 // When a thread ends.
 mod exit;
+// Where a report goes (standard error past libtest's capture; `tracing`, `log`), and
+// lockcheck's own panics kept from poisoning the program's locks.
+mod poison;
+mod sink;
 // Reports: snapshots of the state above, and the files processes leave.
 mod report;
 // What happens on a violation.
