@@ -48,7 +48,10 @@ fn a_violation_panic_leaves_the_programs_locks_unpoisoned() {
         let _o = other.lock().unwrap();
     }));
     let message = unwound.unwrap_err();
-    let message = message.downcast_ref::<String>().cloned().unwrap_or_default();
+    let message = message
+        .downcast_ref::<String>()
+        .cloned()
+        .unwrap_or_default();
     assert!(
         message.contains("lock order inversion"),
         "lockcheck's own panic: {message}"

@@ -14,7 +14,9 @@
 //! - [`merge`]: reads the lock-order reports that processes wrote (with `LOCKCHECK_REPORT_DIR`
 //!   set) and finds cycles whose orders were learned in different processes: a whole
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
-//!   `cycles.rs`, as LC004's do).
+//!   `cycles.rs`, as LC004's do);
+//! - [`suite`]: `cargo lockcheck test`, the whole test suite run, merged and joined with the
+//!   lint in one command.
 //!
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
@@ -33,6 +35,7 @@ pub mod model;
 pub mod output;
 pub mod rules;
 mod shown;
+pub mod suite;
 mod syntax_utils;
 mod type_keys;
 

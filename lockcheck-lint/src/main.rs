@@ -22,7 +22,9 @@ EXIT STATUS:
     lint:  0 clean, 1 findings, 2 usage or I/O error, or a file that could not be read or parsed
            (each is named; the others are still linted)
     merge: 0 nothing found, 1 cycles or violations reported by the processes, 2 usage or I/O \
-    error, no report in DIR, or a report that could not be read";
+    error, no report in DIR, or a report that could not be read
+    test:  0 nothing found and the tests passed, 1 cycles or violations (or a cycle through the \
+    source's orders), 2 the build failed, else cargo test's status when tests failed";
 
 /// The command line, after cargo's own `lockcheck` argument.
 #[derive(Parser)]
@@ -46,6 +48,11 @@ enum Command {
     /// Merge the lock-order reports that processes wrote into DIR (run them with
     /// LOCKCHECK_REPORT_DIR=DIR) and report the cycles of the merged graph.
     Merge(MergeArgs),
+    /// Run the workspace's tests (`cargo test` with these arguments: -p, --workspace, features,
+    /// --release, filters, `-- --test-threads=N` pass through) with a fresh report directory and
+    /// LOCKCHECK_ACTION=log, merge every process's orders and violations, join the lint's orders,
+    /// and print one summary naming each test.
+    Test(TestArgs),
     /// List the rules.
     Rules,
 }
@@ -94,6 +101,17 @@ struct MergeArgs {
     /// How to print the merge.
     #[arg(long, value_parser = parse_merge_format, default_value = "text")]
     format: MergeFormat,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// The arguments of `cargo test`.
+    #[arg(
+        value_name = "CARGO_TEST_ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    cargo_args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,6 +177,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(m)) => merge_command(&m),
+        Some(Command::Test(t)) => lockcheck_lint::suite::test_command(&t.cargo_args),
         Some(Command::Rules) => {
             for r in rules::RULES {
                 println!("{}  {:<24} {}", r.id, r.name, r.summary);

@@ -159,11 +159,11 @@ impl<T: ?Sized> Mutex<T> {
         );
         match result {
             Ok(g) => Ok(self.guard(g)),
-            Err(p) => crate::poison::poisoned(
-                self.id.instance(),
-                self.guard(p.into_inner()),
-                || self.inner.clear_poison(),
-            ),
+            Err(p) => {
+                crate::poison::poisoned(self.id.instance(), self.guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
         }
     }
 
@@ -176,11 +176,11 @@ impl<T: ?Sized> Mutex<T> {
             .try_acquire::<Self, _>(Mode::Exclusive, || self.try_lock_std());
         match result {
             Some(Ok(g)) => Ok(self.guard(g)),
-            Some(Err(p)) => crate::poison::try_poisoned(
-                self.id.instance(),
-                self.guard(p.into_inner()),
-                || self.inner.clear_poison(),
-            ),
+            Some(Err(p)) => {
+                crate::poison::try_poisoned(self.id.instance(), self.guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
             None => Err(TryLockError::WouldBlock),
         }
     }

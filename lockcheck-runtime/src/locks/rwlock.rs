@@ -171,11 +171,11 @@ impl<T: ?Sized> RwLock<T> {
         );
         match result {
             Ok(g) => Ok(self.read_guard(g)),
-            Err(p) => crate::poison::poisoned(
-                self.id.instance(),
-                self.read_guard(p.into_inner()),
-                || self.inner.clear_poison(),
-            ),
+            Err(p) => {
+                crate::poison::poisoned(self.id.instance(), self.read_guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
         }
     }
 
