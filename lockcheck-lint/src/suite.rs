@@ -197,15 +197,18 @@ fn summary(merged: &Merged, joined: &[Unit], dir: &Path) -> (String, bool) {
         let _ = writeln!(out, "warning: {w}");
     }
     let found = merged.found_problems() || lint_findings > 0;
-    let _ =
-        writeln!(
+    let _ = writeln!(
         out,
-        "lockcheck test: {} process{} reported ({} lock classes, {} order edges): {} cycle{}, {} \
+        "lockcheck test: {} process{} reported ({} lock classes, {} order edges{}): {} cycle{}, {} \
          violation{}, {} cycle{} with the source's orders{}; reports in {}",
         merged.processes.len(),
         if merged.processes.len() == 1 { "" } else { "es" },
         merged.classes.len(),
         merged.edges.len(),
+        match merged.instance_orders {
+            0 => String::new(),
+            n => format!(", {n} between locks of one class, per instance"),
+        },
         merged.cycles.len(),
         if merged.cycles.len() == 1 { "" } else { "s" },
         merged.violations.len(),

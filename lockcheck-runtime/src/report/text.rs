@@ -81,6 +81,53 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
     )
 }
 
+/// Past this many characters, a class name is shortened in the scenario table.
+const MAX_TABLE_NAME: usize = 32;
+
+/// A class name short enough for a table column: a long type's generic arguments elided and its
+/// site's file without directories (`Mutex<…> at sched.rs:12:5` for
+/// `Mutex<HashMap<String, Vec<Task>>> at src/sched.rs:12:5`). A given name is kept whole.
+fn table_name(name: &str) -> Cow<'_, str> {
+    if name.chars().count() <= MAX_TABLE_NAME {
+        return Cow::Borrowed(name);
+    }
+    let Some((ty, site)) = name.rsplit_once(" at ") else {
+        return Cow::Borrowed(name);
+    };
+    let ty = ty.strip_suffix(" first locked").unwrap_or(ty);
+    let ty = match ty.split_once('<') {
+        Some((head, _)) => format!("{head}<…>"),
+        None => ty.to_owned(),
+    };
+    let site = site.rsplit(['/', '\\']).next().unwrap_or(site);
+    Cow::Owned(format!("{ty} at {site}"))
+}
+
+/// The table's name for each class of `cycle`: shortened where long, unless two would read
+/// alike; and the legend lines for those shortened.
+fn table_names(cycle: &[OrderEdge]) -> (Vec<(String, String)>, Vec<String>) {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for e in cycle {
+        for n in [&e.from, &e.to] {
+            if !names.iter().any(|(full, _)| full == n.as_ref()) {
+                names.push((n.to_string(), table_name(n).into_owned()));
+            }
+        }
+    }
+    let shorts: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+    for (full, short) in &mut names {
+        if shorts.iter().filter(|s| *s == short).count() > 1 {
+            *short = full.clone();
+        }
+    }
+    let legend = names
+        .iter()
+        .filter(|(full, short)| full != short)
+        .map(|(full, short)| format!("      `{short}` is `{full}`"))
+        .collect();
+    (names, legend)
+}
+
 fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     // One thread per edge: it holds the edge's source and waits for its target. The learned
     // edges come first (they happened first), the current acquisition last.
@@ -109,9 +156,22 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
             .map(|(i, t)| format!("T{} ({t})", i + 1))
             .collect();
     }
+    let (short, legend) = table_names(cycle);
+    let short = |n: &str| -> String {
+        short
+            .iter()
+            .find(|(full, _)| full == n)
+            .map_or_else(|| n.to_owned(), |(_, s)| s.clone())
+    };
     let width = cols
         .iter()
-        .map(|e| e.from.len().max(e.to.len()) + 16)
+        .map(|e| {
+            short(&e.from)
+                .chars()
+                .count()
+                .max(short(&e.to).chars().count())
+                + 16
+        })
         .chain(names.iter().map(String::len))
         .max()
         .unwrap_or(0)
@@ -140,16 +200,22 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     )?;
     for (i, e) in cols.iter().enumerate() {
         let mut cells = vec![String::new(); n];
-        cells[i] = format!("lock({})", e.from);
+        cells[i] = format!("lock({})", short(&e.from));
         row(f, &cells)?;
     }
     for (i, e) in cols.iter().enumerate() {
         let mut cells = vec![String::new(); n];
-        cells[i] = format!("lock({})  <- waits", e.to);
+        cells[i] = format!("lock({})  <- waits", short(&e.to));
         if i == n - 1 {
             cells[i].push_str("   *** DEADLOCK ***");
         }
         row(f, &cells)?;
+    }
+    if !legend.is_empty() {
+        writeln!(f, "    where")?;
+        for l in legend {
+            writeln!(f, "{l}")?;
+        }
     }
     Ok(())
 }
