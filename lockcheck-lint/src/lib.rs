@@ -15,6 +15,7 @@
 //!   set) and finds cycles whose orders were learned in different processes: a whole
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
 //!   `cycles.rs`, as LC004's do);
+//! - [`suggest`]: the rank table (`lock_ranks!`) consistent with every order the runs learned;
 //! - [`suite`]: `cargo lockcheck test`, the whole test suite run, merged and joined with the
 //!   lint in one command.
 //!
@@ -35,6 +36,7 @@ pub mod model;
 pub mod output;
 pub mod rules;
 mod shown;
+pub mod suggest;
 pub mod suite;
 mod syntax_utils;
 mod type_keys;

@@ -101,6 +101,10 @@ struct MergeArgs {
     /// How to print the merge.
     #[arg(long, value_parser = parse_merge_format, default_value = "text")]
     format: MergeFormat,
+    /// Print a `lock_ranks!` table consistent with every learned order, ready to paste (the
+    /// cycles instead, exit 1, when the merged graph has any).
+    #[arg(long)]
+    suggest_ranks: bool,
 }
 
 #[derive(Args)]
@@ -293,6 +297,24 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
 fn merge_command(args: &MergeArgs) -> Result<ExitCode, String> {
     let merged = merge::merge_dir(&args.dir)
         .map_err(|e| format!("could not read the directory {}: {e}", args.dir.display()))?;
+    if args.suggest_ranks {
+        for e in &merged.errors {
+            eprintln!("error: {e}");
+        }
+        if merged.processes.is_empty() {
+            return Err(format!("no lockcheck reports in {}", args.dir.display()));
+        }
+        return Ok(match lockcheck_lint::suggest::suggest_ranks(&merged) {
+            Ok(table) => {
+                print!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(cycles) => {
+                print!("{cycles}");
+                ExitCode::from(1)
+            }
+        });
+    }
     match args.format {
         MergeFormat::Text => print!("{merged}"),
         MergeFormat::Json => println!(

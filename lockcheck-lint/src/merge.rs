@@ -459,7 +459,7 @@ fn shared_pids(processes: &[Process]) -> Vec<String> {
 }
 
 /// One shortest cycle per strongly connected component, with whether only the merge sees it.
-fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
+pub(crate) fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
     crate::cycles::shortest_cycles(edges, |e| (&e.from, &e.to))
         .into_iter()
         .map(|c| {

@@ -168,6 +168,24 @@ fn cargo_lockcheck_test_finds_an_inversion_between_two_crates_tests() {
         stdout.contains("lockcheck test: 2 processes reported"),
         "{all}"
     );
+    // No rank table fits a cycle: the cycle instead.
+    let out = run(
+        &root,
+        &LOCKCHECK,
+        &["merge", "--suggest-ranks", &run_dir()],
+        &[],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    assert!(all.contains("no rank table is consistent"), "{all}");
+}
+
+/// Where `cargo lockcheck test` leaves the reports (under the fixtures' target directory).
+fn run_dir() -> String {
+    scratch()
+        .join("readme-merge-target/lockcheck/test-run")
+        .display()
+        .to_string()
 }
 
 #[test]
@@ -178,6 +196,19 @@ fn cargo_lockcheck_test_passes_one_order_and_passes_cargo_arguments_through() {
     assert_eq!(out.status.code(), Some(0), "{all}");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("0 cycles, 0 violations"),
+        "{all}"
+    );
+    // The learned rank table, ready to paste.
+    let out = run(
+        &root,
+        &LOCKCHECK,
+        &["merge", "--suggest-ranks", &run_dir()],
+        &[],
+    );
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("let table = lockcheck::lock_ranks! {\n    accounts < balances;\n}"),
         "{all}"
     );
     // `-p` reaches cargo: only `audit`'s tests run, one process.
