@@ -201,6 +201,12 @@ pub(crate) fn raise_seen(mut v: Violation, first: bool) {
             Err(_) => false,
         })
         .unwrap_or(false);
+    if !first && !v.captured {
+        return;
+    }
+    // The acquisition's frames are on this stack now: a report names the helper that took the
+    // lock, and its caller (`callers.rs`).
+    crate::callers::violation_raised(&v.acquiring.site);
     if !first {
         return;
     }

@@ -108,6 +108,7 @@ mod waits;
 // Whose held set a lock operation works on.
 mod held;
 // Violations as values, and what was reported.
+mod callers;
 mod reported;
 mod violation;
 // When a thread ends.

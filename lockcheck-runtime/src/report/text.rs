@@ -56,6 +56,7 @@ fn acquiring_lines(
     let head = format!("  thread `{}` is {verb} `{}`", v.thread, v.acquiring.class);
     let width = head.chars().count().max(40);
     writeln!(f, "{head:<width$}   at {}", v.acquiring.site)?;
+    helper_line(f, &v.acquiring.site, "")?;
     if let Some(h) = held {
         let line = format!("  while holding {}", what(h));
         writeln!(f, "{line:<width$}   taken at {}", h.site)?;
@@ -74,10 +75,29 @@ fn taker(e: &OrderEdge) -> String {
 fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
     let arrow = format!("`{}` -> `{}`", e.from, e.to);
     writeln!(f, "    {arrow:<28} first seen at {} ({})", e.site, taker(e))?;
+    helper_line(f, &e.site, "  ")?;
     writeln!(
         f,
         "    {:<28} while `{}` was taken at {}",
         "", e.from, e.from_site
+    )
+}
+
+/// When the lock at `site` was taken inside a helper function, the helper and its caller: the
+/// line to change is usually the caller's (`callers.rs`).
+fn helper_line(f: &mut fmt::Formatter<'_>, site: &Site, indent: &str) -> fmt::Result {
+    let Some(h) = crate::callers::helper_of(site) else {
+        return Ok(());
+    };
+    let short = h.function.rsplit("::").next().unwrap_or(&h.function);
+    writeln!(
+        f,
+        "  {indent}  (taken inside `{}`, called from `{}` at {}: the line to change may be the \
+         caller's; `#[track_caller]` on `{}` makes reports name its callers)",
+        shown(&h.function),
+        shown(&h.caller),
+        shown(&h.caller_site),
+        shown(short)
     )
 }
 
