@@ -2,7 +2,7 @@
 //!
 //! What a person would otherwise compose by hand: a fresh report directory
 //! (`LOCKCHECK_REPORT_DIR`), `cargo test` with an action that never kills a test binary
-//! (`LOCKCHECK_ACTION=log`, unless the environment already chooses one), [`merge`](crate::merge)
+//! (`LOCKCHECK_ACTION=log`, unless the environment already chooses one), [`merge`](mod@crate::merge)
 //! of every process's orders and violations, and the static lint joined with them (as
 //! `cargo lockcheck --reports DIR`). One summary names, for each cycle, the test, the process and
 //! the site of each order, and for each violation the test that hit it: under libtest a test
