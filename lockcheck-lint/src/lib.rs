@@ -15,6 +15,8 @@
 //!   set) and finds cycles whose orders were learned in different processes: a whole
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
 //!   `cycles.rs`, as LC004's do);
+//! - [`adopt`]: `cargo lockcheck adopt`, a crate's `use` lines and paths moved onto lockcheck's
+//!   locks, and `--check`, every lock still built from std, parking_lot or tokio;
 //! - [`suggest`]: the rank table (`lock_ranks!`) consistent with every order the runs learned;
 //! - [`suite`]: `cargo lockcheck test`, the whole test suite run, merged and joined with the
 //!   lint in one command.
@@ -23,6 +25,7 @@
 //! (`docs/report-schema.md`).
 
 mod accessors;
+pub mod adopt;
 mod analysis;
 mod collect;
 mod cycles;

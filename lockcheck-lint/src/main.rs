@@ -53,6 +53,10 @@ enum Command {
     /// LOCKCHECK_ACTION=log, merge every process's orders and violations, join the lint's orders,
     /// and print one summary naming each test.
     Test(TestArgs),
+    /// Move a crate onto lockcheck's locks: its `use` lines and paths from std::sync,
+    /// parking_lot and tokio::sync to the lockcheck flavours (non-lock items stay), and the
+    /// dependency with its features in Cargo.toml. Prints what it changed.
+    Adopt(AdoptArgs),
     /// List the rules.
     Rules,
 }
@@ -105,6 +109,23 @@ struct MergeArgs {
     /// cycles instead, exit 1, when the merged graph has any).
     #[arg(long)]
     suggest_ranks: bool,
+}
+
+#[derive(Args)]
+struct AdoptArgs {
+    /// The crate's manifest.
+    #[arg(long, value_name = "Cargo.toml", default_value = "Cargo.toml")]
+    manifest_path: PathBuf,
+    /// Show the changes as a diff; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write nothing: list every lock still built from std, parking_lot or tokio (exit 1 if
+    /// any).
+    #[arg(long, conflicts_with = "dry_run")]
+    check: bool,
+    /// Depend on lockcheck at this path (default: the published version).
+    #[arg(long, value_name = "DIR")]
+    lockcheck_path: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -181,6 +202,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(m)) => merge_command(&m),
+        Some(Command::Adopt(a)) => adopt_command(&a),
         Some(Command::Test(t)) => lockcheck_lint::suite::test_command(&t.cargo_args),
         Some(Command::Rules) => {
             for r in rules::RULES {
@@ -292,6 +314,68 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn adopt_command(args: &AdoptArgs) -> Result<ExitCode, String> {
+    use lockcheck_lint::adopt;
+    let manifest = &args.manifest_path;
+    if !manifest.is_file() {
+        return Err(format!("no manifest at {}", manifest.display()));
+    }
+    let root = manifest.parent().unwrap_or(std::path::Path::new("."));
+    if args.check {
+        let left = adopt::check(manifest);
+        for l in &left {
+            let file = l.file.strip_prefix(root).unwrap_or(&l.file);
+            println!("{}:{}: {}", file.display(), l.line, l.what);
+        }
+        println!(
+            "lockcheck adopt --check: {} lock{} not lockcheck's",
+            left.len(),
+            if left.len() == 1 { "" } else { "s" }
+        );
+        return Ok(if left.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let dependency = match &args.lockcheck_path {
+        Some(p) => format!("path = {:?}", p.display().to_string()),
+        None => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+    };
+    let adoption = adopt::adopt(manifest, &dependency);
+    for e in &adoption.errors {
+        eprintln!("warning: {e}");
+    }
+    print!("{}", adoption.describe(root, args.dry_run));
+    if !args.dry_run {
+        adoption
+            .write()
+            .map_err(|e| format!("could not write: {e}"))?;
+    }
+    for l in &adoption.leftovers {
+        let file = l.file.strip_prefix(root).unwrap_or(&l.file);
+        println!("{}:{}: left: {}", file.display(), l.line, l.what);
+    }
+    println!(
+        "lockcheck adopt: {} file{} {}{}",
+        adoption.changed.len(),
+        if adoption.changed.len() == 1 { "" } else { "s" },
+        if args.dry_run {
+            "would change"
+        } else {
+            "changed"
+        },
+        match adoption.leftovers.len() {
+            0 => String::new(),
+            n => format!(
+                ", {n} lock{} left to change by hand",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn merge_command(args: &MergeArgs) -> Result<ExitCode, String> {
