@@ -302,14 +302,33 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 ));
             }
         }
-        let (locks, rest): (Vec<Leaf>, Vec<Leaf>) =
-            all.into_iter().partition(|l| l.family().is_some());
+        // `std::sync` imported whole goes whole: `lockcheck::sync` is std's module with the
+        // locks checked (every other item is std's own, re-exported), so `sync::Mutex`,
+        // `crate::sync::Mutex` through a re-export, and `sync::Arc` all keep working.
+        let whole = |l: &Leaf| module_alias(l).is_some_and(|(_, f)| f == Family::Std);
+        let (locks, rest): (Vec<Leaf>, Vec<Leaf>) = all
+            .into_iter()
+            .partition(|l| l.family().is_some() || whole(l));
         if locks.is_empty() {
             return;
         }
         let mut moved: Vec<Leaf> = Vec::new();
         for l in &locks {
-            let family = l.family().expect("partitioned on it");
+            let Some(family) = l.family() else {
+                // The module itself: `use std::sync;` → `use lockcheck::sync;`.
+                self.scan.families.push(Family::Std);
+                moved.push(Leaf {
+                    leading_colon: false,
+                    path: vec!["lockcheck".to_owned()],
+                    name: "sync".to_owned(),
+                    rename: match (&l.rename, l.name.as_str()) {
+                        (Some(r), _) => Some(r.clone()),
+                        (None, "self") => None,
+                        _ => None,
+                    },
+                });
+                continue;
+            };
             self.scan.families.push(family);
             moved.push(Leaf {
                 leading_colon: false,
@@ -357,10 +376,12 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         let segs: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         // `std::sync::Mutex`, `parking_lot::Mutex`, `tokio::sync::Mutex`, or an alias's.
         let found = (1..segs.len()).find_map(|n| {
+            // `std::sync` imported whole becomes `lockcheck::sync` itself: its paths stay.
             let family = Family::from_path(&segs[..n]).or_else(|| {
                 (n == 1)
                     .then(|| self.module_aliases.get(&segs[0]).copied())
                     .flatten()
+                    .filter(|f| *f != Family::Std)
             })?;
             family.is_lock(&segs[n]).then_some((n, family))
         });
@@ -755,7 +776,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("let _c = lockcheck::sync::Condvar::new();"),
+            out.contains("use lockcheck::sync;\n") && out.contains("let _c = sync::Condvar::new();"),
             "{out}"
         );
         assert!(
