@@ -776,7 +776,8 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains("use lockcheck::sync;\n") && out.contains("let _c = sync::Condvar::new();"),
+            out.contains("use lockcheck::sync;\n")
+                && out.contains("let _c = sync::Condvar::new();"),
             "{out}"
         );
         assert!(
