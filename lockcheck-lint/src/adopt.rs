@@ -499,7 +499,7 @@ fn diff(path: &str, old: &str, new: &str) -> String {
         let (si, sj) = (i, j);
         let meet = (i..a.len().min(i + 64))
             .flat_map(|x| (j..b.len().min(j + 64)).map(move |y| (x, y)))
-            .filter(|&(x, y)| a[x] == b[y] && !a[x].trim().is_empty())
+            .filter(|&(x, y)| a[x] == b[y])
             .min_by_key(|&(x, y)| (x - i) + (y - j));
         let (ei, ej) = meet.unwrap_or((a.len(), b.len()));
         let _ = writeln!(out, "@@ -{},{} +{},{} @@", si + 1, ei - si, sj + 1, ej - sj);

@@ -358,10 +358,10 @@ fn adopt_command(args: &AdoptArgs) -> Result<ExitCode, String> {
         let file = l.file.strip_prefix(root).unwrap_or(&l.file);
         println!("{}:{}: left: {}", file.display(), l.line, l.what);
     }
+    let files = adoption.changed.len() + usize::from(adoption.manifest.is_some());
     println!(
-        "lockcheck adopt: {} file{} {}{}",
-        adoption.changed.len(),
-        if adoption.changed.len() == 1 { "" } else { "s" },
+        "lockcheck adopt: {files} file{} {}{}",
+        if files == 1 { "" } else { "s" },
         if args.dry_run {
             "would change"
         } else {
