@@ -63,13 +63,16 @@ fn fresh(name: &str, workspace_members: Option<&str>) -> PathBuf {
 }
 
 /// The fixtures share one target directory, and so `cargo lockcheck test`'s report directory:
-/// one run at a time.
+/// a test that runs it and reads what it left holds this throughout.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn run(root: &Path, program: &OsLike, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let _one = ONE_AT_A_TIME
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn run(root: &Path, program: &OsLike, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut c = Command::new(program.0);
     c.args(args)
         .current_dir(root)
@@ -144,6 +147,7 @@ fn bank(tag: &str, audit_order: (&str, &str)) -> PathBuf {
 
 #[test]
 fn cargo_lockcheck_test_finds_an_inversion_between_two_crates_tests() {
+    let _one = one_at_a_time();
     let root = bank("inverted", ("BALANCES", "ACCOUNTS"));
     let out = run(&root, &LOCKCHECK, &["test", "--workspace"], &[]);
     let all = text(&out);
@@ -190,6 +194,7 @@ fn run_dir() -> String {
 
 #[test]
 fn cargo_lockcheck_test_passes_one_order_and_passes_cargo_arguments_through() {
+    let _one = one_at_a_time();
     let root = bank("consistent", ("ACCOUNTS", "BALANCES"));
     let out = run(&root, &LOCKCHECK, &["test", "--workspace"], &[]);
     let all = text(&out);
@@ -270,6 +275,7 @@ fn reach() -> PathBuf {
 
 #[test]
 fn reports_reach_the_person_under_libtest_for_every_action() {
+    let _one = one_at_a_time();
     let root = reach();
     let inversion = "lock order inversion between `reach.b` and `reach.a`";
     // log: the test passes, libtest shows nothing it captured; the report is there anyway.
