@@ -331,3 +331,40 @@ fn reports_reach_the_person_under_libtest_for_every_action() {
         );
     }
 }
+
+/// The lint's orders joined with the run's: the source takes `balances -> accounts` in a
+/// function no test runs, the tests take `accounts -> balances`. Neither side alone has a
+/// cycle; `cargo lockcheck test` finds it (LC004 across the source and the run) and exits 1.
+#[test]
+fn cargo_lockcheck_test_joins_the_lints_orders_from_the_source() {
+    let _one = one_at_a_time();
+    let root = fresh("suite-joined-ws", Some("\"ledger\""));
+    package(
+        &root.join("ledger"),
+        "ledger-joined",
+        "",
+        "//! Accounts and their balances.\n\
+         pub static ACCOUNTS: lockcheck::Mutex<u64> = lockcheck::Mutex::named(\"accounts\", 0);\n\
+         pub static BALANCES: lockcheck::Mutex<u64> = lockcheck::Mutex::named(\"balances\", 0);\n\n\
+         /// Never run by a test: balances, then accounts.\n\
+         pub fn reconcile() {\n    let _b = BALANCES.lock();\n    let _a = ACCOUNTS.lock();\n}\n",
+        &[(
+            "transfer.rs",
+            "#[test]\nfn transfer_takes_accounts_then_balances() {\n    \
+             let _a = ledger_joined::ACCOUNTS.lock();\n    \
+             let _b = ledger_joined::BALANCES.lock();\n}\n",
+        )],
+    );
+    let out = run(&root, &LOCKCHECK, &["test", "--workspace"], &[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{all}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("error[LC004]") && stdout.contains("reconcile"),
+        "{all}"
+    );
+    assert!(
+        stdout.contains("0 cycles, 0 violations, 1 cycle with the source's orders"),
+        "{all}"
+    );
+}
