@@ -15,9 +15,11 @@
 //! un-poisoned and locked as if nothing happened, once. A panic of the program's own still
 //! poisons as std's does.
 //!
-//! The limit: a lock held when lockcheck panicked whose guard survived that panic (caught by a
+//! The limits: a lock held when lockcheck panicked whose guard survived that panic (caught by a
 //! `catch_unwind` inside the guard's scope) and that a *later* panic of the program poisons is
-//! un-poisoned once too.
+//! un-poisoned once too; so is a lock built later at the address of such a lock that was
+//! dropped without being locked again (instances are addresses). Both need a program panic
+//! after a lockcheck panic on the same address, and cost one missed poisoning, never a hang.
 
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
