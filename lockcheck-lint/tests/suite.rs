@@ -262,6 +262,14 @@ fn reach() -> PathBuf {
                 ),
             ),
             (
+                "callback.rs",
+                &format!(
+                    "{locks}#[test]\nfn a_callback_takes_the_violation() {{\n    \
+                     lockcheck::set_action(lockcheck::Action::Callback(std::sync::Arc::new(|_| ())));\n    \
+                     drop((A.lock(), B.lock()));\n    let _b = B.lock();\n    let _a = A.lock();\n}}\n"
+                ),
+            ),
+            (
                 "consistent.rs",
                 &format!(
                     "{locks}#[test]\nfn one_order() {{\n    for _ in 0..3 {{\n        \
@@ -313,6 +321,16 @@ fn reports_reach_the_person_under_libtest_for_every_action() {
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .contains(&format!("panicked: possible deadlock: {inversion}")),
+        "{all}"
+    );
+    // A callback that keeps quiet: the exit summary still names the violation.
+    let out = run(&root, &CARGO, &["test", "--test", "callback"], &[]);
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "handed to the callback: possible deadlock: {inversion}"
+        )),
         "{all}"
     );
     // The correct twin: nothing of lockcheck's, under any action.
