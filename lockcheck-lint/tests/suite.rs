@@ -224,6 +224,20 @@ fn cargo_lockcheck_test_passes_one_order_and_passes_cargo_arguments_through() {
         String::from_utf8_lossy(&out.stdout).contains("lockcheck test: 1 process reported"),
         "{all}"
     );
+    // Tests that fail while lockcheck finds nothing: cargo test's own status.
+    let failing = root.join("audit/tests/failing.rs");
+    write(
+        &failing,
+        "#[test]\nfn fails() {\n    panic!(\"not lockcheck's\");\n}\n",
+    );
+    let out = run(&root, &LOCKCHECK, &["test", "--workspace"], &[]);
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{all}");
+    assert!(
+        all.contains("lockcheck found nothing, but tests failed"),
+        "{all}"
+    );
+    std::fs::remove_file(&failing).unwrap();
     // A build that fails: 2, and nothing ran.
     write(
         &root.join("audit/tests/broken.rs"),
