@@ -14,12 +14,18 @@
 //! - [`merge`]: reads the lock-order reports that processes wrote (with `LOCKCHECK_REPORT_DIR`
 //!   set) and finds cycles whose orders were learned in different processes: a whole
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
-//!   `cycles.rs`, as LC004's do).
+//!   `cycles.rs`, as LC004's do);
+//! - [`adopt`]: `cargo lockcheck adopt`, a crate's `use` lines and paths moved onto lockcheck's
+//!   locks, and `--check`, every lock still built from std, parking_lot or tokio;
+//! - [`suggest`]: the rank table (`lock_ranks!`) consistent with every order the runs learned;
+//! - [`suite`]: `cargo lockcheck test`, the whole test suite run, merged and joined with the
+//!   lint in one command.
 //!
 //! This crate never links the runtime's checking code: it shares only the report format
 //! (`docs/report-schema.md`).
 
 mod accessors;
+pub mod adopt;
 mod analysis;
 mod collect;
 mod cycles;
@@ -33,6 +39,8 @@ pub mod model;
 pub mod output;
 pub mod rules;
 mod shown;
+pub mod suggest;
+pub mod suite;
 mod syntax_utils;
 mod type_keys;
 

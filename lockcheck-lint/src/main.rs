@@ -22,7 +22,9 @@ EXIT STATUS:
     lint:  0 clean, 1 findings, 2 usage or I/O error, or a file that could not be read or parsed
            (each is named; the others are still linted)
     merge: 0 nothing found, 1 cycles or violations reported by the processes, 2 usage or I/O \
-    error, no report in DIR, or a report that could not be read";
+    error, no report in DIR, or a report that could not be read
+    test:  0 nothing found and the tests passed, 1 cycles or violations (or a cycle through the \
+    source's orders), 2 the build failed, else cargo test's status when tests failed";
 
 /// The command line, after cargo's own `lockcheck` argument.
 #[derive(Parser)]
@@ -46,6 +48,15 @@ enum Command {
     /// Merge the lock-order reports that processes wrote into DIR (run them with
     /// LOCKCHECK_REPORT_DIR=DIR) and report the cycles of the merged graph.
     Merge(MergeArgs),
+    /// Run the workspace's tests (`cargo test` with these arguments: -p, --workspace, features,
+    /// --release, filters, `-- --test-threads=N` pass through) with a fresh report directory and
+    /// LOCKCHECK_ACTION=log, merge every process's orders and violations, join the lint's orders,
+    /// and print one summary naming each test.
+    Test(TestArgs),
+    /// Move a crate onto lockcheck's locks: its `use` lines and paths from std::sync,
+    /// parking_lot and tokio::sync to the lockcheck flavours (non-lock items stay), and the
+    /// dependency with its features in Cargo.toml. Prints what it changed.
+    Adopt(AdoptArgs),
     /// List the rules.
     Rules,
 }
@@ -94,6 +105,38 @@ struct MergeArgs {
     /// How to print the merge.
     #[arg(long, value_parser = parse_merge_format, default_value = "text")]
     format: MergeFormat,
+    /// Print a `lock_ranks!` table consistent with every learned order, ready to paste (the
+    /// cycles instead, exit 1, when the merged graph has any).
+    #[arg(long)]
+    suggest_ranks: bool,
+}
+
+#[derive(Args)]
+struct AdoptArgs {
+    /// The crate's manifest.
+    #[arg(long, value_name = "Cargo.toml", default_value = "Cargo.toml")]
+    manifest_path: PathBuf,
+    /// Show the changes as a diff; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Write nothing: list every lock still built from std, parking_lot or tokio (exit 1 if
+    /// any).
+    #[arg(long, conflicts_with = "dry_run")]
+    check: bool,
+    /// Depend on lockcheck at this path (default: the published version).
+    #[arg(long, value_name = "DIR")]
+    lockcheck_path: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// The arguments of `cargo test`.
+    #[arg(
+        value_name = "CARGO_TEST_ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    cargo_args: Vec<std::ffi::OsString>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -159,6 +202,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(m)) => merge_command(&m),
+        Some(Command::Adopt(a)) => adopt_command(&a),
+        Some(Command::Test(t)) => lockcheck_lint::suite::test_command(&t.cargo_args),
         Some(Command::Rules) => {
             for r in rules::RULES {
                 println!("{}  {:<24} {}", r.id, r.name, r.summary);
@@ -271,9 +316,89 @@ fn lint_command(args: &LintArgs) -> Result<ExitCode, String> {
     })
 }
 
+fn adopt_command(args: &AdoptArgs) -> Result<ExitCode, String> {
+    use lockcheck_lint::adopt;
+    let manifest = &args.manifest_path;
+    if !manifest.is_file() {
+        return Err(format!("no manifest at {}", manifest.display()));
+    }
+    let root = manifest.parent().unwrap_or(std::path::Path::new("."));
+    if args.check {
+        let left = adopt::check(manifest);
+        for l in &left {
+            let file = l.file.strip_prefix(root).unwrap_or(&l.file);
+            println!("{}:{}: {}", file.display(), l.line, l.what);
+        }
+        println!(
+            "lockcheck adopt --check: {} lock{} not lockcheck's",
+            left.len(),
+            if left.len() == 1 { "" } else { "s" }
+        );
+        return Ok(if left.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let dependency = match &args.lockcheck_path {
+        Some(p) => format!("path = {:?}", p.display().to_string()),
+        None => format!("version = \"{}\"", env!("CARGO_PKG_VERSION")),
+    };
+    let adoption = adopt::adopt(manifest, &dependency);
+    for e in &adoption.errors {
+        eprintln!("warning: {e}");
+    }
+    print!("{}", adoption.describe(root, args.dry_run));
+    if !args.dry_run {
+        adoption
+            .write()
+            .map_err(|e| format!("could not write: {e}"))?;
+    }
+    for l in &adoption.leftovers {
+        let file = l.file.strip_prefix(root).unwrap_or(&l.file);
+        println!("{}:{}: left: {}", file.display(), l.line, l.what);
+    }
+    let files = adoption.changed.len() + usize::from(adoption.manifest.is_some());
+    println!(
+        "lockcheck adopt: {files} file{} {}{}",
+        if files == 1 { "" } else { "s" },
+        if args.dry_run {
+            "would change"
+        } else {
+            "changed"
+        },
+        match adoption.leftovers.len() {
+            0 => String::new(),
+            n => format!(
+                ", {n} lock{} left to change by hand",
+                if n == 1 { "" } else { "s" }
+            ),
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn merge_command(args: &MergeArgs) -> Result<ExitCode, String> {
     let merged = merge::merge_dir(&args.dir)
         .map_err(|e| format!("could not read the directory {}: {e}", args.dir.display()))?;
+    if args.suggest_ranks {
+        for e in &merged.errors {
+            eprintln!("error: {e}");
+        }
+        if merged.processes.is_empty() {
+            return Err(format!("no lockcheck reports in {}", args.dir.display()));
+        }
+        return Ok(match lockcheck_lint::suggest::suggest_ranks(&merged) {
+            Ok(table) => {
+                print!("{table}");
+                ExitCode::SUCCESS
+            }
+            Err(cycles) => {
+                print!("{cycles}");
+                ExitCode::from(1)
+            }
+        });
+    }
     match args.format {
         MergeFormat::Text => print!("{merged}"),
         MergeFormat::Json => println!(

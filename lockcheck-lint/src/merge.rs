@@ -122,6 +122,8 @@ struct FileReport {
     classes: Vec<FileClass>,
     edges: Vec<FileEdge>,
     violations: Vec<FileViolation>,
+    #[serde(default)]
+    instance_orders: u64,
 }
 
 /// Only what says which document a file is: read when a file is not a report this tool reads,
@@ -257,6 +259,9 @@ pub struct Merged {
     pub class_sites: BTreeMap<String, Site>,
     /// Every order edge, merged.
     pub edges: Vec<MergedEdge>,
+    /// Orders the processes learned between two locks of one site class, per instance (summed:
+    /// they are not edges of the class graph, only a trace that such nesting happened).
+    pub instance_orders: u64,
     /// Cycles of the merged graph.
     pub cycles: Vec<Cycle>,
     /// Violations the processes reported themselves (not captured by a test), deduplicated.
@@ -367,6 +372,7 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
             pid: report.pid,
             file: file.clone(),
         };
+        merged.instance_orders += report.instance_orders;
         for c in report.classes {
             if let Some(site) = c.site {
                 merged.class_sites.entry(c.name.clone()).or_insert(site);
@@ -453,7 +459,7 @@ fn shared_pids(processes: &[Process]) -> Vec<String> {
 }
 
 /// One shortest cycle per strongly connected component, with whether only the merge sees it.
-fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
+pub(crate) fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
     crate::cycles::shortest_cycles(edges, |e| (&e.from, &e.to))
         .into_iter()
         .map(|c| {
@@ -572,13 +578,17 @@ impl fmt::Display for Merged {
         let across = self.cycles.iter().filter(|c| c.cross_process).count();
         writeln!(
             f,
-            "lockcheck merge: {} report{} merged ({} unreadable): {} classes, {} order edges, \
+            "lockcheck merge: {} report{} merged ({} unreadable): {} classes, {} order edges{}, \
              {} cycle{} ({across} across processes), {} violation{} reported by the processes themselves{}",
             self.processes.len(),
             if self.processes.len() == 1 { "" } else { "s" },
             self.errors.len(),
             self.classes.len(),
             self.edges.len(),
+            match self.instance_orders {
+                0 => String::new(),
+                n => format!(" (and {n} between locks of one class, learned per instance)"),
+            },
             self.cycles.len(),
             if self.cycles.len() == 1 { "" } else { "s" },
             self.violations.len(),

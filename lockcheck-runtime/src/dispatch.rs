@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::internal::InternalRw;
 use crate::reported;
+use crate::sink;
 use crate::violation::{Violation, ViolationKind};
 
 /// A violation callback.
@@ -77,10 +78,10 @@ impl Action {
             Some("log") => Action::Log,
             Some("abort") => Action::Abort,
             _ => {
-                eprintln!(
+                sink::to_stderr(&format!(
                     "lockcheck: {ACTION_ENV}={} is not one of `panic`, `log`, `abort`; using `panic`",
                     crate::shown::shown(&value.to_string_lossy())
-                );
+                ));
                 Action::Panic
             }
         }
@@ -200,6 +201,12 @@ pub(crate) fn raise_seen(mut v: Violation, first: bool) {
             Err(_) => false,
         })
         .unwrap_or(false);
+    if !first && !v.captured {
+        return;
+    }
+    // The acquisition's frames are on this stack now: a report names the helper that took the
+    // lock, and its caller (`callers.rs`).
+    crate::callers::violation_raised(&v.acquiring.site);
     if !first {
         return;
     }
@@ -230,8 +237,10 @@ pub(crate) fn refuse_repeat(what: impl FnOnce() -> String) {
         let what = what();
         let what = crate::shown::shown(&what);
         let _not_busy = crate::internal::NotBusy::enter();
+        crate::poison::violation_unwinding();
         panic!(
-            "lockcheck: refusing again {what}: it closes a lock-order cycle reported earlier in              this process (the first report has the details)"
+            "lockcheck: refusing again {what}: it closes a lock-order cycle reported earlier in \
+             this process (the first report has the details)"
         );
     }
 }
@@ -242,7 +251,7 @@ fn act_on(v: &Violation) {
     let in_handler = IN_HANDLER.try_with(|h| h.replace(true)).unwrap_or(true);
     if in_handler {
         // Found while handling another violation (a callback that took locks): log, never recurse.
-        eprintln!("{v}");
+        sink::to_stderr(&v.to_string());
         return;
     }
     struct Leave;
@@ -259,23 +268,32 @@ fn act_on(v: &Violation) {
             && v.kind != ViolationKind::ExitWhileHolding
             && !crate::exit::in_thread_local_destructor()
     };
+    sink::ecosystem::emit(v);
     match action() {
-        Action::Panic if can_panic() => panic!("{v}"),
-        Action::Panic | Action::Log => eprintln!("{v}"),
+        Action::Panic if can_panic() => {
+            // The panic's message is the report (libtest shows it with a failing test); the exit
+            // summary names it too, in case a thread pool or a `catch_unwind` swallows it.
+            sink::remember_for_exit(v, "panicked");
+            crate::poison::violation_unwinding();
+            panic!("{v}")
+        }
+        Action::Panic | Action::Log => sink::to_stderr(&v.to_string()),
         Action::Abort => {
-            eprintln!("{v}");
-            eprintln!("lockcheck: aborting ({ACTION_ENV}=abort)");
+            sink::to_stderr(&format!("{v}\nlockcheck: aborting ({ACTION_ENV}=abort)"));
             std::process::abort();
         }
-        Action::Callback(f) if can_panic() => f(v),
+        Action::Callback(f) if can_panic() => {
+            sink::remember_for_exit(v, "handed to the callback");
+            // A callback that panics unwinds as the violation's own panic would.
+            crate::poison::violation_unwinding_if_it_panics(|| f(v));
+        }
         Action::Callback(f) => {
             let call = std::panic::AssertUnwindSafe(|| f(v));
             if std::panic::catch_unwind(call).is_err() {
-                eprintln!("{v}");
-                eprintln!(
-                    "lockcheck: the violation callback panicked where a panic would abort the \
+                sink::to_stderr(&format!(
+                    "{v}\nlockcheck: the violation callback panicked where a panic would abort the \
                      process (thread exit, or already panicking); the report is above"
-                );
+                ));
             }
         }
     }

@@ -37,6 +37,9 @@ struct Table {
     edges: BTreeMap<(usize, usize), InstanceEdge>,
     successors: BTreeMap<usize, BTreeSet<usize>>,
     predecessors: BTreeMap<usize, BTreeSet<usize>>,
+    /// How many instance orders were ever learned (dropped locks' included): what a report's
+    /// summary counts, so a class nested with itself leaves a trace.
+    learned: u64,
 }
 
 static TABLE: Internal<Option<Table>> = Internal::new(None);
@@ -60,6 +63,7 @@ pub(crate) fn learn(edge: InstanceEdge) -> Learned {
         return Learned::Inversion(path);
     }
     table.edges.insert((edge.from, edge.to), edge);
+    table.learned += 1;
     table
         .successors
         .entry(edge.from)
@@ -97,6 +101,12 @@ pub(crate) fn forget(addr: usize) {
 /// public API.
 pub fn count() -> usize {
     TABLE.lock().as_ref().map_or(0, |t| t.edges.len())
+}
+
+/// How many instance orders were learned over the process's life, including those of locks
+/// dropped since (a report's summary).
+pub(crate) fn learned() -> u64 {
+    TABLE.lock().as_ref().map_or(0, |t| t.learned)
 }
 
 impl Table {

@@ -111,10 +111,15 @@ mod waits;
 // Whose held set a lock operation works on.
 mod held;
 // Violations as values, and what was reported.
+mod callers;
 mod reported;
 mod violation;
 // When a thread ends.
 mod exit;
+// Where a report goes (standard error past libtest's capture; `tracing`, `log`), and
+// lockcheck's own panics kept from poisoning the program's locks.
+mod poison;
+mod sink;
 // Reports: snapshots of the state above, and the files processes leave.
 mod report;
 // What happens on a violation.

@@ -67,6 +67,10 @@ pub struct Report {
     pub edges: Vec<EdgeReport>,
     /// Every distinct violation reported so far.
     pub violations: Vec<Violation>,
+    /// How many orders between two locks of one site class were learned per instance (two
+    /// fields of one `#[derive(Default)]` struct, the locks of a `Vec`): not edges of the class
+    /// graph, counted here so that such nesting leaves a trace.
+    pub instance_orders: u64,
     /// The declared rank order among this report's classes, as `(before, after)` pairs with
     /// nothing declared in between (the transitive reduction), for drawing.
     pub declared_order: Vec<(String, String)>,
@@ -181,6 +185,7 @@ pub fn report() -> Report {
         classes,
         edges,
         violations: crate::reported::reported(),
+        instance_orders: crate::instances::learned(),
         declared_order,
     }
 }
@@ -227,9 +232,13 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "lockcheck: lock-order report: {} classes, {} order edges, {} violations",
+            "lockcheck: lock-order report: {} classes, {} order edges{}, {} violations",
             self.classes.len(),
             self.edges.len(),
+            match self.instance_orders {
+                0 => String::new(),
+                n => format!(" (and {n} between locks of one class, learned per instance)"),
+            },
             self.violations.len()
         )?;
         writeln!(f)?;

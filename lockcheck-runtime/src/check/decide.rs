@@ -177,6 +177,8 @@ fn order(a: &HeldLock, h: &HeldLock, held: &[HeldLock], ranks: Option<&crate::Ra
         }
         Observed::Added { gate } if broken.is_empty() => {
             learn(gate);
+            // First learned anywhere: the stack says which helper took it (`callers.rs`).
+            crate::callers::order_learned(a.site);
         }
         Observed::Added { .. } => {
             rank_order(h, a, broken);

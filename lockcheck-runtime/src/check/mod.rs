@@ -304,6 +304,7 @@ pub(crate) fn release_entry(instance: usize) -> Option<HeldLock> {
 #[cold]
 #[track_caller]
 pub(crate) fn refuse(a: &HeldLock) -> ! {
+    crate::poison::violation_unwinding();
     panic!(
         "lockcheck: refusing to {} `{}` at {}: this thread already holds it, so the \
          acquisition would never return",

@@ -212,6 +212,20 @@ impl LockId {
         self.held_mode().is_some_and(|held| held.meets(need))
     }
 
+    /// The lock instance's identity (a held entry's `instance`), for the poisoned path
+    /// (`poison.rs`); 0 with the checks compiled out.
+    #[inline]
+    pub(crate) fn instance(&self) -> usize {
+        #[cfg(lockcheck_checks)]
+        {
+            self.class.instance()
+        }
+        #[cfg(not(lockcheck_checks))]
+        {
+            0
+        }
+    }
+
     /// The lock's class name in reports (`L`: its type, for a site class not yet used).
     pub(crate) fn class_name<L: ?Sized>(&self) -> String {
         #[cfg(lockcheck_checks)]

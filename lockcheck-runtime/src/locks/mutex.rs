@@ -159,7 +159,11 @@ impl<T: ?Sized> Mutex<T> {
         );
         match result {
             Ok(g) => Ok(self.guard(g)),
-            Err(p) => Err(PoisonError::new(self.guard(p.into_inner()))),
+            Err(p) => {
+                crate::poison::poisoned(self.id.instance(), self.guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
         }
     }
 
@@ -172,11 +176,20 @@ impl<T: ?Sized> Mutex<T> {
             .try_acquire::<Self, _>(Mode::Exclusive, || self.try_lock_std());
         match result {
             Some(Ok(g)) => Ok(self.guard(g)),
-            Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
-                self.guard(p.into_inner()),
-            ))),
+            Some(Err(p)) => {
+                crate::poison::try_poisoned(self.id.instance(), self.guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
             None => Err(TryLockError::WouldBlock),
         }
+    }
+
+    /// Whether the mutex is poisoned by a panic of the program's (lockcheck's own is cleared).
+    pub(crate) fn is_poisoned(&self) -> bool {
+        crate::poison::is_poisoned(self.id.instance(), self.inner.is_poisoned(), || {
+            self.inner.clear_poison()
+        })
     }
 
     /// The std lock inside (poison state, `get_mut`).

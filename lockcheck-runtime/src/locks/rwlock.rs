@@ -171,7 +171,11 @@ impl<T: ?Sized> RwLock<T> {
         );
         match result {
             Ok(g) => Ok(self.read_guard(g)),
-            Err(p) => Err(PoisonError::new(self.read_guard(p.into_inner()))),
+            Err(p) => {
+                crate::poison::poisoned(self.id.instance(), self.read_guard(p.into_inner()), || {
+                    self.inner.clear_poison()
+                })
+            }
         }
     }
 
@@ -187,7 +191,11 @@ impl<T: ?Sized> RwLock<T> {
         );
         match result {
             Ok(g) => Ok(self.write_guard(g)),
-            Err(p) => Err(PoisonError::new(self.write_guard(p.into_inner()))),
+            Err(p) => crate::poison::poisoned(
+                self.id.instance(),
+                self.write_guard(p.into_inner()),
+                || self.inner.clear_poison(),
+            ),
         }
     }
 
@@ -200,9 +208,11 @@ impl<T: ?Sized> RwLock<T> {
             .try_acquire::<Self, _>(Mode::Shared, || super::try_std(self.inner.try_read()));
         match result {
             Some(Ok(g)) => Ok(self.read_guard(g)),
-            Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
+            Some(Err(p)) => crate::poison::try_poisoned(
+                self.id.instance(),
                 self.read_guard(p.into_inner()),
-            ))),
+                || self.inner.clear_poison(),
+            ),
             None => Err(TryLockError::WouldBlock),
         }
     }
@@ -216,11 +226,20 @@ impl<T: ?Sized> RwLock<T> {
             .try_acquire::<Self, _>(Mode::Exclusive, || super::try_std(self.inner.try_write()));
         match result {
             Some(Ok(g)) => Ok(self.write_guard(g)),
-            Some(Err(p)) => Err(TryLockError::Poisoned(PoisonError::new(
+            Some(Err(p)) => crate::poison::try_poisoned(
+                self.id.instance(),
                 self.write_guard(p.into_inner()),
-            ))),
+                || self.inner.clear_poison(),
+            ),
             None => Err(TryLockError::WouldBlock),
         }
+    }
+
+    /// Whether the lock is poisoned by a panic of the program's (lockcheck's own is cleared).
+    pub(crate) fn is_poisoned(&self) -> bool {
+        crate::poison::is_poisoned(self.id.instance(), self.inner.is_poisoned(), || {
+            self.inner.clear_poison()
+        })
     }
 
     /// The std lock inside (poison state).

@@ -211,6 +211,7 @@ mod tests {
             edges: Vec::new(),
             violations: Vec::new(),
             declared_order: Vec::new(),
+            instance_orders: 0,
         }
     }
 

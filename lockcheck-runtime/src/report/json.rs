@@ -240,6 +240,7 @@ pub(super) fn to_json(r: &Report) -> String {
         string(out, b);
         out.push(']');
     });
+    let _ = write!(out, ",\n\"instance_orders\":{}", r.instance_orders);
     out.push_str(",\n\"violations\":");
     list(&mut out, &r.violations, |out, v| {
         out.push_str("\n ");

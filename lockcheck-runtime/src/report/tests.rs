@@ -85,6 +85,7 @@ fn report_of(name: &str) -> Report {
         }],
         violations: violations(name),
         declared_order: Vec::new(),
+        instance_orders: 0,
     }
 }
 
@@ -177,6 +178,7 @@ fn dot_and_json_are_linear_in_classes() {
             .collect(),
         violations: Vec::new(),
         declared_order: Vec::new(),
+        instance_orders: 0,
     };
     let start = Instant::now();
     let dot = r.to_dot();
@@ -186,4 +188,79 @@ fn dot_and_json_are_linear_in_classes() {
     assert!(dot.contains("  \"class-100999\";"));
     assert!(json.contains("class-100999"));
     assert!(took < Duration::from_secs(10), "{took:?}");
+}
+
+/// Issue 26.8: a cycle between two locks with long generic types. The scenario table names
+/// them shortly (the full names are in the lines above it, and once in its legend); short names
+/// are left alone.
+#[test]
+fn long_type_names_are_shortened_in_the_scenario_table() {
+    let long_a = "Mutex<HashMap<String, Arc<RwLock<Vec<Subscription<Sender>>>>>> at src/registry/subscriptions.rs:41:17";
+    let long_b = "Mutex<BTreeMap<u64, Box<dyn Fn(&Event) + Send + Sync>>> first locked at src/dispatch/callbacks.rs:88:9";
+    let v = Violation {
+        kind: ViolationKind::OrderCycle {
+            cycle: vec![edge(long_a, long_b, "t1"), edge(long_b, long_a, "t2")],
+            declared: Vec::new(),
+            broken_gate: None,
+        },
+        thread: "t1".to_owned(),
+        acquiring: lock_use(long_b, 4),
+        held: vec![lock_use(long_a, 5)],
+        captured: false,
+    };
+    let text = v.to_string();
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.contains("how two threads deadlock"))
+        .take_while(|l| !l.trim_start().starts_with("where"))
+        .collect();
+    assert!(table.len() > 4, "{text}");
+    let widest = table.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    // With the full names in the table, its widest line was about 260 columns.
+    assert!(widest <= 130, "a table line of {widest} columns:\n{text}");
+    assert!(
+        text.contains("lock(Mutex<…> at subscriptions.rs:41:17)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("`Mutex<…> at callbacks.rs:88:9` is `{long_b}`")),
+        "{text}"
+    );
+
+    // Short names: the table as before, no legend.
+    let v = Violation {
+        kind: ViolationKind::OrderCycle {
+            cycle: vec![edge("sched", "trace", "t1"), edge("trace", "sched", "t2")],
+            declared: Vec::new(),
+            broken_gate: None,
+        },
+        thread: "t1".to_owned(),
+        acquiring: lock_use("trace", 4),
+        held: vec![lock_use("sched", 5)],
+        captured: false,
+    };
+    let text = v.to_string();
+    assert!(
+        text.contains("lock(sched)") && !text.contains("where"),
+        "{text}"
+    );
+}
+
+/// Issue 26.8: orders learned per instance (a class nested with itself) are counted in the
+/// report's summary; none, nothing said.
+#[test]
+fn instance_orders_are_counted_in_the_summary() {
+    let mut r = report_of("a");
+    r.instance_orders = 2;
+    let text = r.to_string();
+    assert!(
+        text.lines()
+            .next()
+            .unwrap_or_default()
+            .contains("order edges (and 2 between locks of one class, learned per instance)"),
+        "{text}"
+    );
+    assert!(r.to_json().contains("\"instance_orders\":2"));
+    r.instance_orders = 0;
+    assert!(!r.to_string().contains("per instance"));
 }

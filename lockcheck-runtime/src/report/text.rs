@@ -56,6 +56,7 @@ fn acquiring_lines(
     let head = format!("  thread `{}` is {verb} `{}`", v.thread, v.acquiring.class);
     let width = head.chars().count().max(40);
     writeln!(f, "{head:<width$}   at {}", v.acquiring.site)?;
+    helper_line(f, &v.acquiring.site, "")?;
     if let Some(h) = held {
         let line = format!("  while holding {}", what(h));
         writeln!(f, "{line:<width$}   taken at {}", h.site)?;
@@ -74,11 +75,77 @@ fn taker(e: &OrderEdge) -> String {
 fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
     let arrow = format!("`{}` -> `{}`", e.from, e.to);
     writeln!(f, "    {arrow:<28} first seen at {} ({})", e.site, taker(e))?;
+    helper_line(f, &e.site, "  ")?;
     writeln!(
         f,
         "    {:<28} while `{}` was taken at {}",
         "", e.from, e.from_site
     )
+}
+
+/// When the lock at `site` was taken inside a helper function, the helper and its caller: the
+/// line to change is usually the caller's (`callers.rs`).
+fn helper_line(f: &mut fmt::Formatter<'_>, site: &Site, indent: &str) -> fmt::Result {
+    let Some(h) = crate::callers::helper_of(site) else {
+        return Ok(());
+    };
+    let short = h.function.rsplit("::").next().unwrap_or(&h.function);
+    writeln!(
+        f,
+        "  {indent}  (taken inside `{}`, called from `{}` at {}: the line to change may be the \
+         caller's; `#[track_caller]` on `{}` makes reports name its callers)",
+        shown(&h.function),
+        shown(&h.caller),
+        shown(&h.caller_site),
+        shown(short)
+    )
+}
+
+/// Past this many characters, a class name is shortened in the scenario table.
+const MAX_TABLE_NAME: usize = 32;
+
+/// A class name short enough for a table column: a long type's generic arguments elided and its
+/// site's file without directories (`Mutex<…> at sched.rs:12:5` for
+/// `Mutex<HashMap<String, Vec<Task>>> at src/sched.rs:12:5`). A given name is kept whole.
+fn table_name(name: &str) -> Cow<'_, str> {
+    if name.chars().count() <= MAX_TABLE_NAME {
+        return Cow::Borrowed(name);
+    }
+    let Some((ty, site)) = name.rsplit_once(" at ") else {
+        return Cow::Borrowed(name);
+    };
+    let ty = ty.strip_suffix(" first locked").unwrap_or(ty);
+    let ty = match ty.split_once('<') {
+        Some((head, _)) => format!("{head}<…>"),
+        None => ty.to_owned(),
+    };
+    let site = site.rsplit(['/', '\\']).next().unwrap_or(site);
+    Cow::Owned(format!("{ty} at {site}"))
+}
+
+/// The table's name for each class of `cycle`: shortened where long, unless two would read
+/// alike; and the legend lines for those shortened.
+fn table_names(cycle: &[OrderEdge]) -> (Vec<(String, String)>, Vec<String>) {
+    let mut names: Vec<(String, String)> = Vec::new();
+    for e in cycle {
+        for n in [&e.from, &e.to] {
+            if !names.iter().any(|(full, _)| full == n.as_ref()) {
+                names.push((n.to_string(), table_name(n).into_owned()));
+            }
+        }
+    }
+    let shorts: Vec<String> = names.iter().map(|(_, s)| s.clone()).collect();
+    for (full, short) in &mut names {
+        if shorts.iter().filter(|s| *s == short).count() > 1 {
+            *short = full.clone();
+        }
+    }
+    let legend = names
+        .iter()
+        .filter(|(full, short)| full != short)
+        .map(|(full, short)| format!("      `{short}` is `{full}`"))
+        .collect();
+    (names, legend)
 }
 
 fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
@@ -109,9 +176,22 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
             .map(|(i, t)| format!("T{} ({t})", i + 1))
             .collect();
     }
+    let (short, legend) = table_names(cycle);
+    let short = |n: &str| -> String {
+        short
+            .iter()
+            .find(|(full, _)| full == n)
+            .map_or_else(|| n.to_owned(), |(_, s)| s.clone())
+    };
     let width = cols
         .iter()
-        .map(|e| e.from.len().max(e.to.len()) + 16)
+        .map(|e| {
+            short(&e.from)
+                .chars()
+                .count()
+                .max(short(&e.to).chars().count())
+                + 16
+        })
         .chain(names.iter().map(String::len))
         .max()
         .unwrap_or(0)
@@ -140,16 +220,22 @@ fn scenario(f: &mut fmt::Formatter<'_>, cycle: &[OrderEdge]) -> fmt::Result {
     )?;
     for (i, e) in cols.iter().enumerate() {
         let mut cells = vec![String::new(); n];
-        cells[i] = format!("lock({})", e.from);
+        cells[i] = format!("lock({})", short(&e.from));
         row(f, &cells)?;
     }
     for (i, e) in cols.iter().enumerate() {
         let mut cells = vec![String::new(); n];
-        cells[i] = format!("lock({})  <- waits", e.to);
+        cells[i] = format!("lock({})  <- waits", short(&e.to));
         if i == n - 1 {
             cells[i].push_str("   *** DEADLOCK ***");
         }
         row(f, &cells)?;
+    }
+    if !legend.is_empty() {
+        writeln!(f, "    where")?;
+        for l in legend {
+            writeln!(f, "{l}")?;
+        }
     }
     Ok(())
 }

@@ -75,7 +75,7 @@ impl<T: ?Sized> Mutex<T> {
     /// Whether the mutex is poisoned.
     #[inline]
     pub fn is_poisoned(&self) -> bool {
-        self.0.std_lock().is_poisoned()
+        self.0.is_poisoned()
     }
 
     /// Clears the poisoned state.

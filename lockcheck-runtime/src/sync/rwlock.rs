@@ -87,7 +87,7 @@ impl<T: ?Sized> RwLock<T> {
     /// Whether the lock is poisoned.
     #[inline]
     pub fn is_poisoned(&self) -> bool {
-        self.0.std_lock().is_poisoned()
+        self.0.is_poisoned()
     }
 
     /// Clears the poisoned state.
