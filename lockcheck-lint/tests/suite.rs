@@ -257,7 +257,8 @@ fn reach() -> PathBuf {
     package(
         &root,
         "reach",
-        "",
+        // Its own workspace: the scratch directory may lie inside this repository's.
+        "\n[workspace]\n",
         "//! Nothing.\n",
         &[
             (
