@@ -104,6 +104,7 @@ mod rank;
 #[cfg(feature = "tokio")]
 mod task;
 mod thread_name;
+mod wait_class;
 mod waits;
 // Whose held set a lock operation works on.
 mod held;
@@ -139,7 +140,7 @@ pub use lockcheck_ranks::{DeclaredOrder, RankError, RankTable, RankTableBuilder}
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use mode::Mode;
 pub use rank::{rank_table, set_rank_table};
-pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
+pub use report::{report, write_report, ClassKind, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
 pub use reported::reported;
 pub use site::Site;
 pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};

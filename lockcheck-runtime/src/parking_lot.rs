@@ -103,26 +103,46 @@ pub const fn const_reentrant_mutex<T>(val: T) -> ReentrantMutex<T> {
 
 /// parking_lot's `Condvar`: waits take `&mut MutexGuard`. While a thread waits, its held stack
 /// says the mutex is not held; after the wait it is held again, re-checked at the wait's site.
-#[derive(Debug, Default)]
+///
+/// Waits and notifies are ordered against the other locks held, as [`crate::Condvar`]'s are
+/// (timed waits teach nothing).
+#[derive(Debug)]
 pub struct Condvar {
+    point: crate::core::WaitPoint,
     inner: parking_lot::Condvar,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Condvar::new()
+    }
 }
 
 impl Condvar {
     /// A new condition variable.
+    #[track_caller]
     pub const fn new() -> Condvar {
         Condvar {
+            point: crate::core::WaitPoint::at(
+                std::panic::Location::caller(),
+                crate::wait_class::WaitKind::Condvar,
+            ),
             inner: parking_lot::Condvar::new(),
         }
     }
 
     /// Wakes one waiting thread; whether one was woken.
+    #[track_caller]
     pub fn notify_one(&self) -> bool {
+        self.point.wake();
         self.inner.notify_one()
     }
 
     /// Wakes every waiting thread; how many were woken.
+    #[track_caller]
     pub fn notify_all(&self) -> usize {
+        self.point.wake();
         self.inner.notify_all()
     }
 
@@ -130,7 +150,11 @@ impl Condvar {
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        hold.while_unlocked(|| self.inner.wait(inner));
+        let site = std::panic::Location::caller();
+        hold.while_unlocked(|| {
+            self.point.wait_at(site);
+            self.inner.wait(inner)
+        });
     }
 
     /// As [`Condvar::wait`], giving up at `timeout`.

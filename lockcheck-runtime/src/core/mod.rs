@@ -29,6 +29,7 @@ use crate::mode::Mode;
 mod async_acquire;
 mod guard;
 mod hold;
+mod wait_point;
 
 #[cfg(feature = "tokio")]
 pub(crate) use async_acquire::acquire_async;
@@ -38,6 +39,7 @@ pub(crate) use async_acquire::Wrapped;
 pub(crate) use async_acquire::{AsyncAcquire, Start};
 pub(crate) use guard::{guard_traits, Guard};
 pub(crate) use hold::{Hold, Parked};
+pub(crate) use wait_point::WaitPoint;
 
 /// A checked lock's identity. Built by `const fn`s (a lock in a `static`); its class is resolved
 /// on first use and cached in it.

@@ -1,11 +1,14 @@
 use std::sync::{self as stdsync, LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
+use crate::core::WaitPoint;
 use crate::locks::MutexGuard;
+use crate::wait_class::WaitKind;
 
 /// [`std::sync::Condvar`], for [`Mutex`](super::Mutex): same methods, same results. While a
 /// thread waits, its held stack says the mutex is not held; after the wait it is held again,
-/// re-checked at the wait's site.
+/// re-checked at the wait's site. Waits and notifies are ordered against the other locks held,
+/// as [`crate::Condvar`]'s are.
 ///
 /// # Examples
 ///
@@ -20,9 +23,17 @@ use crate::locks::MutexGuard;
 /// assert!(res.timed_out());
 /// assert_eq!(*g, 0);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Condvar {
+    point: WaitPoint,
     inner: stdsync::Condvar,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Condvar::new()
+    }
 }
 
 /// Maps std's wait result on a std guard to one on the checked guard (poisoned or not).
@@ -50,8 +61,10 @@ fn first<G, X>(r: LockResult<(G, X)>) -> LockResult<G> {
 
 impl Condvar {
     /// A new condition variable.
+    #[track_caller]
     pub const fn new() -> Condvar {
         Condvar {
+            point: WaitPoint::at(std::panic::Location::caller(), WaitKind::Condvar),
             inner: stdsync::Condvar::new(),
         }
     }
@@ -65,6 +78,7 @@ impl Condvar {
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let (inner, parked) = MutexGuard::park(guard);
+        self.point.wait();
         let r = self.inner.wait(inner);
         first(rewrap(
             r.map(|g| (g, ()))
@@ -154,12 +168,16 @@ impl Condvar {
     }
 
     /// Wakes one waiting thread.
+    #[track_caller]
     pub fn notify_one(&self) {
+        self.point.wake();
         self.inner.notify_one();
     }
 
     /// Wakes every waiting thread.
+    #[track_caller]
     pub fn notify_all(&self) {
+        self.point.wake();
         self.inner.notify_all();
     }
 }
