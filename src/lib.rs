@@ -93,6 +93,8 @@ pub use lockcheck_runtime::__private;
 /// `use std::sync::{Arc, Mutex, Condvar};` is the whole change (see the module).
 pub use lockcheck_runtime::sync;
 
+pub use lockcheck_runtime::thread;
+
 /// parking_lot's API with the locks checked (feature `parking_lot`):
 /// `use lockcheck::parking_lot::{Mutex, Condvar};` in place of `use parking_lot::{Mutex, Condvar};`.
 #[cfg(feature = "parking_lot")]

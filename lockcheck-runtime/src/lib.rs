@@ -129,6 +129,7 @@ mod locks;
 #[cfg(feature = "parking_lot")]
 pub mod parking_lot;
 pub mod sync;
+pub mod thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 

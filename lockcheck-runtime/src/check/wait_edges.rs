@@ -35,7 +35,7 @@ thread_local! {
 }
 
 /// This thread's pseudo-hold is the entry at `instance` (0: none).
-pub(crate) fn set_thread_hold(instance: usize) {
+fn set_thread_hold(instance: usize) {
     let _ = THREAD_HOLD.try_with(|t| t.set(instance));
 }
 
@@ -201,4 +201,22 @@ pub(crate) fn wait_acquisition(
         crate::wait_class::register(a.key().class(), kind);
     }
     a
+}
+
+/// A `lockcheck::thread` starts: its pseudo-hold `t` (its class, read mode: never a gate, never
+/// a lock anyone waits for) goes at the bottom of its held stack, so every lock it takes is
+/// ordered after its class (`T -> X`: joining it waits for `X`). Returns what to give
+/// [`thread_ends`].
+pub(crate) fn thread_begins(t: HeldLock) -> usize {
+    let instance = t.instance;
+    super::acquire(t, || Some(()), || ());
+    let before = thread_hold();
+    set_thread_hold(instance);
+    before
+}
+
+/// The thread's closure returned (or unwound): its pseudo-hold at `instance` goes.
+pub(crate) fn thread_ends(instance: usize, before: usize) {
+    set_thread_hold(before);
+    super::release(instance);
 }
