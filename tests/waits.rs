@@ -653,6 +653,7 @@ mod joins {
             unreachable!()
         };
         assert_eq!(cycle.len(), 3, "{}", found[0]);
+        eprintln!("{}", found[0]);
     }
 
     /// std's other items are there, std's own.
@@ -663,5 +664,85 @@ mod joins {
         let t = b.spawn(move || thread::current().id()).unwrap();
         assert_ne!(t.join().unwrap(), here);
         assert!(thread::available_parallelism().is_ok());
+    }
+}
+
+mod channels {
+    use super::*;
+    use lockcheck::sync::mpsc;
+
+    /// Sent on holding `x`, then received on holding `x` (the message was there: no hang):
+    /// reported at the receive.
+    #[test]
+    fn a_receive_holding_what_its_sender_held_is_reported() {
+        let x = Mutex::new(());
+        let (tx, rx) = mpsc::channel();
+        let ((), found) = capture_violations(|| {
+            {
+                let _x = x.lock();
+                tx.send(1).unwrap(); // channel -> x
+            }
+            let _x = x.lock();
+            assert_eq!(rx.recv(), Ok(1)); // x -> channel
+        });
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].acquiring.site.line, line!() - 3);
+        let text = found[0].to_string();
+        assert!(text.contains("receives on `channel at"), "{text}");
+        assert!(text.contains("sent on `channel at"), "{text}");
+    }
+
+    /// The other order, through `for m in &rx`: reported at the send.
+    #[test]
+    fn a_send_holding_what_a_receiver_held_is_reported() {
+        let x = Mutex::new(());
+        let (tx, rx) = mpsc::sync_channel(4);
+        let ((), found) = capture_violations(|| {
+            tx.send(1).unwrap();
+            drop(tx.clone());
+            {
+                let _x = x.lock();
+                for m in rx.iter().take(1) {
+                    assert_eq!(m, 1); // x -> channel
+                }
+            }
+            let _x = x.lock();
+            tx.send(2).unwrap(); // channel -> x
+        });
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].acquiring.site.line, line!() - 3);
+    }
+
+    /// Receives that give up, and sends holding nothing the receiver holds: silent. A
+    /// pipeline of threads passing messages, each holding a lock of its own while it sends:
+    /// silent.
+    #[test]
+    fn clean_channels_are_silent() {
+        let x = Mutex::new(());
+        let (tx, rx) = mpsc::channel::<u32>();
+        let ((), found) = capture_violations(|| {
+            let _x = x.lock();
+            assert!(rx.try_recv().is_err());
+            assert!(rx.recv_timeout(Duration::from_millis(1)).is_err());
+            assert_eq!(rx.try_iter().count(), 0);
+            tx.send(3).unwrap();
+        });
+        assert!(found.is_empty(), "{found:#?}");
+        let (tx2, rx2) = mpsc::channel::<u32>();
+        let stage = lockcheck::thread::spawn(move || {
+            let mine = Mutex::new(0u32);
+            capture_violations(|| {
+                for m in rx {
+                    let mut g = mine.lock();
+                    *g += m;
+                    tx2.send(*g).unwrap();
+                }
+            })
+            .1
+        });
+        assert_eq!(rx2.recv(), Ok(3));
+        drop(tx);
+        assert!(stage.join().unwrap().is_empty());
+        assert!(rx2.recv().is_err());
     }
 }

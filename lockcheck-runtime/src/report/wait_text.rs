@@ -76,7 +76,15 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
         }
     };
     writeln!(f, "    {event} at {at} ({})", who(e))?;
-    writeln!(f, "      while holding `{holding}`, taken at {taken}")
+    if wait_class::kind_of_name(holding) == Some(WaitKind::Thread) {
+        // A thread's own class, "held" for its whole life: the wait is inside that thread.
+        writeln!(
+            f,
+            "      inside `{holding}`: joining it waits for this wait"
+        )
+    } else {
+        writeln!(f, "      while holding `{holding}`, taken at {taken}")
+    }
 }
 
 /// A cycle through a wait: the waiter holds what its waker needs before it can wake it.
