@@ -50,21 +50,16 @@ pub(crate) fn register(class: ClassId, kind: WaitKind) {
     }
 }
 
-/// The kind of wait `class` is, if it is one.
-pub(crate) fn kind(class: ClassId) -> Option<WaitKind> {
-    KINDS
-        .read()
-        .iter()
-        .find(|&&(c, _)| c == class)
-        .map(|&(_, k)| k)
+/// Every class that is a wait, with its kind (reports: read once per report).
+pub(crate) fn all() -> Vec<(ClassId, WaitKind)> {
+    KINDS.read().clone()
 }
 
-/// The kind of wait the class named `name` is, if it is one (reports hold names). Slow: reports
-/// only.
-pub(crate) fn kind_of_name(name: &str) -> Option<WaitKind> {
-    let kinds: Vec<(ClassId, WaitKind)> = KINDS.read().clone();
-    kinds
+/// The names of the classes that are waits, with their kinds: what a report's text needs to
+/// speak of a wait as one (reports hold names). Empty, and cheap, in a program without waits.
+pub(crate) fn names() -> Vec<(&'static str, WaitKind)> {
+    all()
         .into_iter()
-        .find(|&(c, _)| crate::class::class_info(c).name == name)
-        .map(|(_, k)| k)
+        .map(|(c, k)| (crate::class::class_info(c).name, k))
+        .collect()
 }

@@ -8,11 +8,26 @@ use std::fmt;
 use crate::violation::{BrokenGate, OrderEdge, Violation};
 use crate::wait_class::{self, WaitKind};
 
-/// Whether the cycle runs through a wait.
-pub(super) fn through_a_wait(cycle: &[OrderEdge]) -> bool {
-    cycle.iter().any(|e| {
-        wait_class::kind_of_name(&e.from).is_some() || wait_class::kind_of_name(&e.to).is_some()
-    })
+/// The classes that are waits, by name: read once per report.
+pub(super) struct Waits(Vec<(&'static str, WaitKind)>);
+
+impl Waits {
+    pub(super) fn now() -> Waits {
+        Waits(wait_class::names())
+    }
+
+    fn kind(&self, name: &str) -> Option<WaitKind> {
+        self.0.iter().find(|(n, _)| *n == name).map(|&(_, k)| k)
+    }
+
+    /// Whether the cycle runs through a wait (at once `false` in a program without waits: a
+    /// cycle of 10,000 locks pays nothing for this).
+    pub(super) fn through(&self, cycle: &[OrderEdge]) -> bool {
+        !self.0.is_empty()
+            && cycle
+                .iter()
+                .any(|e| self.kind(&e.from).is_some() || self.kind(&e.to).is_some())
+    }
 }
 
 fn who(e: &OrderEdge) -> String {
@@ -23,11 +38,8 @@ fn who(e: &OrderEdge) -> String {
 }
 
 /// One edge as what happened, in two lines: the event at its place, and the lock at its own.
-fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
-    let (from, to) = (
-        wait_class::kind_of_name(&e.from),
-        wait_class::kind_of_name(&e.to),
-    );
+fn edge_lines(f: &mut fmt::Formatter<'_>, waits: &Waits, e: &OrderEdge) -> fmt::Result {
+    let (from, to) = (waits.kind(&e.from), waits.kind(&e.to));
     let (event, at, holding, taken) = match (from, to) {
         (_, Some(WaitKind::Condvar)) => (
             format!("waits on `{}`", e.to),
@@ -76,7 +88,7 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
         }
     };
     writeln!(f, "    {event} at {at} ({})", who(e))?;
-    if wait_class::kind_of_name(holding) == Some(WaitKind::Thread) {
+    if waits.kind(holding) == Some(WaitKind::Thread) {
         // A thread's own class, "held" for its whole life: the wait is inside that thread.
         writeln!(
             f,
@@ -90,16 +102,16 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, e: &OrderEdge) -> fmt::Result {
 /// A cycle through a wait: the waiter holds what its waker needs before it can wake it.
 pub(super) fn wait_cycle(
     f: &mut fmt::Formatter<'_>,
+    waits: &Waits,
     v: &Violation,
     cycle: &[OrderEdge],
     broken_gate: Option<&BrokenGate>,
 ) -> fmt::Result {
-    let waits: Vec<&str> = cycle
+    let first_wait = cycle
         .iter()
         .flat_map(|e| [&*e.from, &*e.to])
-        .filter(|n| wait_class::kind_of_name(n).is_some())
-        .collect();
-    let first_wait = waits.first().copied().unwrap_or_default();
+        .find(|n| waits.kind(n).is_some())
+        .unwrap_or_default();
     writeln!(
         f,
         "lockcheck: possible deadlock: `{first_wait}` may never be woken: its waiter holds what its waker needs first"
@@ -111,7 +123,7 @@ pub(super) fn wait_cycle(
         v.thread, v.acquiring.site
     )?;
     for e in cycle {
-        edge_lines(f, e)?;
+        edge_lines(f, waits, e)?;
     }
     writeln!(f)?;
     writeln!(
