@@ -89,11 +89,7 @@ fn notify_mutex_held(c: &mut Criterion) {
 /// `iters` round trips between this thread and a partner: each waits for its turn on one
 /// condvar and hands the turn over with `notify_one`. `step(turn, me)` is one side's wait for
 /// its turn and hand-over.
-fn ping_pong<S: Send + Sync + 'static>(
-    iters: u64,
-    shared: Arc<S>,
-    step: fn(&S, bool),
-) -> Duration {
+fn ping_pong<S: Send + Sync + 'static>(iters: u64, shared: Arc<S>, step: fn(&S, bool)) -> Duration {
     let partner = Arc::clone(&shared);
     let t = std::thread::spawn(move || {
         for _ in 0..iters {

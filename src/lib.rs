@@ -80,10 +80,11 @@
 pub use lockcheck_macros::{excludes_lock, lock_ranks, requires_lock};
 pub use lockcheck_runtime::{
     action, assert_held, assert_not_held, capture_violations, held_locks, rank_table, report,
-    reported, set_action, set_rank_table, write_report, Action, BrokenGate, Callback, ClassKind, ClassReport,
-    Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge,
-    RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard,
-    Site, Violation, ViolationKind, ACTION_ENV, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
+    reported, set_action, set_rank_table, write_report, Action, BrokenGate, Callback, ClassKind,
+    ClassReport, Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard,
+    OrderEdge, RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard,
+    RwLockWriteGuard, Site, Violation, ViolationKind, ACTION_ENV, ENABLED, MAX_SUBCLASSES,
+    REPORT_DIR_ENV,
 };
 
 #[doc(hidden)]

@@ -341,7 +341,9 @@ fn a_lock_held_across_a_wait_is_no_gate() {
         wait_once(&m, &cv); // g -> cv, x -> cv: no gate
     });
     assert!(!found.is_empty(), "reported");
-    assert!(found.iter().all(|v| v.to_string().contains("may never be woken")));
+    assert!(found
+        .iter()
+        .all(|v| v.to_string().contains("may never be woken")));
 }
 
 /// A longer cycle through a condvar: waiting on `cv` holding `a`, notifying it holding `b`, and
@@ -569,7 +571,10 @@ mod joins {
             t.join()
         });
         assert!(r.unwrap().is_empty());
-        assert!(found.is_empty(), "joining a thread that never takes x: {found:#?}");
+        assert!(
+            found.is_empty(),
+            "joining a thread that never takes x: {found:#?}"
+        );
         let in_thread = spawn_one(&x, true).join().unwrap();
         assert_eq!(in_thread.len(), 1, "{in_thread:#?}");
         assert!(in_thread[0].to_string().contains("may never be woken"));
@@ -828,8 +833,9 @@ mod merged {
             } else if path.extension().is_some_and(|e| e == "dot") {
                 let dot = std::fs::read_to_string(&path).unwrap();
                 assert!(
-                    dot.lines().any(|l| l.contains("\"waits.merge.cv\" [label=")
-                        && l.contains("shape=ellipse")),
+                    dot.lines()
+                        .any(|l| l.contains("\"waits.merge.cv\" [label=")
+                            && l.contains("shape=ellipse")),
                     "{dot}"
                 );
             }

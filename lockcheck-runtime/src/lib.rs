@@ -144,7 +144,9 @@ pub use lockcheck_ranks::{DeclaredOrder, RankError, RankTable, RankTableBuilder}
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use mode::Mode;
 pub use rank::{rank_table, set_rank_table};
-pub use report::{report, write_report, ClassKind, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
+pub use report::{
+    report, write_report, ClassKind, ClassReport, EdgeReport, Report, REPORT_DIR_ENV,
+};
 pub use reported::reported;
 pub use site::Site;
 pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};

@@ -162,8 +162,7 @@ pub fn report() -> Report {
         let t = table.as_ref().filter(|t| named && t.contains(name))?;
         Some(t.ranks().filter(|before| t.orders(before, name)).count() as u32)
     };
-    let waits: std::collections::HashMap<_, _> =
-        crate::wait_class::all().into_iter().collect();
+    let waits: std::collections::HashMap<_, _> = crate::wait_class::all().into_iter().collect();
     let classes: Vec<ClassReport> = class::all_classes()
         .into_iter()
         .map(|(id, c)| ClassReport {

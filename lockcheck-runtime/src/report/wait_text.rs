@@ -47,7 +47,9 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, waits: &Waits, e: &OrderEdge) -> fmt::
             &e.from,
             &e.from_site,
         ),
-        (_, Some(WaitKind::Thread)) => (format!("joins `{}`", e.to), &e.site, &e.from, &e.from_site),
+        (_, Some(WaitKind::Thread)) => {
+            (format!("joins `{}`", e.to), &e.site, &e.from, &e.from_site)
+        }
         (_, Some(WaitKind::Channel)) => (
             format!("receives on `{}`", e.to),
             &e.site,
@@ -60,9 +62,12 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, waits: &Waits, e: &OrderEdge) -> fmt::
             &e.to,
             &e.site,
         ),
-        (Some(WaitKind::Channel), None) => {
-            (format!("sent on `{}`", e.from), &e.from_site, &e.to, &e.site)
-        }
+        (Some(WaitKind::Channel), None) => (
+            format!("sent on `{}`", e.from),
+            &e.from_site,
+            &e.to,
+            &e.site,
+        ),
         (Some(WaitKind::Thread), None) => {
             writeln!(
                 f,
@@ -84,7 +89,11 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, waits: &Waits, e: &OrderEdge) -> fmt::
                 e.site,
                 who(e)
             )?;
-            return writeln!(f, "      while `{}` was held, taken at {}", e.from, e.from_site);
+            return writeln!(
+                f,
+                "      while `{}` was held, taken at {}",
+                e.from, e.from_site
+            );
         }
     };
     writeln!(f, "    {event} at {at} ({})", who(e))?;
