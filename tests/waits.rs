@@ -99,6 +99,32 @@ fn a_notify_holding_what_a_waiter_held_is_reported() {
     assert!(v.to_string().contains("may never be woken"), "{v}");
 }
 
+/// Under the default action the violation panics before the wait blocks: the waiter never
+/// sleeps, its guard is released as the panic unwinds, and what the thread holds says so.
+#[test]
+fn under_the_default_action_the_wait_panics_before_it_waits() {
+    if !matches!(lockcheck::action(), lockcheck::Action::Panic) {
+        return; // LOCKCHECK_ACTION chose another action for this run
+    }
+    let x = Mutex::new(());
+    let m = Mutex::new(());
+    let cv = Condvar::new();
+    {
+        let _x = x.lock();
+        cv.notify_one(); // cv -> x
+    }
+    let _x = x.lock();
+    let g = m.lock();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cv.wait(g)));
+    let msg = r.expect_err("the wait panics instead of sleeping");
+    let msg = msg
+        .downcast_ref::<String>()
+        .expect("the report is the message");
+    assert!(msg.contains("may never be woken"), "{msg}");
+    assert!(m.try_lock().is_some(), "the guard went with the panic");
+    assert_eq!(lockcheck::held_locks().len(), 1);
+}
+
 /// Waiting holding `x` while the notifier holds only the condvar's own mutex, and notifying
 /// holding `x` a condvar nobody waits on holding `x`: both silent.
 #[test]
@@ -499,6 +525,31 @@ mod parking_lot_flavour {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].acquiring.site.line, line!() - 3);
         assert!(found[0].to_string().contains("may never be woken"));
+    }
+
+    /// parking_lot's wait borrows the guard: a violation's panic leaves it whole, held, and on
+    /// the held stack.
+    #[test]
+    fn under_the_default_action_the_wait_panics_with_the_guard_whole() {
+        if !matches!(lockcheck::action(), lockcheck::Action::Panic) {
+            return;
+        }
+        let x = Mutex::new(());
+        let m = Mutex::new(());
+        let cv = Condvar::new();
+        {
+            let _x = x.lock();
+            cv.notify_one(); // cv -> x
+        }
+        let _x = x.lock();
+        let mut g = m.lock();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cv.wait(&mut g)));
+        assert!(r.is_err(), "the wait panics instead of sleeping");
+        assert!(m.is_locked());
+        assert_eq!(lockcheck::held_locks().len(), 2, "x and m, still held");
+        drop(g);
+        assert!(!m.is_locked());
+        assert_eq!(lockcheck::held_locks().len(), 1);
     }
 
     #[test]

@@ -150,11 +150,9 @@ impl Condvar {
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
-        let site = std::panic::Location::caller();
-        hold.while_unlocked(|| {
-            self.point.wait_at(site);
-            self.inner.wait(inner)
-        });
+        // Checked while the guard is whole: a violation's panic leaves it as it was.
+        self.point.wait_releasing(hold);
+        hold.while_unlocked(|| self.inner.wait(inner));
     }
 
     /// As [`Condvar::wait`], giving up at `timeout`.

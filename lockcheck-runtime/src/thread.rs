@@ -116,12 +116,10 @@ impl Point {
         #[cfg(lockcheck_checks)]
         {
             self.tag.joined.store(true, Ordering::Relaxed);
-            check::waiting(check::wait_acquisition(
-                &self.tag.class,
-                WaitKind::Thread,
-                Mode::Exclusive,
-                site,
-            ));
+            check::waiting(
+                check::wait_acquisition(&self.tag.class, WaitKind::Thread, Mode::Exclusive, site),
+                0,
+            );
         }
         #[cfg(not(lockcheck_checks))]
         let _ = site;

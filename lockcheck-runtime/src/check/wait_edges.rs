@@ -50,11 +50,17 @@ fn thread_hold() -> usize {
 /// These edges have no gate: what the waiter holds it holds *while it sleeps*, which is exactly
 /// what keeps its waker out, so no lock held across a wait can make a cycle through it harmless
 /// (a cycle is gated only when every edge is).
+///
+/// `released` is a lock instance the wait releases (its condvar's mutex, still on the held
+/// stack when the check runs before the wait takes it apart), or 0: it is not ordered before
+/// the wait.
 #[inline]
 #[track_caller]
-pub(crate) fn waiting(w: HeldLock) {
-    if !all_known(&w, Direction::Wait, |x| x.key().edge_bits(w.key())) {
-        edges_slow(w, Direction::Wait);
+pub(crate) fn waiting(w: HeldLock, released: usize) {
+    if !all_known(&w, Direction::Wait(released), |x| {
+        x.key().edge_bits(w.key())
+    }) {
+        edges_slow(w, Direction::Wait(released));
     }
 }
 
@@ -71,8 +77,9 @@ pub(crate) fn waking(w: HeldLock) {
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Direction {
-    /// Held locks before the wait: `X -> w`.
-    Wait,
+    /// Held locks (but the one at this instance, which the wait releases) before the wait:
+    /// `X -> w`.
+    Wait(usize),
     /// The wait before the waker's held locks: `w -> X`.
     Wake,
 }
@@ -83,7 +90,12 @@ enum Direction {
 /// is ordered before the wait like any lock).
 #[inline]
 fn takes_part(w: &HeldLock, x: &HeldLock, own: usize, dir: Direction) -> bool {
-    x.instance != w.instance && x.key() != w.key() && !(dir == Direction::Wake && x.instance == own)
+    x.instance != w.instance
+        && x.key() != w.key()
+        && match dir {
+            Direction::Wait(released) => x.instance != released,
+            Direction::Wake => x.instance != own,
+        }
 }
 
 /// Whether every edge between the held locks and `w` is known to this thread (`edge` gives one
@@ -114,7 +126,7 @@ fn edges_slow(w: HeldLock, dir: Direction) {
     let busy = Busy::enter();
     let own = thread_hold();
     let edge = |x: &HeldLock| match dir {
-        Direction::Wait => x.key().edge_bits(w.key()),
+        Direction::Wait(_) => x.key().edge_bits(w.key()),
         Direction::Wake => w.key().edge_bits(x.key()),
     };
     let Some((held, unknown)) = held::with_state(|s| {
@@ -140,7 +152,7 @@ fn edges_slow(w: HeldLock, dir: Direction) {
 #[track_caller]
 fn offer(w: &HeldLock, x: &HeldLock, held: &[HeldLock], dir: Direction) {
     let others: Vec<GateLock> = match dir {
-        Direction::Wait => Vec::new(),
+        Direction::Wait(_) => Vec::new(),
         Direction::Wake => held
             .iter()
             .filter(|g| g.instance != x.instance)
@@ -148,7 +160,7 @@ fn offer(w: &HeldLock, x: &HeldLock, held: &[HeldLock], dir: Direction) {
             .collect(),
     };
     let (from, to, from_site, to_site) = match dir {
-        Direction::Wait => (x.key(), w.key(), x.site, w.site),
+        Direction::Wait(_) => (x.key(), w.key(), x.site, w.site),
         Direction::Wake => (w.key(), x.key(), w.site, x.site),
     };
     let info = EdgeInfo {

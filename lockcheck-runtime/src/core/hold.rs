@@ -41,6 +41,14 @@ impl Hold {
         Hold { instance }
     }
 
+    /// The lock instance this hold is of (a condvar wait checked before it releases it: the
+    /// waiter's own mutex is not ordered before its condvar).
+    #[cfg(all(lockcheck_checks, feature = "parking_lot"))]
+    #[inline]
+    pub(crate) fn instance(self) -> usize {
+        self.instance
+    }
+
     /// The held entry goes (called after the real release).
     #[inline]
     pub(crate) fn release(self) {

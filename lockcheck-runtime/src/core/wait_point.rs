@@ -62,14 +62,32 @@ impl WaitPoint {
     #[track_caller]
     pub(crate) fn wait_at(&self, site: &'static Location<'static>) {
         #[cfg(lockcheck_checks)]
-        check::waiting(check::wait_acquisition(
-            &self.class,
-            self.kind,
-            crate::mode::Mode::Exclusive,
-            site,
-        ));
+        check::waiting(
+            check::wait_acquisition(&self.class, self.kind, crate::mode::Mode::Exclusive, site),
+            0,
+        );
         #[cfg(not(lockcheck_checks))]
         let _ = site;
+    }
+
+    /// As [`wait`](Self::wait), checked before the wait releases `mutex` (still held: it is
+    /// not ordered before the wait). A violation's panic then leaves the guard whole.
+    #[cfg(feature = "parking_lot")]
+    #[inline]
+    #[track_caller]
+    pub(crate) fn wait_releasing(&self, mutex: super::Hold) {
+        #[cfg(lockcheck_checks)]
+        check::waiting(
+            check::wait_acquisition(
+                &self.class,
+                self.kind,
+                crate::mode::Mode::Exclusive,
+                Location::caller(),
+            ),
+            mutex.instance(),
+        );
+        #[cfg(not(lockcheck_checks))]
+        let _ = mutex;
     }
 
     /// The wait is woken (a notify, a send) at the caller's line: it is ordered before every
