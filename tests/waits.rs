@@ -132,6 +132,7 @@ fn a_notifier_holding_only_the_condvars_mutex_is_silent() {
     let x = Mutex::new(());
     let m = Arc::new(Mutex::new(false));
     let cv = Arc::new(Condvar::new());
+    let cv_class = format!("Condvar at {}:{}:", file!(), line!() - 1);
     let other = Condvar::new();
     let ((), found) = capture_violations(|| {
         for _ in 0..3 {
@@ -146,6 +147,13 @@ fn a_notifier_holding_only_the_condvars_mutex_is_silent() {
         other.notify_one();
     });
     assert!(found.is_empty(), "{found:#?}");
+    // Once a wait named it, the condvar's own mutex is no order of its notifier's.
+    let r = lockcheck::report();
+    assert!(r.edges.iter().any(|e| e.edge.to.starts_with(&cv_class)));
+    assert!(
+        !r.edges.iter().any(|e| e.edge.from.starts_with(&cv_class)),
+        "no order from the condvar"
+    );
 }
 
 /// A timed wait gives up: it teaches nothing, so waiting with a timeout holding `x` and

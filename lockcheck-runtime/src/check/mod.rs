@@ -44,7 +44,9 @@ use decide::{slow_path, Verdict};
 pub(crate) use raise::task_yielded;
 pub(crate) use raise::{contract_broken, raise};
 use raise::{held_lock_freed, recursive_lock};
-pub(crate) use wait_edges::{thread_begins, thread_ends, wait_acquisition, waiting, waking};
+pub(crate) use wait_edges::{
+    holds_beyond, thread_begins, thread_ends, wait_acquisition, waiting, waking,
+};
 
 /// The acquisition of the lock whose class field is `class`, at nesting level `subclass`, at
 /// `site`; `ty` names the lock's type (read only on the lock's first use).

@@ -64,14 +64,30 @@ pub(crate) fn waiting(w: HeldLock, released: usize) {
     }
 }
 
+/// Whether this owner holds a lock other than the one at `own` (a condvar's own mutex): a
+/// waking by an owner that does not has no edge to learn. The hot path of every notify: one
+/// borrow of the thread's state, no call.
+#[inline(always)]
+pub(crate) fn holds_beyond(own: usize) -> bool {
+    let Some(s) = held::borrow_state() else {
+        return false;
+    };
+    match s.held() {
+        [] => false,
+        [h] => h.instance != own,
+        _ => true,
+    }
+}
+
 /// `w` is woken (notified, sent on) at `w.site` by this owner: an edge `w -> X` for each lock
-/// `X` it holds (but its thread's pseudo-hold). Hot path as [`waiting`]'s. These edges keep
-/// their gate (the other locks the waker holds), as any order does.
+/// `X` it holds but `own` (a condvar's own mutex: the notifier holding it is the normal way to
+/// notify) and its thread's pseudo-hold. Hot path as [`waiting`]'s. These edges keep their gate
+/// (the other locks the waker holds), as any order does.
 #[inline]
 #[track_caller]
-pub(crate) fn waking(w: HeldLock) {
-    if !all_known(&w, Direction::Wake, |x| w.key().edge_bits(x.key())) {
-        edges_slow(w, Direction::Wake);
+pub(crate) fn waking(w: HeldLock, own: usize) {
+    if !all_known(&w, Direction::Wake(own), |x| w.key().edge_bits(x.key())) {
+        edges_slow(w, Direction::Wake(own));
     }
 }
 
@@ -80,8 +96,9 @@ enum Direction {
     /// Held locks (but the one at this instance, which the wait releases) before the wait:
     /// `X -> w`.
     Wait(usize),
-    /// The wait before the waker's held locks: `w -> X`.
-    Wake,
+    /// The wait before the waker's held locks (but the one at this instance, a condvar's own
+    /// mutex): `w -> X`.
+    Wake(usize),
 }
 
 /// Whether a held lock `x` takes part in `w`'s edges: not the wait itself, nor another of its
@@ -94,7 +111,7 @@ fn takes_part(w: &HeldLock, x: &HeldLock, own: usize, dir: Direction) -> bool {
         && x.key() != w.key()
         && match dir {
             Direction::Wait(released) => x.instance != released,
-            Direction::Wake => x.instance != own,
+            Direction::Wake(mutex) => x.instance != own && x.instance != mutex,
         }
 }
 
@@ -127,7 +144,7 @@ fn edges_slow(w: HeldLock, dir: Direction) {
     let own = thread_hold();
     let edge = |x: &HeldLock| match dir {
         Direction::Wait(_) => x.key().edge_bits(w.key()),
-        Direction::Wake => w.key().edge_bits(x.key()),
+        Direction::Wake(_) => w.key().edge_bits(x.key()),
     };
     let Some((held, unknown)) = held::with_state(|s| {
         let held = s.held().to_vec();
@@ -153,7 +170,7 @@ fn edges_slow(w: HeldLock, dir: Direction) {
 fn offer(w: &HeldLock, x: &HeldLock, held: &[HeldLock], dir: Direction) {
     let others: Vec<GateLock> = match dir {
         Direction::Wait(_) => Vec::new(),
-        Direction::Wake => held
+        Direction::Wake(_) => held
             .iter()
             .filter(|g| g.instance != x.instance)
             .filter_map(HeldLock::as_gate)
@@ -161,7 +178,7 @@ fn offer(w: &HeldLock, x: &HeldLock, held: &[HeldLock], dir: Direction) {
     };
     let (from, to, from_site, to_site) = match dir {
         Direction::Wait(_) => (x.key(), w.key(), x.site, w.site),
-        Direction::Wake => (w.key(), x.key(), w.site, x.site),
+        Direction::Wake(_) => (w.key(), x.key(), w.site, x.site),
     };
     let info = EdgeInfo {
         from_site,

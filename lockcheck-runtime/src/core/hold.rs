@@ -42,8 +42,8 @@ impl Hold {
     }
 
     /// The lock instance this hold is of (a condvar wait checked before it releases it: the
-    /// waiter's own mutex is not ordered before its condvar).
-    #[cfg(all(lockcheck_checks, feature = "parking_lot"))]
+    /// waiter's own mutex is not ordered before its condvar, nor its condvar before it).
+    #[cfg(lockcheck_checks)]
     #[inline]
     pub(crate) fn instance(self) -> usize {
         self.instance

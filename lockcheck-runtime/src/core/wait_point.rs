@@ -3,6 +3,8 @@
 //! method does nothing.
 
 use std::panic::Location;
+#[cfg(lockcheck_checks)]
+use std::sync::atomic::Ordering;
 
 #[cfg(lockcheck_checks)]
 use crate::check;
@@ -16,6 +18,11 @@ pub(crate) struct WaitPoint {
     class: LazyClass,
     #[cfg(lockcheck_checks)]
     kind: WaitKind,
+    /// A condvar's own mutex: the instance of the last mutex waited with (0: none yet). Not
+    /// ordered against the condvar either way, and the common notify (holding only it) is
+    /// decided on the thread's held stack alone.
+    #[cfg(lockcheck_checks)]
+    own: std::sync::atomic::AtomicUsize,
 }
 
 impl WaitPoint {
@@ -29,6 +36,8 @@ impl WaitPoint {
             class: LazyClass::site(site),
             #[cfg(lockcheck_checks)]
             kind,
+            #[cfg(lockcheck_checks)]
+            own: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -42,22 +51,17 @@ impl WaitPoint {
             class: LazyClass::name(name),
             #[cfg(lockcheck_checks)]
             kind,
+            #[cfg(lockcheck_checks)]
+            own: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
-    /// A wait that does not give up begins at the caller's line (a condvar's mutex already
-    /// released from the held stack): every lock still held is ordered before this wait.
+    /// A wait that does not give up begins at `site` (a channel's receive): every lock held
+    /// is ordered before this wait.
     ///
     /// # Panics
     ///
     /// On a violation (a cycle this wait closes) under the default action, before it waits.
-    #[inline]
-    #[track_caller]
-    pub(crate) fn wait(&self) {
-        self.wait_at(Location::caller());
-    }
-
-    /// As [`wait`](Self::wait), at `site` (a wait run inside a closure).
     #[inline]
     #[track_caller]
     pub(crate) fn wait_at(&self, site: &'static Location<'static>) {
@@ -70,42 +74,63 @@ impl WaitPoint {
         let _ = site;
     }
 
-    /// As [`wait`](Self::wait), checked before the wait releases `mutex` (still held: it is
-    /// not ordered before the wait). A violation's panic then leaves the guard whole.
-    #[cfg(feature = "parking_lot")]
+    /// A condvar wait that does not give up begins at the caller's line, checked before it
+    /// releases `mutex` (still held, so a violation's panic leaves the guard whole): every other
+    /// lock held is ordered before the wait.
+    ///
+    /// # Panics
+    ///
+    /// On a violation under the default action, before it waits.
     #[inline]
     #[track_caller]
     pub(crate) fn wait_releasing(&self, mutex: super::Hold) {
         #[cfg(lockcheck_checks)]
-        check::waiting(
-            check::wait_acquisition(
-                &self.class,
-                self.kind,
-                crate::mode::Mode::Exclusive,
-                Location::caller(),
-            ),
-            mutex.instance(),
-        );
+        {
+            let own = mutex.instance();
+            if self.own.load(Ordering::Relaxed) != own {
+                self.own.store(own, Ordering::Relaxed);
+            }
+            check::waiting(
+                check::wait_acquisition(
+                    &self.class,
+                    self.kind,
+                    crate::mode::Mode::Exclusive,
+                    Location::caller(),
+                ),
+                own,
+            );
+        }
         #[cfg(not(lockcheck_checks))]
         let _ = mutex;
     }
 
     /// The wait is woken (a notify, a send) at the caller's line: it is ordered before every
-    /// lock held here.
+    /// lock held here but a condvar's own mutex. Hot path (nothing held, or only the condvar's
+    /// mutex): one borrow of the thread's state, inlined.
     ///
     /// # Panics
     ///
     /// On a violation under the default action.
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub(crate) fn wake(&self) {
         #[cfg(lockcheck_checks)]
-        check::waking(check::wait_acquisition(
-            &self.class,
-            self.kind,
-            crate::mode::Mode::Exclusive,
-            Location::caller(),
-        ));
+        {
+            let own = self.own.load(Ordering::Relaxed);
+            if check::holds_beyond(own) {
+                self.wake_holding(own, Location::caller());
+            }
+        }
+    }
+
+    #[cfg(lockcheck_checks)]
+    #[inline(never)]
+    #[track_caller]
+    fn wake_holding(&self, own: usize, site: &'static Location<'static>) {
+        check::waking(
+            check::wait_acquisition(&self.class, self.kind, crate::mode::Mode::Exclusive, site),
+            own,
+        );
     }
 }
 

@@ -86,8 +86,9 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        // Checked while the guard is whole: a violation's panic releases it as it unwinds.
+        self.point.wait_releasing(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
-        self.point.wait();
         let inner = self
             .inner
             .wait(inner)

@@ -77,8 +77,9 @@ impl Condvar {
     /// The mutex is poisoned when it is taken again (the guard is inside).
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        // Checked while the guard is whole: a violation's panic releases it as it unwinds.
+        self.point.wait_releasing(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
-        self.point.wait();
         let r = self.inner.wait(inner);
         first(rewrap(
             r.map(|g| (g, ()))
