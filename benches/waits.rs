@@ -33,8 +33,11 @@ fn notify_nothing_held(c: &mut Criterion) {
 }
 
 fn notify_mutex_held(c: &mut Criterion) {
+    // Each condvar has been waited on once (a timed wait that gives up at once), as a
+    // producer's condvar has been by its consumers: its mutex is known to it.
     let mut g = c.benchmark_group("lock + notify_one + unlock, no waiter");
     let (m, cv) = (std::sync::Mutex::new(0u64), std::sync::Condvar::new());
+    drop(cv.wait_timeout(m.lock().unwrap(), Duration::from_nanos(1)));
     g.bench_function("std", |b| {
         b.iter(|| {
             let mut n = black_box(&m).lock().unwrap();
@@ -43,6 +46,7 @@ fn notify_mutex_held(c: &mut Criterion) {
         })
     });
     let (m, cv) = (lockcheck::Mutex::new(0u64), lockcheck::Condvar::new());
+    drop(cv.wait_timeout(m.lock(), Duration::from_nanos(1)));
     g.bench_function("lockcheck", |b| {
         b.iter(|| {
             let mut n = black_box(&m).lock();
@@ -54,6 +58,7 @@ fn notify_mutex_held(c: &mut Criterion) {
         lockcheck::sync::Mutex::new(0u64),
         lockcheck::sync::Condvar::new(),
     );
+    drop(cv.wait_timeout(m.lock().unwrap(), Duration::from_nanos(1)));
     g.bench_function("lockcheck::sync", |b| {
         b.iter(|| {
             let mut n = black_box(&m).lock().unwrap();
@@ -62,6 +67,7 @@ fn notify_mutex_held(c: &mut Criterion) {
         })
     });
     let (m, cv) = (parking_lot::Mutex::new(0u64), parking_lot::Condvar::new());
+    cv.wait_for(&mut m.lock(), Duration::from_nanos(1));
     g.bench_function("parking_lot", |b| {
         b.iter(|| {
             let mut n = black_box(&m).lock();
@@ -75,6 +81,7 @@ fn notify_mutex_held(c: &mut Criterion) {
             lockcheck::parking_lot::Mutex::new(0u64),
             lockcheck::parking_lot::Condvar::new(),
         );
+        cv.wait_for(&mut m.lock(), Duration::from_nanos(1));
         g.bench_function("lockcheck::parking_lot", |b| {
             b.iter(|| {
                 let mut n = black_box(&m).lock();
@@ -182,10 +189,26 @@ fn wait_round_trip(c: &mut Criterion) {
     g.finish();
 }
 
+/// The same lock + unlock without the notify: what the notify adds is the difference.
+fn lock_alone(c: &mut Criterion) {
+    let mut g = c.benchmark_group("lock + unlock (control for the row above)");
+    let m = parking_lot::Mutex::new(0u64);
+    g.bench_function("parking_lot", |b| b.iter(|| *black_box(&m).lock() += 1));
+    #[cfg(feature = "parking_lot")]
+    {
+        let m = lockcheck::parking_lot::Mutex::new(0u64);
+        g.bench_function("lockcheck::parking_lot", |b| {
+            b.iter(|| *black_box(&m).lock() += 1)
+        });
+    }
+    g.finish();
+}
+
 criterion_group!(
     benches,
     notify_nothing_held,
     notify_mutex_held,
+    lock_alone,
     wait_round_trip
 );
 criterion_main!(benches);

@@ -133,6 +133,7 @@ impl Condvar {
     }
 
     /// Wakes one waiting thread; whether one was woken.
+    #[inline]
     #[track_caller]
     pub fn notify_one(&self) -> bool {
         self.point.wake();
@@ -140,6 +141,7 @@ impl Condvar {
     }
 
     /// Wakes every waiting thread; how many were woken.
+    #[inline]
     #[track_caller]
     pub fn notify_all(&self) -> usize {
         self.point.wake();
@@ -163,6 +165,7 @@ impl Condvar {
         timeout: Instant,
     ) -> WaitTimeoutResult {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_until(inner, timeout))
     }
 
@@ -174,6 +177,7 @@ impl Condvar {
         timeout: Duration,
     ) -> WaitTimeoutResult {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_for(inner, timeout))
     }
 
@@ -202,6 +206,7 @@ impl Condvar {
         F: FnMut(&mut T) -> bool,
     {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_while_until(inner, condition, timeout))
     }
 
@@ -217,6 +222,7 @@ impl Condvar {
         F: FnMut(&mut T) -> bool,
     {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_while_for(inner, condition, timeout))
     }
 }

@@ -104,6 +104,21 @@ impl WaitPoint {
         let _ = mutex;
     }
 
+    /// A timed wait with `mutex` begins: it teaches no order (it gives up on its own), but
+    /// names the condvar's own mutex for its notifiers.
+    #[inline]
+    pub(crate) fn waits_with(&self, mutex: super::Hold) {
+        #[cfg(lockcheck_checks)]
+        {
+            let own = mutex.instance();
+            if self.own.load(Ordering::Relaxed) != own {
+                self.own.store(own, Ordering::Relaxed);
+            }
+        }
+        #[cfg(not(lockcheck_checks))]
+        let _ = mutex;
+    }
+
     /// The wait is woken (a notify, a send) at the caller's line: it is ordered before every
     /// lock held here but a condvar's own mutex. Hot path (nothing held, or only the condvar's
     /// mutex): one borrow of the thread's state, inlined.

@@ -138,6 +138,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         let (inner, res) = self
             .inner
@@ -147,6 +148,7 @@ impl Condvar {
     }
 
     /// Wakes one waiting thread.
+    #[inline]
     #[track_caller]
     pub fn notify_one(&self) {
         self.point.wake();
@@ -154,6 +156,7 @@ impl Condvar {
     }
 
     /// Wakes every waiting thread.
+    #[inline]
     #[track_caller]
     pub fn notify_all(&self) {
         self.point.wake();

@@ -119,6 +119,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         rewrap(self.inner.wait_timeout(inner, dur), parked)
     }
@@ -164,11 +165,13 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         rewrap(self.inner.wait_timeout_while(inner, dur, condition), parked)
     }
 
     /// Wakes one waiting thread.
+    #[inline]
     #[track_caller]
     pub fn notify_one(&self) {
         self.point.wake();
@@ -176,6 +179,7 @@ impl Condvar {
     }
 
     /// Wakes every waiting thread.
+    #[inline]
     #[track_caller]
     pub fn notify_all(&self) {
         self.point.wake();

@@ -90,6 +90,7 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// The receiver was dropped.
+    #[inline]
     #[track_caller]
     pub fn send(&self, t: T) -> Result<(), SendError<T>> {
         self.point.wake();
@@ -124,6 +125,7 @@ impl<T> SyncSender<T> {
     /// # Errors
     ///
     /// The receiver was dropped.
+    #[inline]
     #[track_caller]
     pub fn send(&self, t: T) -> Result<(), SendError<T>> {
         self.point.wake();
@@ -135,6 +137,7 @@ impl<T> SyncSender<T> {
     /// # Errors
     ///
     /// The channel is full, or the receiver was dropped.
+    #[inline]
     #[track_caller]
     pub fn try_send(&self, t: T) -> Result<(), TrySendError<T>> {
         self.point.wake();
