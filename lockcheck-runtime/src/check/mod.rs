@@ -44,6 +44,7 @@ use decide::{slow_path, Verdict};
 pub(crate) use raise::task_yielded;
 pub(crate) use raise::{contract_broken, raise};
 use raise::{held_lock_freed, recursive_lock};
+#[cfg(lockcheck_checks)]
 pub(crate) use wait_edges::{
     holds_beyond, thread_begins, thread_ends, wait_acquisition, waiting, waking,
 };
