@@ -1,10 +1,12 @@
 //! Waits that are not locks (`wait_class.rs`): the edges they teach the order graph, and the
 //! cycles those close.
 //!
-//! A wait on `W` (a condvar wait, a join, a `recv`) is an acquisition of `W`'s class that holds
-//! nothing after it: while holding `X`, it teaches `X -> W`, checked like any acquisition
-//! ([`waiting`]). Its waker (a notify, the joined thread's own locks, a `send`) needs what it
-//! holds when it wakes: waking `W` while holding `X` teaches `W -> X` ([`waking`]). A cycle
+//! A wait on `W` (a condvar wait, a join, a `recv`) is like an acquisition of `W`'s class that
+//! holds nothing after it: while holding `X`, it teaches `X -> W` ([`waiting`]). Its waker (a
+//! notify, a `send`) needs what it holds when it wakes: waking `W` while holding `X` teaches
+//! `W -> X` ([`waking`]). A `lockcheck::thread` is woken by its own end: its class sits at the
+//! bottom of its held stack ([`thread_begins`]), so every lock it takes is ordered after it by
+//! the protocol itself (`T -> X`). A cycle
 //! through such edges is a wait its waker may never reach: the waiter holds a lock the waker
 //! needs first. Both directions are learned in whatever order they happen, so the cycle is
 //! found on a run that does not hang, and it goes through the graph's gates, its reported
@@ -12,9 +14,10 @@
 //!
 //! Precision first (lockdep's cross-release was removed for its false positives): a wait that
 //! can give up (`wait_timeout`, `recv_timeout`, `try_recv`) teaches nothing; a condvar's own
-//! mutex is released by the wait, so the waiter never holds it and the notifier holding it is
-//! no cycle by itself; a thread's own pseudo-hold (`lockcheck::thread`) is never something a
-//! waker "holds".
+//! mutex is released by the wait, so the waiter never holds it, and once a wait has named it,
+//! the notifier holding it is no order at all; a thread's own pseudo-hold (`lockcheck::thread`)
+//! is never something a waker "holds"; another lock of the wait's own class (a thread joining
+//! one spawned at its own site) is no order either.
 
 use std::cell::Cell;
 use std::panic::Location;
