@@ -204,11 +204,39 @@ fn lock_alone(c: &mut Criterion) {
     g.finish();
 }
 
+/// `iters` uncontended lock + unlock on a thread spawned by `spawn`: a `lockcheck::thread`
+/// carries its class at the bottom of its held stack, so each acquisition checks one known edge
+/// (`thread -> lock`) where a `std::thread`'s holds nothing.
+fn on_thread(iters: u64, spawn: fn(Box<dyn FnOnce() -> Duration + Send>) -> Duration) -> Duration {
+    spawn(Box::new(move || {
+        let m = lockcheck::Mutex::new(0u64);
+        *m.lock() += 1; // the edge learned before the clock starts
+        let start = Instant::now();
+        for _ in 0..iters {
+            *black_box(&m).lock() += 1;
+        }
+        start.elapsed()
+    }))
+}
+
+fn lock_on_a_checked_thread(c: &mut Criterion) {
+    let mut g =
+        c.benchmark_group("uncontended lockcheck::Mutex lock + unlock, on a spawned thread");
+    g.bench_function("std::thread", |b| {
+        b.iter_custom(|iters| on_thread(iters, |f| std::thread::spawn(f).join().unwrap()))
+    });
+    g.bench_function("lockcheck::thread", |b| {
+        b.iter_custom(|iters| on_thread(iters, |f| lockcheck::thread::spawn(f).join().unwrap()))
+    });
+    g.finish();
+}
+
 criterion_group!(
     benches,
     notify_nothing_held,
     notify_mutex_held,
     lock_alone,
-    wait_round_trip
+    wait_round_trip,
+    lock_on_a_checked_thread
 );
 criterion_main!(benches);

@@ -720,6 +720,20 @@ mod joins {
         eprintln!("{}", found[0]);
     }
 
+    /// A checked thread's class is at the bottom of its held stack for its whole life, in read
+    /// mode, and gone when its closure returns (no exit report).
+    #[test]
+    fn a_checked_thread_holds_its_own_class() {
+        let held = thread::spawn(lockcheck::held_locks).join().unwrap();
+        assert_eq!(held.len(), 1, "{held:?}");
+        assert!(held[0].class.starts_with("thread spawned at "), "{held:?}");
+        assert_eq!(held[0].mode, lockcheck::Mode::Shared);
+        assert!(std::thread::spawn(lockcheck::held_locks)
+            .join()
+            .unwrap()
+            .is_empty());
+    }
+
     /// std's other items are there, std's own.
     #[test]
     fn the_rest_of_std_thread_is_reexported() {
