@@ -925,6 +925,9 @@ mod merged {
         let mut classes = cycles[0].classes();
         classes.sort();
         assert_eq!(classes, ["waits.merge.cv", "waits.merge.x"]);
+        let text = cycles[0].to_string();
+        assert!(text.contains("a wait its waker may never reach"), "{text}");
+        assert!(text.contains("`waits.merge.cv` is a condvar"), "{text}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
