@@ -84,28 +84,23 @@ impl WaitPoint {
     #[inline]
     #[track_caller]
     pub(crate) fn wait_releasing(&self, mutex: super::Hold) {
+        self.waits_with(mutex);
         #[cfg(lockcheck_checks)]
-        {
-            let own = mutex.instance();
-            if self.own.load(Ordering::Relaxed) != own {
-                self.own.store(own, Ordering::Relaxed);
-            }
-            check::waiting(
-                check::wait_acquisition(
-                    &self.class,
-                    self.kind,
-                    crate::mode::Mode::Exclusive,
-                    Location::caller(),
-                ),
-                own,
-            );
-        }
-        #[cfg(not(lockcheck_checks))]
-        let _ = mutex;
+        check::waiting(
+            check::wait_acquisition(
+                &self.class,
+                self.kind,
+                crate::mode::Mode::Exclusive,
+                Location::caller(),
+            ),
+            mutex.instance(),
+        );
     }
 
-    /// A timed wait with `mutex` begins: it teaches no order (it gives up on its own), but
-    /// names the condvar's own mutex for its notifiers.
+    /// A wait with `mutex` begins (a timed one teaches no order: it gives up on its own): it
+    /// names the condvar's own mutex for its notifiers. (A mutex dropped and another lock
+    /// built at its address would pass for it: a notify holding that one would teach nothing,
+    /// a report missed, never one made.)
     #[inline]
     pub(crate) fn waits_with(&self, mutex: super::Hold) {
         #[cfg(lockcheck_checks)]
