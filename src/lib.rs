@@ -80,10 +80,11 @@
 pub use lockcheck_macros::{excludes_lock, lock_ranks, requires_lock};
 pub use lockcheck_runtime::{
     action, assert_held, assert_not_held, capture_violations, held_locks, rank_table, report,
-    reported, set_action, set_rank_table, write_report, Action, BrokenGate, Callback, ClassReport,
-    Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard, OrderEdge,
-    RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard, RwLockWriteGuard,
-    Site, Violation, ViolationKind, ACTION_ENV, ENABLED, MAX_SUBCLASSES, REPORT_DIR_ENV,
+    reported, set_action, set_rank_table, write_report, Action, BrokenGate, Callback, ClassKind,
+    ClassReport, Condvar, DeclaredOrder, EdgeReport, LockUse, Lockable, Mode, Mutex, MutexGuard,
+    OrderEdge, RankError, RankTable, RankTableBuilder, Report, RwLock, RwLockReadGuard,
+    RwLockWriteGuard, Site, Violation, ViolationKind, ACTION_ENV, ENABLED, MAX_SUBCLASSES,
+    REPORT_DIR_ENV,
 };
 
 #[doc(hidden)]
@@ -92,6 +93,8 @@ pub use lockcheck_runtime::__private;
 /// `std::sync` with the locks checked: `use lockcheck::sync::{Arc, Mutex, Condvar};` in place of
 /// `use std::sync::{Arc, Mutex, Condvar};` is the whole change (see the module).
 pub use lockcheck_runtime::sync;
+
+pub use lockcheck_runtime::thread;
 
 /// parking_lot's API with the locks checked (feature `parking_lot`):
 /// `use lockcheck::parking_lot::{Mutex, Condvar};` in place of `use parking_lot::{Mutex, Condvar};`.

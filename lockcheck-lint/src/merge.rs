@@ -46,6 +46,9 @@ struct FileClass {
     name: String,
     #[serde(default)]
     site: Option<Site>,
+    /// A wait ordered like a lock (`condvar`, `thread`, `channel`); absent for a lock.
+    #[serde(default)]
+    kind: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +191,10 @@ pub struct Cycle {
     pub component: Vec<String>,
     /// No single process learned every edge of the cycle: only the merge can see it.
     pub cross_process: bool,
+    /// The classes of the cycle that are waits, not locks (a condvar, a joined thread, a
+    /// channel: the runtime's README, "Waits that are not locks"), with their kinds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waits: Vec<(String, String)>,
 }
 
 impl Cycle {
@@ -257,6 +264,10 @@ pub struct Merged {
     /// Where each class's lock was built (or first used, for a named class), as the first
     /// process that reported a site for it saw it.
     pub class_sites: BTreeMap<String, Site>,
+    /// The classes that are waits, not locks, with their kinds (`condvar`, `thread`,
+    /// `channel`), as the reports said.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub class_kinds: BTreeMap<String, String>,
     /// Every order edge, merged.
     pub edges: Vec<MergedEdge>,
     /// Orders the processes learned between two locks of one site class, per instance (summed:
@@ -377,6 +388,9 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
             if let Some(site) = c.site {
                 merged.class_sites.entry(c.name.clone()).or_insert(site);
             }
+            if let Some(kind) = c.kind.filter(|k| k != "lock") {
+                merged.class_kinds.entry(c.name.clone()).or_insert(kind);
+            }
             merged.classes.insert(c.name);
         }
         for e in report.edges {
@@ -422,7 +436,7 @@ pub fn merge_files(files: &[PathBuf]) -> Merged {
         .into_iter()
         .map(|((from, to), origins)| MergedEdge { from, to, origins })
         .collect();
-    merged.cycles = find_cycles(&merged.edges);
+    merged.cycles = find_cycles(&merged.edges, &merged.class_kinds);
     merged.captured = captured.len();
     merged.warnings = shared_pids(&merged.processes);
     merged
@@ -459,7 +473,7 @@ fn shared_pids(processes: &[Process]) -> Vec<String> {
 }
 
 /// One shortest cycle per strongly connected component, with whether only the merge sees it.
-pub(crate) fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
+pub(crate) fn find_cycles(edges: &[MergedEdge], kinds: &BTreeMap<String, String>) -> Vec<Cycle> {
     crate::cycles::shortest_cycles(edges, |e| (&e.from, &e.to))
         .into_iter()
         .map(|c| {
@@ -474,10 +488,15 @@ pub(crate) fn find_cycles(edges: &[MergedEdge]) -> Vec<Cycle> {
                 })
                 .reduce(|a, b| a.intersection(&b).copied().collect());
             let cross_process = shared.is_none_or(|s| s.is_empty());
+            let waits = path
+                .iter()
+                .filter_map(|e| Some((e.from.clone(), kinds.get(&e.from)?.clone())))
+                .collect();
             Cycle {
                 component: c.component.into_iter().cloned().collect(),
                 edges: path,
                 cross_process,
+                waits,
             }
         })
         .collect()
@@ -500,11 +519,28 @@ impl fmt::Display for Cycle {
         } else {
             "in one process"
         };
-        writeln!(
-            f,
-            "lockcheck: possible deadlock {scope}: lock order cycle through {}",
-            names.join(", ")
-        )?;
+        if self.waits.is_empty() {
+            writeln!(
+                f,
+                "lockcheck: possible deadlock {scope}: lock order cycle through {}",
+                names.join(", ")
+            )?;
+        } else {
+            writeln!(
+                f,
+                "lockcheck: possible deadlock {scope}: a wait its waker may never reach, through {}",
+                names.join(", ")
+            )?;
+            for (class, kind) in &self.waits {
+                let what = match kind.as_str() {
+                    "condvar" => "a condvar: `X -> it` is a wait holding `X`, `it -> X` a notify holding `X`",
+                    "thread" => "a thread: `X -> it` is a join holding `X`, `it -> X` the thread taking `X`",
+                    "channel" => "a channel: `X -> it` is a receive holding `X`, `it -> X` a send holding `X`",
+                    _ => "a wait",
+                };
+                writeln!(f, "  `{}` is {what}", shown(class))?;
+            }
+        }
         writeln!(f)?;
         for e in &self.edges {
             let arrow = format!("`{}` -> `{}`", shown(&e.from), shown(&e.to));
@@ -617,6 +653,7 @@ mod tests {
                 .collect(),
             component: (0..n).map(name).collect(),
             cross_process: true,
+            waits: Vec::new(),
         }
     }
 

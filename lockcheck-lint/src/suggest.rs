@@ -133,7 +133,7 @@ mod tests {
             m.classes.insert((*a).to_owned());
             m.classes.insert((*b).to_owned());
         }
-        m.cycles = crate::merge::find_cycles(&m.edges);
+        m.cycles = crate::merge::find_cycles(&m.edges, &m.class_kinds);
         m
     }
 

@@ -34,8 +34,10 @@
 //!   id), `graph` (the learned order, Pearce–Kelly, and the cycles it keeps because a gate lock
 //!   guards them), `instances` (orders between instances of one site class), `rank` (the
 //!   declared order), `task` (feature `tokio`: which task's stack an operation works on),
-//!   `thread_name`, `waits` (the wait-for graph: who waits for which lock, holding what),
-//!   `stray_releases` (feature `tokio`: guards released by another owner than the one holding their entry);
+//!   `thread_name`, `wait_class` (which classes are waits that are not locks: condvars, joined
+//!   threads, channels), `waits` (the wait-for graph: who waits for which lock, holding what),
+//!   `stray_releases` (feature `tokio`: guards released by another owner than the one holding
+//!   their entry);
 //! - `held`: the current owner's held set (the thread, or the task or checked future being
 //!   polled), as the protocol and the queries see it;
 //! - `violation` (what was found, as values), `reported` (what this process reported, once
@@ -43,12 +45,14 @@
 //!   snapshots of the state above), `dispatch` (what happens on a violation: panic, log, abort,
 //!   callback, capture; it rewrites the report file first);
 //! - `check`: the acquire/release protocol, the one place that decides and raises: one fast
-//!   path, one slow path, one verdict;
+//!   path, one slow path, one verdict; `check::wait_edges`, the orders a wait, a notify, a join,
+//!   a send or a receive teaches;
 //! - `contract` ([`Lockable`], what `#[requires_lock]` and `assert_held!` expand to) and
 //!   `core`: the checked core every flavour is a skin over (a lock's identity, a guard's hold,
-//!   the one guard wrapper);
-//! - the flavours: `locks` (this crate's own API), [`sync`], [`lock_api`](crate) and
-//!   `parking_lot`, `tokio`: their API surface over the core, nothing of the protocol.
+//!   the one guard wrapper, a wait's identity);
+//! - the flavours: `locks` (this crate's own API), [`sync`] (with `sync::mpsc`),
+//!   [`lock_api`](crate) and `parking_lot`, `tokio`: their API surface over the core, nothing of
+//!   the protocol; [`thread`]: std's threads, joins checked.
 //!
 //! # When it is on
 //!
@@ -107,6 +111,7 @@ mod stray_releases;
 #[cfg(feature = "tokio")]
 mod task;
 mod thread_name;
+mod wait_class;
 mod waits;
 // Whose held set a lock operation works on.
 mod held;
@@ -136,6 +141,7 @@ mod locks;
 #[cfg(feature = "parking_lot")]
 pub mod parking_lot;
 pub mod sync;
+pub mod thread;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
@@ -147,7 +153,9 @@ pub use lockcheck_ranks::{DeclaredOrder, RankError, RankTable, RankTableBuilder}
 pub use locks::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use mode::Mode;
 pub use rank::{rank_table, set_rank_table};
-pub use report::{report, write_report, ClassReport, EdgeReport, Report, REPORT_DIR_ENV};
+pub use report::{
+    report, write_report, ClassKind, ClassReport, EdgeReport, Report, REPORT_DIR_ENV,
+};
 pub use reported::reported;
 pub use site::Site;
 pub use violation::{BrokenGate, LockUse, OrderEdge, Violation, ViolationKind, WaitStep};

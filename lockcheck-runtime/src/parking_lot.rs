@@ -103,26 +103,48 @@ pub const fn const_reentrant_mutex<T>(val: T) -> ReentrantMutex<T> {
 
 /// parking_lot's `Condvar`: waits take `&mut MutexGuard`. While a thread waits, its held stack
 /// says the mutex is not held; after the wait it is held again, re-checked at the wait's site.
-#[derive(Debug, Default)]
+///
+/// Waits and notifies are ordered against the other locks held, as [`crate::Condvar`]'s are
+/// (timed waits teach nothing).
+#[derive(Debug)]
 pub struct Condvar {
+    point: crate::core::WaitPoint,
     inner: parking_lot::Condvar,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Condvar::new()
+    }
 }
 
 impl Condvar {
     /// A new condition variable.
+    #[track_caller]
     pub const fn new() -> Condvar {
         Condvar {
+            point: crate::core::WaitPoint::at(
+                std::panic::Location::caller(),
+                crate::wait_class::WaitKind::Condvar,
+            ),
             inner: parking_lot::Condvar::new(),
         }
     }
 
     /// Wakes one waiting thread; whether one was woken.
+    #[inline]
+    #[track_caller]
     pub fn notify_one(&self) -> bool {
+        self.point.wake();
         self.inner.notify_one()
     }
 
     /// Wakes every waiting thread; how many were woken.
+    #[inline]
+    #[track_caller]
     pub fn notify_all(&self) -> usize {
+        self.point.wake();
         self.inner.notify_all()
     }
 
@@ -130,6 +152,8 @@ impl Condvar {
     #[track_caller]
     pub fn wait<T: ?Sized>(&self, mutex_guard: &mut MutexGuard<'_, T>) {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        // Checked while the guard is whole: a violation's panic leaves it as it was.
+        self.point.wait_releasing(hold);
         hold.while_unlocked(|| self.inner.wait(inner));
     }
 
@@ -141,6 +165,7 @@ impl Condvar {
         timeout: Instant,
     ) -> WaitTimeoutResult {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_until(inner, timeout))
     }
 
@@ -152,6 +177,7 @@ impl Condvar {
         timeout: Duration,
     ) -> WaitTimeoutResult {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_for(inner, timeout))
     }
 
@@ -180,6 +206,7 @@ impl Condvar {
         F: FnMut(&mut T) -> bool,
     {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_while_until(inner, condition, timeout))
     }
 
@@ -195,6 +222,7 @@ impl Condvar {
         F: FnMut(&mut T) -> bool,
     {
         let (inner, hold) = checked::MutexGuard::lock_api_guard(mutex_guard);
+        self.point.waits_with(hold);
         hold.while_unlocked(|| self.inner.wait_while_for(inner, condition, timeout))
     }
 }

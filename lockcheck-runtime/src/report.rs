@@ -22,9 +22,39 @@ mod json;
 #[cfg(test)]
 mod tests;
 mod text;
+mod wait_text;
 
 pub(crate) use dump::{arm_exit_report, persist_violation};
 pub use dump::{write_report, REPORT_DIR_ENV};
+
+/// What a class in a [`Report`] is: a lock, or a wait that is ordered like one (see the
+/// README, "Waits that are not locks").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ClassKind {
+    /// A lock: mutex, rwlock, an async lock.
+    #[default]
+    Lock,
+    /// A condition variable: waited on, notified.
+    Condvar,
+    /// A thread spawned with `lockcheck::thread`: joined; it orders itself before every lock it
+    /// takes.
+    Thread,
+    /// An mpsc channel (`lockcheck::sync::mpsc`): received on, sent on.
+    Channel,
+}
+
+impl ClassKind {
+    /// Its name in the JSON report: `lock`, `condvar`, `thread`, `channel`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassKind::Lock => "lock",
+            ClassKind::Condvar => "condvar",
+            ClassKind::Thread => "thread",
+            ClassKind::Channel => "channel",
+        }
+    }
+}
 
 /// One lock class in a [`Report`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +62,8 @@ pub use dump::{write_report, REPORT_DIR_ENV};
 pub struct ClassReport {
     /// The class's name.
     pub name: String,
+    /// A lock, or a wait ordered like one.
+    pub kind: ClassKind,
     /// Where it comes from: the construction site, or a named class's first use.
     pub site: Option<Site>,
     /// Its place in the declared rank order, when the rank table ranks this class (a named class
@@ -134,9 +166,16 @@ pub fn report() -> Report {
         let t = table.as_ref().filter(|t| named && t.contains(name))?;
         Some(t.ranks().filter(|before| t.orders(before, name)).count() as u32)
     };
+    let waits: std::collections::HashMap<_, _> = crate::wait_class::all().into_iter().collect();
     let classes: Vec<ClassReport> = class::all_classes()
         .into_iter()
-        .map(|(_, c)| ClassReport {
+        .map(|(id, c)| ClassReport {
+            kind: match waits.get(&id) {
+                None => ClassKind::Lock,
+                Some(crate::wait_class::WaitKind::Condvar) => ClassKind::Condvar,
+                Some(crate::wait_class::WaitKind::Thread) => ClassKind::Thread,
+                Some(crate::wait_class::WaitKind::Channel) => ClassKind::Channel,
+            },
             rank: rank_of(c.name, c.named),
             site: c.site.map(Site::from),
             name: c.name.to_owned(),

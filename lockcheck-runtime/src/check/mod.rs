@@ -25,6 +25,7 @@ mod contended;
 pub(crate) use contended::{async_contended, Registered};
 mod decide;
 mod raise;
+mod wait_edges;
 
 use std::panic::Location;
 
@@ -43,6 +44,10 @@ use decide::{slow_path, Verdict};
 pub(crate) use raise::task_yielded;
 pub(crate) use raise::{contract_broken, raise};
 use raise::{held_lock_freed, recursive_lock};
+#[cfg(lockcheck_checks)]
+pub(crate) use wait_edges::{
+    holds_beyond, thread_begins, thread_ends, wait_acquisition, waiting, waking,
+};
 
 /// The acquisition of the lock whose class field is `class`, at nesting level `subclass`, at
 /// `site`; `ty` names the lock's type (read only on the lock's first use).

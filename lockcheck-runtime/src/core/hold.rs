@@ -63,6 +63,14 @@ impl Hold {
         }
     }
 
+    /// The lock instance this hold is of (a condvar wait checked before it releases it: the
+    /// waiter's own mutex is not ordered before its condvar, nor its condvar before it).
+    #[cfg(lockcheck_checks)]
+    #[inline]
+    pub(crate) fn instance(self) -> usize {
+        self.instance
+    }
+
     /// The held entry goes (called after the real release). A guard released by another owner
     /// than the one holding its entry leaves the release to that owner ([`stray_releases`]).
     ///

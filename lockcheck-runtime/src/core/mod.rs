@@ -29,6 +29,7 @@ use crate::mode::Mode;
 mod async_acquire;
 mod guard;
 mod hold;
+mod wait_point;
 
 #[cfg(all(feature = "tokio", lockcheck_checks))]
 pub(crate) use async_acquire::acquire_async;
@@ -38,6 +39,7 @@ mod wrapped;
 pub(crate) use async_acquire::{AsyncAcquire, Start};
 pub(crate) use guard::{guard_traits, Guard};
 pub(crate) use hold::{Hold, Parked};
+pub(crate) use wait_point::WaitPoint;
 #[cfg(all(feature = "tokio", not(lockcheck_checks)))]
 pub(crate) use wrapped::Wrapped;
 

@@ -2,11 +2,18 @@ use std::sync::{self as stdsync, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
 use super::MutexGuard;
+use crate::core::WaitPoint;
+use crate::wait_class::WaitKind;
 
 /// A condition variable for [`Mutex`](crate::Mutex).
 ///
 /// While a thread waits, the mutex is released, and the thread's held stack says so: the mutex
 /// is not held during the wait, and is held again (re-checked, at the wait's site) after it.
+///
+/// The condvar is a class of the order graph too (its construction site): waiting on it while
+/// holding another lock `X` orders `X` before it, and notifying it while holding `X` orders it
+/// before `X`; both seen is a wait its notifier may never reach, reported. A timed wait teaches
+/// nothing (it gives up). See the README, "Waits that are not locks".
 ///
 /// # Examples
 ///
@@ -26,9 +33,17 @@ use super::MutexGuard;
 /// }
 /// t.join().unwrap();
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Condvar {
+    point: WaitPoint,
     inner: stdsync::Condvar,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Condvar::new()
+    }
 }
 
 impl Condvar {
@@ -40,8 +55,25 @@ impl Condvar {
     /// static CV: lockcheck_runtime::Condvar = lockcheck_runtime::Condvar::new();
     /// CV.notify_all();
     /// ```
+    #[track_caller]
     pub const fn new() -> Self {
         Condvar {
+            point: WaitPoint::at(std::panic::Location::caller(), WaitKind::Condvar),
+            inner: stdsync::Condvar::new(),
+        }
+    }
+
+    /// A new condition variable of the class `name` (shared with every lock named alike).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CV: lockcheck_runtime::Condvar = lockcheck_runtime::Condvar::named("doc-cv");
+    /// CV.notify_one();
+    /// ```
+    pub const fn named(name: &'static str) -> Self {
+        Condvar {
+            point: WaitPoint::named(name, WaitKind::Condvar),
             inner: stdsync::Condvar::new(),
         }
     }
@@ -54,6 +86,8 @@ impl Condvar {
     /// See [`Condvar`].
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        // Checked while the guard is whole: a violation's panic releases it as it unwinds.
+        self.point.wait_releasing(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         let inner = self
             .inner
@@ -104,6 +138,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T>, WaitTimeoutResult) {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         let (inner, res) = self
             .inner
@@ -113,12 +148,18 @@ impl Condvar {
     }
 
     /// Wakes one waiting thread.
+    #[inline]
+    #[track_caller]
     pub fn notify_one(&self) {
+        self.point.wake();
         self.inner.notify_one();
     }
 
     /// Wakes every waiting thread.
+    #[inline]
+    #[track_caller]
     pub fn notify_all(&self) {
+        self.point.wake();
         self.inner.notify_all();
     }
 }

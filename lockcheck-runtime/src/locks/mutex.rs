@@ -278,6 +278,11 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
         guard.0.park()
     }
 
+    /// The guard's hold (a condvar wait checks itself before it parks the guard).
+    pub(crate) fn hold(guard: &Self) -> crate::core::Hold {
+        guard.0.hold()
+    }
+
     /// Puts a guard back together after `Condvar::wait`: the entry re-checked at the caller's
     /// line, and pushed again.
     #[track_caller]

@@ -97,9 +97,17 @@ pub(super) fn to_dot(r: &Report) -> String {
         } else {
             ""
         };
+        // A wait is drawn as what it is: a condvar an ellipse, a thread a box in 3D, a
+        // channel a pipe-like shape; a lock keeps the default rounded box.
+        let shape = match c.kind {
+            super::ClassKind::Lock => "",
+            super::ClassKind::Condvar => ", shape=ellipse",
+            super::ClassKind::Thread => ", shape=box3d",
+            super::ClassKind::Channel => ", shape=cds",
+        };
         let _ = writeln!(
             out,
-            "  {} [label={}{fill}];",
+            "  {} [label={}{shape}{fill}];",
             quoted(&c.name),
             label(&lines)
         );

@@ -219,6 +219,9 @@ pub(super) fn to_json(r: &Report) -> String {
             }
             None => out.push_str("null"),
         }
+        if c.kind != super::ClassKind::Lock {
+            let _ = write!(out, ",\"kind\":\"{}\"", c.kind.as_str());
+        }
         out.push('}');
     });
     out.push_str(",\n\"edges\":");

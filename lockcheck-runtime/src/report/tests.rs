@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
-use super::{ClassReport, EdgeReport, Report};
+use super::{ClassKind, ClassReport, EdgeReport, Report};
 use crate::mode::Mode;
 use crate::site::Site;
 use crate::violation::{LockUse, OrderEdge, Violation, ViolationKind};
@@ -75,6 +75,7 @@ fn report_of(name: &str) -> Report {
         program: name.to_owned(),
         classes: vec![ClassReport {
             name: name.to_owned(),
+            kind: ClassKind::Lock,
             site: Some(site(name, 1)),
             rank: None,
         }],
@@ -165,6 +166,7 @@ fn dot_and_json_are_linear_in_classes() {
             .iter()
             .map(|n| ClassReport {
                 name: n.clone(),
+                kind: ClassKind::Lock,
                 site: Some(site("src/lib.rs", 1)),
                 rank: None,
             })

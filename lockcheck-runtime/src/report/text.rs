@@ -250,6 +250,10 @@ fn order_cycle(
     let Some(first) = cycle.first() else {
         return writeln!(f, "lockcheck: possible deadlock (empty cycle)");
     };
+    let waits = super::wait_text::Waits::now();
+    if waits.through(cycle) {
+        return super::wait_text::wait_cycle(f, &waits, v, cycle, broken_gate);
+    }
     if cycle.len() == 2 {
         writeln!(
             f,

@@ -1,11 +1,14 @@
 use std::sync::{self as stdsync, LockResult, PoisonError, WaitTimeoutResult};
 use std::time::Duration;
 
+use crate::core::WaitPoint;
 use crate::locks::MutexGuard;
+use crate::wait_class::WaitKind;
 
 /// [`std::sync::Condvar`], for [`Mutex`](super::Mutex): same methods, same results. While a
 /// thread waits, its held stack says the mutex is not held; after the wait it is held again,
-/// re-checked at the wait's site.
+/// re-checked at the wait's site. Waits and notifies are ordered against the other locks held,
+/// as [`crate::Condvar`]'s are.
 ///
 /// # Examples
 ///
@@ -20,9 +23,17 @@ use crate::locks::MutexGuard;
 /// assert!(res.timed_out());
 /// assert_eq!(*g, 0);
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Condvar {
+    point: WaitPoint,
     inner: stdsync::Condvar,
+}
+
+impl Default for Condvar {
+    #[track_caller]
+    fn default() -> Self {
+        Condvar::new()
+    }
 }
 
 /// Maps std's wait result on a std guard to one on the checked guard (poisoned or not).
@@ -50,8 +61,10 @@ fn first<G, X>(r: LockResult<(G, X)>) -> LockResult<G> {
 
 impl Condvar {
     /// A new condition variable.
+    #[track_caller]
     pub const fn new() -> Condvar {
         Condvar {
+            point: WaitPoint::at(std::panic::Location::caller(), WaitKind::Condvar),
             inner: stdsync::Condvar::new(),
         }
     }
@@ -64,6 +77,8 @@ impl Condvar {
     /// The mutex is poisoned when it is taken again (the guard is inside).
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        // Checked while the guard is whole: a violation's panic releases it as it unwinds.
+        self.point.wait_releasing(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         let r = self.inner.wait(inner);
         first(rewrap(
@@ -104,6 +119,7 @@ impl Condvar {
         guard: MutexGuard<'a, T>,
         dur: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         rewrap(self.inner.wait_timeout(inner, dur), parked)
     }
@@ -149,17 +165,24 @@ impl Condvar {
     where
         F: FnMut(&mut T) -> bool,
     {
+        self.point.waits_with(MutexGuard::hold(&guard));
         let (inner, parked) = MutexGuard::park(guard);
         rewrap(self.inner.wait_timeout_while(inner, dur, condition), parked)
     }
 
     /// Wakes one waiting thread.
+    #[inline]
+    #[track_caller]
     pub fn notify_one(&self) {
+        self.point.wake();
         self.inner.notify_one();
     }
 
     /// Wakes every waiting thread.
+    #[inline]
+    #[track_caller]
     pub fn notify_all(&self) {
+        self.point.wake();
         self.inner.notify_all();
     }
 }

@@ -4,9 +4,10 @@
 //! [`Mutex`], [`RwLock`] and [`Condvar`] have std's exact signatures and semantics: `lock()`
 //! returns a [`LockResult`], a guard dropped during a panic poisons its lock, `try_lock()`
 //! returns a [`TryLockResult`], `is_poisoned`/`clear_poison`, `into_inner`/`get_mut` return
-//! results, `wait_timeout`/`wait_while`/`wait_timeout_while`, `RwLockWriteGuard::downgrade`. Every
-//! other item of `std::sync` is std's own, re-exported (`Arc`, `atomic`, `mpsc`, `Barrier`,
-//! `Once`, `OnceLock`, `LazyLock`, `PoisonError`, ...).
+//! results, `wait_timeout`/`wait_while`/`wait_timeout_while`, `RwLockWriteGuard::downgrade`.
+//! [`mpsc`] is std's channels with receives and sends ordered against the locks held. Every
+//! other item of `std::sync` is std's own, re-exported (`Arc`, `atomic`, `Barrier`, `Once`,
+//! `OnceLock`, `LazyLock`, `PoisonError`, ...).
 //!
 //! Each lock is checked as [`crate::Mutex`] is: its class is the place it was built (every
 //! constructor is `#[track_caller]`) or its name ([`Mutex::named`]), every acquisition is checked
@@ -37,6 +38,7 @@
 pub use std::sync::*;
 
 mod condvar;
+pub mod mpsc;
 mod mutex;
 mod rwlock;
 
