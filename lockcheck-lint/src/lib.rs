@@ -30,6 +30,7 @@ pub mod lint;
 mod lock_kind;
 pub mod merge;
 pub mod model;
+mod module_tree;
 pub mod output;
 pub mod rules;
 mod shown;

@@ -204,7 +204,7 @@ fn shebang(text: &str) -> bool {
 }
 
 /// `src/a/../b.rs` → `src/b.rs`, without touching the file system.
-fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in p.components() {
