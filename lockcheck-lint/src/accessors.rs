@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use lockcheck_syntax::methods::{acquire_method, AcquireMethod, PASS_THROUGH};
+use lockcheck_syntax::methods::{AcquireMethod, PASS_THROUGH};
 use syn::Expr;
 
 use crate::syntax_utils::exprs::{field_chain, is_self, strip_parens};
@@ -70,7 +70,7 @@ fn returned_acquisition(e: &Expr) -> Option<(String, AcquireMethod)> {
             returned_acquisition(&m.receiver)
         }
         Expr::MethodCall(m) => {
-            let method = acquire_method(&m.method.to_string(), m.args.len())?;
+            let method = crate::guards::acquisition(m)?;
             Some((self_field_path(&m.receiver)?, method))
         }
         _ => None,

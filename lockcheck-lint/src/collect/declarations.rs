@@ -5,7 +5,7 @@ use syn::visit::Visit;
 
 use super::Place;
 use crate::accessors::{accessor, Accessor, AccessorMap, GuardReturners};
-use crate::lock_kind::{async_imports, Declared};
+use crate::lock_kind::{async_imports, return_type, Declared};
 use crate::syntax_utils::cfg::is_test_only;
 
 /// The pre-pass: the lock accessors (`accessors.rs`), keyed by `Self` type and name; and the
@@ -35,6 +35,8 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             syn::Item::Static(s) => &s.attrs,
             syn::Item::Use(u) => &u.attrs,
             syn::Item::Impl(im) => &im.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Trait(t) => &t.attrs,
             _ => return syn::visit::visit_item(self, i),
         };
         if !is_test_only(attrs) {
@@ -79,8 +81,35 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         self.self_ty.push(self.place.type_key(&i.self_ty));
+        // A trait impl's methods are named after the trait's (`clone`, `from`, `deref`): their
+        // names say nothing of what a call on another receiver returns.
+        if i.trait_.is_none() {
+            for item in &i.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    if !is_test_only(&f.attrs) {
+                        self.record_return(&f.sig, Some(&i.self_ty));
+                    }
+                }
+            }
+        }
         syn::visit::visit_item_impl(self, i);
         self.self_ty.pop();
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.record_return(&f.sig, None);
+        syn::visit::visit_item_fn(self, f);
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        for item in &t.items {
+            if let syn::TraitItem::Fn(f) = item {
+                if !is_test_only(&f.attrs) {
+                    self.record_return(&f.sig, None);
+                }
+            }
+        }
+        syn::visit::visit_item_trait(self, t);
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
@@ -97,5 +126,18 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             }
             None => {}
         }
+    }
+}
+
+impl Declarations<'_> {
+    /// What a function of the crate returns, by name (`Declared::returns`).
+    fn record_return(&mut self, sig: &syn::Signature, self_ty: Option<&syn::Type>) {
+        let ty = return_type(&sig.output).and_then(|t| match (t, self_ty) {
+            (syn::Type::Path(p), Some(s)) if p.path.is_ident("Self") => {
+                self.place.declared(s, self.file)
+            }
+            (t, _) => self.place.declared(t, self.file),
+        });
+        self.declared.record_return(sig.ident.to_string(), ty);
     }
 }

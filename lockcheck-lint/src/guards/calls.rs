@@ -52,7 +52,7 @@ impl Walker<'_> {
     /// `lock()` not awaited, a future). `None` when the method acquires nothing, the receiver
     /// names no lock, or its declared type is a struct of the crate that is not a lock.
     fn lock_method(&mut self, mc: &syn::ExprMethodCall, name: &str, awaited: bool) -> Option<Val> {
-        let method = acquire_method(name, mc.args.len())?;
+        let method = acquisition(mc)?;
         let (lock, text) = self.lock_path(&mc.receiver)?;
         match self.declared_kind(&lock) {
             // `self.config.read()` on a struct of the crate that is not a lock: its own
@@ -270,4 +270,14 @@ impl Walker<'_> {
             self.exprs(&args);
         }
     }
+}
+
+/// The acquiring method a call names (`lockcheck-syntax`'s list, by name and arity). A call with
+/// generic arguments (`cursor.read::<u8>()`) is never one: no lock method of std, parking_lot,
+/// lock_api, spin or tokio takes any.
+pub(crate) fn acquisition(mc: &syn::ExprMethodCall) -> Option<AcquireMethod> {
+    if mc.turbofish.is_some() {
+        return None;
+    }
+    acquire_method(&mc.method.to_string(), mc.args.len())
 }

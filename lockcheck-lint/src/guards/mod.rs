@@ -48,6 +48,8 @@ mod calls;
 mod exprs;
 mod stmts;
 
+pub(crate) use calls::acquisition;
+
 use quote::ToTokens;
 use syn::{Block, Expr};
 
