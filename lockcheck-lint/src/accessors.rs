@@ -61,6 +61,45 @@ pub(crate) fn accessor(f: &syn::ImplItemFn) -> Option<Accessor> {
     }
 }
 
+/// A method of the crate's own that acquires its receiver: an extension trait on the lock type
+/// (tikv's `fn rl(&self) -> RwLockReadGuard<'_, T> { self.read().unwrap() }`), in an impl or a
+/// trait's default body. Its body's tail takes `self` itself with an acquiring method (through
+/// `.unwrap()`, `.expect(..)`, `?`), it takes `self` alone, and it returns a guard. A call of it
+/// anywhere, on any receiver, is then an acquisition of that receiver, as `lock()` is.
+pub(crate) fn receiver_acquirer(sig: &syn::Signature, body: &syn::Block) -> Option<AcquireMethod> {
+    if sig.inputs.len() != 1 || sig.receiver().is_none() || !returns_guard(&sig.output) {
+        return None;
+    }
+    let Some(syn::Stmt::Expr(tail, None)) = body.stmts.last() else {
+        return None;
+    };
+    fn of_self(e: &Expr) -> Option<AcquireMethod> {
+        match strip_parens(e) {
+            Expr::Try(t) => of_self(&t.expr),
+            Expr::MethodCall(m) if PASS_THROUGH.contains(&m.method.to_string().as_str()) => {
+                of_self(&m.receiver)
+            }
+            Expr::MethodCall(m) if is_self(strip_parens(&m.receiver)) => {
+                crate::guards::acquisition(m)
+            }
+            _ => None,
+        }
+    }
+    of_self(tail)
+}
+
+/// Whether a return type names a guard (`MutexGuard`, `RwLockReadGuard`, `MappedMutexGuard`,
+/// tokio's `OwnedRwLockWriteGuard`, …).
+fn returns_guard(output: &syn::ReturnType) -> bool {
+    let syn::ReturnType::Type(_, t) = output else {
+        return false;
+    };
+    quote::ToTokens::to_token_stream(t)
+        .to_string()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| w.ends_with("Guard") && (w.contains("Mutex") || w.contains("Lock")))
+}
+
 /// The lock acquisition a guard-returning body's tail is: `self.a.lock()`, through
 /// `.unwrap()` / `.expect(..)` / `?`.
 fn returned_acquisition(e: &Expr) -> Option<(String, AcquireMethod)> {

@@ -130,6 +130,9 @@ pub(crate) struct Declared {
     /// name declares it returns (through `Result`/`Option`); `None` when they disagree or one
     /// shows none. `let mut cursor = data.cursor();` is then a `Cursor`.
     pub(crate) returns: BTreeMap<String, Option<DeclaredType>>,
+    /// The crate's own acquiring methods, by name (`accessors::receiver_acquirer`): `rl` →
+    /// `read`. `None` when two definitions of the name disagree.
+    pub(crate) acquirers: BTreeMap<String, Option<lockcheck_syntax::methods::AcquireMethod>>,
 }
 
 impl Declared {

@@ -4,7 +4,9 @@
 use syn::visit::Visit;
 
 use super::Place;
-use crate::accessors::{accessor, Accessor, AccessorMap, GuardReturners};
+use lockcheck_syntax::methods::AcquireMethod;
+
+use crate::accessors::{accessor, receiver_acquirer, Accessor, AccessorMap, GuardReturners};
 use crate::lock_kind::{async_imports, return_type, Declared};
 use crate::syntax_utils::cfg::is_test_only;
 
@@ -106,6 +108,11 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             if let syn::TraitItem::Fn(f) = item {
                 if !is_test_only(&f.attrs) {
                     self.record_return(&f.sig, None);
+                    if let Some(method) =
+                        f.default.as_ref().and_then(|b| receiver_acquirer(&f.sig, b))
+                    {
+                        self.record_acquirer(f.sig.ident.to_string(), method);
+                    }
                 }
             }
         }
@@ -113,6 +120,9 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
     }
 
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(method) = receiver_acquirer(&f.sig, &f.block) {
+            self.record_acquirer(f.sig.ident.to_string(), method);
+        }
         let Some(ty) = self.self_ty.last().cloned().flatten() else {
             return;
         };
@@ -130,6 +140,19 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
 }
 
 impl Declarations<'_> {
+    /// A method of the crate that acquires its receiver (`accessors::receiver_acquirer`). A
+    /// name that is already an acquiring method is left to the list; two definitions that
+    /// disagree on how they take it say nothing.
+    fn record_acquirer(&mut self, name: String, method: AcquireMethod) {
+        if lockcheck_syntax::methods::acquire_method(&name, 0).is_some() {
+            return;
+        }
+        let entry = self.declared.acquirers.entry(name).or_insert(Some(method));
+        if entry.as_ref().is_some_and(|m| m.name != method.name) {
+            *entry = None;
+        }
+    }
+
     /// What a function of the crate returns, by name (`Declared::returns`).
     fn record_return(&mut self, sig: &syn::Signature, self_ty: Option<&syn::Type>) {
         let ty = return_type(&sig.output).and_then(|t| match (t, self_ty) {

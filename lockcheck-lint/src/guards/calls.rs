@@ -52,12 +52,16 @@ impl Walker<'_> {
     /// `lock()` not awaited, a future). `None` when the method acquires nothing, the receiver
     /// names no lock, or its declared type is a struct of the crate that is not a lock.
     fn lock_method(&mut self, mc: &syn::ExprMethodCall, name: &str, awaited: bool) -> Option<Val> {
-        let method = acquisition(mc)?;
+        let (method, own) = match acquisition(mc) {
+            Some(m) => (m, false),
+            None => (self.own_acquirer(mc, name)?, true),
+        };
         let (lock, text) = self.lock_path(&mc.receiver)?;
         match self.declared_kind(&lock) {
             // `self.config.read()` on a struct of the crate that is not a lock: its own
-            // method, walked as any other.
-            Some(LockKind::NotALock) => None,
+            // method, walked as any other. (A method the crate says acquires its receiver does,
+            // whatever the receiver's type: a wrapper that derefs to its lock.)
+            Some(LockKind::NotALock) if !own => None,
             // An async lock's `lock()` not awaited is a future, not a guard.
             Some(LockKind::Lock {
                 asynchronous: true, ..
@@ -80,6 +84,15 @@ impl Walker<'_> {
                 Some(self.acquire(lock, text, mc, method, reentrant))
             }
         }
+    }
+
+    /// `x.inner.rl()`, a method of the crate that acquires its receiver (an extension trait on
+    /// the lock type): how it takes it.
+    fn own_acquirer(&self, mc: &syn::ExprMethodCall, name: &str) -> Option<AcquireMethod> {
+        if !mc.args.is_empty() || mc.turbofish.is_some() {
+            return None;
+        }
+        self.scope.declared.acquirers.get(name).copied().flatten()
     }
 
     /// `self.state()`, a method returning a guard of one of `self`'s locks: an acquisition
