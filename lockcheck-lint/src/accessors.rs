@@ -32,7 +32,7 @@ pub(crate) enum Accessor {
 pub(crate) fn accessor(f: &syn::ImplItemFn) -> Option<Accessor> {
     let only_self = f.sig.inputs.len() == 1 && f.sig.receiver().is_some();
     let [syn::Stmt::Expr(e, None)] = f.block.stmts.as_slice() else {
-        return None;
+        return guard_in_returned_value(f).map(|(fields, m)| Accessor::Guard(fields, m));
     };
     if !only_self {
         return None;
@@ -98,6 +98,44 @@ fn returns_guard(output: &syn::ReturnType) -> bool {
         .to_string()
         .split(|c: char| !c.is_alphanumeric())
         .any(|w| w.ends_with("Guard") && (w.contains("Mutex") || w.contains("Lock")))
+}
+
+/// A method of several statements that returns a guard of one of `self`'s locks inside a value
+/// (wgpu's `fn begin(&self) -> Pending<'_> { let g = self.indices.write(); ..; Pending { guard:
+/// g, .. } }`): a `let` of the body binds the guard to a name, and the body's tail is that name,
+/// a struct literal with it as a field's value, or either inside `Some(..)` / `Ok(..)`. The
+/// guard leaves with the value, so a call is an acquisition of that lock.
+fn guard_in_returned_value(f: &syn::ImplItemFn) -> Option<(String, AcquireMethod)> {
+    f.sig.receiver()?;
+    let (tail, lets) = f.block.stmts.split_last()?;
+    let syn::Stmt::Expr(tail, None) = tail else {
+        return None;
+    };
+    let returned = returned_names(tail);
+    lets.iter().find_map(|s| {
+        let syn::Stmt::Local(l) = s else { return None };
+        let syn::Pat::Ident(p) = &l.pat else {
+            return None;
+        };
+        if !returned.contains(&p.ident.to_string()) {
+            return None;
+        }
+        returned_acquisition(&l.init.as_ref()?.expr)
+    })
+}
+
+/// The local names a returned value carries: `g`, `Pending { guard: g, .. }`, `Some(..)` of
+/// either.
+fn returned_names(e: &Expr) -> Vec<String> {
+    match strip_parens(e) {
+        Expr::Path(p) => p.path.get_ident().map(|i| vec![i.to_string()]).unwrap_or_default(),
+        Expr::Struct(s) => s.fields.iter().flat_map(|f| returned_names(&f.expr)).collect(),
+        Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some") || p.path.is_ident("Ok")) => {
+            c.args.iter().flat_map(returned_names).collect()
+        }
+        Expr::Tuple(t) => t.elems.iter().flat_map(returned_names).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The lock acquisition a guard-returning body's tail is: `self.a.lock()`, through

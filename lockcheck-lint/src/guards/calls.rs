@@ -98,15 +98,17 @@ impl Walker<'_> {
     /// `self.state()`, a method returning a guard of one of `self`'s locks: an acquisition
     /// here.
     fn guard_returner_call(&mut self, mc: &syn::ExprMethodCall, name: &str) -> Option<Val> {
-        if !mc.args.is_empty() {
-            return None;
-        }
         let ty = self.scope.self_ty.clone()?;
         let (fields, method) = self
             .scope
             .guard_returners
             .get(&(ty.clone(), name.to_owned()))
             .cloned()?;
+        // Its arguments are evaluated before it takes the lock.
+        for a in &mc.args {
+            let v = self.expr(a);
+            self.release_val(v);
+        }
         let lock = LockPath::SelfField { ty, fields };
         let text = text_of(&Expr::MethodCall(mc.clone()));
         Some(self.acquire(lock, text, mc, method, false))
