@@ -20,6 +20,12 @@ impl Walker<'_> {
         if let Some(v) = self.lock_method(mc, &name, awaited) {
             return v;
         }
+        if matches!(
+            name.as_str(),
+            "take" | "replace" | "insert" | "get_or_insert" | "get_or_insert_with" | "as_mut"
+        ) {
+            self.forget_correlation(&mc.receiver);
+        }
         if PASS_THROUGH.contains(&name.as_str()) {
             let v = self.expr(&mc.receiver);
             self.exprs(&mc.args);

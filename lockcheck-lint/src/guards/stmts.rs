@@ -89,6 +89,10 @@ impl Walker<'_> {
             self.release_val(dv);
             self.live = before;
         }
+        // A new `opt` shadows the one earlier branches were on.
+        for name in pattern_idents(&l.pat) {
+            self.released_when.retain(|(_, n, _)| *n != name);
+        }
         self.bind_pattern(&l.pat, v, alias);
         if let Some(declared) = declared_local(l, self.scope) {
             let names = pattern_idents(&l.pat);
