@@ -128,8 +128,16 @@ fn guard_in_returned_value(f: &syn::ImplItemFn) -> Option<(String, AcquireMethod
 /// either.
 fn returned_names(e: &Expr) -> Vec<String> {
     match strip_parens(e) {
-        Expr::Path(p) => p.path.get_ident().map(|i| vec![i.to_string()]).unwrap_or_default(),
-        Expr::Struct(s) => s.fields.iter().flat_map(|f| returned_names(&f.expr)).collect(),
+        Expr::Path(p) => p
+            .path
+            .get_ident()
+            .map(|i| vec![i.to_string()])
+            .unwrap_or_default(),
+        Expr::Struct(s) => s
+            .fields
+            .iter()
+            .flat_map(|f| returned_names(&f.expr))
+            .collect(),
         Expr::Call(c) if matches!(&*c.func, Expr::Path(p) if p.path.is_ident("Some") || p.path.is_ident("Ok")) => {
             c.args.iter().flat_map(returned_names).collect()
         }

@@ -201,9 +201,7 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
             .keys()
             .find(|o| *o != d && d.starts_with(o))
             .unwrap_or(d);
-        let entry = roots
-            .entry(outer.clone())
-            .or_insert((*edition, Vec::new()));
+        let entry = roots.entry(outer.clone()).or_insert((*edition, Vec::new()));
         entry.1.extend(files.iter().cloned());
     }
     // Shown relative to the current directory, as cargo and rustc show paths.

@@ -34,7 +34,13 @@ struct Declaration {
 /// The files a crate's module tree reaches from `roots`, each once, in the order found; and
 /// the files only test modules reach (not in the first list).
 pub(crate) fn crate_files(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    walk(roots.iter().rev().map(|r| (r.clone(), true, false)).collect())
+    walk(
+        roots
+            .iter()
+            .rev()
+            .map(|r| (r.clone(), true, false))
+            .collect(),
+    )
 }
 
 /// The files reached from `stack`'s (file, whether its modules sit beside it, test code).
@@ -44,10 +50,7 @@ fn walk(mut stack: Vec<(PathBuf, bool, bool)>) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut tests = Vec::new();
     // Non-test modules first: a file reached both ways is shipped code.
     let mut deferred: Vec<(PathBuf, bool, bool)> = Vec::new();
-    loop {
-        let Some((file, owns_dir, test)) = stack.pop().or_else(|| deferred.pop()) else {
-            break;
-        };
+    while let Some((file, owns_dir, test)) = stack.pop().or_else(|| deferred.pop()) {
         if !seen.insert(crate::collect::lexically_normal(&file)) {
             continue;
         }
@@ -164,7 +167,8 @@ fn scan(tokens: TokenStream, scope: &Scope<'_>, out: &mut Vec<Declaration>) {
         match &tokens[i] {
             TokenTree::Punct(p) if p.as_char() == '#' => {
                 // `#[..]` (outer) or `#![..]` (inner, about the enclosing module).
-                let inner = matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!');
+                let inner =
+                    matches!(tokens.get(i + 1), Some(TokenTree::Punct(b)) if b.as_char() == '!');
                 let at = i + 1 + usize::from(inner);
                 if let Some(TokenTree::Group(g)) = tokens.get(at) {
                     if g.delimiter() == Delimiter::Bracket {

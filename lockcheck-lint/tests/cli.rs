@@ -539,18 +539,36 @@ fn a_directory_is_linted_whole_except_its_test_modules() {
     let src = fixture("crates/module_tree/src");
     let (code, out, err) = lint(&["--color", "never", &src]);
     assert_eq!(code, 1, "{out}{err}");
-    for linted in ["shipped.rs", "orphan.rs", "broken.rs", "features_check/error.rs"] {
+    for linted in [
+        "shipped.rs",
+        "orphan.rs",
+        "broken.rs",
+        "features_check/error.rs",
+    ] {
         assert!(out.contains(linted), "{linted} is linted: {out}");
     }
-    for test_code in ["tests/mod.rs", "tests/lock/mod.rs", "test_helpers.rs", "deeper.rs"] {
+    for test_code in [
+        "tests/mod.rs",
+        "tests/lock/mod.rs",
+        "test_helpers.rs",
+        "deeper.rs",
+    ] {
         assert!(!out.contains(test_code), "{test_code} is test code: {out}");
     }
     // Read from its manifest, only the module tree is: no orphan, no `compile_error!` file.
     let manifest = fixture("crates/module_tree/Cargo.toml");
     let (code, out, err) = lint(&["--color", "never", "--manifest-path", &manifest]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("shipped.rs") && out.contains("helpers.rs"), "{out}");
-    for unlinted in ["orphan.rs", "features_check", "tests/mod.rs", "integration.rs"] {
+    assert!(
+        out.contains("shipped.rs") && out.contains("helpers.rs"),
+        "{out}"
+    );
+    for unlinted in [
+        "orphan.rs",
+        "features_check",
+        "tests/mod.rs",
+        "integration.rs",
+    ] {
         assert!(!out.contains(unlinted), "{unlinted}: {out}");
     }
 }

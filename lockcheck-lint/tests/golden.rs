@@ -231,7 +231,10 @@ fn every_crate_fixture_gives_exactly_its_findings() {
         let mut got = BTreeSet::new();
         let mut exact = String::new();
         for sources in units {
-            let unit = lint::run(lint::load(&sources.files, Some(sources.edition)).unwrap(), None);
+            let unit = lint::run(
+                lint::load(&sources.files, Some(sources.edition)).unwrap(),
+                None,
+            );
             let name = |file: usize| {
                 let p = &unit.krate.files[file].path;
                 p.strip_prefix(&dir).unwrap_or(p).display().to_string()

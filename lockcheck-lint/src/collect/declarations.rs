@@ -108,8 +108,10 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             if let syn::TraitItem::Fn(f) = item {
                 if !is_test_only(&f.attrs) {
                     self.record_return(&f.sig, None);
-                    if let Some(method) =
-                        f.default.as_ref().and_then(|b| receiver_acquirer(&f.sig, b))
+                    if let Some(method) = f
+                        .default
+                        .as_ref()
+                        .and_then(|b| receiver_acquirer(&f.sig, b))
                     {
                         self.record_acquirer(f.sig.ident.to_string(), method);
                     }

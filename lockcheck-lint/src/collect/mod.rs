@@ -61,7 +61,7 @@ impl Crate {
         let mut cached_bytes = 0;
         let mut keys = TypeKeys::default();
         let included = included_files(&krate.files);
-        for index in 0..krate.files.len() {
+        for (index, module) in modules.iter().enumerate() {
             if included.contains(&lexically_normal(&krate.files[index].path)) {
                 // `include!("pcis.rs")`: an expression or items pasted into another file, not a
                 // module of its own (and often not a whole file's syntax).
@@ -94,7 +94,7 @@ impl Crate {
             match parsed {
                 Ok(ast) => {
                     // The type names, module by module: two modules' `Inner` are two types.
-                    keys.add(modules[index].clone(), &ast);
+                    keys.add(module.clone(), &ast);
                     parsed_files.push(index);
                     cached_bytes += text.len();
                     trees.push((cached_bytes <= keep).then_some(ast));
