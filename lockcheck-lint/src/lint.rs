@@ -184,7 +184,9 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
                         | cargo_metadata::TargetKind::ProcMacro
                 )
             });
-            if wanted {
+            // A published package may declare a target its archive left out (cookie-factory
+            // 0.3.3's examples): cargo could not build it either, and it is skipped.
+            if wanted && t.src_path.is_file() {
                 if let Some(dir) = t.src_path.parent() {
                     let entry = dirs
                         .entry(dir.as_std_path().to_path_buf())

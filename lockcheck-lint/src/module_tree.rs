@@ -198,6 +198,13 @@ fn scan(tokens: TokenStream, scope: &Scope<'_>, out: &mut Vec<Declaration>) {
                 };
                 let name = name.strip_prefix("r#").unwrap_or(&name).to_owned();
                 let test = scope.test || is_test_only(&attrs);
+                if off_with_all_features(&attrs) {
+                    // `#[cfg(not(feature = "alloc"))] mod error;`: erased-serde's
+                    // `compile_error` module for a build with neither `std` nor `alloc`.
+                    attrs.clear();
+                    i += 2;
+                    continue;
+                }
                 match tokens.get(i + 2) {
                     Some(TokenTree::Punct(p)) if p.as_char() == ';' => {
                         let path = path_attr(&attrs);
@@ -244,17 +251,84 @@ fn scan(tokens: TokenStream, scope: &Scope<'_>, out: &mut Vec<Declaration>) {
                 i += 1;
             }
             TokenTree::Group(g) => {
-                // A block, a macro call's body (`cfg_if! { .. mod unix; .. }`): same module.
-                scan(g.stream(), scope, out);
+                // A block, a macro call's body (`cfg_if! { .. mod unix; .. }`): same module,
+                // under the item's attributes (`#[cfg(test)] some_macro! { mod x; }`).
+                if !off_with_all_features(&attrs) {
+                    let test = scope.test || is_test_only(&attrs);
+                    scan(
+                        g.stream(),
+                        &Scope {
+                            file_dir: scope.file_dir,
+                            module_dir: scope.module_dir.clone(),
+                            inline: scope.inline,
+                            test,
+                        },
+                        out,
+                    );
+                }
+                // An item ends with its body; `fn f(..)`'s parameters are not its end.
+                if g.delimiter() == Delimiter::Brace {
+                    attrs.clear();
+                }
+                i += 1;
+            }
+            // An item's attributes hold to its end: `;` or its body.
+            TokenTree::Punct(p) if p.as_char() == ';' => {
                 attrs.clear();
                 i += 1;
             }
-            _ => {
-                attrs.clear();
-                i += 1;
-            }
+            _ => i += 1,
         }
     }
+}
+
+/// Whether a `#[cfg]` among `attrs` is false with every feature on, whatever the target: the
+/// lint reads the code of every feature (as `--all-features` builds it), so a module only a
+/// build without some feature has (`cfg(not(feature = "alloc"))`) is not read. Anything else
+/// than `feature = ".."` (a target, `unix`, `test`) may be either, and keeps the module.
+fn off_with_all_features(attrs: &[syn::Attribute]) -> bool {
+    /// `Some(value)` when the predicate's value is known with every feature on.
+    fn value(meta: &syn::Meta) -> Option<bool> {
+        let terms = |l: &syn::MetaList| {
+            l.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Meta, syn::Token![,]>::parse_terminated,
+            )
+            .ok()
+        };
+        match meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("feature") => Some(true),
+            syn::Meta::List(l) if l.path.is_ident("not") => {
+                let t = terms(l)?;
+                (t.len() == 1).then(|| value(&t[0]).map(|v| !v))?
+            }
+            syn::Meta::List(l) if l.path.is_ident("any") => {
+                let vs: Vec<Option<bool>> = terms(l)?.iter().map(value).collect();
+                if vs.contains(&Some(true)) {
+                    Some(true)
+                } else if vs.iter().all(|v| *v == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            syn::Meta::List(l) if l.path.is_ident("all") => {
+                let vs: Vec<Option<bool>> = terms(l)?.iter().map(value).collect();
+                if vs.contains(&Some(false)) {
+                    Some(false)
+                } else if vs.iter().all(|v| *v == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.parse_args::<syn::Meta>()
+                .is_ok_and(|m| value(&m) == Some(false))
+    })
 }
 
 /// The string of a `#[path = ".."]` among `attrs`.
@@ -318,6 +392,18 @@ mod tests {
         assert_eq!(
             decls("src/a.rs", "mod b;", false),
             vec![pair("src/a/b.rs", "src/a/b/mod.rs", false)]
+        );
+        // With every feature on, a module only a build without one has is not read; one under
+        // a target's cfg may be compiled, and is.
+        assert_eq!(
+            decls(
+                "src/lib.rs",
+                "#[cfg(not(feature = \"alloc\"))] mod error;\n\
+                 #[cfg(all(unix, not(feature = \"std\")))] mod no_std;\n\
+                 #[cfg(any(windows, not(feature = \"std\")))] mod win;",
+                true
+            ),
+            vec![pair("src/win.rs", "src/win/mod.rs", false)]
         );
         // A test-only inline module's declarations are test code too.
         assert_eq!(
