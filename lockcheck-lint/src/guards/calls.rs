@@ -44,6 +44,14 @@ impl Walker<'_> {
         {
             return self.store_into_collection(mc);
         }
+        // `timeline.update_gc_info()`, on a value whose declared type is a struct of the
+        // crate: a call of that struct's method.
+        if let Some((receiver, ty)) = self
+            .lock_path(&mc.receiver)
+            .and_then(|(p, _)| self.declared_struct(&p).map(|ty| (p, ty)))
+        {
+            return self.typed_method_call(mc, receiver, ty, name);
+        }
         // Any other method: the receiver (a temporary guard among them) lives during the
         // arguments; a guard passed as an argument is moved away.
         self.expr_temp(&mc.receiver);
@@ -128,6 +136,28 @@ impl Walker<'_> {
             args,
             span: self.span(mc),
             text: format!("self.{name}"),
+            held: self.held(),
+        });
+        Val::None
+    }
+
+    /// `x.m(..)` where `x`'s declared type is the crate's struct `ty`: a call of `ty::m`, the
+    /// receiver passed first (as `Type::m(x, ..)` passes it), recorded with what is held at it.
+    fn typed_method_call(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        receiver: LockPath,
+        ty: String,
+        name: String,
+    ) -> Val {
+        self.expr_temp(&mc.receiver);
+        let mut args = vec![Some(receiver)];
+        args.extend(self.call_args(&mc.args));
+        self.events.push(Event::Call {
+            callee: Callee::Assoc(ty, name.clone()),
+            args,
+            span: self.span(mc),
+            text: format!("{}.{name}", text_of(&mc.receiver)),
             held: self.held(),
         });
         Val::None
