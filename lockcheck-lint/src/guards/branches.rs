@@ -115,10 +115,10 @@ impl Walker<'_> {
         self.live.retain(|g| !gone.contains(&g.id));
     }
 
-    /// After branches on the local `name` ((its variant there, whether the branch goes on,
-    /// what it released) each; a variant unknown is `None`): a guard still live that every
-    /// going-on branch of one variant released, and no branch of the other, is released
-    /// where `name` is that variant.
+    /// After branches on the local `name` (each: whether it runs where `name` is `Some`,
+    /// whether it goes on past the construct, what it released): a guard still live that every
+    /// going-on branch of one variant released, and no going-on branch of the other, is
+    /// released where `name` is that variant.
     fn learn_correlation(&mut self, name: &str, branches: &[(bool, bool, Vec<usize>)]) {
         let live: Vec<usize> = self.live.iter().map(|g| g.id).collect();
         for id in live {
