@@ -54,17 +54,23 @@ fn walk(mut stack: Vec<(PathBuf, bool, bool)>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         if !seen.insert(crate::collect::lexically_normal(&file)) {
             continue;
         }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            // Reading it again, in `lint::load`, names the error.
+            if !test {
+                files.push(file.clone());
+            }
+            continue;
+        };
+        // `#![cfg(test)]` at the top of a module's file: test code, as `#[cfg(test)] mod ..;`.
+        let (inner_test, decls) = declarations(&file, &text, owns_dir);
+        let test = test || inner_test;
         if test {
             tests.push(file.clone());
         } else {
             files.push(file.clone());
         }
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            // Reading it again, in `lint::load`, names the error.
-            continue;
-        };
         let mut found = Vec::new();
-        for d in declarations(&file, &text, owns_dir) {
+        for d in decls {
             if let Some(child) = d.candidates.iter().find(|c| c.is_file()) {
                 found.push((child.clone(), d.by_path || is_mod_rs(child), test || d.test));
             }
@@ -91,7 +97,7 @@ pub(crate) fn test_module_files(files: &[PathBuf]) -> HashSet<PathBuf> {
             continue;
         };
         for owns_dir in [true, false] {
-            for d in declarations(f, &text, owns_dir) {
+            for d in declarations(f, &text, owns_dir).1 {
                 if let Some(child) = d.candidates.iter().find(|c| c.is_file()) {
                     if d.test {
                         test_roots.push((child.clone(), d.by_path || is_mod_rs(child), false));
@@ -115,7 +121,7 @@ fn is_mod_rs(p: &Path) -> bool {
 /// The `mod name;` declarations of a file. `owns_dir`: the file is a crate root, a `mod.rs` or
 /// a `#[path]` file, whose modules sit in its own directory; other files' sit in a directory
 /// named after them (`src/a.rs` → `src/a/`).
-fn declarations(file: &Path, text: &str, owns_dir: bool) -> Vec<Declaration> {
+fn declarations(file: &Path, text: &str, owns_dir: bool) -> (bool, Vec<Declaration>) {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // A `#!` line that is not an inner attribute is no Rust token.
     let text = match text.strip_prefix("#!") {
@@ -125,8 +131,9 @@ fn declarations(file: &Path, text: &str, owns_dir: bool) -> Vec<Declaration> {
         _ => text,
     };
     let Ok(tokens) = TokenStream::from_str(text) else {
-        return Vec::new();
+        return (false, Vec::new());
     };
+    let test = inner_test(&tokens);
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let module_dir = if owns_dir {
         dir.clone()
@@ -140,11 +147,31 @@ fn declarations(file: &Path, text: &str, owns_dir: bool) -> Vec<Declaration> {
             file_dir: &dir,
             module_dir,
             inline: false,
-            test: false,
+            test,
         },
         &mut out,
     );
-    out
+    (test, out)
+}
+
+/// Whether a file's leading inner attributes (`#![cfg(test)]`) make all of it test code.
+fn inner_test(tokens: &TokenStream) -> bool {
+    let tokens: Vec<TokenTree> = tokens.clone().into_iter().take(64).collect();
+    let mut attrs = Vec::new();
+    let mut i = 0;
+    while let (Some(TokenTree::Punct(h)), Some(TokenTree::Punct(b)), Some(TokenTree::Group(g))) =
+        (tokens.get(i), tokens.get(i + 1), tokens.get(i + 2))
+    {
+        if h.as_char() != '#' || b.as_char() != '!' || g.delimiter() != Delimiter::Bracket {
+            break;
+        }
+        let attr: TokenStream = tokens[i..i + 3].iter().cloned().collect();
+        if let Ok(mut parsed) = syn::parse::Parser::parse2(syn::Attribute::parse_inner, attr) {
+            attrs.append(&mut parsed);
+        }
+        i += 3;
+    }
+    is_test_only(&attrs)
 }
 
 /// Where a `mod` written in some part of a file resolves.
@@ -351,6 +378,7 @@ mod tests {
 
     fn decls(file: &str, text: &str, owns_dir: bool) -> Vec<(Vec<String>, bool)> {
         declarations(Path::new(file), text, owns_dir)
+            .1
             .into_iter()
             .map(|d| {
                 (
@@ -404,6 +432,11 @@ mod tests {
                 true
             ),
             vec![pair("src/win.rs", "src/win/mod.rs", false)]
+        );
+        // A file that says `#![cfg(test)]` is test code, and so are its modules.
+        assert_eq!(
+            decls("src/t.rs", "//! Tests.\n#![cfg(test)]\nmod u;", false),
+            vec![pair("src/t/u.rs", "src/t/u/mod.rs", true)]
         );
         // A test-only inline module's declarations are test code too.
         assert_eq!(
