@@ -3,7 +3,7 @@
 //! per-function summaries of what a function may acquire (directly or through the calls it
 //! makes, to a fixpoint), and the crate's order edges (LC004 and LC005 read the same ones).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::model::{Callee, Crate, Event, Function, Held, LockPath, Span};
 
@@ -67,6 +67,11 @@ pub(crate) struct Analysis<'k> {
     pub(crate) order_edges: Vec<OrderEdge>,
     /// `exclusive[f]`: `f` only ever runs while its thread holds `self` exclusively.
     pub(crate) exclusive: Vec<bool>,
+    /// The names (a field's, a static's, a local's: a lock path's last segment) of every lock
+    /// some code of the crate takes exclusively and waits for: `write()`, `lock()`,
+    /// `upgradable_read()`, directly or through a call. A name, not a path, so that a writer
+    /// reached through another receiver or an alias still counts.
+    pub(crate) written: HashSet<String>,
 }
 
 impl<'k> Analysis<'k> {
@@ -86,8 +91,10 @@ impl<'k> Analysis<'k> {
             acquires: Vec::new(),
             order_edges: Vec::new(),
             exclusive: Vec::new(),
+            written: HashSet::new(),
         };
         a.summarise();
+        a.written = written_names(&a);
         a.exclusive = exclusive_methods(&a);
         a.order_edges = order_edges(&a);
         a
@@ -497,4 +504,90 @@ fn order_edges(a: &Analysis<'_>) -> Vec<OrderEdge> {
         }
     }
     seen.into_values().collect()
+}
+
+/// The last segment of a lock path (`self.inner.table` → `table`), `None` for a parameter
+/// itself (named by its callers) or a class.
+pub(crate) fn lock_name(lock: &LockPath) -> Option<&str> {
+    let path = match lock {
+        LockPath::SelfField { fields, .. } => fields.as_str(),
+        LockPath::Static(p) => p.as_str(),
+        LockPath::Param { fields, .. } => fields.as_str(),
+        LockPath::Local { path, .. } => path.as_str(),
+        LockPath::Class(_) => return None,
+    };
+    path.rsplit('.').next().filter(|n| !n.is_empty())
+}
+
+/// [`Analysis::written`]: every waiting exclusive acquisition's lock name; a parameter's lock
+/// is named by what its callers pass, through as many calls as it takes.
+fn written_names(a: &Analysis<'_>) -> HashSet<String> {
+    let krate = a.krate;
+    let mut names = HashSet::new();
+    // (function, parameter lock) pairs written, to be named by the callers.
+    let mut params: Vec<(usize, LockPath)> = Vec::new();
+    for (fi, f) in krate.functions.iter().enumerate() {
+        for e in &f.events {
+            let Event::Acquire {
+                lock,
+                span,
+                try_: false,
+                read,
+                ..
+            } = e
+            else {
+                continue;
+            };
+            if *read && !span_text(krate, *span).contains("upgradable") {
+                continue;
+            }
+            match lock_name(lock) {
+                Some(n) => {
+                    names.insert(n.to_owned());
+                }
+                None if matches!(lock, LockPath::Param { .. }) => params.push((fi, lock.clone())),
+                None => {}
+            }
+        }
+    }
+    let mut seen: HashSet<(usize, LockPath)> = HashSet::new();
+    while let Some((gi, lock)) = params.pop() {
+        if !seen.insert((gi, lock.clone())) {
+            continue;
+        }
+        for call in a.calls().filter(|c| c.callee_index == gi) {
+            match call.translate(a, &lock) {
+                Some(l) => match lock_name(&l) {
+                    Some(n) => {
+                        names.insert(n.to_owned());
+                    }
+                    None if matches!(l, LockPath::Param { .. }) => {
+                        params.push((call.caller_index, l));
+                    }
+                    None => {}
+                },
+                // A caller that passes something the lint cannot name: the lock may be any.
+                None => {
+                    names.insert(String::new());
+                }
+            }
+        }
+    }
+    names
+}
+
+/// The source text a span covers, whole lines (enough to see the method's name).
+fn span_text(krate: &Crate, span: Span) -> String {
+    krate
+        .files
+        .get(span.file)
+        .map(|f| {
+            f.text
+                .lines()
+                .skip(span.line.saturating_sub(1))
+                .take(span.end_line + 1 - span.line.min(span.end_line))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
 }

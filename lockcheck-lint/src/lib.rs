@@ -7,7 +7,8 @@
 //!   shared with the attribute macros; the temporary-scope rules follow the crate's
 //!   [`Edition`], read from its manifest);
 //!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
-//!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces, suppressions,
+//!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces read from their targets' module trees in
+//!   `module_tree.rs`, suppressions,
 //!   baselines; a file it cannot read, or nested deeper than `collect/depth.rs` allows, is an
 //!   error of that file alone); [`output`] writes the findings, every name from the input shown
 //!   safely (`shown.rs`). Errors that stop the run are an [`Error`];
@@ -36,6 +37,7 @@ pub mod lint;
 mod lock_kind;
 pub mod merge;
 pub mod model;
+mod module_tree;
 pub mod output;
 pub mod rules;
 mod shown;

@@ -22,9 +22,11 @@ pub struct Unit {
     pub baselined: usize,
 }
 
-/// Every `.rs` file under `path` (or `path` itself), sorted. Symbolic links are followed, but a
-/// directory is walked once however many links lead to it (`ln -s . again` is no loop), and a
-/// file reached by two paths is listed once, by the first in sorted order.
+/// Every `.rs` file under `path` (or `path` itself), sorted, except the files of test modules
+/// (`#[cfg(test)] mod tests;` in another of them, and the modules below it). Symbolic links are
+/// followed, but a directory is walked once however many links lead to it (`ln -s . again` is no
+/// loop), and a file reached by two paths is listed once, by the first in sorted order. A crate
+/// read from its manifest is read from its roots instead ([`workspace_units`]).
 pub fn rust_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     if path.is_file() {
@@ -61,6 +63,11 @@ pub fn rust_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
         }
         // Popped in sorted order, so which of two paths to one file is kept never varies.
         stack.extend(subdirs.into_iter().rev());
+    }
+    // A test module's files (`#[cfg(test)] mod tests;`) are test code, as inline ones are.
+    let tests = crate::module_tree::test_module_files(&out);
+    if !tests.is_empty() {
+        out.retain(|f| !tests.contains(&crate::collect::lexically_normal(f)));
     }
     out.sort();
     Ok(out)
@@ -146,12 +153,14 @@ fn read_source(path: &Path) -> Result<String, String> {
 }
 
 /// The units of a Cargo workspace: one per distinct source directory of each member's lib, bin
-/// and example targets, with the package's edition.
+/// and example targets, with the package's edition. A unit's files are those its targets'
+/// module trees reach from their root files (`module_tree.rs`), as rustc reads them: a file no
+/// `mod` declares is not linted, nor a test module's file. Test and bench targets are test code
+/// (compiled with `cfg(test)`) and are not linted, as inline test modules are not.
 ///
 /// # Errors
 ///
-/// When `cargo metadata` fails (no manifest, not a workspace, cargo missing), or a source
-/// directory cannot be read.
+/// When `cargo metadata` fails (no manifest, not a workspace, cargo missing).
 pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
     let meta = cargo_metadata::MetadataCommand::new()
         .manifest_path(manifest)
@@ -161,7 +170,8 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
             manifest: manifest.to_path_buf(),
             source,
         })?;
-    let mut dirs: BTreeMap<PathBuf, Edition> = BTreeMap::new();
+    // Each target's source directory, its root files, and the package's edition.
+    let mut dirs: BTreeMap<PathBuf, (Edition, Vec<PathBuf>)> = BTreeMap::new();
     for pkg in meta.workspace_packages() {
         let edition = pkg.edition.as_str().parse().unwrap_or_default();
         for t in &pkg.targets {
@@ -174,24 +184,36 @@ pub fn workspace_units(manifest: &Path) -> Result<Vec<Sources>, Error> {
                         | cargo_metadata::TargetKind::ProcMacro
                 )
             });
-            if wanted {
+            // A published package may declare a target its archive left out (cookie-factory
+            // 0.3.3's examples): cargo could not build it either, and it is skipped.
+            if wanted && t.src_path.is_file() {
                 if let Some(dir) = t.src_path.parent() {
-                    dirs.insert(dir.as_std_path().to_path_buf(), edition);
+                    let entry = dirs
+                        .entry(dir.as_std_path().to_path_buf())
+                        .or_insert((edition, Vec::new()));
+                    entry.1.push(t.src_path.as_std_path().to_path_buf());
                 }
             }
         }
     }
     // A directory inside another one is part of it (src/bin inside src).
-    let roots: Vec<(PathBuf, Edition)> = dirs
-        .iter()
-        .filter(|(d, _)| !dirs.keys().any(|o| o != *d && d.starts_with(o)))
-        .map(|(d, e)| (d.clone(), *e))
-        .collect();
+    let mut roots: BTreeMap<PathBuf, (Edition, Vec<PathBuf>)> = BTreeMap::new();
+    for (d, (edition, files)) in &dirs {
+        let outer = dirs
+            .keys()
+            .find(|o| *o != d && d.starts_with(o))
+            .unwrap_or(d);
+        let entry = roots.entry(outer.clone()).or_insert((*edition, Vec::new()));
+        entry.1.extend(files.iter().cloned());
+    }
     // Shown relative to the current directory, as cargo and rustc show paths.
     let cwd = std::env::current_dir().ok();
     let mut units = Vec::new();
-    for (r, edition) in roots {
-        let files = rust_files(&r).map_err(|e| Error::io(&r, e))?;
+    for (_, (edition, mut root_files)) in roots {
+        root_files.sort();
+        root_files.dedup();
+        let (mut files, _tests) = crate::module_tree::crate_files(&root_files);
+        files.sort();
         units.push(Sources {
             edition,
             files: files

@@ -126,6 +126,13 @@ pub(crate) struct Declared {
     pub(crate) shared_fields: BTreeSet<(String, String)>,
     /// Per file: names imported from async crates (`use tokio::sync::{Mutex, RwLock}`).
     pub(crate) async_names: BTreeMap<usize, BTreeSet<String>>,
+    /// Function name → the type every inherent method, trait method and free function of that
+    /// name declares it returns (through `Result`/`Option`); `None` when they disagree or one
+    /// shows none. `let mut cursor = data.cursor();` is then a `Cursor`.
+    pub(crate) returns: BTreeMap<String, Option<DeclaredType>>,
+    /// The crate's own acquiring methods, by name (`accessors::receiver_acquirer`): `rl` →
+    /// `read`. `None` when two definitions of the name disagree.
+    pub(crate) acquirers: BTreeMap<String, Option<lockcheck_syntax::methods::AcquireMethod>>,
 }
 
 impl Declared {
@@ -170,6 +177,43 @@ impl Declared {
         }
         self.field_path(&t.key, fields).and_then(|t| self.kind(t))
     }
+}
+
+impl Declared {
+    /// Records that a function of the crate named `name` returns `ty`.
+    pub(crate) fn record_return(&mut self, name: String, ty: Option<DeclaredType>) {
+        match self.returns.entry(name) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(ty);
+            }
+            std::collections::btree_map::Entry::Occupied(mut o) => {
+                let agree = matches!((o.get(), &ty), (Some(a), Some(b)) if a.key == b.key);
+                if !agree {
+                    o.insert(None);
+                }
+            }
+        }
+    }
+}
+
+/// The type a function's signature says it returns, through `Result<T, _>` and `Option<T>`
+/// (a call's `?` or `.unwrap()` gives the `T`), with `Self` as `self_ty`.
+pub(crate) fn return_type(output: &syn::ReturnType) -> Option<&syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let mut ty = &**ty;
+    if let syn::Type::Path(p) = ty {
+        let last = p.path.segments.last()?;
+        if matches!(last.ident.to_string().as_str(), "Result" | "Option") {
+            if let syn::PathArguments::AngleBracketed(args) = &last.arguments {
+                if let Some(syn::GenericArgument::Type(t)) = args.args.first() {
+                    ty = t;
+                }
+            }
+        }
+    }
+    Some(ty)
 }
 
 /// `Mutex`, `RwLock`, `FairMutex`, `ReentrantLock`, `SnatchLock`, …; not `Block` or `Clock`.

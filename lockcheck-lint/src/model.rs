@@ -5,8 +5,9 @@
 //! What the lint cannot see, by design (it reads syntax, not types): which expressions are locks
 //! where no declared type says (an acquiring method, `lock`, `read`, `write`, `try_lock_for`, …
 //! with its arguments, called on a path is taken to be one), aliasing across different receivers (`a.m` and `b.m` are different locks even if `a`
-//! and `b` are the same object), and calls through anything but `self.method()`, `Type::f()` and
-//! free functions of the crate. Where it cannot tell, it says nothing.
+//! and `b` are the same object), and calls through anything but `self.method()`, `x.method()` on a
+//! value whose declared type is a struct of the crate, `Type::f()` and free functions of the
+//! crate. Where it cannot tell, it says nothing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -21,16 +21,22 @@ pub(crate) struct TypeKeys {
 
 impl TypeKeys {
     /// Reads the item structure of the crate's files (`(module of the file, its syntax)`).
+    #[cfg(test)]
     pub(crate) fn collect<'a>(files: impl IntoIterator<Item = (String, &'a syn::File)>) -> Self {
         let mut keys = TypeKeys::default();
         for (module, file) in files {
-            let mut v = Items {
-                keys: &mut keys,
-                module: vec![module],
-            };
-            v.visit_file(file);
+            keys.add(module, file);
         }
         keys
+    }
+
+    /// Adds one file's type names (the file is the module `module`).
+    pub(crate) fn add(&mut self, module: String, file: &syn::File) {
+        let mut v = Items {
+            keys: self,
+            module: vec![module],
+        };
+        v.visit_file(file);
     }
 
     /// The module path of a file, from where it sits under `src/` (`src/a/b.rs`, `src/a/b/mod.rs`

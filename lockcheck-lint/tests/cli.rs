@@ -531,3 +531,45 @@ fn reports_add_run_time_orders_to_the_source_graph() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no lockcheck report could be read"), "{err}");
 }
+
+#[test]
+fn a_directory_is_linted_whole_except_its_test_modules() {
+    // Given a directory rather than a crate, every `.rs` file in it is linted (its roots are
+    // unknown), except the files of `#[cfg(test)]` / `#[cfg(any(test, ..))]` modules and below.
+    let src = fixture("crates/module_tree/src");
+    let (code, out, err) = lint(&["--color", "never", &src]);
+    assert_eq!(code, 1, "{out}{err}");
+    for linted in [
+        "shipped.rs",
+        "orphan.rs",
+        "broken.rs",
+        "features_check/error.rs",
+    ] {
+        assert!(out.contains(linted), "{linted} is linted: {out}");
+    }
+    for test_code in [
+        "tests/mod.rs",
+        "tests/lock/mod.rs",
+        "test_helpers.rs",
+        "deeper.rs",
+    ] {
+        assert!(!out.contains(test_code), "{test_code} is test code: {out}");
+    }
+    // Read from its manifest, only the module tree is: no orphan, no `compile_error!` file.
+    let manifest = fixture("crates/module_tree/Cargo.toml");
+    let (code, out, err) = lint(&["--color", "never", "--manifest-path", &manifest]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("shipped.rs") && out.contains("helpers.rs"),
+        "{out}"
+    );
+    for unlinted in [
+        "orphan.rs",
+        "features_check",
+        "no_std_error.rs",
+        "tests/mod.rs",
+        "integration.rs",
+    ] {
+        assert!(!out.contains(unlinted), "{unlinted}: {out}");
+    }
+}

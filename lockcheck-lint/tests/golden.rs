@@ -3,6 +3,10 @@
 //! findings (rule, line, column, message). A fixture is edition 2021 unless its first line says
 //! `// edition: 2024` (or another year). Regenerate the `.expected` files with
 //! `BLESS=1 cargo test -p lockcheck-lint --test golden`, then read the diff.
+//!
+//! A fixture that is a whole crate (`tests/fixtures/crates/<name>/`, read from its manifest as
+//! `cargo lockcheck --manifest-path` reads it) marks its files the same way; its `.expected` is
+//! `tests/fixtures/crates/<name>.expected`, with each finding's file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -209,4 +213,84 @@ fn a_rust_2015_file_that_does_not_parse_says_so() {
             unit.krate.parse_errors[0].message
         );
     }
+}
+
+#[test]
+fn every_crate_fixture_gives_exactly_its_findings() {
+    let root = Path::new("tests/fixtures/crates");
+    let mut crates: Vec<PathBuf> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Cargo.toml").is_file())
+        .collect();
+    crates.sort();
+    assert!(!crates.is_empty());
+    let mut failures = Vec::new();
+    for dir in crates {
+        let units = lint::workspace_units(&dir.join("Cargo.toml")).unwrap();
+        let mut got = BTreeSet::new();
+        let mut exact = String::new();
+        for sources in units {
+            let unit = lint::run(
+                lint::load(&sources.files, Some(sources.edition)).unwrap(),
+                None,
+            );
+            let name = |file: usize| {
+                let p = &unit.krate.files[file].path;
+                p.strip_prefix(&dir).unwrap_or(p).display().to_string()
+            };
+            for e in &unit.krate.parse_errors {
+                exact += &format!("LC000 {}:{}\n", name(e.span.file), e.span.line);
+            }
+            for f in &unit.findings {
+                got.insert((name(f.span.file), f.rule.id.to_owned(), f.span.line));
+                exact += &format!(
+                    "{} {}:{}:{} {}\n",
+                    f.rule.id,
+                    name(f.span.file),
+                    f.span.line,
+                    f.span.column,
+                    f.message
+                );
+            }
+        }
+        // Every `.rs` file of the fixture, linted or not, marks what it expects.
+        let mut want = BTreeSet::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    let file = p.strip_prefix(&dir).unwrap().display().to_string();
+                    for (rule, line) in marked(&text) {
+                        want.insert((file.clone(), rule, line));
+                    }
+                }
+            }
+        }
+        if got != want {
+            failures.push(format!(
+                "{}:\n  marked:   {want:?}\n  reported: {got:?}\n{exact}",
+                dir.display()
+            ));
+            continue;
+        }
+        let expected_path = dir.with_extension("expected");
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(&expected_path, &exact).unwrap();
+        } else {
+            let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+            if expected != exact {
+                failures.push(format!(
+                    "{}: findings differ from {}:\n--- expected\n{expected}--- got\n{exact}",
+                    dir.display(),
+                    expected_path.display()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -4,8 +4,10 @@
 use syn::visit::Visit;
 
 use super::Place;
-use crate::accessors::{accessor, Accessor, AccessorMap, GuardReturners};
-use crate::lock_kind::{async_imports, Declared};
+use lockcheck_syntax::methods::AcquireMethod;
+
+use crate::accessors::{accessor, receiver_acquirer, Accessor, AccessorMap, GuardReturners};
+use crate::lock_kind::{async_imports, return_type, Declared};
 use crate::syntax_utils::cfg::is_test_only;
 
 /// The pre-pass: the lock accessors (`accessors.rs`), keyed by `Self` type and name; and the
@@ -35,6 +37,8 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             syn::Item::Static(s) => &s.attrs,
             syn::Item::Use(u) => &u.attrs,
             syn::Item::Impl(im) => &im.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Trait(t) => &t.attrs,
             _ => return syn::visit::visit_item(self, i),
         };
         if !is_test_only(attrs) {
@@ -79,11 +83,48 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
 
     fn visit_item_impl(&mut self, i: &'ast syn::ItemImpl) {
         self.self_ty.push(self.place.type_key(&i.self_ty));
+        // A trait impl's methods are named after the trait's (`clone`, `from`, `deref`): their
+        // names say nothing of what a call on another receiver returns.
+        if i.trait_.is_none() {
+            for item in &i.items {
+                if let syn::ImplItem::Fn(f) = item {
+                    if !is_test_only(&f.attrs) {
+                        self.record_return(&f.sig, Some(&i.self_ty));
+                    }
+                }
+            }
+        }
         syn::visit::visit_item_impl(self, i);
         self.self_ty.pop();
     }
 
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        self.record_return(&f.sig, None);
+        syn::visit::visit_item_fn(self, f);
+    }
+
+    fn visit_item_trait(&mut self, t: &'ast syn::ItemTrait) {
+        for item in &t.items {
+            if let syn::TraitItem::Fn(f) = item {
+                if !is_test_only(&f.attrs) {
+                    self.record_return(&f.sig, None);
+                    if let Some(method) = f
+                        .default
+                        .as_ref()
+                        .and_then(|b| receiver_acquirer(&f.sig, b))
+                    {
+                        self.record_acquirer(f.sig.ident.to_string(), method);
+                    }
+                }
+            }
+        }
+        syn::visit::visit_item_trait(self, t);
+    }
+
     fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        if let Some(method) = receiver_acquirer(&f.sig, &f.block) {
+            self.record_acquirer(f.sig.ident.to_string(), method);
+        }
         let Some(ty) = self.self_ty.last().cloned().flatten() else {
             return;
         };
@@ -97,5 +138,31 @@ impl<'ast> Visit<'ast> for Declarations<'_> {
             }
             None => {}
         }
+    }
+}
+
+impl Declarations<'_> {
+    /// A method of the crate that acquires its receiver (`accessors::receiver_acquirer`). A
+    /// name that is already an acquiring method is left to the list; two definitions that
+    /// disagree on how they take it say nothing.
+    fn record_acquirer(&mut self, name: String, method: AcquireMethod) {
+        if lockcheck_syntax::methods::acquire_method(&name, 0).is_some() {
+            return;
+        }
+        let entry = self.declared.acquirers.entry(name).or_insert(Some(method));
+        if entry.as_ref().is_some_and(|m| m.name != method.name) {
+            *entry = None;
+        }
+    }
+
+    /// What a function of the crate returns, by name (`Declared::returns`).
+    fn record_return(&mut self, sig: &syn::Signature, self_ty: Option<&syn::Type>) {
+        let ty = return_type(&sig.output).and_then(|t| match (t, self_ty) {
+            (syn::Type::Path(p), Some(s)) if p.path.is_ident("Self") => {
+                self.place.declared(s, self.file)
+            }
+            (t, _) => self.place.declared(t, self.file),
+        });
+        self.declared.record_return(sig.ident.to_string(), ty);
     }
 }

@@ -35,14 +35,33 @@ impl Crate {
     /// in a debug build: call this on a thread with [`STACK_BYTES`](crate::STACK_BYTES) of
     /// stack, as `cargo lockcheck` does.
     pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
+        Crate::build_keeping(files, edition, TREE_CACHE_BYTES)
+    }
+
+    /// [`Crate::build`], keeping the syntax trees of the first `keep` bytes of text between
+    /// passes.
+    pub(crate) fn build_keeping(files: Vec<SourceFile>, edition: Edition, keep: usize) -> Crate {
         let mut krate = Crate {
             files,
             edition,
             ..Crate::default()
         };
-        let mut asts = Vec::new();
+        // The files that parse, each with its module. A syntax tree takes about 25 times its
+        // text: the trees of the first `TREE_CACHE_BYTES` of text are kept for the passes
+        // below, and any other file is parsed again in each pass and its tree dropped before
+        // the next file's, so the peak stays bounded on a large crate (BENCHMARKS.md) and a
+        // small one is parsed once. The first parse also names the files that do not parse.
+        let modules: Vec<String> = krate
+            .files
+            .iter()
+            .map(|f| TypeKeys::module_of_file(&f.path))
+            .collect();
+        let mut parsed_files = Vec::new();
+        let mut trees: Vec<Option<syn::File>> = Vec::new();
+        let mut cached_bytes = 0;
+        let mut keys = TypeKeys::default();
         let included = included_files(&krate.files);
-        for index in 0..krate.files.len() {
+        for (index, module) in modules.iter().enumerate() {
             if included.contains(&lexically_normal(&krate.files[index].path)) {
                 // `include!("pcis.rs")`: an expression or items pasted into another file, not a
                 // module of its own (and often not a whole file's syntax).
@@ -73,7 +92,13 @@ impl Crate {
                 _ => syn::parse_file(text),
             };
             match parsed {
-                Ok(ast) => asts.push((index, ast)),
+                Ok(ast) => {
+                    // The type names, module by module: two modules' `Inner` are two types.
+                    keys.add(module.clone(), &ast);
+                    parsed_files.push(index);
+                    cached_bytes += text.len();
+                    trees.push((cached_bytes <= keep).then_some(ast));
+                }
                 Err(e) => krate.parse_errors.push(ParseError {
                     span: Span::of(index, e.span()),
                     // syn reads the syntax of editions 2018 and later: say so when the crate
@@ -86,15 +111,8 @@ impl Crate {
                 }),
             }
         }
-        // The type names, module by module: two modules' `Inner` are two types.
-        let modules: Vec<String> = krate
-            .files
-            .iter()
-            .map(|f| TypeKeys::module_of_file(&f.path))
-            .collect();
-        let keys = std::rc::Rc::new(TypeKeys::collect(
-            asts.iter().map(|(i, ast)| (modules[*i].clone(), ast)),
-        ));
+        let keys = std::rc::Rc::new(keys);
+        let reparse = |files: &[SourceFile], index: usize| syn::parse_file(&files[index].text).ok();
         // Then the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
         // every file: a body anywhere may lock through one. With them, the declared types of
         // fields and statics and the files' async imports.
@@ -106,9 +124,20 @@ impl Crate {
             guard_returners: crate::accessors::GuardReturners::default(),
             declared: Declared::default(),
         };
-        for (index, ast) in &asts {
-            accessors.file = *index;
-            accessors.place.module = vec![modules[*index].clone()];
+        for (at, &index) in parsed_files.iter().enumerate() {
+            let reparsed;
+            let ast = match &trees[at] {
+                Some(t) => t,
+                None => match reparse(&krate.files, index) {
+                    Some(t) => {
+                        reparsed = t;
+                        &reparsed
+                    }
+                    None => continue,
+                },
+            };
+            accessors.file = index;
+            accessors.place.module = vec![modules[index].clone()];
             accessors.visit_file(ast);
         }
         let shared_fields = std::mem::take(&mut accessors.declared.shared_fields);
@@ -148,10 +177,14 @@ impl Crate {
             }
         }
         let accessors = std::rc::Rc::new(accessors.found);
-        for (index, ast) in &asts {
+        for (at, &index) in parsed_files.iter().enumerate() {
+            // The last pass: a kept tree is dropped once walked.
+            let Some(ast) = trees[at].take().or_else(|| reparse(&krate.files, index)) else {
+                continue;
+            };
             let mut collector = Collector {
                 krate: &mut krate,
-                file: *index,
+                file: index,
                 place: Place::new(&keys),
                 keys: std::rc::Rc::clone(&keys),
                 self_ty: Vec::new(),
@@ -160,8 +193,8 @@ impl Crate {
                 guard_returners: std::rc::Rc::clone(&guard_returners),
                 declared: std::rc::Rc::clone(&declared),
             };
-            collector.place.module = vec![modules[*index].clone()];
-            collector.visit_file(ast);
+            collector.place.module = vec![modules[index].clone()];
+            collector.visit_file(&ast);
         }
         // Only fields whose type is one of the crate's structs lead anywhere.
         let structs = std::mem::take(&mut krate.structs);
@@ -175,6 +208,11 @@ impl Crate {
         krate
     }
 }
+
+/// How much source text (bytes) the lint keeps the syntax trees of between its passes; the
+/// trees of any further text are parsed again in each pass (`Crate::build`). About 25 bytes of
+/// tree a byte of text: some 50 MB at most.
+const TREE_CACHE_BYTES: usize = 2 << 20;
 
 /// The files that another file of the crate pastes in with `include!("file.rs")` (a literal
 /// path, relative to the including file's directory).
@@ -204,7 +242,7 @@ fn shebang(text: &str) -> bool {
 }
 
 /// `src/a/../b.rs` → `src/b.rs`, without touching the file system.
-fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
+pub(crate) fn lexically_normal(p: &std::path::Path) -> std::path::PathBuf {
     use std::path::Component;
     let mut out = std::path::PathBuf::new();
     for c in p.components() {
@@ -260,5 +298,33 @@ impl<'k> Place<'k> {
 
     fn declared(&self, ty: &syn::Type, file: usize) -> Option<DeclaredType> {
         DeclaredType::of(ty, file, |s| self.key(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crate_parsed_again_in_each_pass_is_modelled_as_one_kept_whole() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let files: Vec<SourceFile> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|path| SourceFile {
+                text: std::fs::read_to_string(&path).unwrap(),
+                path,
+            })
+            .collect();
+        let model = |keep| {
+            let k = Crate::build_keeping(files.clone(), Edition::E2021, keep);
+            format!("{:?}", k.functions)
+        };
+        let kept = model(usize::MAX);
+        assert!(kept.contains("Acquire"), "the fixtures acquire locks");
+        // None kept, and some: the second and third passes parse the others again.
+        assert_eq!(model(0), kept);
+        assert_eq!(model(4096), kept);
     }
 }

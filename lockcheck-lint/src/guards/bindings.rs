@@ -181,6 +181,44 @@ impl Walker<'_> {
 
     /// What the declared types say the lock at `lock` (a path as `lock_path` gives it) is;
     /// `None` where no type is visible.
+    /// The struct of the crate the value at `path` is, by its declared type (a field's, a
+    /// static's, a parameter's, a `let`'s): `Some(key)` when that type is a struct of the crate
+    /// that is not a lock.
+    pub(super) fn declared_struct(&self, path: &LockPath) -> Option<String> {
+        let d = &self.scope.declared;
+        let t = match path {
+            LockPath::SelfField { ty, fields } => d.field_path(ty, fields)?,
+            LockPath::Static(path) => {
+                let (name, fields) = path.split_once('.').unwrap_or((path, ""));
+                let t = d.statics.get(name)?;
+                if fields.is_empty() {
+                    t
+                } else {
+                    d.field_path(&t.key, fields)?
+                }
+            }
+            LockPath::Param { index, fields } => {
+                let t = self.scope.param_types.get(*index)?.as_ref()?;
+                if fields.is_empty() {
+                    t
+                } else {
+                    d.field_path(&t.key, fields)?
+                }
+            }
+            LockPath::Local { path, .. } => {
+                let (name, fields) = path.split_once('.').unwrap_or((path, ""));
+                let t = self.lookup(name)?.declared.as_ref()?;
+                if fields.is_empty() {
+                    t
+                } else {
+                    d.field_path(&t.key, fields)?
+                }
+            }
+            LockPath::Class(_) => return None,
+        };
+        (d.kind(t) == Some(LockKind::NotALock)).then(|| t.key.clone())
+    }
+
     pub(super) fn declared_kind(&self, lock: &LockPath) -> Option<LockKind> {
         let d = &self.scope.declared;
         match lock {

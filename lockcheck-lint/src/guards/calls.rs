@@ -20,6 +20,12 @@ impl Walker<'_> {
         if let Some(v) = self.lock_method(mc, &name, awaited) {
             return v;
         }
+        if matches!(
+            name.as_str(),
+            "take" | "replace" | "insert" | "get_or_insert" | "get_or_insert_with" | "as_mut"
+        ) {
+            self.forget_correlation(&mc.receiver);
+        }
         if PASS_THROUGH.contains(&name.as_str()) {
             let v = self.expr(&mc.receiver);
             self.exprs(&mc.args);
@@ -38,6 +44,14 @@ impl Walker<'_> {
         {
             return self.store_into_collection(mc);
         }
+        // `timeline.update_gc_info()`, on a value whose declared type is a struct of the
+        // crate: a call of that struct's method.
+        if let Some((receiver, ty)) = self
+            .lock_path(&mc.receiver)
+            .and_then(|(p, _)| self.declared_struct(&p).map(|ty| (p, ty)))
+        {
+            return self.typed_method_call(mc, receiver, ty, name);
+        }
         // Any other method: the receiver (a temporary guard among them) lives during the
         // arguments; a guard passed as an argument is moved away.
         self.expr_temp(&mc.receiver);
@@ -52,12 +66,16 @@ impl Walker<'_> {
     /// `lock()` not awaited, a future). `None` when the method acquires nothing, the receiver
     /// names no lock, or its declared type is a struct of the crate that is not a lock.
     fn lock_method(&mut self, mc: &syn::ExprMethodCall, name: &str, awaited: bool) -> Option<Val> {
-        let method = acquire_method(name, mc.args.len())?;
+        let (method, own) = match acquisition(mc) {
+            Some(m) => (m, false),
+            None => (self.own_acquirer(mc, name)?, true),
+        };
         let (lock, text) = self.lock_path(&mc.receiver)?;
         match self.declared_kind(&lock) {
             // `self.config.read()` on a struct of the crate that is not a lock: its own
-            // method, walked as any other.
-            Some(LockKind::NotALock) => None,
+            // method, walked as any other. (A method the crate says acquires its receiver does,
+            // whatever the receiver's type: a wrapper that derefs to its lock.)
+            Some(LockKind::NotALock) if !own => None,
             // An async lock's `lock()` not awaited is a future, not a guard.
             Some(LockKind::Lock {
                 asynchronous: true, ..
@@ -82,18 +100,29 @@ impl Walker<'_> {
         }
     }
 
+    /// `x.inner.rl()`, a method of the crate that acquires its receiver (an extension trait on
+    /// the lock type): how it takes it.
+    fn own_acquirer(&self, mc: &syn::ExprMethodCall, name: &str) -> Option<AcquireMethod> {
+        if !mc.args.is_empty() || mc.turbofish.is_some() {
+            return None;
+        }
+        self.scope.declared.acquirers.get(name).copied().flatten()
+    }
+
     /// `self.state()`, a method returning a guard of one of `self`'s locks: an acquisition
     /// here.
     fn guard_returner_call(&mut self, mc: &syn::ExprMethodCall, name: &str) -> Option<Val> {
-        if !mc.args.is_empty() {
-            return None;
-        }
         let ty = self.scope.self_ty.clone()?;
         let (fields, method) = self
             .scope
             .guard_returners
             .get(&(ty.clone(), name.to_owned()))
             .cloned()?;
+        // Its arguments are evaluated before it takes the lock.
+        for a in &mc.args {
+            let v = self.expr(a);
+            self.release_val(v);
+        }
         let lock = LockPath::SelfField { ty, fields };
         let text = text_of(&Expr::MethodCall(mc.clone()));
         Some(self.acquire(lock, text, mc, method, false))
@@ -107,6 +136,28 @@ impl Walker<'_> {
             args,
             span: self.span(mc),
             text: format!("self.{name}"),
+            held: self.held(),
+        });
+        Val::None
+    }
+
+    /// `x.m(..)` where `x`'s declared type is the crate's struct `ty`: a call of `ty::m`, the
+    /// receiver passed first (as `Type::m(x, ..)` passes it), recorded with what is held at it.
+    fn typed_method_call(
+        &mut self,
+        mc: &syn::ExprMethodCall,
+        receiver: LockPath,
+        ty: String,
+        name: String,
+    ) -> Val {
+        self.expr_temp(&mc.receiver);
+        let mut args = vec![Some(receiver)];
+        args.extend(self.call_args(&mc.args));
+        self.events.push(Event::Call {
+            callee: Callee::Assoc(ty, name.clone()),
+            args,
+            span: self.span(mc),
+            text: format!("{}.{name}", text_of(&mc.receiver)),
             held: self.held(),
         });
         Val::None
@@ -270,4 +321,14 @@ impl Walker<'_> {
             self.exprs(&args);
         }
     }
+}
+
+/// The acquiring method a call names (`lockcheck-syntax`'s list, by name and arity). A call with
+/// generic arguments (`cursor.read::<u8>()`) is never one: no lock method of std, parking_lot,
+/// lock_api, spin or tokio takes any.
+pub(crate) fn acquisition(mc: &syn::ExprMethodCall) -> Option<AcquireMethod> {
+    if mc.turbofish.is_some() {
+        return None;
+    }
+    acquire_method(&mc.method.to_string(), mc.args.len())
 }

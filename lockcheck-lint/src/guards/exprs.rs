@@ -88,6 +88,8 @@ impl Walker<'_> {
 
     fn assign(&mut self, a: &syn::ExprAssign) -> Val {
         let v = self.expr(&a.right);
+        // `opt = ..`: what was known of the paths where `opt` is `Some` no longer holds.
+        self.forget_correlation(&a.left);
         // A value stored into a local (or a parameter) is that local's, and its old value (a
         // guard it owned) is dropped; a guard stored anywhere else (`self.slot =
         // Some(m.lock())`) stays held. The local keeps the ids of guards it owned before (they

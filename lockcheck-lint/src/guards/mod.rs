@@ -48,6 +48,8 @@ mod calls;
 mod exprs;
 mod stmts;
 
+pub(crate) use calls::acquisition;
+
 use quote::ToTokens;
 use syn::{Block, Expr};
 
@@ -144,6 +146,9 @@ struct Walker<'s> {
     bindings: Vec<Vec<Binding>>,
     temps: Vec<Vec<usize>>,
     events: Vec<Event>,
+    /// Guards released only on the paths where a local `Option` is one variant
+    /// (`branches.rs`, [`Correlated`]): (guard, the local, released where it is `Some`).
+    released_when: Vec<(usize, String, bool)>,
 }
 
 impl<'s> Walker<'s> {
@@ -156,6 +161,7 @@ impl<'s> Walker<'s> {
             bindings: vec![Vec::new()],
             temps: Vec::new(),
             events: Vec::new(),
+            released_when: Vec::new(),
         }
     }
 

@@ -89,6 +89,10 @@ impl Walker<'_> {
             self.release_val(dv);
             self.live = before;
         }
+        // A new `opt` shadows the one earlier branches were on.
+        for name in pattern_idents(&l.pat) {
+            self.released_when.retain(|(_, n, _)| *n != name);
+        }
         self.bind_pattern(&l.pat, v, alias);
         if let Some(declared) = declared_local(l, self.scope) {
             let names = pattern_idents(&l.pat);
@@ -115,7 +119,16 @@ fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
     if let Pat::Type(t) = &l.pat {
         return DeclaredType::of(&t.ty, file, key_of);
     }
-    let mut e = strip_parens(&l.init.as_ref()?.expr);
+    let init = strip_parens(&l.init.as_ref()?.expr);
+    constructed(init, scope).or_else(|| returned_by_call(init, scope))
+}
+
+/// The type a constructor call builds: `Mutex::new(..)`, through `Arc::new(..)` and its kin;
+/// `io::stdout()`.
+fn constructed(init: &Expr, scope: &FnScope) -> Option<DeclaredType> {
+    let file = scope.file;
+    let key_of = |s: &[String]| scope.keys.key(&scope.module, s);
+    let mut e = init;
     loop {
         let Expr::Call(c) = e else { return None };
         let Expr::Path(p) = &*c.func else { return None };
@@ -142,4 +155,24 @@ fn declared_local(l: &syn::Local, scope: &FnScope) -> Option<DeclaredType> {
         }
         return Some(DeclaredType::from_segments(ty.to_vec(), file, key_of));
     }
+}
+
+/// The type a call of one of the crate's functions returns, as its signature says
+/// (`Declared::returns`): `let mut cursor = data.cursor();`, through `?`, `.unwrap()` and
+/// `.expect(..)`. A name the crate's functions disagree on, or that none of them has, says
+/// nothing.
+fn returned_by_call(init: &Expr, scope: &FnScope) -> Option<DeclaredType> {
+    let name = match strip_parens(init) {
+        Expr::Try(t) => return returned_by_call(&t.expr, scope),
+        Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+            return returned_by_call(&m.receiver, scope)
+        }
+        Expr::MethodCall(m) => m.method.to_string(),
+        Expr::Call(c) => match strip_parens(&c.func) {
+            Expr::Path(p) => p.path.segments.last()?.ident.to_string(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    scope.declared.returns.get(&name)?.clone()
 }

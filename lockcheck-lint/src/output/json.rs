@@ -1,4 +1,5 @@
-//! `--format json`: every finding with its rule, place and notes; every file that did not parse.
+//! `--format json`: every finding with its rule, place and notes; every file that did not parse;
+//! every file the lint read (what a crate's module tree reached).
 
 use serde_json::{json, Value};
 
@@ -20,8 +21,10 @@ pub(crate) fn place(k: &Crate, s: &Span) -> Value {
 pub fn json(units: &[Unit]) -> String {
     let mut findings = Vec::new();
     let mut errors = Vec::new();
+    let mut files = Vec::new();
     for u in units {
         let k = &u.krate;
+        files.extend(k.files.iter().map(|f| f.path.display().to_string()));
         for f in &u.findings {
             findings.push(json!({
                 "rule": f.rule.id,
@@ -45,6 +48,7 @@ pub fn json(units: &[Unit]) -> String {
         "version": 1,
         "findings": findings,
         "errors": errors,
+        "files": files,
     }))
     .unwrap_or_default()
 }
