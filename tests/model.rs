@@ -5,8 +5,9 @@
 //! real runtime (each simulated thread is a real thread, driven one operation at a time) and
 //! through a small brute-force reference: explicit reachability over the set of edges learned so
 //! far, site classes ordered per instance, with each edge's gate (the lock instances held
-//! exclusively at every observation of it — never a read hold, never another lock of a class: a
-//! cycle every walk back of which is guarded by one of them is not reported until it is not).
+//! exclusively at every observation of it — never a read hold, never another lock of a class,
+//! never the lock offering the order itself: a cycle every walk back of which is guarded by one
+//! of them is not reported until it is not).
 //! Every acquisition must be reported exactly when the reference says so, with a cycle that
 //! is a real shortest path of the reference graph, and at the end the learned graph must hold
 //! exactly the reference's edges. Shrunk failures are kept in `tests/model.proptest-regressions`.
@@ -469,14 +470,6 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                             continue;
                         }
                         let e = (hc, class);
-                        // The runtime asks its cache once per acquisition, before learning
-                        // anything: two held locks of one class both offer the edge.
-                        if known_before
-                            .get(&e)
-                            .is_some_and(|g| g.is_subset(&held_exclusive))
-                        {
-                            continue;
-                        }
                         // The other locks held exclusively: the edge's gate can only be among
                         // them.
                         let others: BTreeSet<usize> = held_exclusive
@@ -484,6 +477,14 @@ fn run_case(specs: &[LockSpec], ranks: &[(usize, usize)], ops: &[Op]) -> Result<
                             .copied()
                             .filter(|&l| l != h.lock && l != lock)
                             .collect();
+                        // The runtime asks its cache once per acquisition, before learning
+                        // anything: two held locks of one class both offer the edge. A gate
+                        // is known only as held in the *other* locks: the one offering the edge
+                        // is no gate of this observation, even if another observation's gate
+                        // named it.
+                        if known_before.get(&e).is_some_and(|g| g.is_subset(&others)) {
+                            continue;
+                        }
                         // Against the ranks: its own report, unless the edge also closes a
                         // cycle, whose report then says both.
                         let rank = rank_table.orders(&name_of(class), &name_of(hc));

@@ -69,17 +69,23 @@ impl EdgeCache {
         }
     }
 
-    /// Whether this thread knows `edge` while holding `held`: the direct-mapped caches inline
-    /// (an ungated edge: one compare; a one-lock gate: one more, and the gate looked up in the
-    /// held stack), then the set and the gated map out of line (promoting a hit).
+    /// Whether this thread knows `edge`, offered by the held lock `offering` (an instance),
+    /// while holding `held`: the direct-mapped caches inline (an ungated edge: one compare; a
+    /// one-lock gate: one more, and the gate looked up in the held stack), then the set and the
+    /// gated map out of line (promoting a hit).
+    ///
+    /// The lock that offers the edge is no gate of its own observation (the graph's gate is
+    /// "the *other* locks held", `decide.rs`): a gate learned from another observation that
+    /// names it is not held for this one, and the graph must be asked.
     #[inline(always)]
-    pub(crate) fn knows(&mut self, edge: u64, held: &[HeldLock]) -> bool {
+    pub(crate) fn knows(&mut self, edge: u64, offering: usize, held: &[HeldLock]) -> bool {
         let slot = (edge.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % RECENT_EDGES;
         if self.recent[slot] == edge {
             return true;
         }
         let (gated, gate, count) = self.recent_gated[slot];
         if gated == edge
+            && gate != offering
             && drops(gate) == count
             && held
                 .iter()
@@ -87,18 +93,18 @@ impl EdgeCache {
         {
             return true;
         }
-        self.knows_slow(edge, slot, held)
+        self.knows_slow(edge, offering, slot, held)
     }
 
     #[cold]
     #[inline(never)]
-    fn knows_slow(&mut self, edge: u64, slot: usize, held: &[HeldLock]) -> bool {
+    fn knows_slow(&mut self, edge: u64, offering: usize, slot: usize, held: &[HeldLock]) -> bool {
         if self.known.contains(&edge) {
             self.recent[slot] = edge;
             return true;
         }
         match self.gated.get(&edge) {
-            Some(gate) if holds_all(held, gate) => {
+            Some(gate) if holds_all(held, offering, gate) => {
                 if let [one] = gate.as_slice() {
                     self.recent_gated[slot] = (edge, one.0.instance, one.1);
                 }
@@ -142,13 +148,13 @@ impl EdgeCache {
     }
 
     /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
-    /// gate, holds the whole gate now (`held`).
-    pub(crate) fn has_learned(&self, edge: u64, held: &[HeldLock]) -> bool {
+    /// gate, holds the whole gate now (`held`) in locks other than `offering` (see `knows`).
+    pub(crate) fn has_learned(&self, edge: u64, offering: usize, held: &[HeldLock]) -> bool {
         self.known.contains(&edge)
             || self
                 .gated
                 .get(&edge)
-                .is_some_and(|gate| holds_all(held, gate))
+                .is_some_and(|gate| holds_all(held, offering, gate))
     }
 
     /// Records that the global graph accepted the edge with this gate (or, for a gated cycle,
@@ -179,9 +185,50 @@ impl EdgeCache {
     }
 }
 
-/// Whether `held` holds every lock of `gate`, each exclusively, and none was dropped since the
-/// entry was learned (its bucket's count is the one kept).
-fn holds_all(held: &[HeldLock], gate: &[(GateLock, u32)]) -> bool {
-    gate.iter()
-        .all(|(g, count)| drops(g.instance) == *count && held.iter().any(|h| h.is_gate(g)))
+/// Whether `held` holds every lock of `gate`, each exclusively, none of them the lock `offering`
+/// the edge, and none was dropped since the entry was learned (its bucket's count is the one
+/// kept).
+fn holds_all(held: &[HeldLock], offering: usize, gate: &[(GateLock, u32)]) -> bool {
+    gate.iter().all(|(g, count)| {
+        g.instance != offering && drops(g.instance) == *count && held.iter().any(|h| h.is_gate(g))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::{ClassId, LockKey};
+    use crate::mode::Mode;
+
+    fn held(instance: usize, class: u32) -> HeldLock {
+        let key = LockKey::new(ClassId::for_test(class), 0);
+        HeldLock::new(instance, key, Mode::Exclusive, Location::caller())
+    }
+
+    /// A gate learned from one observation may name a lock that later offers the edge itself
+    /// (two instances of its class held): that lock is no gate of its own observation, so the
+    /// edge is not known then, and the graph is asked (the model test's seed `d4c8d5c8`).
+    #[test]
+    fn the_lock_offering_an_edge_is_no_gate_of_it() {
+        let (p, q, r) = (held(0x1000, 1), held(0x2000, 1), held(0x3000, 2));
+        let edge = p.key().edge_bits(LockKey::new(ClassId::for_test(3), 0));
+        let mut cache = EdgeCache::new();
+        // Learned when `q` offered it, `p` and `r` held: gate {p, r}.
+        cache.learn(edge, vec![p.as_gate().unwrap(), r.as_gate().unwrap()]);
+        let stack = [p, r, q];
+        assert!(cache.has_learned(edge, q.instance, &stack));
+        assert!(cache.knows(edge, q.instance, &stack));
+        // Offered by `p` itself: its gate is {r} at most.
+        assert!(!cache.has_learned(edge, p.instance, &stack));
+        assert!(!cache.knows(edge, p.instance, &stack));
+        // A one-lock gate through the direct-mapped front: the same.
+        let mut cache = EdgeCache::new();
+        cache.learn(edge, vec![p.as_gate().unwrap()]);
+        assert!(cache.knows(edge, q.instance, &stack));
+        assert!(
+            cache.knows(edge, q.instance, &stack),
+            "promoted to the front"
+        );
+        assert!(!cache.knows(edge, p.instance, &stack));
+    }
 }

@@ -219,14 +219,17 @@ impl ThreadState {
         #[cfg(not(feature = "tokio"))]
         let held = &self.own;
         held.iter().all(|h| {
-            h.instance != instance && h.key() != key && edges.knows(h.key().edge_bits(key), held)
+            h.instance != instance
+                && h.key() != key
+                && edges.knows(h.key().edge_bits(key), h.instance, held)
         })
     }
 
     /// Whether this thread has seen the edge (`LockKey::edge_bits`) accepted, and, if it has a
-    /// gate, holds the whole gate now.
-    pub(crate) fn has_learned(&self, edge: u64) -> bool {
-        self.edges.has_learned(edge, self.stack())
+    /// gate, holds the whole gate now in locks other than `offering` (the held lock whose edge
+    /// it is).
+    pub(crate) fn has_learned(&self, edge: u64, offering: usize) -> bool {
+        self.edges.has_learned(edge, offering, self.stack())
     }
 
     /// The thread's name as edges keep it, once computed (`held::thread_name`).

@@ -78,7 +78,7 @@ fn findings(s: &ThreadState, a: &HeldLock) -> Findings {
             f.same_class = Some(*h);
         } else {
             let edge = h.key().edge_bits(a.key());
-            if !s.has_learned(edge) && !s.edges().has_refused(edge, a.site) {
+            if !s.has_learned(edge, h.instance) && !s.edges().has_refused(edge, a.site) {
                 f.unknown.push(*h);
             }
         }

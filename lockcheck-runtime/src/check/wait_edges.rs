@@ -132,7 +132,7 @@ fn all_known(w: &HeldLock, dir: Direction, edge: impl Fn(&HeldLock) -> u64) -> b
     s.held().iter().all(|x| {
         !takes_part(w, x, own, dir) || {
             let e = edge(x);
-            s.has_learned(e) || s.edges().has_refused(e, w.site)
+            s.has_learned(e, x.instance) || s.edges().has_refused(e, w.site)
         }
     })
 }
@@ -154,7 +154,9 @@ fn edges_slow(w: HeldLock, dir: Direction) {
         let unknown: Vec<HeldLock> = held
             .iter()
             .filter(|x| takes_part(&w, x, own, dir))
-            .filter(|x| !s.has_learned(edge(x)) && !s.edges().has_refused(edge(x), w.site))
+            .filter(|x| {
+                !s.has_learned(edge(x), x.instance) && !s.edges().has_refused(edge(x), w.site)
+            })
             .copied()
             .collect();
         (held, unknown)
