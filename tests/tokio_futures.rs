@@ -489,3 +489,62 @@ fn futures_unordered_and_buffered_streams_share_locks_silently() {
         assert!(found.is_empty(), "{rt}: {found:#?}");
     }
 }
+
+/// One yield: pending once, woken at once (what `tokio::task::yield_now` does, for executors
+/// that are not tokio).
+async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+/// `futures`' own executors, without `.checked()`: a `LocalPool` polls many futures on one
+/// thread, a `ThreadPool` on a few; each future takes the same two locks in one order and holds
+/// the first across a yield, so futures of one thread wait for each other's locks. No refusal,
+/// no report, every future ran.
+#[test]
+fn futures_executors_share_locks_silently() {
+    use futures::executor::{LocalPool, ThreadPool};
+    use futures::task::{LocalSpawnExt, SpawnExt};
+    let job = |m: Arc<Mutex<u32>>, n: Arc<Mutex<u32>>| async move {
+        let mut g = m.lock().await;
+        yield_once().await;
+        *g += 1;
+        *n.lock().await += 1;
+    };
+
+    let found = Found::default();
+    let m = Arc::new(Mutex::named("fut-localpool-m", 0u32));
+    let n = Arc::new(Mutex::named("fut-localpool-n", 0u32));
+    let mut pool = LocalPool::new();
+    for _ in 0..16 {
+        let fut = capturing(Arc::clone(&found), job(Arc::clone(&m), Arc::clone(&n)));
+        pool.spawner().spawn_local(fut).unwrap();
+    }
+    pool.run();
+    assert_eq!(*m.try_lock().unwrap(), 16);
+    assert_eq!(*n.try_lock().unwrap(), 16);
+    assert!(found.lock().unwrap().is_empty(), "LocalPool: {found:#?}");
+
+    let found = Found::default();
+    let m = Arc::new(Mutex::named("fut-threadpool-m", 0u32));
+    let n = Arc::new(Mutex::named("fut-threadpool-n", 0u32));
+    let pool = ThreadPool::builder().pool_size(2).create().unwrap();
+    let handles: Vec<_> = (0..32)
+        .map(|_| {
+            let fut = capturing(Arc::clone(&found), job(Arc::clone(&m), Arc::clone(&n)));
+            pool.spawn_with_handle(fut).unwrap()
+        })
+        .collect();
+    futures::executor::block_on(futures::future::join_all(handles));
+    assert_eq!(*m.try_lock().unwrap(), 32);
+    assert_eq!(*n.try_lock().unwrap(), 32);
+    assert!(found.lock().unwrap().is_empty(), "ThreadPool: {found:#?}");
+}
