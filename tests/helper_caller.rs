@@ -99,3 +99,65 @@ fn a_track_caller_helper_needs_no_note() {
     assert!(text.contains("is acquiring `marked.accounts`"), "{text}");
     assert!(text.contains("tests/helper_caller.rs:89:"), "{text}");
 }
+
+/// A helper returning its own type that holds the guard (tracing-core's `rebuilder` returns an
+/// enum of guards), and one running a closure under the lock: both helpers, both named with
+/// their callers.
+enum Access<'a> {
+    Read(MutexGuard<'a, u64>),
+}
+
+struct Books {
+    accounts: Mutex<u64>,
+    balances: Mutex<u64>,
+}
+
+impl Books {
+    fn access(&self) -> Access<'_> {
+        Access::Read(self.accounts.lock())
+    }
+
+    fn with_balances<R>(&self, f: impl FnOnce(&mut u64) -> R) -> R {
+        let mut g = self.balances.lock();
+        f(&mut g)
+    }
+}
+
+fn post(b: &Books) {
+    let Access::Read(_a) = b.access();
+    b.with_balances(|_| ()); // learns accounts -> balances, inside `with_balances`
+}
+
+fn reconcile(b: &Books) {
+    b.with_balances(|_| {
+        let _a = b.access(); // balances -> accounts, inside `access`
+    });
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "a release build has no line tables by default: no frames, no note"
+)]
+fn helpers_returning_a_guard_holder_or_running_a_closure_name_their_callers() {
+    let b = Books {
+        accounts: Mutex::named("books.accounts", 0),
+        balances: Mutex::named("books.balances", 0),
+    };
+    post(&b);
+    let ((), found) = capture_violations(|| reconcile(&b));
+    assert_eq!(found.len(), 1);
+    let text = found[0].to_string();
+    assert!(
+        text.contains("(taken inside `helper_caller::Books::access`, called from `helper_caller::reconcile::{{closure}}` at tests/helper_caller.rs:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(taken inside `helper_caller::Books::with_balances`, called from `helper_caller::post` at tests/helper_caller.rs:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`#[track_caller]` on `access` makes reports name its callers"),
+        "{text}"
+    );
+}

@@ -1,7 +1,8 @@
 //! The line to change, when a lock is taken inside a helper.
 //!
 //! A report names where each lock was taken: the caller of `lock()`. When that is a crate's
-//! small lock helper (`fn state(&self) -> MutexGuard<..> { self.state.lock() }`), every report
+//! small lock helper (`fn state(&self) -> MutexGuard<..> { self.state.lock() }`, a function
+//! returning a struct that holds the guard, or one running a closure under the lock), every report
 //! names the helper's line, and the line to change (the caller that took the inverted order) is
 //! only in a backtrace. So, for the acquisition sites of a report, lockcheck reads the stack and
 //! names the function that made the acquisition and that function's caller, with the advice to
@@ -179,7 +180,7 @@ fn resolve(site: &Site, bt: &Backtrace) -> Option<Helper> {
         return None;
     }
     let frame_file = frames[here].at.as_ref().map(|(f, _)| f.as_str());
-    if !returns_a_guard(function, site, frame_file) {
+    if !is_lock_helper(function, site, frame_file) {
         return None;
     }
     let text = caller.text.as_deref()?;
@@ -191,11 +192,16 @@ fn resolve(site: &Site, bt: &Backtrace) -> Option<Helper> {
     })
 }
 
-/// Whether `function`, which made the acquisition at `site`, is a lock helper: its signature
-/// returns a guard (`-> MutexGuard<..>`, `-> LockResult<RwLockReadGuard<..>>`, any type whose
-/// name has `Guard`), so the lock stays held in its caller, where the order is decided. Read
-/// from the source (the nearest `fn` of that name above the site); no source, no helper.
-fn returns_a_guard(function: &str, site: &Site, frame_file: Option<&str>) -> bool {
+/// Whether `function`, which made the acquisition at `site`, is a lock helper: the lock stays
+/// held in its caller, where the order is decided. Read from the source (the nearest `fn` of
+/// that name above the site; no source, no helper): its signature
+/// - returns a guard (`-> MutexGuard<..>`, `-> LockResult<RwLockReadGuard<..>>`, any type whose
+///   name has `Guard`),
+/// - or returns a type of the same file whose definition holds a guard (tracing-core's
+///   `fn rebuilder(&self) -> Rebuilder<'_>`, an enum of read and write guards),
+/// - or takes a closure that it runs with the lock held (`fn with<R>(&self, f: impl
+///   FnOnce(&mut T) -> R) -> R`): the closure is the caller's code.
+fn is_lock_helper(function: &str, site: &Site, frame_file: Option<&str>) -> bool {
     let name = function.rsplit("::").next().unwrap_or(function);
     let Some(source) = source_of(site, frame_file) else {
         return false;
@@ -216,14 +222,59 @@ fn returns_a_guard(function: &str, site: &Site, frame_file: Option<&str>) -> boo
     let mut signature = String::new();
     for l in &lines[start..at] {
         signature.push_str(l);
+        signature.push(' ');
         if l.contains('{') {
             break;
         }
     }
     let signature = signature.split('{').next().unwrap_or_default();
-    signature
-        .split_once("->")
-        .is_some_and(|(_, returns)| returns.contains("Guard"))
+    // A closure parameter (`impl FnOnce(..)`, or `F` bound so in the generics or a `where`).
+    if ["FnOnce(", "FnMut(", "Fn("]
+        .iter()
+        .any(|f| signature.contains(f))
+    {
+        return true;
+    }
+    let returns = signature.split_once("->").map_or("", |(_, r)| r);
+    returns.contains("Guard") || type_names(returns).any(|ty| holds_a_guard(&source, ty))
+}
+
+/// The capitalised names in a type (`Result<Pending<'a>, Error>` → `Result`, `Pending`, `Error`).
+fn type_names(ty: &str) -> impl Iterator<Item = &str> {
+    ty.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// Whether `source` defines a struct or enum `ty` whose body names a guard type.
+fn holds_a_guard(source: &str, ty: &str) -> bool {
+    ["struct ", "enum "].iter().any(|kw| {
+        source.match_indices(&format!("{kw}{ty}")).any(|(i, m)| {
+            let rest = &source[i + m.len()..];
+            // The whole name: `struct Pending<'a> {`, not `struct PendingList`.
+            if rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+                return false;
+            }
+            let body = match rest.find(['{', '(', ';']) {
+                Some(open) if rest[open..].starts_with(';') => return false,
+                Some(open) => &rest[open..],
+                None => return false,
+            };
+            let mut depth = 0usize;
+            for (j, c) in body.char_indices() {
+                match c {
+                    '{' | '(' => depth += 1,
+                    '}' | ')' => {
+                        depth = depth.saturating_sub(1);
+                        if depth == 0 {
+                            return body[..j].contains("Guard");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            false
+        })
+    })
 }
 
 /// The text of the file at `site`: the frame's path, or the site's path from the current
@@ -245,6 +296,23 @@ fn source_of(site: &Site, frame_file: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::{without_hash, Site};
+
+    #[test]
+    fn a_type_holds_a_guard_when_its_own_definition_names_one() {
+        let source = "struct PendingList { v: Vec<u8> }\n\
+                      struct Pending<'a> { guard: RwLockWriteGuard<'a, X>, n: usize }\n\
+                      enum Rebuilder<'a> { JustUs, Read(RwLockReadGuard<'a, X>) }\n\
+                      struct Plain(u32);\n\
+                      struct Unit;\n";
+        assert!(super::holds_a_guard(source, "Pending"));
+        assert!(super::holds_a_guard(source, "Rebuilder"));
+        assert!(!super::holds_a_guard(source, "PendingList"));
+        assert!(!super::holds_a_guard(source, "Plain"));
+        assert!(!super::holds_a_guard(source, "Unit"));
+        assert!(!super::holds_a_guard(source, "Missing"));
+        let names: Vec<&str> = super::type_names(" Result<Pending<'a>, Error>").collect();
+        assert_eq!(names, ["Result", "Pending", "Error"]);
+    }
 
     #[test]
     fn hashes_are_dropped_from_function_names() {
