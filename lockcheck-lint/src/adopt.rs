@@ -123,6 +123,8 @@ struct Leaf {
     path: Vec<String>,
     name: String,
     rename: Option<String>,
+    /// Where its name is written (`call_site` for the leaves adopt makes).
+    span: proc_macro2::Span,
 }
 
 impl Leaf {
@@ -139,11 +141,12 @@ impl Leaf {
 }
 
 fn leaves(tree: &syn::UseTree, prefix: &mut Vec<String>, colon: bool, out: &mut Vec<Leaf>) {
-    let leaf = |name: String, rename: Option<String>| Leaf {
+    let leaf = |name: String, rename: Option<String>, span: proc_macro2::Span| Leaf {
         leading_colon: colon,
         path: prefix.clone(),
         name,
         rename,
+        span,
     };
     match tree {
         syn::UseTree::Path(p) => {
@@ -151,9 +154,13 @@ fn leaves(tree: &syn::UseTree, prefix: &mut Vec<String>, colon: bool, out: &mut 
             leaves(&p.tree, prefix, colon, out);
             prefix.pop();
         }
-        syn::UseTree::Name(n) => out.push(leaf(n.ident.to_string(), None)),
-        syn::UseTree::Rename(r) => out.push(leaf(r.ident.to_string(), Some(r.rename.to_string()))),
-        syn::UseTree::Glob(_) => out.push(leaf("*".to_owned(), None)),
+        syn::UseTree::Name(n) => out.push(leaf(n.ident.to_string(), None, n.ident.span())),
+        syn::UseTree::Rename(r) => out.push(leaf(
+            r.ident.to_string(),
+            Some(r.rename.to_string()),
+            r.span(),
+        )),
+        syn::UseTree::Glob(g) => out.push(leaf("*".to_owned(), None, g.star_token.span)),
         syn::UseTree::Group(g) => {
             for t in &g.items {
                 leaves(t, prefix, colon, out);
@@ -238,6 +245,31 @@ struct FileScan {
     edits: Vec<Edit>,
     families: Vec<Family>,
     leftovers: Vec<(usize, String)>,
+    /// Every lock of a family named in the file (for LC007): where, and what.
+    unchecked: Vec<UncheckedLock>,
+    /// Whether the file names `lockcheck` (a `use`, a path, an attribute, `extern crate`).
+    uses_lockcheck: bool,
+}
+
+/// A lock of std, parking_lot or tokio named in a file: the lint's LC007 `unchecked-lock` in a
+/// crate that uses lockcheck.
+#[derive(Clone, Debug)]
+pub(crate) struct UncheckedLock {
+    /// Where it is named (a `use` item, a path, a macro invocation).
+    pub(crate) span: proc_macro2::Span,
+    /// The lock as written (`std::sync::Mutex`), or what stands there.
+    pub(crate) what: String,
+    /// Its family (`std::sync`, `parking_lot`, `tokio::sync`).
+    pub(crate) family: &'static str,
+    /// The lockcheck module that replaces it.
+    pub(crate) replacement: &'static str,
+}
+
+/// The locks of std, parking_lot and tokio one parsed file names, and whether it names
+/// lockcheck at all (see [`UncheckedLock`]).
+pub(crate) fn unchecked_locks(file: &syn::File, text: &str) -> (Vec<UncheckedLock>, bool) {
+    let scan = scan_tree(file, text);
+    (scan.unchecked, scan.uses_lockcheck)
 }
 
 /// Byte offsets of each line's start.
@@ -286,6 +318,17 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             &mut all,
         );
         for l in &all {
+            if l.path.first().map(String::as_str) == Some("lockcheck") {
+                self.scan.uses_lockcheck = true;
+            }
+            if let Some(family) = l.family() {
+                self.scan.unchecked.push(UncheckedLock {
+                    span: l.span,
+                    what: format!("{}::{}", l.path.join("::"), l.name),
+                    family: family.name(),
+                    replacement: family.replacement(),
+                });
+            }
             // A family's module imported whole: its paths in code are followed.
             if let Some((alias, f)) = module_alias(l) {
                 self.module_aliases.insert(alias, f);
@@ -326,6 +369,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                         (None, "self") => None,
                         _ => None,
                     },
+                    span: l.span,
                 });
                 continue;
             };
@@ -339,6 +383,7 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     .collect(),
                 name: l.name.clone(),
                 rename: l.rename.clone(),
+                span: l.span,
             });
         }
         let tree = &item.tree;
@@ -385,6 +430,22 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             })?;
             family.is_lock(&segs[n]).then_some((n, family))
         });
+        if segs.first().map(String::as_str) == Some("lockcheck") {
+            self.scan.uses_lockcheck = true;
+        }
+        // `sync::Mutex` under `use std::sync;`: not moved (the `use` is), but not checked.
+        let through_std_module = (segs.len() > 1
+            && self.module_aliases.get(&segs[0]) == Some(&Family::Std)
+            && Family::Std.is_lock(&segs[1]))
+        .then_some((1, Family::Std));
+        if let Some((n, family)) = found.or(through_std_module) {
+            self.scan.unchecked.push(UncheckedLock {
+                span: path.span(),
+                what: segs[..=n].join("::"),
+                family: family.name(),
+                replacement: family.replacement(),
+            });
+        }
         if let Some((n, family)) = found {
             let start = match &path.leading_colon {
                 Some(c) => c.span().start(),
@@ -401,6 +462,13 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
         syn::visit::visit_path(self, path);
     }
 
+    fn visit_item_extern_crate(&mut self, item: &'ast syn::ItemExternCrate) {
+        if item.ident == "lockcheck" {
+            self.scan.uses_lockcheck = true;
+        }
+        syn::visit::visit_item_extern_crate(self, item);
+    }
+
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         let tokens = mac.tokens.to_string();
         for family in [Family::Std, Family::ParkingLot, Family::Tokio] {
@@ -411,6 +479,12 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
                 if family.is_lock(&name) {
+                    self.scan.unchecked.push(UncheckedLock {
+                        span: mac.span(),
+                        what: format!("{}::{name}", family.name()),
+                        family: family.name(),
+                        replacement: family.replacement(),
+                    });
                     self.scan.leftovers.push((
                         mac.span().start().line,
                         format!(
@@ -439,6 +513,10 @@ fn module_alias(l: &Leaf) -> Option<(String, Family)> {
 
 fn scan(text: &str) -> Result<FileScan, String> {
     let file = syn::parse_file(text).map_err(|e| format!("not parsed: {e}"))?;
+    Ok(scan_tree(&file, text))
+}
+
+fn scan_tree(file: &syn::File, text: &str) -> FileScan {
     let lines = Lines::new(text);
     let mut s = Scanner {
         lines: &lines,
@@ -446,6 +524,8 @@ fn scan(text: &str) -> Result<FileScan, String> {
             edits: Vec::new(),
             families: Vec::new(),
             leftovers: Vec::new(),
+            unchecked: Vec::new(),
+            uses_lockcheck: false,
         },
         module_aliases: BTreeMap::new(),
     };
@@ -461,8 +541,8 @@ fn scan(text: &str) -> Result<FileScan, String> {
             }
         }
     }
-    s.visit_file(&file);
-    Ok(s.scan)
+    s.visit_file(file);
+    s.scan
 }
 
 fn apply(text: &str, mut edits: Vec<Edit>) -> String {

@@ -311,4 +311,21 @@ pub struct Crate {
     pub ranks: Vec<DeclaredRanks>,
     /// Rank tables that were declared but are not consistent.
     pub rank_errors: Vec<(Span, String)>,
+    /// Locks of std, parking_lot and tokio the crate names (LC007 when it uses lockcheck).
+    pub unchecked_locks: Vec<UncheckedLock>,
+    /// Whether the crate names `lockcheck` anywhere (a `use`, a path, an attribute).
+    pub uses_lockcheck: bool,
+}
+
+/// A lock of std, parking_lot or tokio named in the crate's source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UncheckedLock {
+    /// Where it is named.
+    pub span: Span,
+    /// The lock as written (`std::sync::Mutex`).
+    pub what: String,
+    /// Its family (`std::sync`, `parking_lot`, `tokio::sync`).
+    pub family: &'static str,
+    /// The lockcheck module that speaks the same API.
+    pub replacement: &'static str,
 }

@@ -307,7 +307,7 @@ fn lint_json_and_sarif() {
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "cargo-lockcheck");
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 6);
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 7);
     let result = &run["results"][0];
     assert_eq!(result["ruleId"], "LC004");
     assert_eq!(

@@ -19,7 +19,7 @@ pub(crate) mod depth;
 use syn::visit::Visit;
 
 use crate::lock_kind::{Declared, DeclaredType, LockKind};
-use crate::model::{Crate, LockPath, ParseError, SourceFile, Span};
+use crate::model::{Crate, LockPath, ParseError, SourceFile, Span, UncheckedLock};
 use crate::type_keys::TypeKeys;
 use crate::Edition;
 
@@ -195,6 +195,17 @@ impl Crate {
             };
             collector.place.module = vec![modules[index].clone()];
             collector.visit_file(&ast);
+            let (unchecked, uses_lockcheck) =
+                crate::adopt::unchecked_locks(&ast, &krate.files[index].text);
+            krate.uses_lockcheck |= uses_lockcheck;
+            krate
+                .unchecked_locks
+                .extend(unchecked.into_iter().map(|u| UncheckedLock {
+                    span: Span::of(index, u.span),
+                    what: u.what,
+                    family: u.family,
+                    replacement: u.replacement,
+                }));
         }
         // Only fields whose type is one of the crate's structs lead anywhere.
         let structs = std::mem::take(&mut krate.structs);

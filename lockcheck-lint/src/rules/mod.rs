@@ -16,6 +16,7 @@ mod excluded_lock_held;
 mod order_cycle;
 mod rank_order;
 mod requires_lock;
+mod unchecked_lock;
 
 /// A rule: its stable id, its name (usable in suppressions), what it finds, and how.
 pub struct Rule {
@@ -59,6 +60,7 @@ pub const RULES: &[&Rule] = &[
     &order_cycle::RULE,
     &rank_order::RULE,
     &asserted_not_annotated::RULE,
+    &unchecked_lock::RULE,
 ];
 
 /// A secondary place or remark of a finding.
