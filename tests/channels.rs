@@ -30,7 +30,9 @@ fn a_receive_holding_what_its_sender_held_is_reported() {
     assert!(text.contains("sent on `channel at"), "{text}");
 }
 
-/// The other order, through `for m in &rx`: reported at the send.
+/// The other order, through `for m in &rx`: reported at the send. The channel is bounded, so
+/// the send also waits for room holding `x`, which the receiver makes holding `x`: the second
+/// way the two deadlock, said too.
 #[test]
 fn a_send_holding_what_a_receiver_held_is_reported() {
     let x = Mutex::new(());
@@ -45,10 +47,85 @@ fn a_send_holding_what_a_receiver_held_is_reported() {
             }
         }
         let _x = x.lock();
-        tx.send(2).unwrap(); // channel -> x
+        tx.send(2).unwrap(); // channel -> x, and x -> room
+    });
+    let send_line = line!() - 2;
+    assert_eq!(found.len(), 2, "{found:#?}");
+    for v in &found {
+        assert_eq!(v.acquiring.site.line, send_line);
+    }
+    let texts: Vec<String> = found.iter().map(ToString::to_string).collect();
+    assert!(
+        texts.iter().any(|t| t.contains("sent on `channel at")),
+        "{texts:#?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("sends, waiting for `room in channel at")
+                && t.contains("received, making `room in channel at")),
+        "{texts:#?}"
+    );
+}
+
+/// A bounded channel's room: the sender holds `y` while it may wait for room, the receiver
+/// holds `x` while it receives, and `x` is taken before `y` elsewhere. Full, the three stop:
+/// reported (at the receive that closes it), though no lock is held at both ends.
+#[test]
+fn a_full_channel_whose_receiver_needs_what_blocks_the_sender_is_reported() {
+    let (x, y) = (Mutex::named("room-x", ()), Mutex::named("room-y", ()));
+    let (tx, rx) = mpsc::sync_channel(1);
+    let ((), found) = capture_violations(|| {
+        {
+            let _x = x.lock();
+            let _y = y.lock(); // x -> y
+        }
+        {
+            let _y = y.lock();
+            tx.send(1).unwrap(); // y -> room
+        }
+        let _x = x.lock();
+        assert_eq!(rx.recv(), Ok(1)); // room -> x: closes x -> y -> room -> x
     });
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].acquiring.site.line, line!() - 3);
+    let text = found[0].to_string();
+    assert!(text.contains("may never be woken"), "{text}");
+    assert!(
+        text.contains("`room-y`") && text.contains("`room-x`"),
+        "{text}"
+    );
+}
+
+/// Its clean twins: the same on an unbounded channel (a send never waits), with `try_send`
+/// (it never waits either), and on a bounded channel whose sender holds nothing the receiver's
+/// locks come before: silent.
+#[test]
+fn sends_that_never_wait_for_room_are_silent() {
+    let (x, y) = (Mutex::named("room2-x", ()), Mutex::named("room2-y", ()));
+    let ((), found) = capture_violations(|| {
+        {
+            let _x = x.lock();
+            let _y = y.lock(); // x -> y
+        }
+        let (tx, rx) = mpsc::channel();
+        {
+            let _y = y.lock();
+            tx.send(1).unwrap();
+        }
+        let (stx, srx) = mpsc::sync_channel(1);
+        {
+            let _y = y.lock();
+            stx.try_send(1).unwrap();
+        }
+        let (btx, brx) = mpsc::sync_channel(1);
+        btx.send(1).unwrap();
+        let _x = x.lock();
+        assert_eq!(rx.recv(), Ok(1));
+        assert_eq!(srx.recv(), Ok(1));
+        assert_eq!(brx.recv(), Ok(1));
+    });
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 /// Receives that give up, and sends holding nothing the receiver holds: silent. A

@@ -174,7 +174,9 @@ pub fn report() -> Report {
                 None => ClassKind::Lock,
                 Some(crate::wait_class::WaitKind::Condvar) => ClassKind::Condvar,
                 Some(crate::wait_class::WaitKind::Thread) => ClassKind::Thread,
-                Some(crate::wait_class::WaitKind::Channel) => ClassKind::Channel,
+                Some(
+                    crate::wait_class::WaitKind::Channel | crate::wait_class::WaitKind::ChannelRoom,
+                ) => ClassKind::Channel,
             },
             rank: rank_of(c.name, c.named),
             site: c.site.map(Site::from),

@@ -21,6 +21,8 @@ pub(crate) enum WaitKind {
     Thread,
     /// An mpsc channel: received on, sent on.
     Channel,
+    /// The room in a bounded channel: a full channel's send waits for it, a receive makes it.
+    ChannelRoom,
 }
 
 impl WaitKind {
@@ -30,6 +32,7 @@ impl WaitKind {
             WaitKind::Condvar => "Condvar",
             WaitKind::Thread => "thread spawned",
             WaitKind::Channel => "channel",
+            WaitKind::ChannelRoom => "room in channel",
         }
     }
 }

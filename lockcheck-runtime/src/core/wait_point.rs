@@ -124,13 +124,21 @@ impl WaitPoint {
     #[inline(always)]
     #[track_caller]
     pub(crate) fn wake(&self) {
+        self.wake_at(Location::caller());
+    }
+
+    /// [`WaitPoint::wake`] at `site`.
+    #[inline(always)]
+    pub(crate) fn wake_at(&self, site: &'static Location<'static>) {
         #[cfg(lockcheck_checks)]
         {
             let own = self.own.load(Ordering::Relaxed);
             if check::holds_beyond(own) {
-                self.wake_holding(own, Location::caller());
+                self.wake_holding(own, site);
             }
         }
+        #[cfg(not(lockcheck_checks))]
+        let _ = site;
     }
 
     #[cfg(lockcheck_checks)]

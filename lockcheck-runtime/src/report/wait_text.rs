@@ -56,6 +56,18 @@ fn edge_lines(f: &mut fmt::Formatter<'_>, waits: &Waits, e: &OrderEdge) -> fmt::
             &e.from,
             &e.from_site,
         ),
+        (_, Some(WaitKind::ChannelRoom)) => (
+            format!("sends, waiting for `{}` while it is full,", e.to),
+            &e.site,
+            &e.from,
+            &e.from_site,
+        ),
+        (Some(WaitKind::ChannelRoom), None) => (
+            format!("received, making `{}`,", e.from),
+            &e.from_site,
+            &e.to,
+            &e.site,
+        ),
         (Some(WaitKind::Condvar), None) => (
             format!("notified `{}`", e.from),
             &e.from_site,

@@ -7,10 +7,16 @@
 //! receive whose sender may never reach its send: the receiver holds what the sender needs
 //! first. Reported in either order, on a run that does not hang.
 //!
+//! A bounded channel ([`sync_channel`]) has a second wait: its room. A blocking send
+//! ([`SyncSender::send`], which waits while the channel is full) while holding `Y` orders `Y`
+//! before the room; a receive of any kind (it makes room) while holding `X` orders the room
+//! before `X`. With `X` taken before `Y` somewhere, a full channel can stop all three: the
+//! sender waits for room holding `Y`, the receiver waits for `X` before it receives, `X`'s
+//! holder waits for `Y`. The room is a class of its own (`room in channel at …`).
+//!
 //! Not counted, to stay precise: a receive that can give up (`try_recv`, `recv_timeout`,
-//! `try_iter`), and a bounded send's own wait for room ([`SyncSender::send`] on a full
-//! channel waits for the receiver: that wait is not checked; the send still orders the
-//! channel before what the sender holds). The error types are std's.
+//! `try_iter`) as a wait for a message (each still makes room), and `try_send` as a wait for
+//! room. The error types are std's.
 //!
 //! # Examples
 //!
@@ -50,7 +56,11 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
             inner: tx,
             point: Arc::clone(&point),
         },
-        Receiver { inner: rx, point },
+        Receiver {
+            inner: rx,
+            point,
+            room: None,
+        },
     )
 }
 
@@ -68,13 +78,19 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
 #[track_caller]
 pub fn sync_channel<T>(bound: usize) -> (SyncSender<T>, Receiver<T>) {
     let point = Arc::new(WaitPoint::at(Location::caller(), WaitKind::Channel));
+    let room = Arc::new(WaitPoint::at(Location::caller(), WaitKind::ChannelRoom));
     let (tx, rx) = std::sync::mpsc::sync_channel(bound);
     (
         SyncSender {
             inner: tx,
             point: Arc::clone(&point),
+            room: Arc::clone(&room),
         },
-        Receiver { inner: rx, point },
+        Receiver {
+            inner: rx,
+            point,
+            room: Some(room),
+        },
     )
 }
 
@@ -113,22 +129,30 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
-/// [`std::sync::mpsc::SyncSender`]: a send orders the channel before the locks held.
+/// [`std::sync::mpsc::SyncSender`]: a send orders the channel before the locks held, and the
+/// locks held before the channel's room (it waits for room while the channel is full).
 pub struct SyncSender<T> {
     inner: std::sync::mpsc::SyncSender<T>,
     point: Arc<WaitPoint>,
+    room: Arc<WaitPoint>,
 }
 
 impl<T> SyncSender<T> {
-    /// Sends `t`, waiting for room (that wait is not checked: see the module docs).
+    /// Sends `t`, waiting for room while the channel is full.
     ///
     /// # Errors
     ///
     /// The receiver was dropped.
+    ///
+    /// # Panics
+    ///
+    /// On a violation (a wait for room its receiver may never make) under the default action,
+    /// before it waits.
     #[inline]
     #[track_caller]
     pub fn send(&self, t: T) -> Result<(), SendError<T>> {
         self.point.wake();
+        self.room.wait_at(Location::caller());
         self.inner.send(t)
     }
 
@@ -150,6 +174,7 @@ impl<T> Clone for SyncSender<T> {
         SyncSender {
             inner: self.inner.clone(),
             point: Arc::clone(&self.point),
+            room: Arc::clone(&self.room),
         }
     }
 }
@@ -160,10 +185,13 @@ impl<T> fmt::Debug for SyncSender<T> {
     }
 }
 
-/// [`std::sync::mpsc::Receiver`]: a blocking receive orders the locks held before the channel.
+/// [`std::sync::mpsc::Receiver`]: a blocking receive orders the locks held before the channel;
+/// on a bounded channel every receive orders its room before them.
 pub struct Receiver<T> {
     inner: std::sync::mpsc::Receiver<T>,
     point: Arc<WaitPoint>,
+    /// A bounded channel's room (`None`: unbounded).
+    room: Option<Arc<WaitPoint>>,
 }
 
 impl<T> Receiver<T> {
@@ -185,24 +213,40 @@ impl<T> Receiver<T> {
     #[track_caller]
     fn recv_at(&self, site: &'static Location<'static>) -> Result<T, RecvError> {
         self.point.wait_at(site);
+        self.makes_room(site);
         self.inner.recv()
     }
 
-    /// A message if one is there (never waits: not ordered).
+    /// A receive at `site` makes room in a bounded channel (checked before it receives, so a
+    /// violation's panic loses no message).
+    #[inline]
+    fn makes_room(&self, site: &'static Location<'static>) {
+        if let Some(room) = &self.room {
+            room.wake_at(site);
+        }
+    }
+
+    /// A message if one is there (never waits: not ordered before the channel; on a bounded
+    /// channel it makes room).
     ///
     /// # Errors
     ///
     /// Empty, or every sender is gone.
+    #[track_caller]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        self.makes_room(Location::caller());
         self.inner.try_recv()
     }
 
-    /// Waits for a message at most `timeout` (it gives up: not ordered).
+    /// Waits for a message at most `timeout` (it gives up: not ordered before the channel; on a
+    /// bounded channel it makes room).
     ///
     /// # Errors
     ///
     /// Timed out, or every sender is gone.
+    #[track_caller]
     pub fn recv_timeout(&self, timeout: Duration) -> Result<T, RecvTimeoutError> {
+        self.makes_room(Location::caller());
         self.inner.recv_timeout(timeout)
     }
 
@@ -217,8 +261,12 @@ impl<T> Receiver<T> {
     }
 
     /// The messages there now.
+    #[track_caller]
     pub fn try_iter(&self) -> TryIter<'_, T> {
-        TryIter { rx: self }
+        TryIter {
+            rx: self,
+            site: Location::caller(),
+        }
     }
 }
 
@@ -246,12 +294,14 @@ impl<T> Iterator for Iter<'_, T> {
 #[derive(Debug)]
 pub struct TryIter<'a, T: 'a> {
     rx: &'a Receiver<T>,
+    site: &'static Location<'static>,
 }
 
 impl<T> Iterator for TryIter<'_, T> {
     type Item = T;
     fn next(&mut self) -> Option<T> {
-        self.rx.try_recv().ok()
+        self.rx.makes_room(self.site);
+        self.rx.inner.try_recv().ok()
     }
 }
 
