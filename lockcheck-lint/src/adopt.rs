@@ -265,10 +265,20 @@ pub(crate) struct UncheckedLock {
     pub(crate) replacement: &'static str,
 }
 
-/// The locks of std, parking_lot and tokio one parsed file names, and whether it names
-/// lockcheck at all (see [`UncheckedLock`]).
-pub(crate) fn unchecked_locks(file: &syn::File, text: &str) -> (Vec<UncheckedLock>, bool) {
-    let scan = scan_tree(file, text);
+/// The names a file gives lock families' modules (`use std::sync;`), kept from one chunk of a
+/// large file to the next (`collect/chunks.rs`).
+#[derive(Default)]
+pub(crate) struct ModuleAliases(BTreeMap<String, Family>);
+
+/// The locks of std, parking_lot and tokio one parsed file (or chunk of one, after the chunks
+/// before it gave `aliases`) names, and whether it names lockcheck at all (see
+/// [`UncheckedLock`]).
+pub(crate) fn unchecked_locks(
+    file: &syn::File,
+    text: &str,
+    aliases: &mut ModuleAliases,
+) -> (Vec<UncheckedLock>, bool) {
+    let scan = scan_tree(file, text, aliases);
     (scan.unchecked, scan.uses_lockcheck)
 }
 
@@ -513,10 +523,10 @@ fn module_alias(l: &Leaf) -> Option<(String, Family)> {
 
 fn scan(text: &str) -> Result<FileScan, String> {
     let file = syn::parse_file(text).map_err(|e| format!("not parsed: {e}"))?;
-    Ok(scan_tree(&file, text))
+    Ok(scan_tree(&file, text, &mut ModuleAliases::default()))
 }
 
-fn scan_tree(file: &syn::File, text: &str) -> FileScan {
+fn scan_tree(file: &syn::File, text: &str, aliases: &mut ModuleAliases) -> FileScan {
     let lines = Lines::new(text);
     let mut s = Scanner {
         lines: &lines,
@@ -527,7 +537,7 @@ fn scan_tree(file: &syn::File, text: &str) -> FileScan {
             unchecked: Vec::new(),
             uses_lockcheck: false,
         },
-        module_aliases: BTreeMap::new(),
+        module_aliases: std::mem::take(&mut aliases.0),
     };
     // Module imports first (a `use std::sync;` below its use in code still counts).
     for item in &file.items {
@@ -542,6 +552,7 @@ fn scan_tree(file: &syn::File, text: &str) -> FileScan {
         }
     }
     s.visit_file(file);
+    aliases.0 = s.module_aliases;
     s.scan
 }
 

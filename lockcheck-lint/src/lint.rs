@@ -83,9 +83,11 @@ pub struct Sources {
 }
 
 /// The largest source file the lint reads. syn's syntax tree takes about a hundred times the
-/// size of its text (BENCHMARKS.md), so a bigger file (generated tables, most likely) is named
-/// as an error and skipped, and the lint's memory stays bounded.
-pub const MAX_FILE_BYTES: u64 = 8 << 20;
+/// size of its text (BENCHMARKS.md), so a file over 1 MiB is read a few items at a time, each
+/// chunk's tree dropped before the next is parsed, and an item over 8 MiB is named as an error
+/// and not read: the lint's memory is the text plus a bounded tree. A file larger than this is
+/// named as an error and skipped.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// Reads files into a crate, modelled with the temporary-scope rules of `edition`, or, when
 /// `None`, of the edition the manifest nearest the first file declares (2021 without one).
@@ -123,6 +125,7 @@ pub fn load(files: &[PathBuf], edition: Option<Edition>) -> std::io::Result<Crat
                 end_column: 1,
             },
             message,
+            rest_read: false,
         });
     }
     krate.parse_errors.sort_by_key(|e| e.span.file);
@@ -131,7 +134,7 @@ pub fn load(files: &[PathBuf], edition: Option<Edition>) -> std::io::Result<Crat
 
 /// One source file's text, or why the lint does not read it (after "could not parse this
 /// file: ", as the output shows it).
-fn read_source(path: &Path) -> Result<String, String> {
+pub(crate) fn read_source(path: &Path) -> Result<String, String> {
     use std::io::Read as _;
     let file = std::fs::File::open(path).map_err(|e| format!("unreadable: {e}"))?;
     let mut bytes = Vec::new();

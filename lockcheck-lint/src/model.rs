@@ -31,14 +31,35 @@ pub struct Span {
     pub end_column: usize,
 }
 
+thread_local! {
+    /// The lines of the file before the text being read (a chunk of a large file,
+    /// `collect/chunks.rs`): syn's spans count from the chunk's first line.
+    static LINE_OFFSET: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The lines before the text being read (see [`with_line_offset`]): a line syn gives, plus
+/// this, is the file's.
+pub(crate) fn line_offset() -> usize {
+    LINE_OFFSET.with(std::cell::Cell::get)
+}
+
+/// Runs `f` with spans read as `offset` lines further down their file.
+pub(crate) fn with_line_offset<R>(offset: usize, f: impl FnOnce() -> R) -> R {
+    let before = LINE_OFFSET.with(|o| o.replace(offset));
+    let out = f();
+    LINE_OFFSET.with(|o| o.set(before));
+    out
+}
+
 impl Span {
     pub(crate) fn of(file: usize, s: PmSpan) -> Span {
         let (start, end) = (s.start(), s.end());
+        let offset = line_offset();
         Span {
             file,
-            line: start.line,
+            line: start.line + offset,
             column: start.column + 1,
-            end_line: end.line,
+            end_line: end.line + offset,
             end_column: end.column + 1,
         }
     }
@@ -269,6 +290,9 @@ pub struct ParseError {
     pub span: Span,
     /// What syn said.
     pub message: String,
+    /// Whether the rest of the file is read all the same (one item of a large file, read in
+    /// chunks, was not): otherwise the file stops here.
+    pub rest_read: bool,
 }
 
 /// A declared rank table found in the source.

@@ -54,7 +54,7 @@ fn walk(mut stack: Vec<(PathBuf, bool, bool)>) -> (Vec<PathBuf>, Vec<PathBuf>) {
         if !seen.insert(crate::collect::lexically_normal(&file)) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&file) else {
+        let Ok(text) = crate::lint::read_source(&file) else {
             // Reading it again, in `lint::load`, names the error.
             if !test {
                 files.push(file.clone());
@@ -93,7 +93,7 @@ fn walk(mut stack: Vec<(PathBuf, bool, bool)>) -> (Vec<PathBuf>, Vec<PathBuf>) {
 pub(crate) fn test_module_files(files: &[PathBuf]) -> HashSet<PathBuf> {
     let mut test_roots = Vec::new();
     for f in files {
-        let Ok(text) = std::fs::read_to_string(f) else {
+        let Ok(text) = crate::lint::read_source(f) else {
             continue;
         };
         for owns_dir in [true, false] {
@@ -130,27 +130,48 @@ fn declarations(file: &Path, text: &str, owns_dir: bool) -> (bool, Vec<Declarati
         }
         _ => text,
     };
-    let Ok(tokens) = TokenStream::from_str(text) else {
+    // A large file is lexed a chunk at a time (`collect/chunks.rs`): its tokens at once would
+    // take tens of times its text.
+    let parts: Vec<&str> = if text.len() > crate::collect::CHUNKED_ABOVE {
+        crate::collect::chunk_texts(text)
+    } else {
+        vec![text]
+    };
+    let Some(lexed) = parts
+        .iter()
+        .map(|part| TokenStream::from_str(part).ok())
+        .next()
+        .flatten()
+    else {
         return (false, Vec::new());
     };
-    let test = inner_test(&tokens);
+    let test = inner_test(&lexed);
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let module_dir = if owns_dir {
         dir.clone()
     } else {
         dir.join(file.file_stem().unwrap_or_default())
     };
+    let scope = Scope {
+        file_dir: &dir,
+        module_dir,
+        inline: false,
+        test,
+    };
     let mut out = Vec::new();
-    scan(
-        tokens,
-        &Scope {
-            file_dir: &dir,
-            module_dir,
-            inline: false,
-            test,
-        },
-        &mut out,
-    );
+    scan(lexed, &scope, &mut out);
+    for part in &parts[1..] {
+        // A chunk that does not lex alone: the cut was wrong; the whole file, then.
+        let Ok(tokens) = TokenStream::from_str(part) else {
+            out.clear();
+            match TokenStream::from_str(text) {
+                Ok(tokens) => scan(tokens, &scope, &mut out),
+                Err(_) => return (false, Vec::new()),
+            }
+            break;
+        };
+        scan(tokens, &scope, &mut out);
+    }
     (test, out)
 }
 

@@ -179,15 +179,55 @@ fn a_file_that_is_not_utf8_is_an_error_naming_it_and_the_others_are_linted() {
 
 #[test]
 fn a_file_over_the_size_limit_is_an_error_naming_it_and_the_others_are_linted() {
-    let limit = usize::try_from(lockcheck_lint::lint::MAX_FILE_BYTES).unwrap();
-    let big = format!("// {}\nfn f() {{}}\n", "x".repeat(limit));
-    let dir = beside_a_good_file("big", &[("generated.rs", big)]);
+    let dir = beside_a_good_file("big", &[]);
+    // Sparse: one byte over the limit without writing it.
+    let big = std::fs::File::create(dir.join("generated.rs")).unwrap();
+    big.set_len(lockcheck_lint::lint::MAX_FILE_BYTES + 1)
+        .unwrap();
+    drop(big);
     let (code, out, err) = lint(&dir);
     assert_eq!(code, 1, "{out}{err}");
     assert_good_file_linted(&out);
     assert!(out.contains("generated.rs:1:1"), "{out}");
-    assert!(out.contains("larger than 8 MiB"), "{out}");
+    assert!(out.contains("larger than 256 MiB"), "{out}");
     assert!(out.contains("1 file not parsed"), "{out}");
+}
+
+/// A large file (generated code) is read a few items at a time: its findings are found at
+/// their lines, an item too large to parse at once is an error at its line, and the items
+/// after it are still read.
+#[test]
+fn a_large_file_is_read_in_chunks_and_an_oversized_item_is_named() {
+    let mut text = String::from("use std::sync::Mutex;\nstatic A: Mutex<u8> = Mutex::new(0);\n");
+    // Over 1 MiB of small generated items, then one item over 8 MiB, then a double lock.
+    let mut line = 3;
+    while text.len() < 3 << 19 {
+        text.push_str(&format!("pub fn g{line}() -> u32 {{ {line} }}\n"));
+        line += 1;
+    }
+    let big_line = line;
+    text.push_str(&format!(
+        "pub const DATA: &str = \"{}\";\n",
+        "x".repeat(9 << 20)
+    ));
+    text.push_str(
+        "fn twice() {\n    let _a = A.lock().unwrap();\n    let _b = A.lock().unwrap();\n}\n",
+    );
+    let twice_line = big_line + 3;
+    let dir = beside_a_good_file("chunked", &[("generated.rs", text)]);
+    let (code, out, err) = lint(&dir);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_good_file_linted(&out);
+    assert!(out.contains(&format!("generated.rs:{big_line}:1")), "{out}");
+    assert!(out.contains("an item of 9 MiB"), "{out}");
+    assert!(
+        out.contains("this item is not read; the rest of the file"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("generated.rs:{twice_line}:")),
+        "the double lock after the big item: {out}"
+    );
 }
 
 /// No line of `out` but the last starts like merge's summary, and no control character but the

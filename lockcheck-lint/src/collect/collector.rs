@@ -154,8 +154,9 @@ impl Collector<'_> {
             let span = Span::of_tokens(self.file, mac);
             let origin = self.krate.files[self.file].path.display().to_string();
             // The table's own text, lines and `#` comments kept, as the macro reads it.
-            let (line, table) =
-                table_text(&mac.tokens).unwrap_or_else(|| (span.line, mac.tokens.to_string()));
+            let (line, table) = table_text(&mac.tokens)
+                .map(|(line, text)| (line + crate::model::line_offset(), text))
+                .unwrap_or_else(|| (span.line, mac.tokens.to_string()));
             match lockcheck_ranks::RankTable::parse_at(&origin, line as u32, &table) {
                 Ok(table) => self.krate.ranks.push(DeclaredRanks { table, span }),
                 Err(e) => self.krate.rank_errors.push((span, e.to_string())),

@@ -12,9 +12,20 @@
 //! not read on its own.
 
 mod canonical;
+mod chunks;
 mod collector;
 mod declarations;
 pub(crate) mod depth;
+
+pub(crate) use chunks::CHUNKED_ABOVE;
+
+/// The chunks a large file is read in (`chunks.rs`), as text.
+pub(crate) fn chunk_texts(text: &str) -> Vec<&str> {
+    chunks::chunks(text, chunks::CHUNK_BYTES)
+        .into_iter()
+        .map(|c| &text[c.start..c.end])
+        .collect()
+}
 
 use syn::visit::Visit;
 
@@ -35,12 +46,18 @@ impl Crate {
     /// in a debug build: call this on a thread with [`STACK_BYTES`](crate::STACK_BYTES) of
     /// stack, as `cargo lockcheck` does.
     pub fn build(files: Vec<SourceFile>, edition: Edition) -> Crate {
-        Crate::build_keeping(files, edition, TREE_CACHE_BYTES)
+        Crate::build_keeping(files, edition, TREE_CACHE_BYTES, chunks::CHUNKED_ABOVE)
     }
 
     /// [`Crate::build`], keeping the syntax trees of the first `keep` bytes of text between
-    /// passes.
-    pub(crate) fn build_keeping(files: Vec<SourceFile>, edition: Edition, keep: usize) -> Crate {
+    /// passes, and reading files larger than `chunk_above` bytes in chunks (`chunks.rs`).
+    pub(crate) fn build_keeping(
+        files: Vec<SourceFile>,
+        edition: Edition,
+        keep: usize,
+        chunk_above: usize,
+    ) -> Crate {
+        let chunk_bytes = chunks::CHUNK_BYTES.min(chunk_above.max(1));
         let mut krate = Crate {
             files,
             edition,
@@ -58,6 +75,8 @@ impl Crate {
             .collect();
         let mut parsed_files = Vec::new();
         let mut trees: Vec<Option<syn::File>> = Vec::new();
+        // Per parsed file: its chunks (`chunks.rs`) when it is read a few items at a time.
+        let mut parts: Vec<Option<Vec<chunks::Chunk>>> = Vec::new();
         let mut cached_bytes = 0;
         let mut keys = TypeKeys::default();
         let included = included_files(&krate.files);
@@ -68,47 +87,30 @@ impl Crate {
                 continue;
             }
             let text = krate.files[index].text.as_str();
-            // Lexed once: the depth is measured on the tokens syn then parses (a file that
-            // starts with a byte-order mark or `#!` is lexed again by `parse_file`, which
-            // knows both).
-            let tokens = match depth::lex(text) {
-                Ok(tokens) => tokens,
-                Err(span) => {
-                    krate.parse_errors.push(ParseError {
-                        span: Span::of(index, span),
-                        message: format!(
-                            "nested more than {} levels deep (brackets and chained operators), \
-                             more than the lint's parser can take",
-                            depth::MAX_DEPTH
-                        ),
-                    });
+            if text.len() > chunk_above {
+                let add = |ast: &syn::File| keys.add(module.clone(), ast);
+                let read = ChunkRead {
+                    index,
+                    edition,
+                    chunk_bytes,
+                };
+                if let Some(ranges) = read.chunked(text, &mut krate.parse_errors, add) {
+                    parsed_files.push(index);
+                    trees.push(None);
+                    parts.push(Some(ranges));
                     continue;
                 }
-            };
-            let parsed = match tokens {
-                Some(tokens) if !text.starts_with('\u{feff}') && !shebang(text) => {
-                    syn::parse2(tokens)
-                }
-                _ => syn::parse_file(text),
-            };
-            match parsed {
+            }
+            match parse_whole(text, index, edition) {
                 Ok(ast) => {
                     // The type names, module by module: two modules' `Inner` are two types.
                     keys.add(module.clone(), &ast);
                     parsed_files.push(index);
                     cached_bytes += text.len();
                     trees.push((cached_bytes <= keep).then_some(ast));
+                    parts.push(None);
                 }
-                Err(e) => krate.parse_errors.push(ParseError {
-                    span: Span::of(index, e.span()),
-                    // syn reads the syntax of editions 2018 and later: say so when the crate
-                    // is older, the likeliest cause (`async` or `dyn` as a name, `try!`).
-                    message: if edition == Edition::E2015 {
-                        format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
-                    } else {
-                        e.to_string()
-                    },
-                }),
+                Err(e) => krate.parse_errors.push(e),
             }
         }
         let keys = std::rc::Rc::new(keys);
@@ -125,6 +127,14 @@ impl Crate {
             declared: Declared::default(),
         };
         for (at, &index) in parsed_files.iter().enumerate() {
+            accessors.file = index;
+            accessors.place.module = vec![modules[index].clone()];
+            if let Some(chunks) = &parts[at] {
+                for_each_chunk(&krate.files[index].text, chunks, |ast, _| {
+                    accessors.visit_file(ast);
+                });
+                continue;
+            }
             let reparsed;
             let ast = match &trees[at] {
                 Some(t) => t,
@@ -136,8 +146,6 @@ impl Crate {
                     None => continue,
                 },
             };
-            accessors.file = index;
-            accessors.place.module = vec![modules[index].clone()];
             accessors.visit_file(ast);
         }
         let shared_fields = std::mem::take(&mut accessors.declared.shared_fields);
@@ -179,9 +187,17 @@ impl Crate {
         let accessors = std::rc::Rc::new(accessors.found);
         for (at, &index) in parsed_files.iter().enumerate() {
             // The last pass: a kept tree is dropped once walked.
-            let Some(ast) = trees[at].take().or_else(|| reparse(&krate.files, index)) else {
-                continue;
+            let whole = match &parts[at] {
+                Some(_) => None,
+                None => match trees[at].take().or_else(|| reparse(&krate.files, index)) {
+                    Some(ast) => Some(ast),
+                    None => continue,
+                },
             };
+            let text = std::mem::take(&mut krate.files[index].text);
+            let mut found = Vec::new();
+            let mut uses_lockcheck = false;
+            let mut aliases = crate::adopt::ModuleAliases::default();
             let mut collector = Collector {
                 krate: &mut krate,
                 file: index,
@@ -194,18 +210,26 @@ impl Crate {
                 declared: std::rc::Rc::clone(&declared),
             };
             collector.place.module = vec![modules[index].clone()];
-            collector.visit_file(&ast);
-            let (unchecked, uses_lockcheck) =
-                crate::adopt::unchecked_locks(&ast, &krate.files[index].text);
-            krate.uses_lockcheck |= uses_lockcheck;
-            krate
-                .unchecked_locks
-                .extend(unchecked.into_iter().map(|u| UncheckedLock {
+            let mut visit = |ast: &syn::File, text: &str| {
+                collector.visit_file(ast);
+                let (unchecked, uses) = crate::adopt::unchecked_locks(ast, text, &mut aliases);
+                uses_lockcheck |= uses;
+                found.extend(unchecked.into_iter().map(|u| UncheckedLock {
                     span: Span::of(index, u.span),
                     what: u.what,
                     family: u.family,
                     replacement: u.replacement,
                 }));
+            };
+            match (&whole, &parts[at]) {
+                (Some(ast), _) => visit(ast, &text),
+                (None, Some(chunks)) => for_each_chunk(&text, chunks, visit),
+                (None, None) => {}
+            }
+            drop(collector);
+            krate.files[index].text = text;
+            krate.uses_lockcheck |= uses_lockcheck;
+            krate.unchecked_locks.extend(found);
         }
         // Only fields whose type is one of the crate's structs lead anywhere.
         let structs = std::mem::take(&mut krate.structs);
@@ -217,6 +241,122 @@ impl Crate {
         }
         krate.functions = functions;
         krate
+    }
+}
+
+/// A whole file's syntax tree, or the error that names it (too deep, or not Rust).
+fn parse_whole(text: &str, index: usize, edition: Edition) -> Result<syn::File, ParseError> {
+    // Lexed once: the depth is measured on the tokens syn then parses (a file that starts
+    // with a byte-order mark or `#!` is lexed again by `parse_file`, which knows both).
+    let tokens = depth::lex(text).map_err(|span| ParseError {
+        span: Span::of(index, span),
+        message: format!(
+            "nested more than {} levels deep (brackets and chained operators), \
+             more than the lint's parser can take",
+            depth::MAX_DEPTH
+        ),
+        rest_read: false,
+    })?;
+    let parsed = match tokens {
+        Some(tokens) if !text.starts_with('\u{feff}') && !shebang(text) => syn::parse2(tokens),
+        _ => syn::parse_file(text),
+    };
+    parsed.map_err(|e| ParseError {
+        span: Span::of(index, e.span()),
+        // syn reads the syntax of editions 2018 and later: say so when the crate is older,
+        // the likeliest cause (`async` or `dyn` as a name, `try!`).
+        message: if edition == Edition::E2015 {
+            format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
+        } else {
+            e.to_string()
+        },
+        rest_read: false,
+    })
+}
+
+/// One chunk of a file parsed alone (`None`: it does not, or nests too deep).
+fn parse_chunk(text: &str) -> Option<syn::File> {
+    match depth::lex(text) {
+        Ok(Some(tokens)) if !text.starts_with('\u{feff}') && !shebang(text) => {
+            syn::parse2(tokens).ok()
+        }
+        Ok(_) => syn::parse_file(text).ok(),
+        Err(_) => None,
+    }
+}
+
+/// How a large file is read in chunks.
+struct ChunkRead {
+    index: usize,
+    edition: Edition,
+    chunk_bytes: usize,
+}
+
+impl ChunkRead {
+    /// The file cut into chunks that each parse alone, each given to `first` (with its line
+    /// offset in force) and dropped. When a chunk does not parse alone, a file small enough to
+    /// be parsed at once is read whole (`None`), which names its error (or, where the cut was
+    /// wrong, reads it); a larger one has that chunk named as an error in `errors`, as has a
+    /// chunk (one item) larger than [`chunks::MAX_PARSED_BYTES`], and its other chunks are
+    /// read.
+    fn chunked(
+        &self,
+        text: &str,
+        errors: &mut Vec<ParseError>,
+        mut first: impl FnMut(&syn::File),
+    ) -> Option<Vec<chunks::Chunk>> {
+        let whole_fallback = text.len() <= chunks::MAX_PARSED_BYTES;
+        let mut kept = Vec::new();
+        let mut found = Vec::new();
+        for c in chunks::chunks(text, self.chunk_bytes) {
+            let part = &text[c.start..c.end];
+            if part.len() > chunks::MAX_PARSED_BYTES {
+                found.push(ParseError {
+                    span: Span {
+                        file: self.index,
+                        line: c.line_offset + 1,
+                        column: 1,
+                        end_line: c.line_offset + 1,
+                        end_column: 1,
+                    },
+                    message: format!(
+                        "an item of {} MiB, more than the lint parses at once ({} MiB; \
+                         generated data?): not read, the rest of the file is",
+                        part.len() >> 20,
+                        chunks::MAX_PARSED_BYTES >> 20
+                    ),
+                    rest_read: true,
+                });
+                continue;
+            }
+            let parsed = crate::model::with_line_offset(c.line_offset, || {
+                parse_whole(part, self.index, self.edition)
+            });
+            match parsed {
+                Ok(ast) => {
+                    crate::model::with_line_offset(c.line_offset, || first(&ast));
+                    kept.push(c);
+                }
+                Err(_) if whole_fallback => return None,
+                Err(e) => found.push(ParseError {
+                    rest_read: true,
+                    ..e
+                }),
+            }
+        }
+        errors.extend(found);
+        Some(kept)
+    }
+}
+
+/// Each chunk of `text` parsed again and given to `f` with its text, its line offset in force
+/// (the chunks parsed before: a chunk that does not now is skipped).
+fn for_each_chunk(text: &str, cut: &[chunks::Chunk], mut f: impl FnMut(&syn::File, &str)) {
+    for c in cut {
+        let part = &text[c.start..c.end];
+        if let Some(ast) = parse_chunk(part) {
+            crate::model::with_line_offset(c.line_offset, || f(&ast, part));
+        }
     }
 }
 
@@ -329,7 +469,7 @@ mod tests {
             })
             .collect();
         let model = |keep| {
-            let k = Crate::build_keeping(files.clone(), Edition::E2021, keep);
+            let k = Crate::build_keeping(files.clone(), Edition::E2021, keep, usize::MAX);
             format!("{:?}", k.functions)
         };
         let kept = model(usize::MAX);
@@ -337,5 +477,40 @@ mod tests {
         // None kept, and some: the second and third passes parse the others again.
         assert_eq!(model(0), kept);
         assert_eq!(model(4096), kept);
+    }
+
+    /// Every golden fixture read in chunks cut at every item's end gives the model and the
+    /// findings it gives read whole (spans included: the line offsets are right).
+    #[test]
+    fn a_file_read_in_chunks_is_modelled_as_read_whole() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let mut paths: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .collect();
+        paths.sort();
+        let mut chunked_files = 0;
+        for path in paths {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let files = vec![SourceFile {
+                text: text.clone(),
+                path: path.clone(),
+            }];
+            let read = |chunk_above| {
+                let k = Crate::build_keeping(files.clone(), Edition::E2021, 0, chunk_above);
+                let findings = crate::rules::check(&k);
+                (format!("{:?}", k.functions), findings, k.parse_errors.len())
+            };
+            let whole = read(usize::MAX);
+            let chunked = read(0);
+            assert_eq!(chunked.0, whole.0, "{}: the model", path.display());
+            assert_eq!(chunked.1, whole.1, "{}: the findings", path.display());
+            assert_eq!(chunked.2, whole.2, "{}", path.display());
+            if chunks::chunks(&text, 1).len() > 1 {
+                chunked_files += 1;
+            }
+        }
+        assert!(chunked_files > 30, "{chunked_files} fixtures were cut");
     }
 }

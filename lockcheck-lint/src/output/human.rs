@@ -30,7 +30,11 @@ pub fn human(units: &[Unit], color: bool) -> String {
                     Snippet::source(k.files[e.span.file].text.as_str())
                         .path(path)
                         .annotation(AnnotationKind::Primary.span(byte_range(k, &e.span)).label(
-                            "the lint stops reading this file here; the others are checked",
+                            if e.rest_read {
+                                "this item is not read; the rest of the file and the others are"
+                            } else {
+                                "the lint stops reading this file here; the others are checked"
+                            },
                         )),
                 )];
             out.push_str(&renderer.render(&report));
