@@ -526,6 +526,7 @@ fn written_names(a: &Analysis<'_>) -> HashSet<String> {
     let mut names = HashSet::new();
     // (function, parameter lock) pairs written, to be named by the callers.
     let mut params: Vec<(usize, LockPath)> = Vec::new();
+    let mut lines = HashMap::new();
     for (fi, f) in krate.functions.iter().enumerate() {
         for e in &f.events {
             let Event::Acquire {
@@ -538,7 +539,7 @@ fn written_names(a: &Analysis<'_>) -> HashSet<String> {
             else {
                 continue;
             };
-            if *read && !span_text(krate, *span).contains("upgradable") {
+            if *read && !span_text(krate, &mut lines, *span).contains("upgradable") {
                 continue;
             }
             match lock_name(lock) {
@@ -551,11 +552,19 @@ fn written_names(a: &Analysis<'_>) -> HashSet<String> {
         }
     }
     let mut seen: HashSet<(usize, LockPath)> = HashSet::new();
+    // The calls into each function, gathered once (asking `calls()` per parameter lock was
+    // quadratic in the crate's functions).
+    let mut calls_into: HashMap<usize, Vec<Call<'_>>> = HashMap::new();
+    if !params.is_empty() {
+        for call in a.calls() {
+            calls_into.entry(call.callee_index).or_default().push(call);
+        }
+    }
     while let Some((gi, lock)) = params.pop() {
         if !seen.insert((gi, lock.clone())) {
             continue;
         }
-        for call in a.calls().filter(|c| c.callee_index == gi) {
+        for call in calls_into.get(&gi).into_iter().flatten() {
             match call.translate(a, &lock) {
                 Some(l) => match lock_name(&l) {
                     Some(n) => {
@@ -576,18 +585,25 @@ fn written_names(a: &Analysis<'_>) -> HashSet<String> {
     names
 }
 
-/// The source text a span covers, whole lines (enough to see the method's name).
-fn span_text(krate: &Crate, span: Span) -> String {
-    krate
-        .files
-        .get(span.file)
-        .map(|f| {
-            f.text
-                .lines()
-                .skip(span.line.saturating_sub(1))
-                .take(span.end_line + 1 - span.line.min(span.end_line))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .unwrap_or_default()
+/// The source text a span covers, whole lines (enough to see the method's name), found through
+/// `lines` (each file's line starts, built on first need: reading lines from the top for each
+/// span was quadratic in a file's size).
+fn span_text<'t>(krate: &'t Crate, lines: &mut HashMap<usize, Vec<usize>>, span: Span) -> &'t str {
+    let Some(f) = krate.files.get(span.file) else {
+        return "";
+    };
+    let starts = lines.entry(span.file).or_insert_with(|| {
+        std::iter::once(0)
+            .chain(f.text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect()
+    });
+    let start = starts
+        .get(span.line.saturating_sub(1))
+        .copied()
+        .unwrap_or(f.text.len());
+    let end = starts
+        .get(span.end_line.max(span.line))
+        .copied()
+        .unwrap_or(f.text.len());
+    f.text.get(start..end.max(start)).unwrap_or_default()
 }
