@@ -142,8 +142,25 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)] // the checks' fast path belongs at the call site: LLVM sometimes declines
     fn lock_at_level(&self, subclass: u8) -> MutexGuard<'_, T> {
-        self.lock_result(subclass)
-            .unwrap_or_else(PoisonError::into_inner)
+        // Poison ignored, and lockcheck's own forgiveness with it (`poison.rs` is for
+        // `sync::Mutex`): the guard goes straight through, in registers.
+        let g = match self.acquire_std(subclass) {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        self.guard(g)
+    }
+
+    /// The checked acquisition of the std lock inside.
+    #[track_caller]
+    #[inline(always)]
+    fn acquire_std(&self, subclass: u8) -> LockResult<stdsync::MutexGuard<'_, T>> {
+        self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            subclass,
+            || self.try_lock_std(),
+            || self.inner.lock(),
+        )
     }
 
     /// The checked acquisition with std's poisoning kept: `lock` drops it, `sync::Mutex::lock`
@@ -151,20 +168,27 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn lock_result(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
-        let result = self.id.acquire::<Self, _>(
-            Mode::Exclusive,
-            subclass,
-            || self.try_lock_std(),
-            || self.inner.lock(),
-        );
-        match result {
-            Ok(g) => Ok(self.guard(g)),
-            Err(p) => {
-                crate::poison::poisoned(self.id.instance(), self.guard(p.into_inner()), || {
-                    self.inner.clear_poison()
-                })
-            }
+        // std's answer, read from the flag while the lock is held (nothing can poison it
+        // meanwhile): the guard goes straight through, and only a poisoned lock builds an
+        // error, out of line.
+        let g = match self.acquire_std(subclass) {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if self.inner.is_poisoned() {
+            return self.poisoned(g);
         }
+        Ok(self.guard(g))
+    }
+
+    /// A guard had from the poisoned lock: healthy if lockcheck's own panic poisoned it
+    /// (`poison.rs`). Out of line: the healthy path above moves the guard in registers.
+    #[cold]
+    #[inline(never)]
+    fn poisoned<'a>(&'a self, g: stdsync::MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
+        crate::poison::poisoned(self.id.instance(), self.guard(g), || {
+            self.inner.clear_poison()
+        })
     }
 
     /// The checked `try_lock` with std's poisoning kept.

@@ -155,48 +155,65 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
-        self.read_result(subclass)
-            .unwrap_or_else(PoisonError::into_inner)
+        // Poison ignored: the guard goes straight through (see `Mutex::lock`).
+        self.read_guard(self.read_std(subclass))
     }
 
-    /// The checked read acquisition with std's poisoning kept (`sync::RwLock::read`).
+    /// The checked read acquisition of the std lock inside, poison ignored.
     #[track_caller]
     #[inline(always)]
-    pub(crate) fn read_result(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
+    fn read_std(&self, subclass: u8) -> stdsync::RwLockReadGuard<'_, T> {
         let result = self.id.acquire::<Self, _>(
             Mode::Shared,
             subclass,
             || super::try_std(self.inner.try_read()),
             || self.inner.read(),
         );
-        match result {
-            Ok(g) => Ok(self.read_guard(g)),
-            Err(p) => {
-                crate::poison::poisoned(self.id.instance(), self.read_guard(p.into_inner()), || {
-                    self.inner.clear_poison()
-                })
-            }
-        }
+        result.unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The checked write acquisition with std's poisoning kept (`sync::RwLock::write`).
+    /// The checked write acquisition of the std lock inside, poison ignored.
     #[track_caller]
     #[inline(always)]
-    pub(crate) fn write_result(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
+    fn write_std(&self, subclass: u8) -> stdsync::RwLockWriteGuard<'_, T> {
         let result = self.id.acquire::<Self, _>(
             Mode::Exclusive,
             subclass,
             || super::try_std(self.inner.try_write()),
             || self.inner.write(),
         );
-        match result {
-            Ok(g) => Ok(self.write_guard(g)),
-            Err(p) => crate::poison::poisoned(
-                self.id.instance(),
-                self.write_guard(p.into_inner()),
-                || self.inner.clear_poison(),
-            ),
+        result.unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The checked read acquisition with std's poisoning kept (`sync::RwLock::read`): std's
+    /// answer read from the flag while the lock is held, the error built out of line.
+    #[track_caller]
+    #[inline(always)]
+    pub(crate) fn read_result(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
+        let g = self.read_std(subclass);
+        if self.inner.is_poisoned() {
+            return self.poisoned(self.read_guard(g));
         }
+        Ok(self.read_guard(g))
+    }
+
+    /// The checked write acquisition with std's poisoning kept (`sync::RwLock::write`).
+    #[track_caller]
+    #[inline(always)]
+    pub(crate) fn write_result(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
+        let g = self.write_std(subclass);
+        if self.inner.is_poisoned() {
+            return self.poisoned(self.write_guard(g));
+        }
+        Ok(self.write_guard(g))
+    }
+
+    /// A guard had from the poisoned lock: healthy if lockcheck's own panic poisoned it
+    /// (`poison.rs`).
+    #[cold]
+    #[inline(never)]
+    fn poisoned<G>(&self, g: G) -> LockResult<G> {
+        crate::poison::poisoned(self.id.instance(), g, || self.inner.clear_poison())
     }
 
     /// The checked `try_read` with std's poisoning kept.
@@ -287,8 +304,7 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
-        self.write_result(subclass)
-            .unwrap_or_else(PoisonError::into_inner)
+        self.write_guard(self.write_std(subclass))
     }
 
     /// Tries to lock for reading without blocking; adds no order edge into this lock.
