@@ -507,6 +507,28 @@ pub(crate) fn release_thread_top(instance: usize) -> bool {
     }
 }
 
+/// Whether the thread's own stack holds a lock other than the one at `own` (a condvar's own
+/// mutex), looked at without a borrow: `false` when the state is borrowed or busy (the caller
+/// then checks nothing, as a failed borrow would).
+#[cfg(not(feature = "tokio"))]
+#[inline(always)]
+pub(crate) fn own_stack_beyond(own: usize) -> bool {
+    let Some(cell) = state_cell() else {
+        return false;
+    };
+    if cell.flag.get() != 0 {
+        return false;
+    }
+    // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this
+    // read runs (it calls nothing).
+    let state = unsafe { &*cell.state.get() };
+    match state.own.as_slice() {
+        [] => false,
+        [h] => h.instance != own,
+        _ => true,
+    }
+}
+
 /// Whether this thread is inside the checker's own critical sections.
 pub(crate) fn is_busy() -> bool {
     state_cell().is_some_and(|c| c.flag.get() >= BUSY)

@@ -72,13 +72,22 @@ pub(crate) fn waiting(w: HeldLock, released: usize) {
 /// borrow of the thread's state, no call.
 #[inline(always)]
 pub(crate) fn holds_beyond(own: usize) -> bool {
-    let Some(s) = held::borrow_state() else {
-        return false;
-    };
-    match s.held() {
-        [] => false,
-        [h] => h.instance != own,
-        _ => true,
+    // Without per-task held sets the thread's own stack is the owner's: looked at without a
+    // borrow (a notify with no waiter is a load; a borrow's two stores were half its cost).
+    #[cfg(not(feature = "tokio"))]
+    {
+        crate::thread_state::own_stack_beyond(own)
+    }
+    #[cfg(feature = "tokio")]
+    {
+        let Some(s) = held::borrow_state() else {
+            return false;
+        };
+        match s.held() {
+            [] => false,
+            [h] => h.instance != own,
+            _ => true,
+        }
     }
 }
 
