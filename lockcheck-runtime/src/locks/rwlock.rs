@@ -190,30 +190,53 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn read_result(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
-        let g = self.read_std(subclass);
-        if self.inner.is_poisoned() {
-            return self.poisoned(self.read_guard(g));
+        // As `Mutex::lock_result`: one guard, the result a tag beside it.
+        let (g, poisoned) = match self.id.acquire::<Self, _>(
+            Mode::Shared,
+            subclass,
+            || super::try_std(self.inner.try_read()),
+            || self.inner.read(),
+        ) {
+            Ok(g) => (g, false),
+            Err(p) => (p.into_inner(), true),
+        };
+        let guard = self.read_guard(g);
+        if poisoned && !self.forgive_poison() {
+            return Err(PoisonError::new(guard));
         }
-        Ok(self.read_guard(g))
+        Ok(guard)
     }
 
     /// The checked write acquisition with std's poisoning kept (`sync::RwLock::write`).
     #[track_caller]
     #[inline(always)]
     pub(crate) fn write_result(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let g = self.write_std(subclass);
-        if self.inner.is_poisoned() {
-            return self.poisoned(self.write_guard(g));
+        let (g, poisoned) = match self.id.acquire::<Self, _>(
+            Mode::Exclusive,
+            subclass,
+            || super::try_std(self.inner.try_write()),
+            || self.inner.write(),
+        ) {
+            Ok(g) => (g, false),
+            Err(p) => (p.into_inner(), true),
+        };
+        let guard = self.write_guard(g);
+        if poisoned && !self.forgive_poison() {
+            return Err(PoisonError::new(guard));
         }
-        Ok(self.write_guard(g))
+        Ok(guard)
     }
 
-    /// A guard had from the poisoned lock: healthy if lockcheck's own panic poisoned it
-    /// (`poison.rs`).
+    /// The lock was found poisoned: whether by lockcheck's own panic (`poison.rs`), and then
+    /// the poison is cleared.
     #[cold]
     #[inline(never)]
-    fn poisoned<G>(&self, g: G) -> LockResult<G> {
-        crate::poison::poisoned(self.id.instance(), g, || self.inner.clear_poison())
+    fn forgive_poison(&self) -> bool {
+        let forgiven = crate::poison::forgive(self.id.instance());
+        if forgiven {
+            self.inner.clear_poison();
+        }
+        forgiven
     }
 
     /// The checked `try_read` with std's poisoning kept.
