@@ -168,30 +168,11 @@ impl<T: ?Sized> Mutex<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn lock_result(&self, subclass: u8) -> LockResult<MutexGuard<'_, T>> {
-        // Both outcomes carry the same guard, made once: the result is a tag beside it (a
-        // result built in a function of its own sent the healthy guard through the stack, with
-        // a failed store forward on its poison flag: +9 ns on a nested pair).
-        let (g, poisoned) = match self.acquire_std(subclass) {
-            Ok(g) => (g, false),
-            Err(p) => (p.into_inner(), true),
-        };
-        let guard = self.guard(g);
-        if poisoned && !self.forgive_poison() {
-            return Err(PoisonError::new(guard));
-        }
-        Ok(guard)
-    }
-
-    /// The lock was found poisoned: whether by lockcheck's own panic (`poison.rs`), and then
-    /// the poison is cleared.
-    #[cold]
-    #[inline(never)]
-    fn forgive_poison(&self) -> bool {
-        let forgiven = crate::poison::forgive(self.id.instance());
-        if forgiven {
-            self.inner.clear_poison();
-        }
-        forgiven
+        crate::poison::keep_poison(
+            self.acquire_std(subclass),
+            |g| self.guard(g),
+            || crate::poison::forgive_clearing(self.id.instance(), || self.inner.clear_poison()),
+        )
     }
 
     /// The checked `try_lock` with std's poisoning kept.

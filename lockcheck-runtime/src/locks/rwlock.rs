@@ -163,26 +163,40 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     fn read_std(&self, subclass: u8) -> stdsync::RwLockReadGuard<'_, T> {
-        let result = self.id.acquire::<Self, _>(
-            Mode::Shared,
-            subclass,
-            || super::try_std(self.inner.try_read()),
-            || self.inner.read(),
-        );
-        result.unwrap_or_else(PoisonError::into_inner)
+        self.acquire_read(subclass)
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The checked write acquisition of the std lock inside, poison ignored.
     #[track_caller]
     #[inline(always)]
     fn write_std(&self, subclass: u8) -> stdsync::RwLockWriteGuard<'_, T> {
-        let result = self.id.acquire::<Self, _>(
+        self.acquire_write(subclass)
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The checked read acquisition of the std lock inside, as std answers it.
+    #[track_caller]
+    #[inline(always)]
+    fn acquire_read(&self, subclass: u8) -> LockResult<stdsync::RwLockReadGuard<'_, T>> {
+        self.id.acquire::<Self, _>(
+            Mode::Shared,
+            subclass,
+            || super::try_std(self.inner.try_read()),
+            || self.inner.read(),
+        )
+    }
+
+    /// The checked write acquisition of the std lock inside, as std answers it.
+    #[track_caller]
+    #[inline(always)]
+    fn acquire_write(&self, subclass: u8) -> LockResult<stdsync::RwLockWriteGuard<'_, T>> {
+        self.id.acquire::<Self, _>(
             Mode::Exclusive,
             subclass,
             || super::try_std(self.inner.try_write()),
             || self.inner.write(),
-        );
-        result.unwrap_or_else(PoisonError::into_inner)
+        )
     }
 
     /// The checked read acquisition with std's poisoning kept (`sync::RwLock::read`): std's
@@ -190,53 +204,22 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)]
     pub(crate) fn read_result(&self, subclass: u8) -> LockResult<RwLockReadGuard<'_, T>> {
-        // As `Mutex::lock_result`: one guard, the result a tag beside it.
-        let (g, poisoned) = match self.id.acquire::<Self, _>(
-            Mode::Shared,
-            subclass,
-            || super::try_std(self.inner.try_read()),
-            || self.inner.read(),
-        ) {
-            Ok(g) => (g, false),
-            Err(p) => (p.into_inner(), true),
-        };
-        let guard = self.read_guard(g);
-        if poisoned && !self.forgive_poison() {
-            return Err(PoisonError::new(guard));
-        }
-        Ok(guard)
+        let result = self.acquire_read(subclass);
+        crate::poison::keep_poison(result, |g| self.read_guard(g), || self.forgive_poison())
     }
 
     /// The checked write acquisition with std's poisoning kept (`sync::RwLock::write`).
     #[track_caller]
     #[inline(always)]
     pub(crate) fn write_result(&self, subclass: u8) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let (g, poisoned) = match self.id.acquire::<Self, _>(
-            Mode::Exclusive,
-            subclass,
-            || super::try_std(self.inner.try_write()),
-            || self.inner.write(),
-        ) {
-            Ok(g) => (g, false),
-            Err(p) => (p.into_inner(), true),
-        };
-        let guard = self.write_guard(g);
-        if poisoned && !self.forgive_poison() {
-            return Err(PoisonError::new(guard));
-        }
-        Ok(guard)
+        let result = self.acquire_write(subclass);
+        crate::poison::keep_poison(result, |g| self.write_guard(g), || self.forgive_poison())
     }
 
-    /// The lock was found poisoned: whether by lockcheck's own panic (`poison.rs`), and then
-    /// the poison is cleared.
-    #[cold]
-    #[inline(never)]
+    /// Whether lockcheck's own panic poisoned the lock (then cleared), see `poison.rs`.
+    #[inline]
     fn forgive_poison(&self) -> bool {
-        let forgiven = crate::poison::forgive(self.id.instance());
-        if forgiven {
-            self.inner.clear_poison();
-        }
-        forgiven
+        crate::poison::forgive_clearing(self.id.instance(), || self.inner.clear_poison())
     }
 
     /// The checked `try_read` with std's poisoning kept.
