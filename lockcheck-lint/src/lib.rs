@@ -5,7 +5,8 @@
 //!   walker; the syntax helpers both share in `syntax_utils/`, lock accessors in
 //!   `accessors.rs`; the contract grammar and the acquiring methods are `lockcheck-syntax`,
 //!   shared with the attribute macros; the temporary-scope rules follow the crate's
-//!   [`Edition`], read from its manifest);
+//!   [`Edition`], read from its manifest; a file over 1 MiB is read a few items at a time,
+//!   `collect/chunks.rs`, so one chunk's syntax tree is in memory at once);
 //!   `analysis.rs` computes what the rules share (resolved calls, call summaries, order edges);
 //!   [`rules`] check it, one file each; [`lint`] drives it (files, workspaces read from their targets' module trees in
 //!   `module_tree.rs`, suppressions,
@@ -17,7 +18,8 @@
 //!   `cargo test` run, with its many test binaries, checked as one (its cycles come from
 //!   `cycles.rs`, as LC004's do);
 //! - [`adopt`]: `cargo lockcheck adopt`, a crate's `use` lines and paths moved onto lockcheck's
-//!   locks, and `--check`, every lock still built from std, parking_lot or tokio;
+//!   locks, and `--check`, every lock still built from std, parking_lot or tokio (its scanner
+//!   is also LC007's, through the model);
 //! - [`suggest`]: the rank table (`lock_ranks!`) consistent with every order the runs learned;
 //! - [`suite`]: `cargo lockcheck test`, the whole test suite run, merged and joined with the
 //!   lint in one command.
