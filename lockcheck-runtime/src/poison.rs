@@ -71,25 +71,28 @@ pub(crate) fn forgive(instance: usize) -> bool {
 }
 
 /// std's answer to a blocking acquisition (`result`) with its guard made the flavour's
-/// (`make`): poisoned as std's unless `forgive` says lockcheck's own panic poisoned it. Both
-/// outcomes carry the same guard, made once, so the result is a tag beside it (a result built
-/// in a function of its own sent the healthy guard through the stack, with a failed store
-/// forward on its poison flag: +9 ns on a nested pair).
+/// (`make`): poisoned as std's unless `forgive` says lockcheck's own panic poisoned it. Each
+/// arm makes its own result around the guard, the shape LLVM builds in place: a guard made once
+/// and then wrapped in one of two results, or a result built in a function of its own, went
+/// through the stack with a failed store forward on its one-byte poison flag (a nested pair of
+/// `lockcheck::sync` mutexes: 21 ns against 15 ns this way, std's 10 ns).
 #[inline(always)]
 pub(crate) fn keep_poison<G, R>(
     result: LockResult<G>,
     make: impl FnOnce(G) -> R,
     forgive: impl FnOnce() -> bool,
 ) -> LockResult<R> {
-    let (g, poisoned) = match result {
-        Ok(g) => (g, false),
-        Err(p) => (p.into_inner(), true),
-    };
-    let guard = make(g);
-    if poisoned && !forgive() {
-        return Err(PoisonError::new(guard));
+    match result {
+        Ok(g) => Ok(make(g)),
+        Err(p) => {
+            let g = p.into_inner();
+            if forgive() {
+                Ok(make(g))
+            } else {
+                Err(PoisonError::new(make(g)))
+            }
+        }
     }
-    Ok(guard)
 }
 
 /// Whether the lock at `instance`, found poisoned, was poisoned by lockcheck's own panic; then
