@@ -111,8 +111,7 @@ pub(crate) fn forgive_clearing(instance: usize, clear: impl FnOnce()) -> bool {
 /// poisoned it (the poison is cleared with `clear`), poisoned as std's otherwise.
 #[cold]
 pub(crate) fn poisoned<G>(instance: usize, guard: G, clear: impl FnOnce()) -> LockResult<G> {
-    if forgive(instance) {
-        clear();
+    if forgive_clearing(instance, clear) {
         Ok(guard)
     } else {
         Err(PoisonError::new(guard))

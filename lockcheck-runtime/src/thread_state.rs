@@ -522,7 +522,14 @@ pub(crate) fn own_stack_beyond(own: usize) -> bool {
     // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this
     // read runs (it calls nothing).
     let state = unsafe { &*cell.state.get() };
-    match state.own.as_slice() {
+    holds_beyond(&state.own, own)
+}
+
+/// Whether `held` has a lock other than the one at `own` (a condvar's own mutex): what a
+/// waking must order itself before.
+#[inline(always)]
+pub(crate) fn holds_beyond(held: &[HeldLock], own: usize) -> bool {
+    match held {
         [] => false,
         [h] => h.instance != own,
         _ => true,

@@ -83,11 +83,7 @@ pub(crate) fn holds_beyond(own: usize) -> bool {
         let Some(s) = held::borrow_state() else {
             return false;
         };
-        match s.held() {
-            [] => false,
-            [h] => h.instance != own,
-            _ => true,
-        }
+        crate::thread_state::holds_beyond(s.held(), own)
     }
 }
 

@@ -156,23 +156,10 @@ impl<T: ?Sized> RwLock<T> {
     #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn read_nested(&self, subclass: u8) -> RwLockReadGuard<'_, T> {
         // Poison ignored: the guard goes straight through (see `Mutex::lock`).
-        self.read_guard(self.read_std(subclass))
-    }
-
-    /// The checked read acquisition of the std lock inside, poison ignored.
-    #[track_caller]
-    #[inline(always)]
-    fn read_std(&self, subclass: u8) -> stdsync::RwLockReadGuard<'_, T> {
-        self.acquire_read(subclass)
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The checked write acquisition of the std lock inside, poison ignored.
-    #[track_caller]
-    #[inline(always)]
-    fn write_std(&self, subclass: u8) -> stdsync::RwLockWriteGuard<'_, T> {
-        self.acquire_write(subclass)
-            .unwrap_or_else(PoisonError::into_inner)
+        let g = self
+            .acquire_read(subclass)
+            .unwrap_or_else(PoisonError::into_inner);
+        self.read_guard(g)
     }
 
     /// The checked read acquisition of the std lock inside, as std answers it.
@@ -310,7 +297,10 @@ impl<T: ?Sized> RwLock<T> {
     #[track_caller]
     #[inline(always)] // the checks' fast path belongs at the call site, as in `Mutex::lock`
     pub fn write_nested(&self, subclass: u8) -> RwLockWriteGuard<'_, T> {
-        self.write_guard(self.write_std(subclass))
+        let g = self
+            .acquire_write(subclass)
+            .unwrap_or_else(PoisonError::into_inner);
+        self.write_guard(g)
     }
 
     /// Tries to lock for reading without blocking; adds no order edge into this lock.
