@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::model::{Span, UncheckedLock};
 use proc_macro2::LineColumn;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -245,24 +246,10 @@ struct FileScan {
     edits: Vec<Edit>,
     families: Vec<Family>,
     leftovers: Vec<(usize, String)>,
-    /// Every lock of a family named in the file (for LC007): where, and what.
-    unchecked: Vec<UncheckedLock>,
+    /// Every lock of a family named in the file (for LC007): where, what, whose.
+    unchecked: Vec<(proc_macro2::Span, String, Family)>,
     /// Whether the file names `lockcheck` (a `use`, a path, an attribute, `extern crate`).
     uses_lockcheck: bool,
-}
-
-/// A lock of std, parking_lot or tokio named in a file: the lint's LC007 `unchecked-lock` in a
-/// crate that uses lockcheck.
-#[derive(Clone, Debug)]
-pub(crate) struct UncheckedLock {
-    /// Where it is named (a `use` item, a path, a macro invocation).
-    pub(crate) span: proc_macro2::Span,
-    /// The lock as written (`std::sync::Mutex`), or what stands there.
-    pub(crate) what: String,
-    /// Its family (`std::sync`, `parking_lot`, `tokio::sync`).
-    pub(crate) family: &'static str,
-    /// The lockcheck module that replaces it.
-    pub(crate) replacement: &'static str,
 }
 
 /// The names a file gives lock families' modules (`use std::sync;`), kept from one chunk of a
@@ -270,16 +257,27 @@ pub(crate) struct UncheckedLock {
 #[derive(Default)]
 pub(crate) struct ModuleAliases(BTreeMap<String, Family>);
 
-/// The locks of std, parking_lot and tokio one parsed file (or chunk of one, after the chunks
-/// before it gave `aliases`) names, and whether it names lockcheck at all (see
-/// [`UncheckedLock`]).
+/// The locks of std, parking_lot and tokio that one parsed file of the crate, at `index` (or a
+/// chunk of one, after the chunks before it gave `aliases`), names, and whether it names
+/// lockcheck at all: the lint's LC007 `unchecked-lock`.
 pub(crate) fn unchecked_locks(
     file: &syn::File,
     text: &str,
+    index: usize,
     aliases: &mut ModuleAliases,
 ) -> (Vec<UncheckedLock>, bool) {
     let scan = scan_tree(file, text, aliases);
-    (scan.unchecked, scan.uses_lockcheck)
+    let unchecked = scan
+        .unchecked
+        .into_iter()
+        .map(|(span, what, family)| UncheckedLock {
+            span: Span::of(index, span),
+            what,
+            family: family.name(),
+            replacement: family.replacement(),
+        })
+        .collect();
+    (unchecked, scan.uses_lockcheck)
 }
 
 /// Byte offsets of each line's start.
@@ -332,12 +330,11 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                 self.scan.uses_lockcheck = true;
             }
             if let Some(family) = l.family() {
-                self.scan.unchecked.push(UncheckedLock {
-                    span: l.span,
-                    what: format!("{}::{}", l.path.join("::"), l.name),
-                    family: family.name(),
-                    replacement: family.replacement(),
-                });
+                self.scan.unchecked.push((
+                    l.span,
+                    format!("{}::{}", l.path.join("::"), l.name),
+                    family,
+                ));
             }
             // A family's module imported whole: its paths in code are followed.
             if let Some((alias, f)) = module_alias(l) {
@@ -449,12 +446,9 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
             && Family::Std.is_lock(&segs[1]))
         .then_some((1, Family::Std));
         if let Some((n, family)) = found.or(through_std_module) {
-            self.scan.unchecked.push(UncheckedLock {
-                span: path.span(),
-                what: segs[..=n].join("::"),
-                family: family.name(),
-                replacement: family.replacement(),
-            });
+            self.scan
+                .unchecked
+                .push((path.span(), segs[..=n].join("::"), family));
         }
         if let Some((n, family)) = found {
             let start = match &path.leading_colon {
@@ -489,12 +483,11 @@ impl<'ast> Visit<'ast> for Scanner<'_> {
                     .take_while(|c| c.is_alphanumeric() || *c == '_')
                     .collect();
                 if family.is_lock(&name) {
-                    self.scan.unchecked.push(UncheckedLock {
-                        span: mac.span(),
-                        what: format!("{}::{name}", family.name()),
-                        family: family.name(),
-                        replacement: family.replacement(),
-                    });
+                    self.scan.unchecked.push((
+                        mac.span(),
+                        format!("{}::{name}", family.name()),
+                        family,
+                    ));
                     self.scan.leftovers.push((
                         mac.span().start().line,
                         format!(

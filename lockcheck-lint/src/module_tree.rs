@@ -137,12 +137,7 @@ fn declarations(file: &Path, text: &str, owns_dir: bool) -> (bool, Vec<Declarati
     } else {
         vec![text]
     };
-    let Some(lexed) = parts
-        .iter()
-        .map(|part| TokenStream::from_str(part).ok())
-        .next()
-        .flatten()
-    else {
+    let Ok(lexed) = TokenStream::from_str(parts[0]) else {
         return (false, Vec::new());
     };
     let test = inner_test(&lexed);

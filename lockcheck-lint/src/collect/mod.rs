@@ -30,7 +30,7 @@ pub(crate) fn chunk_texts(text: &str) -> Vec<&str> {
 use syn::visit::Visit;
 
 use crate::lock_kind::{Declared, DeclaredType, LockKind};
-use crate::model::{Crate, LockPath, ParseError, SourceFile, Span, UncheckedLock};
+use crate::model::{Crate, LockPath, ParseError, SourceFile, Span};
 use crate::type_keys::TypeKeys;
 use crate::Edition;
 
@@ -114,7 +114,7 @@ impl Crate {
             }
         }
         let keys = std::rc::Rc::new(keys);
-        let reparse = |files: &[SourceFile], index: usize| syn::parse_file(&files[index].text).ok();
+        let reparse = |files: &[SourceFile], index: usize| parse(&files[index].text).ok();
         // Then the accessors (`fn deposits(&self) -> &RwLock<..> { &self.inner.cache }`), from
         // every file: a body anywhere may lock through one. With them, the declared types of
         // fields and statics and the files' async imports.
@@ -186,14 +186,8 @@ impl Crate {
         }
         let accessors = std::rc::Rc::new(accessors.found);
         for (at, &index) in parsed_files.iter().enumerate() {
-            // The last pass: a kept tree is dropped once walked.
-            let whole = match &parts[at] {
-                Some(_) => None,
-                None => match trees[at].take().or_else(|| reparse(&krate.files, index)) {
-                    Some(ast) => Some(ast),
-                    None => continue,
-                },
-            };
+            // The last pass: a kept tree is dropped once walked. The text is lent to the pass
+            // (the collector borrows the crate whole) and given back after it.
             let text = std::mem::take(&mut krate.files[index].text);
             let mut found = Vec::new();
             let mut uses_lockcheck = false;
@@ -212,19 +206,18 @@ impl Crate {
             collector.place.module = vec![modules[index].clone()];
             let mut visit = |ast: &syn::File, text: &str| {
                 collector.visit_file(ast);
-                let (unchecked, uses) = crate::adopt::unchecked_locks(ast, text, &mut aliases);
+                let (unchecked, uses) =
+                    crate::adopt::unchecked_locks(ast, text, index, &mut aliases);
                 uses_lockcheck |= uses;
-                found.extend(unchecked.into_iter().map(|u| UncheckedLock {
-                    span: Span::of(index, u.span),
-                    what: u.what,
-                    family: u.family,
-                    replacement: u.replacement,
-                }));
+                found.extend(unchecked);
             };
-            match (&whole, &parts[at]) {
-                (Some(ast), _) => visit(ast, &text),
-                (None, Some(chunks)) => for_each_chunk(&text, chunks, visit),
-                (None, None) => {}
+            match &parts[at] {
+                Some(chunks) => for_each_chunk(&text, chunks, visit),
+                None => {
+                    if let Some(ast) = trees[at].take().or_else(|| parse(&text).ok()) {
+                        visit(&ast, &text);
+                    }
+                }
             }
             drop(collector);
             krate.files[index].text = text;
@@ -244,45 +237,47 @@ impl Crate {
     }
 }
 
-/// A whole file's syntax tree, or the error that names it (too deep, or not Rust).
-fn parse_whole(text: &str, index: usize, edition: Edition) -> Result<syn::File, ParseError> {
+/// Why a text did not parse: it nests too deep (where), or it is not Rust syntax.
+enum Unparsed {
+    TooDeep(proc_macro2::Span),
+    Syntax(syn::Error),
+}
+
+/// A text's syntax tree (a whole file, or a chunk of one).
+fn parse(text: &str) -> Result<syn::File, Unparsed> {
     // Lexed once: the depth is measured on the tokens syn then parses (a file that starts
     // with a byte-order mark or `#!` is lexed again by `parse_file`, which knows both).
-    let tokens = depth::lex(text).map_err(|span| ParseError {
-        span: Span::of(index, span),
-        message: format!(
-            "nested more than {} levels deep (brackets and chained operators), \
-             more than the lint's parser can take",
-            depth::MAX_DEPTH
-        ),
-        rest_read: false,
-    })?;
-    let parsed = match tokens {
+    let parsed = match depth::lex(text).map_err(Unparsed::TooDeep)? {
         Some(tokens) if !text.starts_with('\u{feff}') && !shebang(text) => syn::parse2(tokens),
         _ => syn::parse_file(text),
     };
-    parsed.map_err(|e| ParseError {
-        span: Span::of(index, e.span()),
-        // syn reads the syntax of editions 2018 and later: say so when the crate is older,
-        // the likeliest cause (`async` or `dyn` as a name, `try!`).
-        message: if edition == Edition::E2015 {
-            format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
-        } else {
-            e.to_string()
-        },
-        rest_read: false,
-    })
+    parsed.map_err(Unparsed::Syntax)
 }
 
-/// One chunk of a file parsed alone (`None`: it does not, or nests too deep).
-fn parse_chunk(text: &str) -> Option<syn::File> {
-    match depth::lex(text) {
-        Ok(Some(tokens)) if !text.starts_with('\u{feff}') && !shebang(text) => {
-            syn::parse2(tokens).ok()
-        }
-        Ok(_) => syn::parse_file(text).ok(),
-        Err(_) => None,
-    }
+/// A whole file's syntax tree, or the error that names it (too deep, or not Rust).
+fn parse_whole(text: &str, index: usize, edition: Edition) -> Result<syn::File, ParseError> {
+    parse(text).map_err(|why| match why {
+        Unparsed::TooDeep(span) => ParseError {
+            span: Span::of(index, span),
+            message: format!(
+                "nested more than {} levels deep (brackets and chained operators), \
+                 more than the lint's parser can take",
+                depth::MAX_DEPTH
+            ),
+            rest_read: false,
+        },
+        Unparsed::Syntax(e) => ParseError {
+            span: Span::of(index, e.span()),
+            // syn reads the syntax of editions 2018 and later: say so when the crate is older,
+            // the likeliest cause (`async` or `dyn` as a name, `try!`).
+            message: if edition == Edition::E2015 {
+                format!("{e} (the crate is Rust 2015, whose syntax the lint does not read)")
+            } else {
+                e.to_string()
+            },
+            rest_read: false,
+        },
+    })
 }
 
 /// How a large file is read in chunks.
@@ -329,14 +324,11 @@ impl ChunkRead {
                 });
                 continue;
             }
-            let parsed = crate::model::with_line_offset(c.line_offset, || {
-                parse_whole(part, self.index, self.edition)
+            let read = crate::model::with_line_offset(c.line_offset, || {
+                parse_whole(part, self.index, self.edition).map(|ast| first(&ast))
             });
-            match parsed {
-                Ok(ast) => {
-                    crate::model::with_line_offset(c.line_offset, || first(&ast));
-                    kept.push(c);
-                }
+            match read {
+                Ok(()) => kept.push(c),
                 Err(_) if whole_fallback => return None,
                 Err(e) => found.push(ParseError {
                     rest_read: true,
@@ -354,7 +346,7 @@ impl ChunkRead {
 fn for_each_chunk(text: &str, cut: &[chunks::Chunk], mut f: impl FnMut(&syn::File, &str)) {
     for c in cut {
         let part = &text[c.start..c.end];
-        if let Some(ast) = parse_chunk(part) {
+        if let Ok(ast) = parse(part) {
             crate::model::with_line_offset(c.line_offset, || f(&ast, part));
         }
     }
