@@ -121,18 +121,14 @@ fn item_boundaries(text: &str) -> Vec<(usize, usize)> {
                 in_word = false;
                 continue;
             }
-            b'r' if !in_word && raw_string_start(b, i + 1).is_some() => {
-                let hashes = raw_string_start(b, i + 1).unwrap_or(0);
-                let (end, lines) = raw_string_end(b, i + 2 + hashes, hashes);
-                line += lines;
-                i = end;
-                last = b'"';
-                in_word = false;
-                continue;
-            }
-            b'b' | b'c' if !in_word && b.get(i + 1) == Some(&b'r') => {
-                if let Some(hashes) = raw_string_start(b, i + 2) {
-                    let (end, lines) = raw_string_end(b, i + 3 + hashes, hashes);
+            // A raw string (`r"`, `r#"`, and the byte and C ones, `br"`, `cr"`).
+            b'r' | b'b' | b'c' if !in_word => {
+                let r = if c == b'r' { i } else { i + 1 };
+                if let Some(hashes) = (b.get(r) == Some(&b'r'))
+                    .then(|| raw_string_start(b, r + 1))
+                    .flatten()
+                {
+                    let (end, lines) = raw_string_end(b, r + 2 + hashes, hashes);
                     line += lines;
                     i = end;
                     last = b'"';
@@ -312,7 +308,7 @@ mod tests {
 
     #[test]
     fn comments_literals_and_lifetimes_do_not_cut() {
-        let src = "fn f<'a>(x: &'a str) -> char {\n    // };\n    /* nested /* };\n */ };\n */\n    let r = r#\"\"};\n\"#;\n    let c = '}';\n    let d = '\\'';\n    let e = b'{';\n    'l: loop { break 'l; }\n    '{'\n}\nfn g() {}\n";
+        let src = "fn f<'a>(x: &'a str) -> char {\n    // };\n    /* nested /* };\n */ };\n */\n    let r = r#\"\"};\n\"#;\n    let br = br\"};\n\";\n    let c = '}';\n    let d = '\\'';\n    let e = b'{';\n    'l: loop { break 'l; }\n    '{'\n}\nfn g() {}\n";
         let got = texts(src, 1);
         assert_eq!(got.len(), 2, "{got:#?}");
         assert_eq!(got[1], "fn g() {}\n");
