@@ -59,6 +59,7 @@ pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
         s.held()
             .iter()
             .rev()
+            .chain(s.joined().iter().rev())
             .find(|h| h.instance == instance)
             .map(|h| h.mode())
     })
@@ -67,7 +68,7 @@ pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
 
 /// A copy of this thread's held stack, bottom first.
 pub(crate) fn snapshot() -> Vec<HeldLock> {
-    with_state(|s| s.held().to_vec()).unwrap_or_default()
+    with_state(|s| s.held_all().copied().collect()).unwrap_or_default()
 }
 
 /// Who owns the current held set, as a wait names it: the checked future being polled, else the

@@ -40,6 +40,27 @@ impl Holder {
     pub(crate) fn of(held: *const TaskHeld) -> Holder {
         Holder::Held(held as usize)
     }
+
+    /// The holder as one word, never 0, for a guard to carry (written whole: a guard built
+    /// with a one-byte tag and then moved would make the move's wide load wait on a failed
+    /// store forward). A thread's number is odd, a `TaskHeld`'s address even.
+    #[inline(always)]
+    pub(crate) fn to_word(self) -> usize {
+        match self {
+            Holder::Thread(n) => ((n as usize) << 1) | 1,
+            Holder::Held(at) => at,
+        }
+    }
+
+    /// The holder [`to_word`](Self::to_word) gave; `None` for 0.
+    #[inline(always)]
+    pub(crate) fn from_word(word: usize) -> Option<Holder> {
+        match word {
+            0 => None,
+            w if w & 1 == 1 => Some(Holder::Thread((w >> 1) as u64)),
+            at => Some(Holder::Held(at)),
+        }
+    }
 }
 
 /// The releases waiting for their holder: (holder, lock instance).

@@ -77,14 +77,30 @@ pub(crate) fn owner(
         let held = unsafe { &*polling };
         return claim_task(held).map(|()| Some(polling)).map_err(|_| ());
     }
+    cache.asked = cache.asked.wrapping_add(1);
+    if cache.asked % SWEEP_EVERY == 0 {
+        sweep_now();
+    }
     let Some(id) = tokio::task::try_id() else {
         return Ok(None);
     };
     task_owner(id, cache)
 }
 
-/// [`owner`] inside a task.
-#[inline]
+/// A thread sweeps the task table every this many times it asks tokio which task runs: stacks
+/// left announced by tasks that ended (tokio has no stable hook for a task's end) would
+/// otherwise keep every blocking lock operation asking, until the table grows enough to sweep.
+const SWEEP_EVERY: u32 = 1 << 16;
+
+#[cold]
+#[inline(never)]
+fn sweep_now() {
+    sweep(&mut TASKS.lock());
+}
+
+/// [`owner`] inside a task: out of line, so that a lock operation outside any task (the
+/// inlined [`owner`]'s other answers) carries none of it.
+#[inline(never)]
 fn task_owner(id: tokio::task::Id, cache: &mut TaskCache) -> Result<Option<*const TaskHeld>, ()> {
     // The common case: the task this thread worked for last.
     if let Some((cached, held)) = &cache.task {
@@ -118,7 +134,7 @@ fn lookup(id: tokio::task::Id) -> Arc<TaskHeld> {
     if tasks.map.len() >= tasks.sweep_at {
         sweep(&mut tasks);
     }
-    let held = Arc::new(TaskHeld::new());
+    let held = Arc::new(TaskHeld::of_task());
     tasks.map.insert(id, Arc::clone(&held));
     held
 }
@@ -138,6 +154,7 @@ fn sweep(tasks: &mut Tasks) {
         let idle_and_done = held.state.load(Ordering::Acquire) == FREE && len <= stray_here;
         if idle_and_done {
             held.state.store(SWEPT, Ordering::Release);
+            held.withdraw();
             if stray_here > 0 {
                 released_elsewhere.push(at);
             }

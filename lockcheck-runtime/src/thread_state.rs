@@ -70,6 +70,31 @@ impl ThreadState {
         self.stack()
     }
 
+    /// The thread's own entries when this borrow works on a task's or a checked future's stack
+    /// (feature `tokio`): the thread holds them while it polls the task, so they are part of
+    /// what an acquisition there is ordered after; empty otherwise. Entries are pushed to
+    /// [`held`](Self::held)'s stack only.
+    #[inline(always)]
+    pub(crate) fn joined(&self) -> &[HeldLock] {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            return &self.own;
+        }
+        &[]
+    }
+
+    /// Everything the owner holds now: [`joined`](Self::joined), then [`held`](Self::held).
+    #[inline(always)]
+    pub(crate) fn held_all(&self) -> impl Iterator<Item = &HeldLock> + Clone {
+        self.joined().iter().chain(self.held())
+    }
+
+    /// Whether the owner holds nothing ([`held_all`](Self::held_all) is empty).
+    #[inline(always)]
+    pub(crate) fn holds_nothing(&self) -> bool {
+        self.held().is_empty() && self.joined().is_empty()
+    }
+
     /// The held stack this borrow works on: the thread's own, or (feature `tokio`) a task's.
     #[inline(always)]
     fn stack(&self) -> &Vec<HeldLock> {
@@ -172,14 +197,32 @@ impl ThreadState {
 
     /// Records that the lock at `instance` is now held in `mode` (a downgrade).
     pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
-        if let Some(h) = self
+        let found = self
             .stack_mut()
+            .iter_mut()
+            .rev()
+            .find(|h| h.instance == instance);
+        if let Some(h) = found {
+            *h = h.with_mode(mode);
+        } else if let Some(h) = self
+            .joined_mut()
             .iter_mut()
             .rev()
             .find(|h| h.instance == instance)
         {
             *h = h.with_mode(mode);
         }
+    }
+
+    /// [`joined`](Self::joined), mutably: an entry the thread pushed before a task's stack was
+    /// asked for (no task held a lock then) is released or changed there.
+    #[inline(always)]
+    fn joined_mut(&mut self) -> &mut [HeldLock] {
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            return &mut self.own;
+        }
+        &mut []
     }
 
     /// Drops the oldest entry of the lock at `instance` (one whose guard was released by
@@ -192,11 +235,19 @@ impl ThreadState {
         }
     }
 
-    /// Records the release of the lock at `instance`, searching from the top; returns its entry.
+    /// Records the release of the lock at `instance`, searching from the top (then the
+    /// [`joined`](Self::joined) entries); returns its entry.
     pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
         let stack = self.stack_mut();
-        let at = stack.iter().rposition(|h| h.instance == instance)?;
-        Some(stack.remove(at))
+        if let Some(at) = stack.iter().rposition(|h| h.instance == instance) {
+            return Some(stack.remove(at));
+        }
+        #[cfg(feature = "tokio")]
+        if !self.active.is_null() {
+            let at = self.own.iter().rposition(|h| h.instance == instance)?;
+            return Some(self.own.remove(at));
+        }
+        None
     }
 
     /// Whether every held lock is a different lock of a different class, with an order edge
@@ -210,15 +261,17 @@ impl ThreadState {
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
         #[cfg(feature = "tokio")]
-        let held: &Vec<HeldLock> = if self.active.is_null() {
-            &self.own
+        let (held, joined): (&Vec<HeldLock>, &[HeldLock]) = if self.active.is_null() {
+            (&self.own, &[])
         } else {
             // SAFETY: as in `stack`.
-            unsafe { &*self.active }
+            (unsafe { &*self.active }, &self.own)
         };
         #[cfg(not(feature = "tokio"))]
-        let held = &self.own;
-        held.iter().all(|h| {
+        let (held, joined): (&Vec<HeldLock>, &[HeldLock]) = (&self.own, &[]);
+        // A gate is looked for among `held` only: a gate held among the joined entries makes
+        // the order look unknown here, and the slow path decides it.
+        joined.iter().chain(held.iter()).all(|h| {
             h.instance != instance
                 && h.key() != key
                 && edges.knows(h.key().edge_bits(key), h.instance, held)
@@ -258,10 +311,17 @@ impl ThreadState {
 /// ([`with_state`]) only needs the state not to be borrowed.
 struct StateCell {
     flag: Cell<usize>,
+    /// The thread's own held stack's length as the last borrow left it (stored back with the
+    /// flag): what a notify reads, without a borrow, to see that nothing is held.
+    own_len: Cell<usize>,
     /// The checked future being polled on this thread, if any (`task.rs`): it owns the locks
     /// taken meanwhile. Here, not in a thread-local of its own: one lookup per lock operation.
     #[cfg(feature = "tokio")]
     polling: Cell<*const TaskHeld>,
+    /// An async lock's acquisition is under way ([`AsyncOp`]): its borrows ask which task runs
+    /// even while no task's stack is announced (its entry goes to the task's stack).
+    #[cfg(feature = "tokio")]
+    async_op: Cell<bool>,
     /// The task's or checked future's stack the last borrow worked on (null: the thread's own):
     /// whose held set an acquisition just pushed to, for a guard that may move (`Hold`).
     #[cfg(feature = "tokio")]
@@ -276,8 +336,11 @@ thread_local! {
     static STATE: StateCell = const {
         StateCell {
             flag: Cell::new(0),
+            own_len: Cell::new(0),
             #[cfg(feature = "tokio")]
             polling: Cell::new(std::ptr::null()),
+            #[cfg(feature = "tokio")]
+            async_op: Cell::new(false),
             #[cfg(feature = "tokio")]
             last_owner: Cell::new(std::ptr::null()),
             state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
@@ -329,6 +392,8 @@ impl Drop for StateRef {
                 crate::task_held::release(self.task);
             }
         }
+        let own_len = self.own.len();
+        self.cell.own_len.set(own_len);
         // Busy levels entered while borrowed have been left again by now (they nest).
         self.cell.flag.set(self.flag_before);
     }
@@ -348,9 +413,21 @@ fn borrow_with_owner(
 ) -> Option<StateRef> {
     #[cfg(feature = "tokio")]
     {
+        let polling = cell.polling.get();
+        if polling.is_null() && !cell.async_op.get() && !crate::task_held::any_announced() {
+            // No task holds a lock (no stack is announced) and no checked future is being
+            // polled: whatever task runs here holds nothing but what this thread holds, so the
+            // thread's own stack is the owner's, and tokio is not asked which task runs.
+            cell.last_owner.set(std::ptr::null());
+            return Some(StateRef {
+                cell,
+                flag_before,
+                task: std::ptr::null(),
+            });
+        }
         // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
         let state = unsafe { &mut *cell.state.get() };
-        match owner(cell.polling.get(), &mut state.tasks) {
+        match owner(polling, &mut state.tasks) {
             Ok(None) => Some({
                 cell.last_owner.set(std::ptr::null());
                 StateRef {
@@ -444,6 +521,35 @@ pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
 }
 
 /// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread
+/// An async lock's acquisition under way on this thread, until dropped: its entry belongs to
+/// the task (it may be held across an `.await` and released on another thread), so its borrows
+/// ask which task runs even while no task's stack is announced.
+#[cfg(feature = "tokio")]
+pub(crate) struct AsyncOp {
+    previous: bool,
+}
+
+#[cfg(feature = "tokio")]
+impl AsyncOp {
+    /// Marks the acquisition's start.
+    #[inline(always)]
+    pub(crate) fn enter() -> AsyncOp {
+        AsyncOp {
+            previous: state_cell().is_some_and(|c| c.async_op.replace(true)),
+        }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for AsyncOp {
+    #[inline(always)]
+    fn drop(&mut self) {
+        if let Some(c) = state_cell() {
+            c.async_op.set(self.previous);
+        }
+    }
+}
+
 /// takes, returning the previous one (`task::polling`).
 #[cfg(feature = "tokio")]
 pub(crate) fn set_polling(held: *const TaskHeld) -> *const TaskHeld {
@@ -501,17 +607,27 @@ pub(crate) fn release_thread_top(instance: usize) -> bool {
     match state.own.last() {
         Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
             state.own.pop();
+            cell.own_len.set(state.own.len());
             true
         }
         _ => false,
     }
 }
 
+/// Whether the thread's own stack may hold a lock, read without a borrow: `false` when the last
+/// borrow left it empty (a notify with nothing held is then one load). A borrow live further up
+/// this thread's stack may have pushed since; the caller then checks nothing, as a failed borrow
+/// would.
+#[cfg(not(feature = "tokio"))]
+#[inline(always)]
+pub(crate) fn own_stack_may_hold() -> bool {
+    state_cell().is_some_and(|cell| cell.own_len.get() != 0)
+}
+
 /// Whether the thread's own stack holds a lock other than the one at `own` (a condvar's own
 /// mutex), looked at without a borrow: `false` when the state is borrowed or busy (the caller
 /// then checks nothing, as a failed borrow would).
 #[cfg(not(feature = "tokio"))]
-#[inline(always)]
 pub(crate) fn own_stack_beyond(own: usize) -> bool {
     let Some(cell) = state_cell() else {
         return false;

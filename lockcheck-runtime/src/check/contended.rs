@@ -43,6 +43,7 @@ pub(super) fn pushed<G>(
         s.held()
             .iter()
             .rev()
+            .chain(s.joined().iter().rev())
             .find(|h| h.instance == instance)
             .copied()
     })
@@ -116,8 +117,7 @@ fn register(a: &HeldLock) -> Option<Result<Registered, Vec<Step>>> {
     let busy = Busy::enter();
     let owner = held::owner_id();
     let holds: Vec<HeldLock> = held::with_state(|s| {
-        s.held()
-            .iter()
+        s.held_all()
             .copied()
             .filter(|h| h.instance != a.instance)
             .collect()

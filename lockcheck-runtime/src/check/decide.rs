@@ -66,10 +66,10 @@ fn findings(s: &ThreadState, a: &HeldLock) -> Findings {
         recursive: None,
         same_class: None,
         same_site: Vec::new(),
-        held: s.held().to_vec(),
+        held: s.held_all().copied().collect(),
         unknown: Vec::new(),
     };
-    for h in s.held() {
+    for h in s.held_all() {
         if h.instance == a.instance {
             f.recursive = Some(*h);
         } else if h.key() == a.key() && !class::class_info(a.key().class()).named {

@@ -46,7 +46,7 @@ pub(crate) use raise::{contract_broken, raise};
 use raise::{held_lock_freed, recursive_lock};
 #[cfg(lockcheck_checks)]
 pub(crate) use wait_edges::{
-    holds_beyond, thread_begins, thread_ends, wait_acquisition, waiting, waking,
+    holds_beyond, may_hold, thread_begins, thread_ends, wait_acquisition, waiting, waking,
 };
 
 /// The acquisition of the lock whose class field is `class`, at nesting level `subclass`, at
@@ -209,7 +209,7 @@ fn check_and_push(a: &HeldLock) -> Fast {
     let Some(mut s) = held::borrow_state() else {
         return Fast::Untracked;
     };
-    if s.held().is_empty() {
+    if s.holds_nothing() {
         push(&mut s, *a);
         return Fast::Alone;
     }
@@ -258,10 +258,23 @@ fn thread_exited() {
 /// here from another owner, or it was taken unchecked).
 #[inline]
 pub(crate) fn release(instance: usize) -> bool {
+    // With per-task held sets, the thread's own top entry is popped inline (a lock taken
+    // outside any task); asking whose stack is in use is out of line, so that this path does
+    // not pay that call's saved registers.
     #[cfg(feature = "tokio")]
-    if crate::thread_state::release_thread_top(instance) {
-        return true;
+    {
+        crate::thread_state::release_thread_top(instance) || release_owners(instance)
     }
+    #[cfg(not(feature = "tokio"))]
+    {
+        release_owners(instance)
+    }
+}
+
+/// [`release`] from the current owner's held set.
+#[cfg_attr(feature = "tokio", inline(never))]
+#[cfg_attr(not(feature = "tokio"), inline(always))]
+fn release_owners(instance: usize) -> bool {
     let Some(mut s) = held::borrow_state() else {
         // Unchecked now: say found, so that nothing is left for another owner.
         return true;

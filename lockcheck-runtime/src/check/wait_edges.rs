@@ -67,13 +67,25 @@ pub(crate) fn waiting(w: HeldLock, released: usize) {
     }
 }
 
-/// Whether this owner holds a lock other than the one at `own` (a condvar's own mutex): a
-/// waking by an owner that does not has no edge to learn. The hot path of every notify: one
-/// borrow of the thread's state, no call.
+/// Whether this owner may hold a lock: `false` says it holds none, so a waking has no edge to
+/// learn. The hot path of every notify: without per-task held sets (the thread's own stack is
+/// the owner's), one load, no borrow (a notify with no waiter is a load; a borrow's stores were
+/// half its cost); with them, `true` (the owner is asked for in [`holds_beyond`]).
 #[inline(always)]
+pub(crate) fn may_hold() -> bool {
+    #[cfg(not(feature = "tokio"))]
+    {
+        crate::thread_state::own_stack_may_hold()
+    }
+    #[cfg(feature = "tokio")]
+    {
+        true
+    }
+}
+
+/// Whether this owner holds a lock other than the one at `own` (a condvar's own mutex): a
+/// waking by an owner that does not has no edge to learn.
 pub(crate) fn holds_beyond(own: usize) -> bool {
-    // Without per-task held sets the thread's own stack is the owner's: looked at without a
-    // borrow (a notify with no waiter is a load; a borrow's two stores were half its cost).
     #[cfg(not(feature = "tokio"))]
     {
         crate::thread_state::own_stack_beyond(own)
@@ -83,7 +95,7 @@ pub(crate) fn holds_beyond(own: usize) -> bool {
         let Some(s) = held::borrow_state() else {
             return false;
         };
-        crate::thread_state::holds_beyond(s.held(), own)
+        !s.joined().is_empty() || crate::thread_state::holds_beyond(s.held(), own)
     }
 }
 
@@ -130,16 +142,17 @@ fn all_known(w: &HeldLock, dir: Direction, edge: impl Fn(&HeldLock) -> u64) -> b
     let Some(s) = held::borrow_state() else {
         return true;
     };
-    if s.held().is_empty() {
+    if s.holds_nothing() {
         return true;
     }
     let own = thread_hold();
-    s.held().iter().all(|x| {
+    let known = s.held_all().all(|x| {
         !takes_part(w, x, own, dir) || {
             let e = edge(x);
             s.has_learned(e, x.instance) || s.edges().has_refused(e, w.site)
         }
-    })
+    });
+    known
 }
 
 /// The edges between `w` and the held locks this thread has not seen accepted, offered to the
@@ -155,7 +168,7 @@ fn edges_slow(w: HeldLock, dir: Direction) {
         Direction::Wake(_) => w.key().edge_bits(x.key()),
     };
     let Some((held, unknown)) = held::with_state(|s| {
-        let held = s.held().to_vec();
+        let held: Vec<HeldLock> = s.held_all().copied().collect();
         let unknown: Vec<HeldLock> = held
             .iter()
             .filter(|x| takes_part(&w, x, own, dir))

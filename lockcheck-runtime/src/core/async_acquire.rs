@@ -2,6 +2,7 @@
 //! poll, the entry pushed before the wait and removed if the wait is cancelled), blocking
 //! (`blocking_lock`: as a sync lock's) and `try_*` (never blocks, adds no order edge).
 
+use crate::thread_state::AsyncOp;
 use crate::{check, held_lock::HeldLock};
 
 /// One acquisition, before it happens.
@@ -30,6 +31,7 @@ impl AsyncAcquire {
     /// with [`Start`]'s answer.
     #[inline(always)]
     pub(crate) fn start(&self) -> Start {
+        let _async = AsyncOp::enter();
         match check::async_start(&self.a) {
             check::AsyncStart::Pushed => Start::Wait(Waiting {
                 a: self.a,
@@ -47,7 +49,10 @@ impl AsyncAcquire {
         try_now: impl FnMut() -> Option<G>,
         acquire: impl FnOnce() -> G,
     ) -> (G, crate::core::Hold) {
-        let g = check::acquire(self.a, try_now, acquire);
+        let g = {
+            let _async = AsyncOp::enter();
+            check::acquire(self.a, try_now, acquire)
+        };
         (g, self.hold())
     }
 
@@ -58,13 +63,16 @@ impl AsyncAcquire {
         f: impl FnOnce() -> Result<G, E>,
     ) -> Result<(G, crate::core::Hold), E> {
         let mut error = None;
-        let got = check::try_acquire(self.a, || match f() {
-            Ok(g) => Some(g),
-            Err(e) => {
-                error = Some(e);
-                None
-            }
-        });
+        let got = {
+            let _async = AsyncOp::enter();
+            check::try_acquire(self.a, || match f() {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    error = Some(e);
+                    None
+                }
+            })
+        };
         match (got, error) {
             (Some(g), _) => Ok((g, self.hold())),
             (None, Some(e)) => Err(e),
@@ -126,7 +134,10 @@ impl Tried {
     /// The try's result: the guard, or the acquisition is refused (a panic: waiting would
     /// never end).
     pub(crate) fn finish<G>(self, got: Option<G>) -> G {
-        check::async_tried(&self.a, &self.start, got.is_some());
+        {
+            let _async = AsyncOp::enter();
+            check::async_tried(&self.a, &self.start, got.is_some());
+        }
         match got {
             Some(g) => g,
             // `async_tried` refused the acquisition: it does not return.

@@ -20,7 +20,8 @@ pub(crate) struct Hold {
     #[cfg(lockcheck_checks)]
     instance: usize,
     #[cfg(all(lockcheck_checks, feature = "tokio"))]
-    holder: Option<crate::stray_releases::Holder>,
+    /// `stray_releases::Holder::to_word`; 0: none (a guard that stays with its owner).
+    holder: usize,
 }
 
 impl Hold {
@@ -35,7 +36,7 @@ impl Hold {
             #[cfg(lockcheck_checks)]
             instance: 0,
             #[cfg(all(lockcheck_checks, feature = "tokio"))]
-            holder: None,
+            holder: 0,
         }
     }
 
@@ -46,7 +47,7 @@ impl Hold {
         Hold {
             instance,
             #[cfg(feature = "tokio")]
-            holder: None,
+            holder: 0,
         }
     }
 
@@ -59,7 +60,7 @@ impl Hold {
     pub(crate) fn movable(instance: usize) -> Hold {
         Hold {
             instance,
-            holder: Some(crate::stray_releases::Holder::last()),
+            holder: crate::stray_releases::Holder::last().to_word(),
         }
     }
 
@@ -82,7 +83,7 @@ impl Hold {
             let found = check::release(self.instance);
             #[cfg(feature = "tokio")]
             if !found {
-                if let Some(holder) = self.holder {
+                if let Some(holder) = crate::stray_releases::Holder::from_word(self.holder) {
                     check::released_elsewhere(holder, self.instance);
                 }
             }

@@ -131,24 +131,26 @@ impl WaitPoint {
     #[inline(always)]
     pub(crate) fn wake_at(&self, site: &'static Location<'static>) {
         #[cfg(lockcheck_checks)]
-        {
-            let own = self.own.load(Ordering::Relaxed);
-            if check::holds_beyond(own) {
-                self.wake_holding(own, site);
-            }
+        if check::may_hold() {
+            self.wake_holding(site);
         }
         #[cfg(not(lockcheck_checks))]
         let _ = site;
     }
 
+    /// [`WaitPoint::wake_at`] by an owner that may hold a lock: out of line, so that a notify
+    /// with nothing held is a load and a branch beside the real notify.
     #[cfg(lockcheck_checks)]
     #[inline(never)]
     #[track_caller]
-    fn wake_holding(&self, own: usize, site: &'static Location<'static>) {
-        check::waking(
-            check::wait_acquisition(&self.class, self.kind, crate::mode::Mode::Exclusive, site),
-            own,
-        );
+    fn wake_holding(&self, site: &'static Location<'static>) {
+        let own = self.own.load(Ordering::Relaxed);
+        if check::holds_beyond(own) {
+            check::waking(
+                check::wait_acquisition(&self.class, self.kind, crate::mode::Mode::Exclusive, site),
+                own,
+            );
+        }
     }
 }
 

@@ -70,7 +70,7 @@ impl<F> Checked<F> {
     pub fn new(future: F) -> Self {
         Checked {
             inner: ManuallyDrop::new(future),
-            held: Arc::new(TaskHeld::new()),
+            held: Arc::new(TaskHeld::of_future()),
             root: false,
         }
     }

@@ -81,6 +81,21 @@ pub fn tasks_with_held_stacks() -> usize {
     }
 }
 
+/// How many tasks' held stacks are announced now (have held a lock since they were made or
+/// last swept): while none is, blocking locks work on their thread's stack without asking tokio
+/// which task runs. For tests.
+#[doc(hidden)]
+pub fn announced_task_stacks() -> usize {
+    #[cfg(lockcheck_checks)]
+    {
+        crate::task_held::announced()
+    }
+    #[cfg(not(lockcheck_checks))]
+    {
+        0
+    }
+}
+
 /// `Deref` (and `DerefMut` with `mut`), `Debug` and `Display` for a checked tokio guard `$guard`
 /// whose data is at the pointer `$data` (an expression of the guard `$g`) for as long as the
 /// guard lives: the caller's `SAFETY` comment says why.
