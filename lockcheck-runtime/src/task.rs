@@ -18,9 +18,18 @@
 //! is polled through `&mut` likewise. The `state` word only catches a stack in use twice (the
 //! operation then goes unchecked, never racing) and says when the sweeper took it out.
 //!
+//! Asking costs a call into tokio on every lock operation, so a blocking lock's operation does
+//! not ask while no task's stack is **announced** (`task_held.rs`: has held an entry since it
+//! was made or swept): no task holds a lock then, and the thread's own stack is all a task polled
+//! on it holds. An async lock's acquisition always asks (`thread_state::AsyncOp`): its entry is
+//! the task's. Whatever the owner, what the thread's own stack holds is joined to it in every
+//! read (`ThreadState::joined`): a blocking entry taken before any task was announced is still
+//! ordered before, found by queries and released.
+//!
 //! Entries of tasks that hold nothing are swept from the map when it grows (tokio has no stable
 //! hook for a task's end), so a server spawning millions of tasks keeps a map the size of the
-//! tasks that hold locks. The sweeper never touches a stack: it reads the length its owner
+//! tasks that hold locks; and every 65,536 times a thread asks, so that the stacks of ended
+//! tasks stop being announced. The sweeper never touches a stack: it reads the length its owner
 //! published at the end of its last operation. A task that starts an operation at the very moment
 //! its empty stack is swept works on the swept one, and a later thread may start it a new one:
 //! that task's held set can then miss a lock (a missed report, never a false one nor a race).
