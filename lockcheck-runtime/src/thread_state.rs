@@ -628,6 +628,7 @@ pub(crate) fn own_stack_may_hold() -> bool {
 /// mutex), looked at without a borrow: `false` when the state is borrowed or busy (the caller
 /// then checks nothing, as a failed borrow would).
 #[cfg(not(feature = "tokio"))]
+#[inline(always)]
 pub(crate) fn own_stack_beyond(own: usize) -> bool {
     let Some(cell) = state_cell() else {
         return false;

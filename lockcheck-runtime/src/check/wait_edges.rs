@@ -85,6 +85,7 @@ pub(crate) fn may_hold() -> bool {
 
 /// Whether this owner holds a lock other than the one at `own` (a condvar's own mutex): a
 /// waking by an owner that does not has no edge to learn.
+#[inline(always)]
 pub(crate) fn holds_beyond(own: usize) -> bool {
     #[cfg(not(feature = "tokio"))]
     {
