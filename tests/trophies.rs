@@ -194,7 +194,7 @@ fn wgpu_hal_web_surface_takes_texture_and_swapchain_in_both_orders() {
 /// `self.state.read()` (line 1082) and, for `DROP SCHEMA IF EXISTS` of a catalog that does not
 /// exist, calls `self.return_empty_dataframe()` (line 1092), whose `self.state()` (line 2055)
 /// reads `self.state` again; `execute_prepared` holds `let state = self.state.read()` (line
-/// 1558) to its end and calls `self.state()` (line 1605). parking_lot's `RwLock` is fair: a
+/// 1561) to its end and calls `self.state()` (line 1605). parking_lot's `RwLock` is fair: a
 /// writer (`register_udf`, `register_variable`, ... `self.state.write()`) queued between the two
 /// reads blocks the second, and the writer waits for the first.
 mod datafusion_context {
@@ -332,10 +332,10 @@ fn headless_chrome_wait_for_initial_tab_reads_the_timeout_twice() {
 }
 
 /// celery 0.5.5, `src/broker/amqp.rs`: `AMQPBroker::close` takes `consume_channel.write()`,
-/// `produce_channel.write()`, then `conn.lock()` (lines 343–345); `reconnect` takes
+/// `produce_channel.write()`, then `conn.lock()` (lines 341–343); `reconnect` takes
 /// `conn.lock()`, then `consume_channel.write()`, `produce_channel.write()` and `queues.write()`
 /// (lines 365, 372–374); `consume` holds `queues.read()` (line 250) when it reads
-/// `consume_channel` (line 254). The crate's locks are tokio's (`tokio::sync::{Mutex, RwLock}`):
+/// `consume_channel` (lines 256–257). The crate's locks are tokio's (`tokio::sync::{Mutex, RwLock}`):
 /// two tasks in `close` and `reconnect` wait for each other forever. Cut down here to
 /// `lockcheck::parking_lot`'s blocking locks, in the same order: the order is what is checked.
 mod celery_amqp {
