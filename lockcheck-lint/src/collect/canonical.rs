@@ -29,7 +29,8 @@ impl Crate {
     /// function): a field path on `self` that goes through a field whose declared type is
     /// another struct of the crate is that struct's field (`Queue`'s `self.device.trackers`,
     /// `device: Arc<Device>` → `Device`'s `self.trackers`), so that one lock has one name
-    /// wherever it is reached from: a lock class, as lockdep names them.
+    /// wherever it is reached from: a lock class, as lockdep names them. Not through a field
+    /// that shares its struct type with another field of the same struct: two instances.
     pub fn canonical(&self, lock: LockPath) -> LockPath {
         let LockPath::SelfField { mut ty, mut fields } = lock else {
             return lock;
@@ -42,6 +43,18 @@ impl Crate {
                 break;
             };
             if seen.contains(target) {
+                break;
+            }
+            // Not through one of two fields of the same struct type (`log_queue_wait` and
+            // `flush_worker_wait`, both `WaitCondvar`s): they are two instances, whose locks
+            // are two locks, as two parameters of one type are (`canonical_in`).
+            let siblings = self
+                .field_types
+                .range((ty.clone(), String::new())..)
+                .take_while(|((t, _), _)| *t == ty)
+                .filter(|(_, t)| *t == target)
+                .count();
+            if siblings > 1 {
                 break;
             }
             seen.push(target.clone());

@@ -13,7 +13,7 @@ use syn::{Block, Expr, Pat};
 use super::{Guard, Val, Walker};
 use crate::syntax_utils::divergence::{block_diverges, diverges};
 use crate::syntax_utils::exprs::let_chain;
-use crate::syntax_utils::patterns::{is_failure_pattern, pattern_idents};
+use crate::syntax_utils::patterns::{is_failure_pattern, is_success_pattern, pattern_idents};
 
 impl Walker<'_> {
     /// The guard a `try_*` acquisition (timed or not) produced, when `v` is one: where it
@@ -276,16 +276,23 @@ impl Walker<'_> {
             let mut branches = Branches::default();
             let on = local_name(&m.expr);
             let mut correlated: Vec<(Option<bool>, bool, Vec<usize>)> = Vec::new();
+            // An `Ok(..)` / `Some(..)` arm without a match guard came first: a `_` arm after it
+            // matches only a failed try.
+            let mut success_before = false;
             for arm in &m.arms {
                 s.live = before.clone();
                 let variant = option_variant(&arm.pat);
                 if let (Some(name), Some(some)) = (&on, variant) {
                     s.enter_branch(name, some);
                 }
-                if let Some(id) = tried.filter(|_| is_failure_pattern(&arm.pat)) {
-                    // `Err(..)` / `None` of a `try_lock`: this arm holds no guard.
+                let failure = is_failure_pattern(&arm.pat)
+                    || (success_before && matches!(arm.pat, Pat::Wild(_)));
+                if let Some(id) = tried.filter(|_| failure) {
+                    // `Err(..)` / `None` of a `try_lock`, or `_` after `Ok(..)`: this arm holds
+                    // no guard.
                     s.live.retain(|g| g.id != id);
                 }
+                success_before |= arm.guard.is_none() && is_success_pattern(&arm.pat);
                 s.bindings.push(Vec::new());
                 for n in pattern_idents(&arm.pat) {
                     s.bind(n, None, None);

@@ -31,6 +31,9 @@ impl Walker<'_> {
             self.exprs(&mc.args);
             return v;
         }
+        if let Some(c) = consuming_closure(mc, &name) {
+            return self.guard_into_closure(mc, c);
+        }
         if is_self(&mc.receiver) {
             if let Some(v) = self.guard_returner_call(mc, &name) {
                 return v;
@@ -59,6 +62,33 @@ impl Walker<'_> {
             let v = self.expr(a);
             self.release_val(v);
         }
+        Val::None
+    }
+
+    /// `m.lock().map(|g| ..)` (and `map_or`, `and_then`, `is_ok_and`, ..): the receiver, a
+    /// lock's result or guard taken by value, is moved into the closure, which drops it when it
+    /// returns, unless it returns it (`|g| g`). Any other receiver lives as a temporary, as with
+    /// any method.
+    fn guard_into_closure(&mut self, mc: &syn::ExprMethodCall, c: &syn::ExprClosure) -> Val {
+        let v = self.expr(&mc.receiver);
+        for a in &mc.args {
+            let w = self.expr(a);
+            self.release_val(w);
+        }
+        if !matches!(v, Val::Guard(_) | Val::Guards(_)) {
+            self.temp(v);
+            return Val::None;
+        }
+        let returned = match (c.inputs.first(), &*c.body) {
+            (Some(syn::Pat::Ident(p)), syn::Expr::Path(e)) if c.inputs.len() == 1 => {
+                e.path.is_ident(&p.ident)
+            }
+            _ => false,
+        };
+        if returned {
+            return v;
+        }
+        self.release_val(v);
         Val::None
     }
 
@@ -331,4 +361,19 @@ pub(crate) fn acquisition(mc: &syn::ExprMethodCall) -> Option<AcquireMethod> {
         return None;
     }
     acquire_method(&mc.method.to_string(), mc.args.len())
+}
+
+/// The closure a by-value combinator (`map`, `map_or`, `map_or_else`, `and_then`, `is_ok_and`,
+/// `is_some_and`) hands its receiver to: its last argument, when that is a closure.
+fn consuming_closure<'a>(mc: &'a syn::ExprMethodCall, name: &str) -> Option<&'a syn::ExprClosure> {
+    if !matches!(
+        name,
+        "map" | "map_or" | "map_or_else" | "and_then" | "is_ok_and" | "is_some_and"
+    ) {
+        return None;
+    }
+    match mc.args.last()? {
+        syn::Expr::Closure(c) => Some(c),
+        _ => None,
+    }
 }

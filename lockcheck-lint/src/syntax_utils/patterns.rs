@@ -25,3 +25,16 @@ pub(crate) fn is_failure_pattern(p: &Pat) -> bool {
         _ => false,
     }
 }
+
+/// Whether a pattern matches a successful `try_lock` (`Ok(..)`, `Some(..)`): a `_` arm after one
+/// matches only the failure.
+pub(crate) fn is_success_pattern(p: &Pat) -> bool {
+    match p {
+        Pat::TupleStruct(t) => t
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "Ok" || s.ident == "Some"),
+        _ => false,
+    }
+}
