@@ -17,6 +17,20 @@ pub(crate) fn borrow_state() -> Option<StateRef> {
     thread_state::borrow_state(owner())
 }
 
+/// [`borrow_state`] for the acquisition `a`: an async lock's works on its task's stack
+/// (`thread_state::borrow_state_for`).
+#[inline(always)]
+pub(crate) fn borrow_state_for(a: &HeldLock) -> Option<StateRef> {
+    #[cfg(feature = "tokio")]
+    let for_async = a.is_async_lock();
+    #[cfg(not(feature = "tokio"))]
+    let for_async = {
+        let _ = a;
+        false
+    };
+    thread_state::borrow_state_for(owner(), for_async)
+}
+
 /// Runs `f` on this thread's state, working on the current owner's held stack, for the
 /// checker's own work. `None` when the state is already borrowed further up this thread's stack
 /// (lockcheck re-entered from a violation handler, or from an allocation while the state was

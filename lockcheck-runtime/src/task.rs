@@ -107,9 +107,8 @@ fn sweep_now() {
     sweep(&mut TASKS.lock());
 }
 
-/// [`owner`] inside a task: out of line, so that a lock operation outside any task (the
-/// inlined [`owner`]'s other answers) carries none of it.
-#[inline(never)]
+/// [`owner`] inside a task.
+#[inline]
 fn task_owner(id: tokio::task::Id, cache: &mut TaskCache) -> Result<Option<*const TaskHeld>, ()> {
     // The common case: the task this thread worked for last.
     if let Some((cached, held)) = &cache.task {

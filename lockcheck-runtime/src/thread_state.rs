@@ -412,11 +412,16 @@ fn borrow_with_owner(
     cell: &'static StateCell,
     flag_before: usize,
     owner: impl Owner,
+    for_async: bool,
 ) -> Option<StateRef> {
     #[cfg(feature = "tokio")]
     {
         let polling = cell.polling.get();
-        if polling.is_null() && !cell.async_op.get() && !crate::task_held::any_announced() {
+        if polling.is_null()
+            && !for_async
+            && !cell.async_op.get()
+            && !crate::task_held::any_announced()
+        {
             // No task holds a lock (no stack is announced) and no checked future is being
             // polled: whatever task runs here holds nothing but what this thread holds, so the
             // thread's own stack is the owner's, and tokio is not asked which task runs.
@@ -456,7 +461,7 @@ fn borrow_with_owner(
     }
     #[cfg(not(feature = "tokio"))]
     {
-        let _ = owner;
+        let _ = (owner, for_async);
         Some(StateRef { cell, flag_before })
     }
 }
@@ -504,7 +509,7 @@ pub(crate) fn with_state<R>(owner: impl Owner, f: impl FnOnce(&mut ThreadState) 
         return None;
     }
     cell.flag.set(flag | BORROWED);
-    let mut state = borrow_with_owner(cell, flag, owner)?;
+    let mut state = borrow_with_owner(cell, flag, owner, false)?;
     Some(f(&mut state))
 }
 
@@ -514,12 +519,20 @@ pub(crate) fn with_state<R>(owner: impl Owner, f: impl FnOnce(&mut ThreadState) 
 /// is a few instructions at the call site.
 #[inline(always)]
 pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
+    borrow_state_for(owner, false)
+}
+
+/// [`borrow_state`] for an acquisition; `for_async`: an async lock's, whose entry is its task's
+/// (its borrow asks which task runs even while no task's stack is announced; the checker's own
+/// work for it, out of the fast path, is marked with [`AsyncOp`]).
+#[inline(always)]
+pub(crate) fn borrow_state_for(owner: impl Owner, for_async: bool) -> Option<StateRef> {
     let cell = state_cell()?;
     if cell.flag.get() != 0 {
         return None;
     }
     cell.flag.set(BORROWED);
-    borrow_with_owner(cell, 0, owner)
+    borrow_with_owner(cell, 0, owner, for_async)
 }
 
 /// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread

@@ -206,7 +206,7 @@ fn push(s: &mut StateRef, a: HeldLock) {
 /// one byte: what the slow path needs it gathers itself.
 #[inline(always)]
 fn check_and_push(a: &HeldLock) -> Fast {
-    let Some(mut s) = held::borrow_state() else {
+    let Some(mut s) = held::borrow_state_for(a) else {
         return Fast::Untracked;
     };
     if s.holds_nothing() {
@@ -224,7 +224,7 @@ fn check_and_push(a: &HeldLock) -> Fast {
 /// see [`make_room`]).
 #[inline]
 fn after_acquire(a: &HeldLock) {
-    if let Some(mut s) = held::borrow_state() {
+    if let Some(mut s) = held::borrow_state_for(a) {
         push(&mut s, *a);
     }
 }
@@ -272,8 +272,7 @@ pub(crate) fn release(instance: usize) -> bool {
 }
 
 /// [`release`] from the current owner's held set.
-#[cfg_attr(feature = "tokio", inline(never))]
-#[cfg_attr(not(feature = "tokio"), inline(always))]
+#[inline(always)]
 fn release_owners(instance: usize) -> bool {
     let Some(mut s) = held::borrow_state() else {
         // Unchecked now: say found, so that nothing is left for another owner.
@@ -490,6 +489,8 @@ pub(crate) fn async_start(a: &HeldLock) -> AsyncStart {
 #[inline(never)]
 #[track_caller]
 fn async_start_checked(a: &HeldLock) -> AsyncStart {
+    // Every borrow from here on works on the task's stack, as the fast path's did.
+    let _async = crate::thread_state::AsyncOp::enter();
     match slow_path(a) {
         Verdict::Untracked => AsyncStart::Untracked,
         Verdict::Go => {

@@ -31,7 +31,8 @@ impl AsyncAcquire {
     /// with [`Start`]'s answer.
     #[inline(always)]
     pub(crate) fn start(&self) -> Start {
-        let _async = AsyncOp::enter();
+        // The fast path's borrow goes to the task's stack by the entry's kind; the slow path
+        // marks its borrows itself (`AsyncOp`), so none is set here, on every acquisition.
         match check::async_start(&self.a) {
             check::AsyncStart::Pushed => Start::Wait(Waiting {
                 a: self.a,
