@@ -258,9 +258,8 @@ fn thread_exited() {
 /// here from another owner, or it was taken unchecked).
 #[inline]
 pub(crate) fn release(instance: usize) -> bool {
-    // With per-task held sets, the thread's own top entry is popped inline (a lock taken
-    // outside any task); asking whose stack is in use is out of line, so that this path does
-    // not pay that call's saved registers.
+    // With per-task held sets, the thread's own top entry is popped first, without asking
+    // whose stack is in use (a lock taken outside any task, or while no task held a lock).
     #[cfg(feature = "tokio")]
     {
         crate::thread_state::release_thread_top(instance) || release_owners(instance)
