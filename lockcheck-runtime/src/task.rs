@@ -87,7 +87,7 @@ pub(crate) fn owner(
         return claim_task(held).map(|()| Some(polling)).map_err(|_| ());
     }
     cache.asked = cache.asked.wrapping_add(1);
-    if cache.asked % SWEEP_EVERY == 0 {
+    if cache.asked.is_multiple_of(SWEEP_EVERY) {
         sweep_now();
     }
     let Some(id) = tokio::task::try_id() else {
