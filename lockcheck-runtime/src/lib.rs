@@ -25,8 +25,10 @@
 //! - **vocabulary**: `key` (class ids, lock keys, edge words), `mode`, `site`, `held_lock` (one
 //!   entry of a held stack), `hasher`;
 //! - **per-thread state**: `edge_cache` (the orders a thread has seen accepted), `task_held`
-//!   (feature `tokio`: a task's or checked future's held stack), `thread_state` (the thread's
-//!   state and its one flag word: borrowed, busy);
+//!   (feature `tokio`: a task's or checked future's held stack, and how many tasks' stacks are
+//!   announced: while none is, blocking locks never ask which task runs), `thread_state` (the
+//!   thread's state and its one flag word: borrowed, busy; its own stack is joined to the
+//!   task's a borrow works on);
 //! - `internal`: the checker's own locks. Holding one marks the thread **busy**, and a lock
 //!   operation on a busy thread is taken unchecked: the checker never blocks on itself, even
 //!   with a checked lock inside the global allocator;
