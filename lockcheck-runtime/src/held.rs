@@ -69,15 +69,7 @@ fn owner() -> impl thread_state::Owner {}
 
 /// The mode this thread holds `instance` in, if it holds it.
 pub(crate) fn held_mode(instance: usize) -> Option<Mode> {
-    with_state(|s| {
-        s.held()
-            .iter()
-            .rev()
-            .chain(s.joined().iter().rev())
-            .find(|h| h.instance == instance)
-            .map(|h| h.mode())
-    })
-    .flatten()
+    with_state(|s| s.latest(instance).map(|h| h.mode())).flatten()
 }
 
 /// A copy of this thread's held stack, bottom first.

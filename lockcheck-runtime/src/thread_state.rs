@@ -89,6 +89,16 @@ impl ThreadState {
         self.joined().iter().chain(self.held())
     }
 
+    /// The latest entry of the lock at `instance` the owner holds: its own stack's from the top,
+    /// then the [`joined`](Self::joined) ones.
+    pub(crate) fn latest(&self, instance: usize) -> Option<&HeldLock> {
+        self.held()
+            .iter()
+            .rev()
+            .chain(self.joined().iter().rev())
+            .find(|h| h.instance == instance)
+    }
+
     /// Whether the owner holds nothing ([`held_all`](Self::held_all) is empty).
     #[inline(always)]
     pub(crate) fn holds_nothing(&self) -> bool {
@@ -659,6 +669,7 @@ pub(crate) fn own_stack_beyond(own: usize) -> bool {
 
 /// Whether `held` has a lock other than the one at `own` (a condvar's own mutex): what a
 /// waking must order itself before.
+#[cfg(not(feature = "tokio"))]
 #[inline(always)]
 pub(crate) fn holds_beyond(held: &[HeldLock], own: usize) -> bool {
     match held {

@@ -39,15 +39,7 @@ pub(super) fn pushed<G>(
     try_now: impl FnMut() -> Option<G>,
     wait: impl FnOnce() -> G,
 ) -> G {
-    let entry = held::with_state(|s| {
-        s.held()
-            .iter()
-            .rev()
-            .chain(s.joined().iter().rev())
-            .find(|h| h.instance == instance)
-            .copied()
-    })
-    .flatten();
+    let entry = held::with_state(|s| s.latest(instance).copied()).flatten();
     match entry {
         Some(a) => contended(&a, try_now, wait),
         None => wait(),

@@ -96,7 +96,8 @@ pub(crate) fn holds_beyond(own: usize) -> bool {
         let Some(s) = held::borrow_state() else {
             return false;
         };
-        !s.joined().is_empty() || crate::thread_state::holds_beyond(s.held(), own)
+        let beyond = s.held_all().any(|h| h.instance != own);
+        beyond
     }
 }
 
