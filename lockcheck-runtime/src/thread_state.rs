@@ -30,12 +30,18 @@ use crate::task_held::{TaskCache, TaskHeld};
 
 /// Everything lockcheck keeps per thread.
 pub(crate) struct ThreadState {
-    /// The thread's own held stack.
-    own: Vec<HeldLock>,
-    /// With the `tokio` feature: the held stack this borrow works on, when it is not the
-    /// thread's own (a task's, a checked future's: `task.rs`); null: the thread's own.
+    /// The held stack this borrow works on: the thread's own, or (feature `tokio`) a task's or
+    /// a checked future's, swapped in for the borrow (`task.rs`) while the thread's own waits
+    /// in `joined`. Swapped, not pointed at: every access is then one fixed place, with no
+    /// branch on whose stack it is.
+    held: Vec<HeldLock>,
+    /// With the `tokio` feature: the thread's own stack while a task's is swapped into `held`;
+    /// empty otherwise.
     #[cfg(feature = "tokio")]
-    active: *mut Vec<HeldLock>,
+    joined: Vec<HeldLock>,
+    /// Whether a task's (or checked future's) stack is swapped into `held` now.
+    #[cfg(feature = "tokio")]
+    lent: bool,
     edges: EdgeCache,
     /// The thread's handle, taken when it first holds a lock (never in its teardown, where
     /// `std::thread::current()` may not be usable), for its name in reports.
@@ -52,9 +58,11 @@ pub(crate) struct ThreadState {
 impl ThreadState {
     const fn new() -> Self {
         ThreadState {
-            own: Vec::new(),
+            held: Vec::new(),
             #[cfg(feature = "tokio")]
-            active: std::ptr::null_mut(),
+            joined: Vec::new(),
+            #[cfg(feature = "tokio")]
+            lent: false,
             edges: EdgeCache::new(),
             thread: None,
             armed: false,
@@ -67,7 +75,7 @@ impl ThreadState {
     /// The held stack, first taken first.
     #[inline(always)]
     pub(crate) fn held(&self) -> &[HeldLock] {
-        self.stack()
+        &self.held
     }
 
     /// The thread's own entries when this borrow works on a task's or a checked future's stack
@@ -77,10 +85,9 @@ impl ThreadState {
     #[inline(always)]
     pub(crate) fn joined(&self) -> &[HeldLock] {
         #[cfg(feature = "tokio")]
-        if !self.active.is_null() {
-            return &self.own;
-        }
-        &[]
+        return &self.joined;
+        #[cfg(not(feature = "tokio"))]
+        return &[];
     }
 
     /// Everything the owner holds now: [`joined`](Self::joined), then [`held`](Self::held).
@@ -102,29 +109,52 @@ impl ThreadState {
     /// Whether the owner holds nothing ([`held_all`](Self::held_all) is empty).
     #[inline(always)]
     pub(crate) fn holds_nothing(&self) -> bool {
-        self.held().is_empty() && self.joined().is_empty()
+        #[cfg(feature = "tokio")]
+        return self.held.len() | self.joined.len() == 0;
+        #[cfg(not(feature = "tokio"))]
+        return self.held.is_empty();
     }
 
-    /// The held stack this borrow works on: the thread's own, or (feature `tokio`) a task's.
-    #[inline(always)]
-    fn stack(&self) -> &Vec<HeldLock> {
+    /// The thread's own held stack, wherever it is now (`joined` while a task's is lent in).
+    fn own_mut(&mut self) -> &mut Vec<HeldLock> {
         #[cfg(feature = "tokio")]
-        if !self.active.is_null() {
-            // SAFETY: set for this borrow only, to a stack `task::owner` claimed for it.
-            return unsafe { &*self.active };
+        if self.lent {
+            return &mut self.joined;
         }
-        &self.own
+        &mut self.held
     }
 
-    /// [`stack`](Self::stack), mutably.
-    #[inline(always)]
-    fn stack_mut(&mut self) -> &mut Vec<HeldLock> {
-        #[cfg(feature = "tokio")]
-        if !self.active.is_null() {
-            // SAFETY: as in `stack`.
-            return unsafe { &mut *self.active };
-        }
-        &mut self.own
+    /// Swaps the stack at `task` (a task's or checked future's, claimed for this borrow) in as
+    /// the one this borrow works on; the thread's own waits in `joined` until
+    /// [`give_back`](Self::give_back).
+    ///
+    /// # Safety
+    ///
+    /// `task` must be claimed by this thread (`task::owner`) until `give_back`.
+    #[cfg(feature = "tokio")]
+    #[inline]
+    unsafe fn lend(&mut self, task: *const TaskHeld) {
+        // SAFETY: the caller's.
+        let stack = unsafe { &mut *crate::task_held::stack_of(task) };
+        // Swaps only: nothing is dropped (`joined` is empty between borrows).
+        std::mem::swap(&mut self.held, stack);
+        std::mem::swap(&mut self.joined, stack);
+        self.lent = true;
+    }
+
+    /// Gives the stack lent in by [`lend`](Self::lend) back to `task`, and the thread its own.
+    ///
+    /// # Safety
+    ///
+    /// As for `lend`, with the same `task`.
+    #[cfg(feature = "tokio")]
+    #[inline]
+    unsafe fn give_back(&mut self, task: *const TaskHeld) {
+        // SAFETY: the caller's.
+        let stack = unsafe { &mut *crate::task_held::stack_of(task) };
+        std::mem::swap(&mut self.joined, stack);
+        std::mem::swap(&mut self.held, stack);
+        self.lent = false;
     }
 
     /// Records that the lock is now held. The hot path is a capacity check and the stores;
@@ -135,9 +165,8 @@ impl ThreadState {
     #[inline(always)]
     #[must_use = "the thread's exit report is armed on its first hold"]
     pub(crate) fn mark_held(&mut self, entry: HeldLock) -> bool {
-        let stack = self.stack_mut();
-        let first = stack.len() == stack.capacity() && self.grow();
-        self.stack_mut().push(entry);
+        let first = self.held.len() == self.held.capacity() && self.grow();
+        self.held.push(entry);
         first
     }
 
@@ -145,7 +174,7 @@ impl ThreadState {
     #[cold]
     #[inline(never)]
     fn grow(&mut self) -> bool {
-        self.stack_mut().reserve(8);
+        self.held.reserve(8);
         if self.armed {
             return false;
         }
@@ -163,8 +192,7 @@ impl ThreadState {
     #[inline(always)]
     #[must_use = "the thread's exit report is armed on its first hold"]
     pub(crate) fn reserve_one(&mut self) -> bool {
-        let stack = self.stack();
-        stack.len() == stack.capacity() && self.grow()
+        self.held.len() == self.held.capacity() && self.grow()
     }
 
     /// The per-thread cache of accepted (and refused) order edges.
@@ -182,23 +210,22 @@ impl ThreadState {
     pub(crate) fn take_at_exit(&mut self) -> Vec<HeldLock> {
         self.armed = false;
         self.edges.free();
-        std::mem::take(&mut self.own)
+        std::mem::take(self.own_mut())
     }
 
     /// Takes the whole held stack this borrow works on, leaving it empty.
     #[cfg(feature = "tokio")]
     pub(crate) fn take_held(&mut self) -> Vec<HeldLock> {
-        std::mem::take(self.stack_mut())
+        std::mem::take(&mut self.held)
     }
 
     /// Records the release of the lock at `instance` when it is the top entry (the usual case);
     /// `false` otherwise.
     #[inline(always)]
     pub(crate) fn mark_released_top(&mut self, instance: usize) -> bool {
-        let stack = self.stack_mut();
-        match stack.last() {
+        match self.held.last() {
             Some(h) if h.instance == instance => {
-                stack.pop();
+                self.held.pop();
                 true
             }
             _ => false,
@@ -207,55 +234,41 @@ impl ThreadState {
 
     /// Records that the lock at `instance` is now held in `mode` (a downgrade).
     pub(crate) fn mark_mode(&mut self, instance: usize, mode: Mode) {
+        // The joined entries too: an entry the thread pushed before a task's stack was asked
+        // for (no task held a lock then) is changed there.
+        #[cfg(feature = "tokio")]
+        let joined = self.joined.iter_mut().rev();
+        #[cfg(not(feature = "tokio"))]
+        let joined = std::iter::empty();
         let found = self
-            .stack_mut()
+            .held
             .iter_mut()
             .rev()
+            .chain(joined)
             .find(|h| h.instance == instance);
         if let Some(h) = found {
             *h = h.with_mode(mode);
-        } else if let Some(h) = self
-            .joined_mut()
-            .iter_mut()
-            .rev()
-            .find(|h| h.instance == instance)
-        {
-            *h = h.with_mode(mode);
         }
-    }
-
-    /// [`joined`](Self::joined), mutably: an entry the thread pushed before a task's stack was
-    /// asked for (no task held a lock then) is released or changed there.
-    #[inline(always)]
-    fn joined_mut(&mut self) -> &mut [HeldLock] {
-        #[cfg(feature = "tokio")]
-        if !self.active.is_null() {
-            return &mut self.own;
-        }
-        &mut []
     }
 
     /// Drops the oldest entry of the lock at `instance` (one whose guard was released by
     /// another owner: `stray_releases.rs`).
     #[cfg(feature = "tokio")]
     pub(crate) fn mark_released_oldest(&mut self, instance: usize) {
-        let stack = self.stack_mut();
-        if let Some(at) = stack.iter().position(|h| h.instance == instance) {
-            stack.remove(at);
+        if let Some(at) = self.held.iter().position(|h| h.instance == instance) {
+            self.held.remove(at);
         }
     }
 
     /// Records the release of the lock at `instance`, searching from the top (then the
     /// [`joined`](Self::joined) entries); returns its entry.
     pub(crate) fn mark_released(&mut self, instance: usize) -> Option<HeldLock> {
-        let stack = self.stack_mut();
-        if let Some(at) = stack.iter().rposition(|h| h.instance == instance) {
-            return Some(stack.remove(at));
+        if let Some(at) = self.held.iter().rposition(|h| h.instance == instance) {
+            return Some(self.held.remove(at));
         }
         #[cfg(feature = "tokio")]
-        if !self.active.is_null() {
-            let at = self.own.iter().rposition(|h| h.instance == instance)?;
-            return Some(self.own.remove(at));
+        if let Some(at) = self.joined.iter().rposition(|h| h.instance == instance) {
+            return Some(self.joined.remove(at));
         }
         None
     }
@@ -270,15 +283,11 @@ impl ThreadState {
         let (instance, key) = (a.instance, a.key());
         let edges = &mut self.edges;
         edges.sync_epoch(epoch);
+        let held = &self.held;
         #[cfg(feature = "tokio")]
-        let (held, joined): (&Vec<HeldLock>, &[HeldLock]) = if self.active.is_null() {
-            (&self.own, &[])
-        } else {
-            // SAFETY: as in `stack`.
-            (unsafe { &*self.active }, &self.own)
-        };
+        let joined: &[HeldLock] = &self.joined;
         #[cfg(not(feature = "tokio"))]
-        let (held, joined): (&Vec<HeldLock>, &[HeldLock]) = (&self.own, &[]);
+        let joined: &[HeldLock] = &[];
         // A gate is looked for among `held` only: a gate held among the joined entries makes
         // the order look unknown here, and the slow path decides it. Two loops, not a chain:
         // the chain's state costs the common case, where nothing is joined.
@@ -294,7 +303,7 @@ impl ThreadState {
     /// gate, holds the whole gate now in locks other than `offering` (the held lock whose edge
     /// it is).
     pub(crate) fn has_learned(&self, edge: u64, offering: usize) -> bool {
-        self.edges.has_learned(edge, offering, self.stack())
+        self.edges.has_learned(edge, offering, &self.held)
     }
 
     /// The thread's name as edges keep it, once computed (`held::thread_name`).
@@ -316,24 +325,24 @@ impl ThreadState {
 /// This thread's [`ThreadState`] and its borrow flag: a `RefCell` that also knows when the thread
 /// is inside the checker's own critical sections ([`crate::internal::Busy`]).
 ///
-/// The flag's bit 0 says the state is borrowed; the rest counts busy levels (in steps of 2). A
-/// lock operation (acquire, release, drop: [`borrow_state`]) needs the flag to be 0, exactly as
-/// `RefCell::borrow_mut` does, so it costs nothing more: on a busy thread it is taken unchecked,
-/// as std's lock would be, and never reaches the checker's locks. The checker's own work
-/// ([`with_state`]) only needs the state not to be borrowed.
+/// The flag's bit 0 says the state is borrowed; bits 1 and 2 (feature `tokio`) that a checked
+/// future is being polled and that an async lock's acquisition is under way (the owner of the
+/// locks taken now must be asked); the rest counts busy levels (in steps of [`BUSY`]). A lock
+/// operation (acquire, release, drop: [`borrow_state`]) needs the state neither borrowed nor
+/// busy, exactly as `RefCell::borrow_mut` needs it not borrowed, so it costs nothing more: on a
+/// busy thread it is taken unchecked, as std's lock would be, and never reaches the checker's
+/// locks. The checker's own work ([`with_state`]) only needs the state not to be borrowed. A
+/// flag of 0 with no task's stack announced is the thread-only fast path: one load, one test.
 struct StateCell {
     flag: Cell<usize>,
     /// The thread's own held stack's length as the last borrow left it (stored back with the
     /// flag): what a notify reads, without a borrow, to see that nothing is held.
     own_len: Cell<usize>,
     /// The checked future being polled on this thread, if any (`task.rs`): it owns the locks
-    /// taken meanwhile. Here, not in a thread-local of its own: one lookup per lock operation.
+    /// taken meanwhile (the flag's [`POLLING`] bit says it is set). Here, not in a thread-local
+    /// of its own: one lookup per lock operation.
     #[cfg(feature = "tokio")]
     polling: Cell<*const TaskHeld>,
-    /// An async lock's acquisition is under way ([`AsyncOp`]): its borrows ask which task runs
-    /// even while no task's stack is announced (its entry goes to the task's stack).
-    #[cfg(feature = "tokio")]
-    async_op: Cell<bool>,
     /// The task's or checked future's stack the last borrow worked on (null: the thread's own):
     /// whose held set an acquisition just pushed to, for a guard that may move (`Hold`).
     #[cfg(feature = "tokio")]
@@ -341,8 +350,20 @@ struct StateCell {
     state: UnsafeCell<ManuallyDrop<ThreadState>>,
 }
 
+/// The flag's bit: the state is borrowed.
 const BORROWED: usize = 1;
-const BUSY: usize = 2;
+/// The flag's bit: a checked future is being polled on this thread (`StateCell::polling`).
+#[cfg(feature = "tokio")]
+const POLLING: usize = 2;
+/// The flag's bit: an async lock's acquisition is under way ([`AsyncOp`]): its borrows ask
+/// which task runs even while no task's stack is announced (its entry goes to the task's stack).
+#[cfg(feature = "tokio")]
+const ASYNC_OP: usize = 4;
+/// The flag's bits that say whose stack a borrow works on, not whether it may borrow.
+#[cfg(feature = "tokio")]
+const OWNER_BITS: usize = POLLING | ASYNC_OP;
+/// One busy level: the flag's bits above the ones named here count them.
+const BUSY: usize = 8;
 
 thread_local! {
     static STATE: StateCell = const {
@@ -352,25 +373,47 @@ thread_local! {
             #[cfg(feature = "tokio")]
             polling: Cell::new(std::ptr::null()),
             #[cfg(feature = "tokio")]
-            async_op: Cell::new(false),
-            #[cfg(feature = "tokio")]
             last_owner: Cell::new(std::ptr::null()),
             state: UnsafeCell::new(ManuallyDrop::new(ThreadState::new())),
         }
     };
 }
 
-/// A borrow of this thread's state; gives it back when dropped, by storing back the whole flag
-/// word it found (a read-modify-write of the borrowed bit alone compiles to a one-byte store,
-/// and the next acquisition's eight-byte load of the flag would then wait on a failed store
-/// forward: a third of an uncontended lock's cost).
+/// A borrow of this thread's state; gives it back when dropped, by subtracting the borrowed bit
+/// from the whole flag word (a mask of the bit alone compiles to a one-byte store, and the next
+/// acquisition's eight-byte load of the flag would then wait on a failed store forward: a third
+/// of an uncontended lock's cost). The cell is not kept: it is this thread's, at a fixed offset
+/// from the thread pointer, so every access is one instruction and an `Option<StateRef>` made
+/// on the fast path or out of line comes back in registers.
 pub(crate) struct StateRef {
-    cell: &'static StateCell,
-    flag_before: usize,
     /// The task's (or checked future's) held stack swapped into the state for this borrow
     /// (`task.rs`); null: the thread's own.
     #[cfg(feature = "tokio")]
     task: *const TaskHeld,
+    /// `!Send`, `!Sync`: the borrow is this thread's.
+    _thread: std::marker::PhantomData<*mut ()>,
+}
+
+impl StateRef {
+    /// The borrow of `cell` (its flag's borrowed bit set by the caller) working on `task`'s
+    /// stack (null: the thread's own).
+    #[inline(always)]
+    fn new(cell: &'static StateCell, #[cfg(feature = "tokio")] task: *const TaskHeld) -> Self {
+        let _ = cell;
+        StateRef {
+            #[cfg(feature = "tokio")]
+            task,
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// This thread's cell, which the borrow is of.
+    #[inline(always)]
+    fn cell(&self) -> &'static StateCell {
+        // SAFETY: a `StateRef` is only made from `state_cell()`'s answer on this thread, and
+        // stays on it; the answer never changes.
+        unsafe { state_cell().unwrap_unchecked() }
+    }
 }
 
 impl std::ops::Deref for StateRef {
@@ -380,7 +423,7 @@ impl std::ops::Deref for StateRef {
         // SAFETY: the flag's borrowed bit, set by whoever made this `StateRef`, keeps every other
         // borrow out until it is dropped; `StateRef` is `!Send` (it holds a reference to a
         // `!Sync` cell), so it stays on this thread.
-        unsafe { &*self.cell.state.get() }
+        unsafe { &*self.cell().state.get() }
     }
 }
 
@@ -388,7 +431,7 @@ impl std::ops::DerefMut for StateRef {
     #[inline(always)]
     fn deref_mut(&mut self) -> &mut ThreadState {
         // SAFETY: as for `deref`: this is the only borrow.
-        unsafe { &mut *self.cell.state.get() }
+        unsafe { &mut *self.cell().state.get() }
     }
 }
 
@@ -397,17 +440,19 @@ impl Drop for StateRef {
     fn drop(&mut self) {
         #[cfg(feature = "tokio")]
         if !self.task.is_null() {
-            // SAFETY: `borrow_with_owner` claimed it for this borrow, and made it the active
-            // stack; this is the only borrow.
+            // SAFETY: `borrow_with_owner` claimed it for this borrow, and lent it in; this is
+            // the only borrow.
             unsafe {
-                (&mut *self.cell.state.get()).active = std::ptr::null_mut();
+                (&mut *self.cell().state.get()).give_back(self.task);
                 crate::task_held::release(self.task);
             }
         }
-        let own_len = self.own.len();
-        self.cell.own_len.set(own_len);
-        // Busy levels entered while borrowed have been left again by now (they nest).
-        self.cell.flag.set(self.flag_before);
+        let own_len = self.held.len();
+        let cell = self.cell();
+        cell.own_len.set(own_len);
+        // Busy levels entered while borrowed have been left again by now (they nest), and the
+        // owner bits are set and cleared outside borrows only: what the borrow found comes back.
+        cell.flag.set(cell.flag.get() - BORROWED);
     }
 }
 
@@ -426,53 +471,54 @@ fn borrow_with_owner(
 ) -> Option<StateRef> {
     #[cfg(feature = "tokio")]
     {
-        let polling = cell.polling.get();
-        if polling.is_null()
-            && !for_async
-            && !cell.async_op.get()
-            && !crate::task_held::any_announced()
-        {
+        if flag_before & OWNER_BITS == 0 && !for_async && !crate::task_held::any_announced() {
             // No task holds a lock (no stack is announced) and no checked future is being
             // polled: whatever task runs here holds nothing but what this thread holds, so the
             // thread's own stack is the owner's, and tokio is not asked which task runs.
             cell.last_owner.set(std::ptr::null());
-            return Some(StateRef {
-                cell,
-                flag_before,
-                task: std::ptr::null(),
-            });
+            return Some(StateRef::new(cell, std::ptr::null()));
         }
-        // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
-        let state = unsafe { &mut *cell.state.get() };
-        match owner(polling, &mut state.tasks) {
-            Ok(None) => Some({
-                cell.last_owner.set(std::ptr::null());
-                StateRef {
-                    cell,
-                    flag_before,
-                    task: std::ptr::null(),
-                }
-            }),
-            Ok(Some(task)) => {
-                cell.last_owner.set(task);
-                // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
-                state.active = unsafe { crate::task_held::stack_of(task) };
-                Some(StateRef {
-                    cell,
-                    flag_before,
-                    task,
-                })
-            }
-            Err(()) => {
-                cell.flag.set(flag_before);
-                None
-            }
-        }
+        borrow_for_owner(cell, flag_before, owner)
     }
     #[cfg(not(feature = "tokio"))]
     {
-        let _ = (owner, for_async);
-        Some(StateRef { cell, flag_before })
+        let _ = (owner, for_async, flag_before);
+        Some(StateRef::new(cell))
+    }
+}
+
+/// [`borrow_with_owner`] when the owner must be asked: a task's stack is announced, a checked
+/// future is being polled, or an async lock is being taken. Out of line: the thread-only fast
+/// path stays small.
+#[cfg(feature = "tokio")]
+#[inline(never)]
+fn borrow_for_owner(
+    cell: &'static StateCell,
+    flag_before: usize,
+    owner: impl Owner,
+) -> Option<StateRef> {
+    // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
+    let state = unsafe { &mut *cell.state.get() };
+    let polling = if flag_before & POLLING != 0 {
+        cell.polling.get()
+    } else {
+        std::ptr::null()
+    };
+    match owner(polling, &mut state.tasks) {
+        Ok(None) => {
+            cell.last_owner.set(std::ptr::null());
+            Some(StateRef::new(cell, std::ptr::null()))
+        }
+        Ok(Some(task)) => {
+            cell.last_owner.set(task);
+            // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
+            unsafe { state.lend(task) };
+            Some(StateRef::new(cell, task))
+        }
+        Err(()) => {
+            cell.flag.set(flag_before);
+            None
+        }
     }
 }
 
@@ -539,13 +585,30 @@ pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
 pub(crate) fn borrow_state_for(owner: impl Owner, for_async: bool) -> Option<StateRef> {
     let cell = state_cell()?;
     if cell.flag.get() != 0 {
+        #[cfg(feature = "tokio")]
+        return borrow_marked(cell, owner, for_async);
+        #[cfg(not(feature = "tokio"))]
         return None;
     }
+    // The flag is known to be 0 from here on: nothing to keep for the drop but a constant.
     cell.flag.set(BORROWED);
     borrow_with_owner(cell, 0, owner, for_async)
 }
 
-/// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread
+/// [`borrow_state_for`] when the flag is not 0: `None` when borrowed or busy; with only
+/// [`OWNER_BITS`] set (a checked future polled, an async acquisition), the owner is asked. Out
+/// of line, so that the flag word does not stay live through the fast path.
+#[cfg(feature = "tokio")]
+#[inline(never)]
+fn borrow_marked(cell: &'static StateCell, owner: impl Owner, for_async: bool) -> Option<StateRef> {
+    let flag = cell.flag.get();
+    if flag & !OWNER_BITS != 0 {
+        return None;
+    }
+    cell.flag.set(flag | BORROWED);
+    borrow_with_owner(cell, flag, owner, for_async)
+}
+
 /// An async lock's acquisition under way on this thread, until dropped: its entry belongs to
 /// the task (it may be held across an `.await` and released on another thread), so its borrows
 /// ask which task runs even while no task's stack is announced.
@@ -560,7 +623,11 @@ impl AsyncOp {
     #[inline(always)]
     pub(crate) fn enter() -> AsyncOp {
         AsyncOp {
-            previous: state_cell().is_some_and(|c| c.async_op.replace(true)),
+            previous: state_cell().is_some_and(|c| {
+                let flag = c.flag.get();
+                c.flag.set(flag | ASYNC_OP);
+                flag & ASYNC_OP != 0
+            }),
         }
     }
 }
@@ -570,15 +637,23 @@ impl Drop for AsyncOp {
     #[inline(always)]
     fn drop(&mut self) {
         if let Some(c) = state_cell() {
-            c.async_op.set(self.previous);
+            let flag = c.flag.get() & !ASYNC_OP;
+            c.flag
+                .set(if self.previous { flag | ASYNC_OP } else { flag });
         }
     }
 }
 
+/// Makes `held` (a checked future's stack; null: none) the owner of the locks this thread
 /// takes, returning the previous one (`task::polling`).
 #[cfg(feature = "tokio")]
 pub(crate) fn set_polling(held: *const TaskHeld) -> *const TaskHeld {
-    state_cell().map_or(std::ptr::null(), |c| c.polling.replace(held))
+    state_cell().map_or(std::ptr::null(), |c| {
+        let flag = c.flag.get() & !POLLING;
+        c.flag
+            .set(if held.is_null() { flag } else { flag | POLLING });
+        c.polling.replace(held)
+    })
 }
 
 /// The held stack the last borrow on this thread worked on: a task's or a checked future's
@@ -623,16 +698,16 @@ pub(crate) fn release_thread_top(instance: usize) -> bool {
     let Some(cell) = state_cell() else {
         return false;
     };
-    if cell.flag.get() != 0 {
+    if cell.flag.get() & !OWNER_BITS != 0 {
         return false;
     }
-    // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this one
+    // SAFETY: the flag says no borrow is live on this thread, and none starts while this one
     // runs (it calls nothing).
     let state = unsafe { &mut *cell.state.get() };
-    match state.own.last() {
+    match state.held.last() {
         Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
-            state.own.pop();
-            cell.own_len.set(state.own.len());
+            state.held.pop();
+            cell.own_len.set(state.held.len());
             true
         }
         _ => false,
@@ -664,7 +739,7 @@ pub(crate) fn own_stack_beyond(own: usize) -> bool {
     // SAFETY: the flag is 0: no borrow is live on this thread, and none starts while this
     // read runs (it calls nothing).
     let state = unsafe { &*cell.state.get() };
-    holds_beyond(&state.own, own)
+    holds_beyond(&state.held, own)
 }
 
 /// Whether `held` has a lock other than the one at `own` (a condvar's own mutex): what a
@@ -696,8 +771,8 @@ pub(crate) fn take_busy() -> usize {
     match state_cell() {
         Some(c) => {
             let flag = c.flag.get();
-            c.flag.set(flag & BORROWED);
-            flag & !BORROWED
+            c.flag.set(flag & (BUSY - 1));
+            flag & !(BUSY - 1)
         }
         None => 0,
     }
@@ -706,14 +781,17 @@ pub(crate) fn take_busy() -> usize {
 /// Puts back busy levels taken by [`take_busy`].
 pub(crate) fn restore_busy(levels: usize) {
     if let Some(c) = state_cell() {
-        c.flag.set((c.flag.get() & BORROWED) | levels);
+        c.flag.set((c.flag.get() & (BUSY - 1)) | levels);
     }
 }
 
 /// See [`crate::internal::Busy`].
 pub(crate) fn leave_busy() {
     if let Some(c) = state_cell() {
-        c.flag.set(c.flag.get().saturating_sub(BUSY));
+        let flag = c.flag.get();
+        if flag >= BUSY {
+            c.flag.set(flag - BUSY);
+        }
     }
 }
 
