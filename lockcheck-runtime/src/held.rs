@@ -28,6 +28,13 @@ pub(crate) fn borrow_state_for(a: &HeldLock) -> Option<StateRef> {
         let _ = a;
         false
     };
+    borrow_state_as(for_async)
+}
+
+/// [`borrow_state`] for an operation on a lock of one kind (`for_async`: an async lock's, whose
+/// entry is its task's: `thread_state::borrow_state_for`).
+#[inline(always)]
+pub(crate) fn borrow_state_as(for_async: bool) -> Option<StateRef> {
     thread_state::borrow_state_for(owner(), for_async)
 }
 
@@ -37,7 +44,17 @@ pub(crate) fn borrow_state_for(a: &HeldLock) -> Option<StateRef> {
 /// borrowed): the caller degrades quietly.
 #[inline]
 pub(crate) fn with_state<R>(f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
-    thread_state::with_state(owner(), |s| {
+    with_state_for(false, f)
+}
+
+/// [`with_state`] for an operation on a lock of one kind (`for_async`: an async lock's, whose
+/// entry is its task's: `thread_state::borrow_state_for`).
+#[inline]
+pub(crate) fn with_state_for<R>(
+    for_async: bool,
+    f: impl FnOnce(&mut ThreadState) -> R,
+) -> Option<R> {
+    thread_state::with_state(owner(), for_async, |s| {
         #[cfg(feature = "tokio")]
         if crate::stray_releases::any() {
             drop_stray_entries(s);

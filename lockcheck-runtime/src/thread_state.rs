@@ -39,9 +39,9 @@ pub(crate) struct ThreadState {
     /// empty otherwise.
     #[cfg(feature = "tokio")]
     joined: Vec<HeldLock>,
-    /// Whether a task's (or checked future's) stack is swapped into `held` now.
+    /// Whether a task's (or checked future's) stack is swapped into `held` now, and how.
     #[cfg(feature = "tokio")]
-    lent: bool,
+    lent: Lent,
     edges: EdgeCache,
     /// The thread's handle, taken when it first holds a lock (never in its teardown, where
     /// `std::thread::current()` may not be usable), for its name in reports.
@@ -62,7 +62,7 @@ impl ThreadState {
             #[cfg(feature = "tokio")]
             joined: Vec::new(),
             #[cfg(feature = "tokio")]
-            lent: false,
+            lent: Lent::No,
             edges: EdgeCache::new(),
             thread: None,
             armed: false,
@@ -118,7 +118,7 @@ impl ThreadState {
     /// The thread's own held stack, wherever it is now (`joined` while a task's is lent in).
     fn own_mut(&mut self) -> &mut Vec<HeldLock> {
         #[cfg(feature = "tokio")]
-        if self.lent {
+        if matches!(self.lent, Lent::Joined | Lent::Buffer) {
             return &mut self.joined;
         }
         &mut self.held
@@ -136,13 +136,43 @@ impl ThreadState {
     unsafe fn lend(&mut self, task: *const TaskHeld) {
         // SAFETY: the caller's.
         let stack = unsafe { &mut *crate::task_held::stack_of(task) };
-        // Swaps only: nothing is dropped (`joined` is empty between borrows).
-        std::mem::swap(&mut self.held, stack);
-        std::mem::swap(&mut self.joined, stack);
-        self.lent = true;
+        // Swaps only: nothing is dropped (`joined` is empty between borrows). While the thread
+        // holds nothing (the usual case) its `joined` stays empty, and a stack is only a
+        // buffer: an empty task's stack is not even swapped in, the thread's empty one serves.
+        if !self.held.is_empty() {
+            swap_stacks(&mut self.held, stack);
+            swap_stacks(&mut self.joined, stack);
+            self.lent = Lent::Joined;
+        } else {
+            if !stack.is_empty() {
+                swap_stacks(&mut self.held, stack);
+            }
+            self.lent = Lent::Buffer;
+        }
     }
 
-    /// Gives the stack lent in by [`lend`](Self::lend) back to `task`, and the thread its own.
+    /// Joins the stack at `task` (a tokio task's, claimed for this borrow) to the thread's own,
+    /// which stays the one this borrow works on: a blocking lock's operation inside a task. Its
+    /// entry is the thread's (a blocking guard cannot leave the thread; held across an `.await`
+    /// it blocks the thread, whatever task runs next), ordered after what the task holds. A
+    /// task that holds nothing joins nothing.
+    ///
+    /// # Safety
+    ///
+    /// As for [`lend`](Self::lend), until [`give_back`](Self::give_back).
+    #[cfg(feature = "tokio")]
+    #[inline]
+    unsafe fn lend_beside(&mut self, task: *const TaskHeld) {
+        // SAFETY: the caller's.
+        let stack = unsafe { &mut *crate::task_held::stack_of(task) };
+        if !stack.is_empty() {
+            swap_stacks(&mut self.joined, stack);
+            self.lent = Lent::Beside;
+        }
+    }
+
+    /// Gives the stack lent in by [`lend`](Self::lend) or [`lend_beside`](Self::lend_beside)
+    /// back to `task`, and the thread its own.
     ///
     /// # Safety
     ///
@@ -152,9 +182,18 @@ impl ThreadState {
     unsafe fn give_back(&mut self, task: *const TaskHeld) {
         // SAFETY: the caller's.
         let stack = unsafe { &mut *crate::task_held::stack_of(task) };
-        std::mem::swap(&mut self.joined, stack);
-        std::mem::swap(&mut self.held, stack);
-        self.lent = false;
+        match self.lent {
+            Lent::Joined => {
+                swap_stacks(&mut self.joined, stack);
+                swap_stacks(&mut self.held, stack);
+            }
+            // The task holds something now: it takes the buffer, the thread the task's empty
+            // one. Both empty: each keeps what it has (any empty buffer will do).
+            Lent::Buffer if !self.held.is_empty() => swap_stacks(&mut self.held, stack),
+            Lent::Beside => swap_stacks(&mut self.joined, stack),
+            Lent::Buffer | Lent::No => {}
+        }
+        self.lent = Lent::No;
     }
 
     /// Records that the lock is now held. The hot path is a capacity check and the stores;
@@ -322,6 +361,51 @@ impl ThreadState {
     }
 }
 
+/// Whether a task's (or checked future's) held stack is lent into a borrow
+/// ([`ThreadState::lend`]).
+#[cfg(feature = "tokio")]
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lent {
+    /// No: `held` is the thread's own.
+    No,
+    /// Yes, and the thread holds nothing (`joined` is empty): `held` is the task's stack, in
+    /// whichever of the two buffers.
+    Buffer,
+    /// Yes, and the thread's own entries wait in `joined`.
+    Joined,
+    /// The task's entries are in `joined`, beside the thread's own in `held`
+    /// ([`ThreadState::lend_beside`]).
+    Beside,
+}
+
+/// Swaps two held stacks a word at a time. `std::mem::swap` moves a `Vec` in 16-byte halves,
+/// and the next swap's wide load of words the last one stored one by one (or the other way
+/// round) waits on a failed store forward: a task's lock operation lends and gives back a
+/// stack on every borrow, and paid about 10 ns a borrow for it.
+#[cfg(feature = "tokio")]
+#[inline(always)]
+fn swap_stacks(a: &mut Vec<HeldLock>, b: &mut Vec<HeldLock>) {
+    const WORDS: usize = std::mem::size_of::<Vec<HeldLock>>() / std::mem::size_of::<usize>();
+    const _: () = assert!(
+        std::mem::size_of::<Vec<HeldLock>>() == WORDS * std::mem::size_of::<usize>()
+            && std::mem::align_of::<Vec<HeldLock>>() == std::mem::align_of::<usize>()
+    );
+    let (a, b) = (
+        (a as *mut Vec<HeldLock>).cast::<usize>(),
+        (b as *mut Vec<HeldLock>).cast::<usize>(),
+    );
+    for i in 0..WORDS {
+        // SAFETY: two distinct `Vec`s (two `&mut`) of one type, whole words of each (asserted
+        // above), swapped word for word: each ends up holding the other's bytes, a valid
+        // `Vec`. Volatile, so that the words are not merged into wider moves again.
+        unsafe {
+            let x = std::ptr::read_volatile(a.add(i));
+            std::ptr::write_volatile(a.add(i), std::ptr::read_volatile(b.add(i)));
+            std::ptr::write_volatile(b.add(i), x);
+        }
+    }
+}
+
 /// This thread's [`ThreadState`] and its borrow flag: a `RefCell` that also knows when the thread
 /// is inside the checker's own critical sections ([`crate::internal::Busy`]).
 ///
@@ -478,7 +562,7 @@ fn borrow_with_owner(
             cell.last_owner.set(std::ptr::null());
             return Some(StateRef::new(cell, std::ptr::null()));
         }
-        borrow_for_owner(cell, flag_before, owner)
+        borrow_for_owner(cell, flag_before, owner, for_async)
     }
     #[cfg(not(feature = "tokio"))]
     {
@@ -488,14 +572,14 @@ fn borrow_with_owner(
 }
 
 /// [`borrow_with_owner`] when the owner must be asked: a task's stack is announced, a checked
-/// future is being polled, or an async lock is being taken. Out of line: the thread-only fast
-/// path stays small.
+/// future is being polled, or an async lock is being taken.
 #[cfg(feature = "tokio")]
-#[inline(never)]
+#[inline(always)]
 fn borrow_for_owner(
     cell: &'static StateCell,
     flag_before: usize,
     owner: impl Owner,
+    for_async: bool,
 ) -> Option<StateRef> {
     // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
     let state = unsafe { &mut *cell.state.get() };
@@ -509,10 +593,19 @@ fn borrow_for_owner(
             cell.last_owner.set(std::ptr::null());
             Some(StateRef::new(cell, std::ptr::null()))
         }
-        Ok(Some(task)) => {
+        Ok(Some(task)) if for_async || flag_before & OWNER_BITS != 0 => {
+            // An async lock's operation, or any inside a checked future (whose yield checks
+            // its own stack): the entry is the owner's.
             cell.last_owner.set(task);
             // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
             unsafe { state.lend(task) };
+            Some(StateRef::new(cell, task))
+        }
+        Ok(Some(task)) => {
+            // A blocking lock's operation inside a tokio task: the entry is the thread's.
+            cell.last_owner.set(std::ptr::null());
+            // SAFETY: as above.
+            unsafe { state.lend_beside(task) };
             Some(StateRef::new(cell, task))
         }
         Err(()) => {
@@ -556,16 +649,21 @@ fn state_cell() -> Option<&'static StateCell> {
 
 /// Runs `f` on this thread's state, for the checker's own work. `None` when the state is already
 /// borrowed further up this thread's stack (lockcheck re-entered from a violation handler, or
-/// from an allocation while the state was borrowed): the caller degrades quietly.
+/// from an allocation while the state was borrowed): the caller degrades quietly. `for_async`:
+/// as for [`borrow_state_for`].
 #[inline]
-pub(crate) fn with_state<R>(owner: impl Owner, f: impl FnOnce(&mut ThreadState) -> R) -> Option<R> {
+pub(crate) fn with_state<R>(
+    owner: impl Owner,
+    for_async: bool,
+    f: impl FnOnce(&mut ThreadState) -> R,
+) -> Option<R> {
     let cell = state_cell()?;
     let flag = cell.flag.get();
     if flag & BORROWED != 0 {
         return None;
     }
     cell.flag.set(flag | BORROWED);
-    let mut state = borrow_with_owner(cell, flag, owner, false)?;
+    let mut state = borrow_with_owner(cell, flag, owner, for_async)?;
     Some(f(&mut state))
 }
 
@@ -578,9 +676,11 @@ pub(crate) fn borrow_state(owner: impl Owner) -> Option<StateRef> {
     borrow_state_for(owner, false)
 }
 
-/// [`borrow_state`] for an acquisition; `for_async`: an async lock's, whose entry is its task's
-/// (its borrow asks which task runs even while no task's stack is announced; the checker's own
-/// work for it, out of the fast path, is marked with [`AsyncOp`]).
+/// [`borrow_state`] for an operation on a lock of one kind; `for_async`: an async lock's, whose
+/// entry is its task's (its borrow asks which task runs even while no task's stack is
+/// announced, and works on the task's stack; the checker's own work for it, out of the fast
+/// path, is marked with [`AsyncOp`]). A blocking lock's borrow inside a tokio task works on the
+/// thread's own stack, the task's joined to it (`ThreadState::lend_beside`).
 #[inline(always)]
 pub(crate) fn borrow_state_for(owner: impl Owner, for_async: bool) -> Option<StateRef> {
     let cell = state_cell()?;

@@ -256,24 +256,27 @@ fn thread_exited() {
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
 /// always the top one. `false` when the current owner holds no entry for it (its guard moved
 /// here from another owner, or it was taken unchecked).
+/// `movable`: the guard is an async lock's, whose entry is its owner's (a task's).
 #[inline]
-pub(crate) fn release(instance: usize) -> bool {
+pub(crate) fn release(instance: usize, movable: bool) -> bool {
     // With per-task held sets, the thread's own top entry is popped first, without asking
-    // whose stack is in use (a lock taken outside any task, or while no task held a lock).
+    // whose stack is in use (a blocking lock's, or any taken outside a task).
     #[cfg(feature = "tokio")]
     {
-        crate::thread_state::release_thread_top(instance) || release_owners(instance)
+        crate::thread_state::release_thread_top(instance) || release_owners(instance, movable)
     }
     #[cfg(not(feature = "tokio"))]
     {
-        release_owners(instance)
+        release_owners(instance, movable)
     }
 }
 
-/// [`release`] from the current owner's held set.
-#[inline(always)]
-fn release_owners(instance: usize) -> bool {
-    let Some(mut s) = held::borrow_state() else {
+/// [`release`] from the current owner's held set. With the `tokio` feature, out of line: the
+/// thread's own top entry was tried first, and a guard's drop stays small enough to inline.
+#[cfg_attr(feature = "tokio", inline(never))]
+#[cfg_attr(not(feature = "tokio"), inline(always))]
+fn release_owners(instance: usize, movable: bool) -> bool {
+    let Some(mut s) = held::borrow_state_as(movable) else {
         // Unchecked now: say found, so that nothing is left for another owner.
         return true;
     };
@@ -281,15 +284,15 @@ fn release_owners(instance: usize) -> bool {
         return true;
     }
     drop(s);
-    release_out_of_order(instance)
+    release_out_of_order(instance, movable)
 }
 
 /// A guard dropped while locks taken after it are still held, or by an owner that does not hold
 /// it.
 #[cold]
 #[inline(never)]
-fn release_out_of_order(instance: usize) -> bool {
-    held::with_state(|s| s.mark_released(instance).is_some()).unwrap_or(true)
+fn release_out_of_order(instance: usize, movable: bool) -> bool {
+    held::with_state_for(movable, |s| s.mark_released(instance).is_some()).unwrap_or(true)
 }
 
 /// A movable guard was released by another owner than `holder`, whose held set has its entry:
@@ -421,7 +424,7 @@ pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>)
         Fast::Alone | Fast::Pushed => {
             let g = attempt();
             if g.is_none() {
-                release(a.instance);
+                release(a.instance, false);
             }
             g
         }
@@ -531,7 +534,9 @@ pub(crate) fn hold_all(entries: Vec<HeldLock>) {
     if entries.is_empty() {
         return;
     }
-    let Some(mut s) = held::borrow_state() else {
+    // The owner's stack, where an async lock's entry goes (a blocking lock's among them is
+    // found there too: a release searches the joined stack).
+    let Some(mut s) = held::borrow_state_as(true) else {
         return;
     };
     for h in entries {

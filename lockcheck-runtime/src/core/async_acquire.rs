@@ -121,7 +121,7 @@ impl Waiting {
 impl Drop for Waiting {
     fn drop(&mut self) {
         drop(self.registered.take());
-        check::release(self.a.instance);
+        check::release(self.a.instance, true);
     }
 }
 

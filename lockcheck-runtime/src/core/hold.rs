@@ -80,7 +80,11 @@ impl Hold {
     pub(crate) fn release(self) {
         #[cfg(lockcheck_checks)]
         {
-            let found = check::release(self.instance);
+            #[cfg(feature = "tokio")]
+            let movable = self.holder != 0;
+            #[cfg(not(feature = "tokio"))]
+            let movable = false;
+            let found = check::release(self.instance, movable);
             #[cfg(feature = "tokio")]
             if !found {
                 if let Some(holder) = crate::stray_releases::Holder::from_word(self.holder) {
