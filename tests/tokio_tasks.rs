@@ -236,6 +236,62 @@ fn interleaved_tasks_on_one_thread_never_see_each_others_locks() {
     }
 }
 
+/// A blocking guard is its thread's, whatever task took it: held across an `.await` (a plain
+/// `spawn_local` task, which no check wraps), it blocks the thread for the next task polled
+/// there, whose locks are ordered after it (a real wait: the next task cannot get past a thread
+/// that holds it). The first task's async lock is its own: never the next task's.
+#[test]
+fn a_blocking_guard_across_an_await_blocks_its_thread_not_the_tasks_async_locks() {
+    let rt = current_thread();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let a = Arc::new(Mutex::named("thread-held-a", 0));
+        let m = Arc::new(lockcheck::Mutex::named("thread-held-m", 0));
+        let x = Arc::new(lockcheck::Mutex::named("thread-held-x", 0));
+        let (started, go) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let first = tokio::task::spawn_local({
+            let (a, m, started, go) = (a.clone(), m.clone(), started.clone(), go.clone());
+            async move {
+                let _a = a.lock().await;
+                let _m = m.lock();
+                started.notify_one();
+                go.notified().await;
+            }
+        });
+        started.notified().await;
+        tokio::task::spawn_local({
+            let x = x.clone();
+            async move { drop(x.lock()) }
+        })
+        .await
+        .unwrap();
+        go.notify_one();
+        first.await.unwrap();
+    });
+    let report = lockcheck::report();
+    let learned = |from: &str, to: &str| {
+        report
+            .edges
+            .iter()
+            .any(|e| e.edge.from == from && e.edge.to == to)
+    };
+    assert!(
+        learned("thread-held-a", "thread-held-m"),
+        "a -> m, in the task"
+    );
+    assert!(
+        learned("thread-held-m", "thread-held-x"),
+        "the thread held m while the next task took x"
+    );
+    assert!(
+        !learned("thread-held-a", "thread-held-x"),
+        "a is the first task's own: a false a -> x edge"
+    );
+}
+
 #[test]
 fn a_blocking_lock_held_across_an_await_is_reported_and_an_async_one_is_not() {
     // A std-flavoured guard is not `Send`, so only a task that need not be `Send` can hold one
