@@ -1,6 +1,6 @@
-//! Blocking locks with the `tokio` feature on: while no task holds an async lock, a blocking
-//! lock's entry goes on its thread's stack without asking tokio which task runs (no task stack
-//! is made for it); an async lock taken then goes on its task's stack, ordered after the
+//! Blocking locks with the `tokio` feature on: a blocking lock's entry goes on its thread's
+//! stack, and while no task holds an async lock without asking tokio which task runs (no task
+//! stack is made for it); an async lock taken then goes on its task's stack, ordered after the
 //! blocking locks the thread holds; and a blocking entry taken before the first task held an
 //! async lock is still found, queried and released after.
 //!

@@ -1,6 +1,7 @@
 //! The held set of the current owner — the thread, or (feature `tokio`) the task or checked
 //! future being polled — as the protocol and the queries see it: one borrow of the thread's
-//! state (`thread_state.rs`) with the owner's stack active, and the thread's names for reports.
+//! state (`thread_state.rs`) with the owner's stack swapped in, and the thread's names for
+//! reports.
 
 use crate::held_lock::HeldLock;
 use crate::mode::Mode;

@@ -27,8 +27,9 @@
 //! - **per-thread state**: `edge_cache` (the orders a thread has seen accepted), `task_held`
 //!   (feature `tokio`: a task's or checked future's held stack, and how many tasks' stacks are
 //!   announced: while none is, blocking locks never ask which task runs), `thread_state` (the
-//!   thread's state and its one flag word: borrowed, busy; its own stack is joined to the
-//!   task's a borrow works on);
+//!   thread's state and its one flag word: borrowed, busy, whose stack to ask for; a task's
+//!   stack is swapped in for a borrow, the thread's own joined beside it, or beside the
+//!   thread's for a blocking lock's operation);
 //! - `internal`: the checker's own locks. Holding one marks the thread **busy**, and a lock
 //!   operation on a busy thread is taken unchecked: the checker never blocks on itself, even
 //!   with a checked lock inside the global allocator;

@@ -6,9 +6,8 @@
 //! whose held stack it is working on, the **owner**: a checked future being polled on this
 //! thread ([`Checked`](crate::tokio::Checked), which carries its own stack), else the tokio task
 //! being polled (`tokio::task::try_id()`), else the thread. A task's or a checked future's stack
-//! lives in a [`TaskHeld`]; for the length of the borrow the thread's state works on it (one
-//! pointer set, and cleared when the borrow ends), so the protocol in `check.rs` is the same for
-//! all three owners.
+//! lives in a [`TaskHeld`]; for the length of the borrow it is swapped into the thread's state
+//! (`ThreadState::lend`), so the protocol in `check.rs` is the same for all three owners.
 //!
 //! A task's `TaskHeld` is found through a global map by task id, and cached per thread: the
 //! common case (the same task as this thread's last lock operation) is one compare, one load and
@@ -21,10 +20,14 @@
 //! Asking costs a call into tokio on every lock operation, so a blocking lock's operation does
 //! not ask while no task's stack is **announced** (`task_held.rs`: has held an entry since it
 //! was made or swept): no task holds a lock then, and the thread's own stack is all a task polled
-//! on it holds. An async lock's acquisition always asks (`thread_state::AsyncOp`): its entry is
-//! the task's. Whatever the owner, what the thread's own stack holds is joined to it in every
-//! read (`ThreadState::joined`): a blocking entry taken before any task was announced is still
-//! ordered before, found by queries and released.
+//! on it holds. An async lock's operation always asks (`thread_state::AsyncOp`): its entry is
+//! the task's. A blocking lock's entry is its thread's even inside a task (the guard cannot
+//! leave the thread, and held across an `.await` it blocks the thread for whichever task runs
+//! next), with the task's entries joined beside it for the check (`ThreadState::lend_beside`);
+//! its release, the thread's top entry, asks nothing. Only inside a checked future are a
+//! blocking lock's entries the future's, whose yield reports them. Whatever the owner, the
+//! other stack is joined to it in every read (`ThreadState::joined`): ordered before, found by
+//! queries and released.
 //!
 //! Entries of tasks that hold nothing are swept from the map when it grows (tokio has no stable
 //! hook for a task's end), so a server spawning millions of tasks keeps a map the size of the
