@@ -542,10 +542,9 @@ impl Drop for StateRef {
 
 /// Borrows `cell` (its flag already set to `flag_before | BORROWED`): with the `tokio` feature,
 /// the owner's held stack (a checked future being polled, a tokio task: `owner` says which, see
-/// `task.rs`) is the one the borrow works on (or, for a blocking lock's, joined beside it). `None`: no stack can be used now (the operation
-/// goes unchecked), and the flag is put back. The `StateRef` is built in one go: a field written
-/// after it (it is moved on return) would make the move's wide load wait on a failed store
-/// forward.
+/// `task.rs`) is the one the borrow works on (a blocking lock's operation in a task: joined
+/// beside the thread's). `None`: no stack can be used now (the operation goes unchecked), and
+/// the flag is put back.
 #[inline(always)]
 fn borrow_with_owner(
     cell: &'static StateCell,
