@@ -1008,3 +1008,133 @@ mod tests {
         );
     }
 }
+
+/// Lending a task's stack to a borrow and giving it back, in each of the three ways
+/// ([`Lent`]): whatever buffers change hands, the thread's entries stay the thread's, the
+/// task's the task's, and a push lands on the stack the borrow works on.
+#[cfg(all(test, feature = "tokio"))]
+mod lend_tests {
+    use std::panic::Location;
+
+    use super::{Lent, ThreadState};
+    use crate::held_lock::HeldLock;
+    use crate::key::{ClassId, LockKey};
+    use crate::mode::Mode;
+    use crate::task_held::{stack_of, TaskHeld};
+
+    fn entry(instance: usize) -> HeldLock {
+        HeldLock::new(
+            instance,
+            LockKey::new(ClassId::for_test(instance as u32), 0),
+            Mode::Exclusive,
+            Location::caller(),
+        )
+    }
+
+    fn instances(stack: &[HeldLock]) -> Vec<usize> {
+        stack.iter().map(|h| h.instance).collect()
+    }
+
+    /// The task's stack as it is between borrows.
+    fn task_stack(task: &TaskHeld) -> Vec<usize> {
+        // SAFETY: single-threaded test; no borrow holds it now.
+        instances(unsafe { &*stack_of(task) })
+    }
+
+    /// One borrow of `task`'s stack: lent (`beside`: for a blocking lock's operation), `f`
+    /// run on the state, given back.
+    fn borrow(
+        s: &mut ThreadState,
+        task: &TaskHeld,
+        beside: bool,
+        f: impl FnOnce(&mut ThreadState),
+    ) {
+        // SAFETY: single-threaded test: the stack is this test's alone until `give_back`.
+        unsafe {
+            if beside {
+                s.lend_beside(task);
+            } else {
+                s.lend(task);
+            }
+            f(s);
+            s.give_back(task);
+        }
+        assert!(s.lent == Lent::No);
+        assert!(s.joined.is_empty(), "nothing stays joined between borrows");
+    }
+
+    #[test]
+    fn an_empty_thread_lends_its_buffer_and_gets_the_entries_right() {
+        let mut s = ThreadState::new();
+        let task = TaskHeld::of_task();
+        // Both empty: the task's entry is pushed on whichever buffer, and ends up the task's.
+        borrow(&mut s, &task, false, |s| {
+            assert!(s.holds_nothing());
+            let _ = s.mark_held(entry(1));
+        });
+        assert_eq!(task_stack(&task), [1]);
+        assert!(s.held().is_empty(), "the thread holds nothing");
+        // The task holds one: swapped in, the second pushed after it.
+        borrow(&mut s, &task, false, |s| {
+            assert_eq!(instances(s.held()), [1]);
+            assert!(s.joined().is_empty());
+            let _ = s.mark_held(entry(2));
+        });
+        assert_eq!(task_stack(&task), [1, 2]);
+        // Both released: the task's stack is empty again, the thread's too.
+        borrow(&mut s, &task, false, |s| {
+            assert!(s.mark_released_top(2));
+            assert_eq!(s.mark_released(1).map(|h| h.instance), Some(1));
+        });
+        assert!(task_stack(&task).is_empty());
+        assert!(s.held().is_empty());
+    }
+
+    #[test]
+    fn a_thread_that_holds_something_joins_it_to_the_tasks() {
+        let mut s = ThreadState::new();
+        let task = TaskHeld::of_task();
+        let _ = s.mark_held(entry(7));
+        borrow(&mut s, &task, false, |s| {
+            assert!(s.held().is_empty(), "the task's stack");
+            assert_eq!(instances(s.joined()), [7], "the thread's, joined");
+            assert!(!s.holds_nothing());
+            let _ = s.mark_held(entry(8));
+            assert_eq!(
+                instances(&s.held_all().copied().collect::<Vec<_>>()),
+                [7, 8]
+            );
+            // The thread's own, at exit, is the joined one.
+            assert_eq!(instances(&s.take_at_exit()), [7]);
+        });
+        assert_eq!(task_stack(&task), [8]);
+        assert!(s.held().is_empty(), "taken at exit");
+    }
+
+    #[test]
+    fn a_blocking_lock_in_a_task_stays_the_threads_beside_the_tasks() {
+        let mut s = ThreadState::new();
+        let task = TaskHeld::of_task();
+        // A task with nothing: nothing is joined.
+        borrow(&mut s, &task, true, |s| {
+            assert!(s.joined().is_empty());
+            let _ = s.mark_held(entry(3));
+        });
+        assert!(task_stack(&task).is_empty());
+        assert_eq!(instances(s.held()), [3]);
+        // The task holds an async lock: joined beside the thread's for the check.
+        borrow(&mut s, &task, false, |s| {
+            let _ = s.mark_held(entry(4));
+        });
+        assert_eq!(task_stack(&task), [4]);
+        borrow(&mut s, &task, true, |s| {
+            assert_eq!(instances(s.held()), [3], "the thread's, worked on");
+            assert_eq!(instances(s.joined()), [4], "the task's, beside");
+            let _ = s.mark_held(entry(5));
+            // A release finds the task's entry too.
+            assert_eq!(s.mark_released(4).map(|h| h.instance), Some(4));
+        });
+        assert!(task_stack(&task).is_empty());
+        assert_eq!(instances(s.held()), [3, 5]);
+    }
+}
