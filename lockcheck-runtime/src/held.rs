@@ -39,6 +39,14 @@ pub(crate) fn borrow_state_as(for_async: bool) -> Option<StateRef> {
     thread_state::borrow_state_for(owner(), for_async)
 }
 
+/// An async guard's release from the top of the current owner's stack
+/// (`thread_state::release_owner_top`).
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn release_owner_top(instance: usize) -> Option<bool> {
+    thread_state::release_owner_top(owner(), instance)
+}
+
 /// Runs `f` on this thread's state, working on the current owner's held stack, for the
 /// checker's own work. `None` when the state is already borrowed further up this thread's stack
 /// (lockcheck re-entered from a violation handler, or from an allocation while the state was

@@ -614,6 +614,51 @@ fn borrow_for_owner(
     }
 }
 
+/// An async guard's release (feature `tokio`): pops the lock at `instance` off the current
+/// owner's stack when it is the top entry there, without swapping a task's stack into the
+/// state (the borrow would swap it in and out again for one pop). `Some(false)`: not the top
+/// entry, the caller searches; `None`: no stack can be used now (unchecked, as a failed borrow).
+#[cfg(feature = "tokio")]
+#[inline]
+pub(crate) fn release_owner_top(owner: impl Owner, instance: usize) -> Option<bool> {
+    let cell = state_cell()?;
+    let flag = cell.flag.get();
+    if flag & !OWNER_BITS != 0 {
+        return None;
+    }
+    cell.flag.set(flag | BORROWED);
+    // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
+    let state = unsafe { &mut *cell.state.get() };
+    let polling = if flag & POLLING != 0 {
+        cell.polling.get()
+    } else {
+        std::ptr::null()
+    };
+    let found = match owner(polling, &mut state.tasks) {
+        Ok(None) => {
+            cell.last_owner.set(std::ptr::null());
+            let found = state.mark_released_top(instance);
+            cell.own_len.set(state.held.len());
+            Some(found)
+        }
+        Ok(Some(task)) => {
+            cell.last_owner.set(task);
+            // SAFETY: `owner` claimed it for this thread, until `release` below.
+            let stack = unsafe { &mut *crate::task_held::stack_of(task) };
+            let found = matches!(stack.last(), Some(h) if h.instance == instance);
+            if found {
+                stack.pop();
+            }
+            // SAFETY: as above; given back once, here.
+            unsafe { crate::task_held::release(task) };
+            Some(found)
+        }
+        Err(()) => None,
+    };
+    cell.flag.set(flag);
+    found
+}
+
 /// Whose held stack a borrow works on (feature `tokio`): given the checked future being polled
 /// on this thread (null: none) and the thread's task cache, the owner's stack claimed for the
 /// borrow (`Ok(Some)`), the thread's own (`Ok(None)`), or none usable now (`Err`). `task::owner`

@@ -276,6 +276,14 @@ pub(crate) fn release(instance: usize, movable: bool) -> bool {
 #[cfg_attr(feature = "tokio", inline(never))]
 #[cfg_attr(not(feature = "tokio"), inline(always))]
 fn release_owners(instance: usize, movable: bool) -> bool {
+    #[cfg(feature = "tokio")]
+    if movable {
+        return match held::release_owner_top(instance) {
+            // Unchecked now: say found, so that nothing is left for another owner.
+            None | Some(true) => true,
+            Some(false) => release_out_of_order(instance, true),
+        };
+    }
     let Some(mut s) = held::borrow_state_as(movable) else {
         // Unchecked now: say found, so that nothing is left for another owner.
         return true;
