@@ -35,8 +35,8 @@ pub(crate) struct ThreadState {
     /// in `joined`. Swapped, not pointed at: every access is then one fixed place, with no
     /// branch on whose stack it is.
     held: Vec<HeldLock>,
-    /// With the `tokio` feature: the thread's own stack while a task's is swapped into `held`;
-    /// empty otherwise.
+    /// With the `tokio` feature: the thread's own stack while a task's is swapped into `held`,
+    /// or a task's beside the thread's (a blocking lock's operation in a task); empty otherwise.
     #[cfg(feature = "tokio")]
     joined: Vec<HeldLock>,
     /// Whether a task's (or checked future's) stack is swapped into `held` now, and how.
@@ -78,9 +78,10 @@ impl ThreadState {
         &self.held
     }
 
-    /// The thread's own entries when this borrow works on a task's or a checked future's stack
-    /// (feature `tokio`): the thread holds them while it polls the task, so they are part of
-    /// what an acquisition there is ordered after; empty otherwise. Entries are pushed to
+    /// The other owner's entries (feature `tokio`): the thread's own when this borrow works on
+    /// a task's or a checked future's stack (the thread holds them while it polls the task), or
+    /// the task's beside the thread's for a blocking lock's operation in a task. Part of what an
+    /// acquisition is ordered after; empty otherwise. Entries are pushed to
     /// [`held`](Self::held)'s stack only.
     #[inline(always)]
     pub(crate) fn joined(&self) -> &[HeldLock] {
