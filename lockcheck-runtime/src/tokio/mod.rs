@@ -9,16 +9,18 @@
 //!   sync;` stands for `use tokio::sync;`. With the checks compiled out, the locks and guards
 //!   are tokio's own, wrapped (same size, no work of their own), and [`Checked`] is the future
 //!   itself.
-//! - **Held sets per task.** Inside a tokio task, the locks held (sync or async) are the task's,
+//! - **Held sets per task.** Inside a tokio task, the async locks held are the task's,
 //!   whichever worker thread polls it: order edges are learned between the locks one task
 //!   holds, a guard taken on one worker and dropped on another is released correctly, and two
 //!   tasks interleaved on one thread (a current-thread runtime, a `LocalSet`) never see each
-//!   other's locks. Outside a task the thread's held stack is used, as without the feature.
+//!   other's. A blocking lock's entry is its thread's (its guard cannot leave the thread),
+//!   ordered after the async locks of the task that takes it. Outside a task the thread's held
+//!   stack is used, as without the feature.
 //! - **Blocking locks held across an `.await`** ([`ViolationKind::HeldAcrossAwait`]): a future
 //!   run through [`spawn`], [`spawn_local`] or [`CheckedExt::checked`] is checked each time it
 //!   yields (`Poll::Pending`): a lockcheck lock that blocks its thread (any but this module's)
-//!   still held then is reported, with where it was taken. A checked future owns the locks
-//!   taken while it is polled, as a task does.
+//!   still held then is reported, with where it was taken. A checked future owns every lock
+//!   taken while it is polled, blocking ones included.
 //!
 //! # Checking a `#[tokio::test]`
 //!
