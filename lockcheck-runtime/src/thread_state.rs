@@ -480,11 +480,10 @@ pub(crate) struct StateRef {
 }
 
 impl StateRef {
-    /// The borrow of `cell` (its flag's borrowed bit set by the caller) working on `task`'s
-    /// stack (null: the thread's own).
+    /// The borrow of this thread's cell (its flag's borrowed bit set by the caller) working on
+    /// `task`'s stack (null: the thread's own).
     #[inline(always)]
-    fn new(cell: &'static StateCell, #[cfg(feature = "tokio")] task: *const TaskHeld) -> Self {
-        let _ = cell;
+    fn new(#[cfg(feature = "tokio")] task: *const TaskHeld) -> Self {
         StateRef {
             #[cfg(feature = "tokio")]
             task,
@@ -560,14 +559,14 @@ fn borrow_with_owner(
             // polled: whatever task runs here holds nothing but what this thread holds, so the
             // thread's own stack is the owner's, and tokio is not asked which task runs.
             cell.last_owner.set(std::ptr::null());
-            return Some(StateRef::new(cell, std::ptr::null()));
+            return Some(StateRef::new(std::ptr::null()));
         }
         borrow_for_owner(cell, flag_before, owner, for_async)
     }
     #[cfg(not(feature = "tokio"))]
     {
-        let _ = (owner, for_async, flag_before);
-        Some(StateRef::new(cell))
+        let _ = (cell, owner, for_async, flag_before);
+        Some(StateRef::new())
     }
 }
 
@@ -583,15 +582,10 @@ fn borrow_for_owner(
 ) -> Option<StateRef> {
     // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
     let state = unsafe { &mut *cell.state.get() };
-    let polling = if flag_before & POLLING != 0 {
-        cell.polling.get()
-    } else {
-        std::ptr::null()
-    };
-    match owner(polling, &mut state.tasks) {
+    match owner(cell.polling_for(flag_before), &mut state.tasks) {
         Ok(None) => {
             cell.last_owner.set(std::ptr::null());
-            Some(StateRef::new(cell, std::ptr::null()))
+            Some(StateRef::new(std::ptr::null()))
         }
         Ok(Some(task)) if for_async || flag_before & OWNER_BITS != 0 => {
             // An async lock's operation, or any inside a checked future (whose yield checks
@@ -599,14 +593,14 @@ fn borrow_for_owner(
             cell.last_owner.set(task);
             // SAFETY: `owner` claimed it for this thread, until the `StateRef` is dropped.
             unsafe { state.lend(task) };
-            Some(StateRef::new(cell, task))
+            Some(StateRef::new(task))
         }
         Ok(Some(task)) => {
             // A blocking lock's operation inside a tokio task: the entry is the thread's.
             cell.last_owner.set(std::ptr::null());
             // SAFETY: as above.
             unsafe { state.lend_beside(task) };
-            Some(StateRef::new(cell, task))
+            Some(StateRef::new(task))
         }
         Err(()) => {
             cell.flag.set(flag_before);
@@ -623,19 +617,10 @@ fn borrow_for_owner(
 #[inline]
 pub(crate) fn release_owner_top(owner: impl Owner, instance: usize) -> Option<bool> {
     let cell = state_cell()?;
-    let flag = cell.flag.get();
-    if flag & !OWNER_BITS != 0 {
-        return None;
-    }
-    cell.flag.set(flag | BORROWED);
+    let flag = cell.mark_borrowed()?;
     // SAFETY: the flag's borrowed bit is set: this is the only borrow, on this thread.
     let state = unsafe { &mut *cell.state.get() };
-    let polling = if flag & POLLING != 0 {
-        cell.polling.get()
-    } else {
-        std::ptr::null()
-    };
-    let found = match owner(polling, &mut state.tasks) {
+    let found = match owner(cell.polling_for(flag), &mut state.tasks) {
         Ok(None) => {
             cell.last_owner.set(std::ptr::null());
             let found = state.mark_released_top(instance);
@@ -746,12 +731,33 @@ pub(crate) fn borrow_state_for(owner: impl Owner, for_async: bool) -> Option<Sta
 #[cfg(feature = "tokio")]
 #[inline(never)]
 fn borrow_marked(cell: &'static StateCell, owner: impl Owner, for_async: bool) -> Option<StateRef> {
-    let flag = cell.flag.get();
-    if flag & !OWNER_BITS != 0 {
-        return None;
-    }
-    cell.flag.set(flag | BORROWED);
+    let flag = cell.mark_borrowed()?;
     borrow_with_owner(cell, flag, owner, for_async)
+}
+
+#[cfg(feature = "tokio")]
+impl StateCell {
+    /// Sets the borrowed bit for a lock operation, returning the flag it found: `None` when
+    /// the state is borrowed or busy (only [`OWNER_BITS`] may be set).
+    #[inline(always)]
+    fn mark_borrowed(&self) -> Option<usize> {
+        let flag = self.flag.get();
+        if flag & !OWNER_BITS != 0 {
+            return None;
+        }
+        self.flag.set(flag | BORROWED);
+        Some(flag)
+    }
+
+    /// The checked future being polled, by the flag `flag` (null: none).
+    #[inline(always)]
+    fn polling_for(&self, flag: usize) -> *const TaskHeld {
+        if flag & POLLING != 0 {
+            self.polling.get()
+        } else {
+            std::ptr::null()
+        }
+    }
 }
 
 /// An async lock's acquisition under way on this thread, until dropped: its entry belongs to

@@ -284,7 +284,10 @@ fn release_owners(instance: usize, movable: bool) -> bool {
             Some(false) => release_out_of_order(instance, true),
         };
     }
-    let Some(mut s) = held::borrow_state_as(movable) else {
+    // A blocking lock's guard from here on (an async one's returned above).
+    #[cfg(not(feature = "tokio"))]
+    let _ = movable;
+    let Some(mut s) = held::borrow_state() else {
         // Unchecked now: say found, so that nothing is left for another owner.
         return true;
     };
@@ -292,7 +295,7 @@ fn release_owners(instance: usize, movable: bool) -> bool {
         return true;
     }
     drop(s);
-    release_out_of_order(instance, movable)
+    release_out_of_order(instance, false)
 }
 
 /// A guard dropped while locks taken after it are still held, or by an owner that does not hold
