@@ -48,6 +48,24 @@ impl HeldLock {
         (self.instance, self.key_mode, self.site)
     }
 
+    /// Writes the entry to `slot` a word at a time: the entry may be in memory that narrower
+    /// stores wrote (an async acquisition's, in its future's state), and a wide copy's load
+    /// would wait on a failed store forward. Volatile, so that the words are not merged again.
+    ///
+    /// # Safety
+    ///
+    /// `slot` must be valid for writes and aligned.
+    #[inline(always)]
+    pub(crate) unsafe fn write_by_words(&self, slot: *mut HeldLock) {
+        // SAFETY: the caller's; three field writes of one `HeldLock` (all `Copy`: nothing is
+        // dropped).
+        unsafe {
+            std::ptr::write_volatile(std::ptr::addr_of_mut!((*slot).instance), self.instance);
+            std::ptr::write_volatile(std::ptr::addr_of_mut!((*slot).key_mode), self.key_mode);
+            std::ptr::write_volatile(std::ptr::addr_of_mut!((*slot).site), self.site);
+        }
+    }
+
     /// The entry [`to_words`](Self::to_words) gave.
     #[inline(always)]
     pub(crate) fn from_words(words: (usize, u64, &'static Location<'static>)) -> Self {

@@ -204,9 +204,15 @@ impl ThreadState {
     /// nothing to reap.
     #[inline(always)]
     #[must_use = "the thread's exit report is armed on its first hold"]
-    pub(crate) fn mark_held(&mut self, entry: HeldLock) -> bool {
-        let first = self.held.len() == self.held.capacity() && self.grow();
-        self.held.push(entry);
+    pub(crate) fn mark_held(&mut self, entry: &HeldLock) -> bool {
+        let len = self.held.len();
+        let first = len == self.held.capacity() && self.grow();
+        // SAFETY: the slot past the end is within capacity (grown above), and written whole
+        // before the length covers it.
+        unsafe {
+            entry.write_by_words(self.held.as_mut_ptr().add(len));
+            self.held.set_len(len + 1);
+        }
         first
     }
 
@@ -969,10 +975,10 @@ mod tests {
     #[test]
     fn only_the_first_hold_arms_the_exit_report() {
         let mut s = ThreadState::new();
-        assert!(s.mark_held(entry(1, 1, Mode::Exclusive)));
+        assert!(s.mark_held(&entry(1, 1, Mode::Exclusive)));
         for i in 2..40 {
             assert!(
-                !s.mark_held(entry(i, i as u32, Mode::Exclusive)),
+                !s.mark_held(&entry(i, i as u32, Mode::Exclusive)),
                 "entry {i}"
             );
         }
@@ -982,7 +988,7 @@ mod tests {
             s.reserve_one(),
             "a lock used after the exit report arms it again"
         );
-        assert!(!s.mark_held(entry(1, 1, Mode::Exclusive)));
+        assert!(!s.mark_held(&entry(1, 1, Mode::Exclusive)));
     }
 
     /// Guards may be dropped in any order: the release finds its own entry, keeps the others
@@ -991,7 +997,7 @@ mod tests {
     fn releases_in_any_order_keep_the_stack_true() {
         let mut s = ThreadState::new();
         for i in 1..=3 {
-            let _ = s.mark_held(entry(i, i as u32, Mode::Exclusive));
+            let _ = s.mark_held(&entry(i, i as u32, Mode::Exclusive));
         }
         assert!(!s.mark_released_top(1), "not the top entry");
         assert_eq!(s.mark_released(1).map(|h| h.instance), Some(1));
@@ -1018,7 +1024,7 @@ mod tests {
         let mut s = ThreadState::new();
         let a = entry(1, 1, Mode::Exclusive);
         let b = entry(2, 2, Mode::Exclusive);
-        let _ = s.mark_held(a);
+        let _ = s.mark_held(&a);
         assert!(!s.knows_every_edge_into(&b, 0), "a -> b is not known yet");
         s.edges_mut().learn(a.key().edge_bits(b.key()), Vec::new());
         assert!(s.knows_every_edge_into(&b, 0));
@@ -1047,11 +1053,11 @@ mod tests {
             a.key().edge_bits(b.key()),
             g.as_gate().into_iter().collect(),
         );
-        let _ = s.mark_held(a);
+        let _ = s.mark_held(&a);
         assert!(!s.knows_every_edge_into(&b, 0), "gate not held");
         s.mark_released(2);
-        let _ = s.mark_held(g);
-        let _ = s.mark_held(a);
+        let _ = s.mark_held(&g);
+        let _ = s.mark_held(&a);
         assert!(!s.knows_every_edge_into(&b, 0), "g -> b is not known yet");
         s.edges_mut().learn(g.key().edge_bits(b.key()), Vec::new());
         assert!(
@@ -1122,7 +1128,7 @@ mod lend_tests {
         // Both empty: the task's entry is pushed on whichever buffer, and ends up the task's.
         borrow(&mut s, &task, false, |s| {
             assert!(s.holds_nothing());
-            let _ = s.mark_held(entry(1));
+            let _ = s.mark_held(&entry(1));
         });
         assert_eq!(task_stack(&task), [1]);
         assert!(s.held().is_empty(), "the thread holds nothing");
@@ -1130,7 +1136,7 @@ mod lend_tests {
         borrow(&mut s, &task, false, |s| {
             assert_eq!(instances(s.held()), [1]);
             assert!(s.joined().is_empty());
-            let _ = s.mark_held(entry(2));
+            let _ = s.mark_held(&entry(2));
         });
         assert_eq!(task_stack(&task), [1, 2]);
         // Both released: the task's stack is empty again, the thread's too.
@@ -1146,12 +1152,12 @@ mod lend_tests {
     fn a_thread_that_holds_something_joins_it_to_the_tasks() {
         let mut s = ThreadState::new();
         let task = TaskHeld::of_task();
-        let _ = s.mark_held(entry(7));
+        let _ = s.mark_held(&entry(7));
         borrow(&mut s, &task, false, |s| {
             assert!(s.held().is_empty(), "the task's stack");
             assert_eq!(instances(s.joined()), [7], "the thread's, joined");
             assert!(!s.holds_nothing());
-            let _ = s.mark_held(entry(8));
+            let _ = s.mark_held(&entry(8));
             assert_eq!(
                 instances(&s.held_all().copied().collect::<Vec<_>>()),
                 [7, 8]
@@ -1170,19 +1176,19 @@ mod lend_tests {
         // A task with nothing: nothing is joined.
         borrow(&mut s, &task, true, |s| {
             assert!(s.joined().is_empty());
-            let _ = s.mark_held(entry(3));
+            let _ = s.mark_held(&entry(3));
         });
         assert!(task_stack(&task).is_empty());
         assert_eq!(instances(s.held()), [3]);
         // The task holds an async lock: joined beside the thread's for the check.
         borrow(&mut s, &task, false, |s| {
-            let _ = s.mark_held(entry(4));
+            let _ = s.mark_held(&entry(4));
         });
         assert_eq!(task_stack(&task), [4]);
         borrow(&mut s, &task, true, |s| {
             assert_eq!(instances(s.held()), [3], "the thread's, worked on");
             assert_eq!(instances(s.joined()), [4], "the task's, beside");
-            let _ = s.mark_held(entry(5));
+            let _ = s.mark_held(&entry(5));
             // A release finds the task's entry too.
             assert_eq!(s.mark_released(4).map(|h| h.instance), Some(4));
         });

@@ -192,7 +192,7 @@ enum Fast {
 /// Pushes the entry on the borrowed held stack; on the thread's first hold, arms its exit
 /// report (the one place that does: every push comes through here).
 #[inline(always)]
-fn push(s: &mut StateRef, a: HeldLock) {
+fn push(s: &mut StateRef, a: &HeldLock) {
     if s.mark_held(a) {
         exit::arm(thread_exited);
     }
@@ -210,13 +210,13 @@ fn check_and_push(a: &HeldLock) -> Fast {
         return Fast::Untracked;
     };
     if s.holds_nothing() {
-        push(&mut s, *a);
+        push(&mut s, a);
         return Fast::Alone;
     }
     if !s.knows_every_edge_into(a, rank::epoch()) {
         return Fast::Slow;
     }
-    push(&mut s, *a);
+    push(&mut s, a);
     Fast::Pushed
 }
 
@@ -225,7 +225,7 @@ fn check_and_push(a: &HeldLock) -> Fast {
 #[inline]
 fn after_acquire(a: &HeldLock) {
     if let Some(mut s) = held::borrow_state_for(a) {
-        push(&mut s, *a);
+        push(&mut s, a);
     }
 }
 
@@ -551,7 +551,7 @@ pub(crate) fn hold_all(entries: Vec<HeldLock>) {
         return;
     };
     for h in entries {
-        push(&mut s, h);
+        push(&mut s, &h);
     }
 }
 

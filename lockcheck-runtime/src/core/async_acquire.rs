@@ -35,11 +35,10 @@ impl AsyncAcquire {
         // marks its borrows itself (`AsyncOp`), so none is set here, on every acquisition.
         match check::async_start(&self.a) {
             check::AsyncStart::Pushed => Start::Wait(Waiting {
-                a: self.a,
-                registered: None,
+                instance: self.a.instance,
             }),
             check::AsyncStart::Untracked => Start::Untracked,
-            start => Start::Try(Tried { a: self.a, start }),
+            start => Start::Try(Tried { start }),
         }
     }
 
@@ -93,51 +92,78 @@ pub(crate) enum Start {
     Try(Tried),
 }
 
-/// An acquisition waiting for its lock, its entry already pushed: dropped (the future
-/// cancelled) before the lock was had, it removes the entry, and ends its wait in the wait-for
-/// graph if it had one.
+/// An acquisition whose entry is pushed, before its lock is had: dropped (the future
+/// cancelled, or a panic) before [`done`](Self::done), it removes the entry. One word: it
+/// lives in the acquiring future's state, and a wider value written there by the check and
+/// moved out again at once waited on a failed store forward (a sixth of an uncontended
+/// acquisition in a task).
 pub(crate) struct Waiting {
-    a: HeldLock,
-    registered: Option<check::Registered>,
+    instance: usize,
 }
 
 impl Waiting {
-    /// The lock was not free: this task waits as a waiter the wait-for graph knows; a wait that
-    /// would close a cycle of waiters is a deadlock, reported before the task waits (under the
-    /// default action, a panic of the task).
+    /// The lock was not free: this task waits as a waiter the wait-for graph knows, until the
+    /// answer is done or dropped; a wait that would close a cycle of waiters is a deadlock,
+    /// reported before the task waits (under the default action, a panic of the task).
     #[track_caller]
-    pub(crate) fn contended(&mut self) {
-        self.registered = check::async_contended(&self.a);
+    pub(crate) fn contended(self, acquire: &AsyncAcquire) -> Contended {
+        // Registered while `self` still owns the entry: a panic here removes it.
+        let registered = check::async_contended(&acquire.a);
+        let instance = self.instance;
+        std::mem::forget(self);
+        Contended {
+            instance,
+            registered,
+        }
     }
 
-    /// The lock was had: the entry stays, the wait (if any) ends.
-    #[inline]
-    pub(crate) fn done(mut self) {
-        drop(self.registered.take());
+    /// The lock was had: the entry stays.
+    #[inline(always)]
+    pub(crate) fn done(self) {
         std::mem::forget(self);
     }
 }
 
 impl Drop for Waiting {
     fn drop(&mut self) {
+        check::release(self.instance, true);
+    }
+}
+
+/// A [`Waiting`] acquisition whose task waits for the lock: dropped before it is
+/// [`done`](Self::done), it removes the entry and ends its wait in the wait-for graph.
+pub(crate) struct Contended {
+    instance: usize,
+    registered: Option<check::Registered>,
+}
+
+impl Contended {
+    /// The lock was had: the entry stays, the wait (if any) ends.
+    pub(crate) fn done(mut self) {
         drop(self.registered.take());
-        check::release(self.a.instance, true);
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Contended {
+    fn drop(&mut self) {
+        drop(self.registered.take());
+        check::release(self.instance, true);
     }
 }
 
 /// A recursive read, or a lock this task's stack says it holds: see [`Start::Try`].
 pub(crate) struct Tried {
-    a: HeldLock,
     start: check::AsyncStart,
 }
 
 impl Tried {
     /// The try's result: the guard, or the acquisition is refused (a panic: waiting would
     /// never end).
-    pub(crate) fn finish<G>(self, got: Option<G>) -> G {
+    pub(crate) fn finish<G>(self, acquire: &AsyncAcquire, got: Option<G>) -> G {
         {
             let _async = AsyncOp::enter();
-            check::async_tried(&self.a, &self.start, got.is_some());
+            check::async_tried(&acquire.a, &self.start, got.is_some());
         }
         match got {
             Some(g) => g,
@@ -155,20 +181,20 @@ macro_rules! acquire_async {
         // Right after the check: the owner it pushed the entry to.
         let hold = $acquire.hold();
         let g = match start {
-            $crate::core::Start::Wait(mut waiting) => match $lock.$try() {
+            $crate::core::Start::Wait(waiting) => match $lock.$try() {
                 ::core::result::Result::Ok(g) => {
                     waiting.done();
                     g
                 }
                 ::core::result::Result::Err(_) => {
-                    waiting.contended();
+                    let contended = waiting.contended(&$acquire);
                     let g = $lock.$wait().await;
-                    waiting.done();
+                    contended.done();
                     g
                 }
             },
             $crate::core::Start::Untracked => $lock.$wait().await,
-            $crate::core::Start::Try(tried) => tried.finish($lock.$try().ok()),
+            $crate::core::Start::Try(tried) => tried.finish(&$acquire, $lock.$try().ok()),
         };
         (g, hold)
     }};
