@@ -61,7 +61,11 @@ macro_rules! loops {
             }
 
             #[inline(never)]
-            async fn nested(a: Arc<tokio_sync::Mutex<u64>>, b: Arc<tokio_sync::Mutex<u64>>, n: u64) {
+            async fn nested(
+                a: Arc<tokio_sync::Mutex<u64>>,
+                b: Arc<tokio_sync::Mutex<u64>>,
+                n: u64,
+            ) {
                 for _ in 0..n {
                     let _a = black_box(&a).lock().await;
                     *black_box(&b).lock().await += 1;
@@ -169,7 +173,9 @@ fn main() {
         rt.block_on(async move {
             for _ in 0..n {
                 if lockcheck {
-                    lockcheck::tokio::spawn(async { black_box(1) }).await.unwrap();
+                    lockcheck::tokio::spawn(async { black_box(1) })
+                        .await
+                        .unwrap();
                 } else {
                     tokio::spawn(async { black_box(1) }).await.unwrap();
                 }
