@@ -674,3 +674,53 @@ fn contracts_name_tokio_rwlocks_in_sync_and_async_fns() {
         .iter()
         .all(|v| v.kind_name() == "contract" && v.acquiring.class == "tokio.contract.rw"));
 }
+
+#[test]
+fn read_guards_taken_outside_a_task_are_released_wherever_this_thread_drops_them() {
+    let rt = current_thread();
+    let a = Arc::new(RwLock::named("outside-read-a", 0));
+    let b = Arc::new(RwLock::named("outside-read-b", 0));
+    let classes = || -> Vec<String> {
+        lockcheck::held_locks()
+            .into_iter()
+            .map(|h| h.class)
+            .collect()
+    };
+    rt.block_on(async {
+        // On the runtime's own thread, no task: the entries are the thread's.
+        let ga = a.read().await;
+        let gb = b.read().await;
+        assert_eq!(classes(), ["outside-read-a", "outside-read-b"]);
+        // Out of order, then the top one.
+        drop(ga);
+        assert_eq!(classes(), ["outside-read-b"]);
+        drop(gb);
+        assert!(classes().is_empty());
+        assert!(!a.is_held() && !b.is_held());
+
+        // A read guard moved into a task on this same thread, and dropped there: the task
+        // sees it (its thread's), and its drop leaves nothing held, in the task or after.
+        let ga = Arc::clone(&a).read_owned().await;
+        let gb = b.read().await;
+        let inside = tokio::spawn(async move {
+            let seen = classes();
+            drop(ga);
+            (seen, classes())
+        })
+        .await
+        .unwrap();
+        assert_eq!(inside.0, ["outside-read-a", "outside-read-b"]);
+        assert_eq!(inside.1, ["outside-read-b"]);
+        drop(gb);
+        assert!(classes().is_empty());
+
+        // Sent to another thread and dropped there: not this thread's top entry to pop
+        // there; the entry goes here all the same.
+        let ga = Arc::clone(&a).read_owned().await;
+        std::thread::spawn(move || drop(ga)).join().unwrap();
+        assert!(!a.is_held());
+        assert!(classes().is_empty());
+    });
+    assert!(lockcheck::held_locks().is_empty());
+    assert!(reports("LockOrderInversion", "outside-read").is_empty());
+}

@@ -847,11 +847,12 @@ pub(crate) fn thread_number() -> u64 {
 
 /// With the `tokio` feature: releases the lock at `instance` from the thread's own held stack,
 /// without asking whose stack is in use, when it is that stack's top entry and held exclusive
-/// (then no task or checked future can hold it too: it is the thread's). The release of a lock
-/// taken outside any task skips the owner lookup this way.
+/// (then no task or checked future can hold it too: it is the thread's), or in any mode when
+/// `any_mode` (the guard's holder is this thread: the entry is known to be on its stack). The
+/// release of a lock taken outside any task skips the owner lookup this way.
 #[cfg(feature = "tokio")]
 #[inline(always)]
-pub(crate) fn release_thread_top(instance: usize) -> bool {
+pub(crate) fn release_thread_top(instance: usize, any_mode: bool) -> bool {
     let Some(cell) = state_cell() else {
         return false;
     };
@@ -862,7 +863,7 @@ pub(crate) fn release_thread_top(instance: usize) -> bool {
     // runs (it calls nothing).
     let state = unsafe { &mut *cell.state.get() };
     match state.held.last() {
-        Some(h) if h.instance == instance && h.mode() == Mode::Exclusive => {
+        Some(h) if h.instance == instance && (any_mode || h.mode() == Mode::Exclusive) => {
             state.held.pop();
             cell.own_len.set(state.held.len());
             true

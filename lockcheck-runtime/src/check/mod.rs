@@ -256,28 +256,41 @@ fn thread_exited() {
 /// Records that this thread released the lock at `instance`. Hot path: the entry is almost
 /// always the top one. `false` when the current owner holds no entry for it (its guard moved
 /// here from another owner, or it was taken unchecked).
-/// `movable`: the guard is an async lock's, whose entry is its owner's (a task's).
+/// `holder`: 0 for a guard that stays with its owner (a blocking lock's); otherwise an async
+/// lock's guard, whose entry is its holder's, as [`crate::stray_releases::Holder`]'s word (or
+/// [`ANY_HOLDER`]).
 #[inline]
-pub(crate) fn release(instance: usize, movable: bool) -> bool {
+pub(crate) fn release(instance: usize, holder: usize) -> bool {
     // With per-task held sets, the thread's own top entry is popped first, without asking
     // whose stack is in use (a blocking lock's, or any taken outside a task).
     #[cfg(feature = "tokio")]
     {
-        crate::thread_state::release_thread_top(instance) || release_owners(instance, movable)
+        crate::thread_state::release_thread_top(instance, false) || release_owners(instance, holder)
     }
     #[cfg(not(feature = "tokio"))]
     {
-        release_owners(instance, movable)
+        release_owners(instance, holder)
     }
 }
+
+/// The holder word of an async lock's entry whose holder is not known (an acquisition
+/// cancelled before its guard was made): the current owner's stack is searched. Even, as a
+/// held set's address, and never one (those are aligned to 8).
+#[cfg(feature = "tokio")]
+pub(crate) const ANY_HOLDER: usize = 2;
 
 /// [`release`] from the current owner's held set. With the `tokio` feature, out of line: the
 /// thread's own top entry was tried first, and a guard's drop stays small enough to inline.
 #[cfg_attr(feature = "tokio", inline(never))]
 #[cfg_attr(not(feature = "tokio"), inline(always))]
-fn release_owners(instance: usize, movable: bool) -> bool {
+fn release_owners(instance: usize, holder: usize) -> bool {
     #[cfg(feature = "tokio")]
-    if movable {
+    if holder != 0 {
+        // An async guard whose entry went on this very thread's stack (taken outside any
+        // task): its top entry, read or write, without asking which task runs.
+        if holder & 1 == 1 && released_from_this_thread(instance, holder) {
+            return true;
+        }
         return match held::release_owner_top(instance) {
             // Unchecked now: say found, so that nothing is left for another owner.
             None | Some(true) => true,
@@ -286,7 +299,7 @@ fn release_owners(instance: usize, movable: bool) -> bool {
     }
     // A blocking lock's guard from here on (an async one's returned above).
     #[cfg(not(feature = "tokio"))]
-    let _ = movable;
+    let _ = holder;
     let Some(mut s) = held::borrow_state() else {
         // Unchecked now: say found, so that nothing is left for another owner.
         return true;
@@ -296,6 +309,15 @@ fn release_owners(instance: usize, movable: bool) -> bool {
     }
     drop(s);
     release_out_of_order(instance, false)
+}
+
+/// Whether `holder` (a thread's word) is this thread, and the lock at `instance` its own
+/// stack's top entry, now released.
+#[cfg(feature = "tokio")]
+#[inline]
+fn released_from_this_thread(instance: usize, holder: usize) -> bool {
+    let here = crate::stray_releases::Holder::Thread(crate::thread_state::thread_number());
+    holder == here.to_word() && crate::thread_state::release_thread_top(instance, true)
 }
 
 /// A guard dropped while locks taken after it are still held, or by an owner that does not hold
@@ -435,7 +457,7 @@ pub(crate) fn acquire_timed<G>(a: HeldLock, attempt: impl FnOnce() -> Option<G>)
         Fast::Alone | Fast::Pushed => {
             let g = attempt();
             if g.is_none() {
-                release(a.instance, false);
+                release(a.instance, 0);
             }
             g
         }

@@ -272,5 +272,5 @@ pub(crate) fn thread_begins(t: HeldLock) -> usize {
 /// The thread's closure returned (or unwound): its pseudo-hold at `instance` goes.
 pub(crate) fn thread_ends(instance: usize, before: usize) {
     set_thread_hold(before);
-    super::release(instance, false);
+    super::release(instance, 0);
 }

@@ -126,7 +126,7 @@ impl Waiting {
 
 impl Drop for Waiting {
     fn drop(&mut self) {
-        check::release(self.instance, true);
+        check::release(self.instance, check::ANY_HOLDER);
     }
 }
 
@@ -148,7 +148,7 @@ impl Contended {
 impl Drop for Contended {
     fn drop(&mut self) {
         drop(self.registered.take());
-        check::release(self.instance, true);
+        check::release(self.instance, check::ANY_HOLDER);
     }
 }
 

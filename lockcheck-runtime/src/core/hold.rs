@@ -81,10 +81,10 @@ impl Hold {
         #[cfg(lockcheck_checks)]
         {
             #[cfg(feature = "tokio")]
-            let movable = self.holder != 0;
+            let holder = self.holder;
             #[cfg(not(feature = "tokio"))]
-            let movable = false;
-            let found = check::release(self.instance, movable);
+            let holder = 0;
+            let found = check::release(self.instance, holder);
             #[cfg(feature = "tokio")]
             if !found {
                 if let Some(holder) = crate::stray_releases::Holder::from_word(self.holder) {
