@@ -107,13 +107,10 @@ impl Waiting {
     /// reported before the task waits (under the default action, a panic of the task).
     #[track_caller]
     pub(crate) fn contended(self, acquire: &AsyncAcquire) -> Contended {
-        // Registered while `self` still owns the entry: a panic here removes it.
-        let registered = check::async_contended(&acquire.a);
-        let instance = self.instance;
-        std::mem::forget(self);
+        // Registered while `self` owns the entry: a panic here removes it.
         Contended {
-            instance,
-            registered,
+            registered: check::async_contended(&acquire.a),
+            waiting: self,
         }
     }
 
@@ -131,24 +128,22 @@ impl Drop for Waiting {
 }
 
 /// A [`Waiting`] acquisition whose task waits for the lock: dropped before it is
-/// [`done`](Self::done), it removes the entry and ends its wait in the wait-for graph.
+/// [`done`](Self::done), it ends its wait in the wait-for graph, then (its `Waiting`, dropped
+/// after: fields drop in order) removes the entry.
 pub(crate) struct Contended {
-    instance: usize,
     registered: Option<check::Registered>,
+    waiting: Waiting,
 }
 
 impl Contended {
     /// The lock was had: the entry stays, the wait (if any) ends.
-    pub(crate) fn done(mut self) {
-        drop(self.registered.take());
-        std::mem::forget(self);
-    }
-}
-
-impl Drop for Contended {
-    fn drop(&mut self) {
-        drop(self.registered.take());
-        check::release(self.instance, check::ANY_HOLDER);
+    pub(crate) fn done(self) {
+        let Contended {
+            registered,
+            waiting,
+        } = self;
+        drop(registered);
+        waiting.done();
     }
 }
 
